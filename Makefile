@@ -1,0 +1,155 @@
+# bindif - the only build file. GNU make 3.81 compatible (macOS ships 3.81).
+#   make            build/bindif and the shim (build/libbindif.so or .dylib)
+#   make check      unit and integration tests (installs what is missing)
+#   make demo       a throwaway namespace lab: a tun capture, then bindif
+#   make install    PREFIX=/usr/local DESTDIR=
+
+VERSION = 0.1.0
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR = $(PREFIX)/bin
+LIBDIR = $(PREFIX)/lib/bindif
+
+UNAME_S := $(shell uname -s)
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+B = build
+
+WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-missing-field-initializers
+ifeq ($(CI),true)
+WARN += -Werror
+endif
+CFLAGS ?= -O2 -g
+BASE_CFLAGS = -std=c11 -fPIC -fvisibility=hidden $(WARN) \
+	-DBINDIF_VERSION='"$(VERSION)"' -DBINDIF_LIBDIR='"$(LIBDIR)"'
+CONFIG_CFLAGS := $(shell $(PKG_CONFIG) --cflags libconfig 2>/dev/null)
+CONFIG_LIBS := $(shell $(PKG_CONFIG) --libs libconfig 2>/dev/null)
+CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+ALL_CFLAGS = $(BASE_CFLAGS) $(CONFIG_CFLAGS) $(CFLAGS) $(CPPFLAGS)
+
+CONFIG_SRCS = config/load.c config/match.c
+SHIM_CORE_SRCS = shim/hooks.c shim/decide.c shim/fdtable.c shim/egress.c \
+	shim/state.c
+LAUNCHER_CORE_SRCS = launcher/opts.c launcher/target.c launcher/iface.c \
+	launcher/checks.c launcher/env.c
+
+ifeq ($(UNAME_S),Darwin)
+SHIM = $(B)/libbindif.dylib
+SHIM_OS_SRCS = shim/plat_darwin.c shim/export_darwin.c
+LAUNCHER_OS_SRCS = launcher/plat_darwin.c
+SHIM_LDFLAGS = -dynamiclib -Wl,-undefined,error
+ALL_CFLAGS += -D__APPLE_USE_RFC_3542
+SHIM_LIBS = $(CONFIG_LIBS) -lpthread
+PKG_INSTALL = brew install libconfig cmocka c-ares pkg-config
+else
+SHIM = $(B)/libbindif.so
+SHIM_OS_SRCS = shim/plat_linux.c shim/hooks_mmsg.c shim/export_linux.c
+LAUNCHER_OS_SRCS = launcher/plat_linux.c
+SHIM_LDFLAGS = -shared -Wl,--as-needed -Wl,-z,defs -Wl,-z,now
+SHIM_LIBS = $(CONFIG_LIBS) -ldl -lpthread
+APT_PACKAGES = build-essential pkg-config libconfig-dev libcmocka-dev \
+	libc-ares-dev clang curl socat netcat-openbsd python3 iproute2 \
+	util-linux procps libcap2-bin
+PKG_INSTALL = apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+	apt-get install -y -q --no-install-recommends $(APT_PACKAGES)
+endif
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+CONFIG_OBJS = $(call obj,$(CONFIG_SRCS))
+SHIM_OBJS = $(call obj,$(SHIM_CORE_SRCS) $(SHIM_OS_SRCS)) $(CONFIG_OBJS)
+LAUNCHER_OBJS = $(call obj,$(LAUNCHER_CORE_SRCS) $(LAUNCHER_OS_SRCS) \
+	launcher/main.c) $(CONFIG_OBJS)
+
+# Unit tests link one archive of everything testable; each test pulls in
+# only the objects it uses, and WRAP_<test> adds its mocked system calls.
+TESTABLE_OBJS = $(CONFIG_OBJS) $(call obj,$(SHIM_CORE_SRCS) \
+	$(LAUNCHER_CORE_SRCS) shim/plat_linux.c launcher/plat_linux.c)
+UNIT_SRCS = $(wildcard tests/unit/test_*.c)
+UNIT_BINS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
+WRAP_test_plat_linux = -Wl,--wrap=setsockopt,--wrap=getsockopt
+WRAP_test_plat_darwin = -Wl,--wrap=setsockopt,--wrap=getsockopt
+EXTRA_OBJS_test_plat_darwin = $(call obj,shim/plat_darwin.c)
+
+all: $(B)/bindif $(SHIM)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(SHIM): $(SHIM_OBJS)
+	$(CC) $(SHIM_LDFLAGS) $(LDFLAGS) -o $@ $(SHIM_OBJS) $(SHIM_LIBS)
+
+$(B)/bindif: $(LAUNCHER_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(LAUNCHER_OBJS) $(CONFIG_LIBS)
+
+$(B)/libtestable.a: $(TESTABLE_OBJS) $(call obj,shim/plat_darwin.c)
+	rm -f $@
+	ar qc $@ $(TESTABLE_OBJS)   # q: members of the same base name coexist
+	ranlib $@
+
+$(B)/tests/test_%: tests/unit/test_%.c $(B)/libtestable.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Iconfig -Ishim -Ilauncher \
+		-DFIXTURES_DIR='"tests/unit/fixtures"' $< -o $@ \
+		$(EXTRA_OBJS_test_$*) $(B)/libtestable.a $(WRAP_test_$*) \
+		$(CMOCKA_LIBS) $(CONFIG_LIBS) -ldl -lpthread
+
+$(B)/tests/tunlog: tests/integration/tunlog.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< -o $@
+
+# The rest of the test programs live with the integration tests.
+TEST_PROGS = $(B)/tests/tunlog
+
+# make deps: the build and test dependencies, from the platform's packages.
+deps:
+	$(PKG_INSTALL)
+
+# Installs dependencies only when something is missing (CI starts bare).
+deps-if-missing:
+	@ok=1; \
+	for p in libconfig cmocka libcares; do \
+		$(PKG_CONFIG) --exists $$p 2>/dev/null || ok=0; done; \
+	for c in $(CC) curl socat nc ip setpriv; do \
+		command -v $$c >/dev/null 2>&1 || ok=0; done; \
+	[ -x /usr/bin/python3 ] || ok=0; \
+	if [ $$ok = 0 ]; then echo "make: installing missing dependencies"; \
+		$(MAKE) deps; fi
+
+unit: deps-if-missing
+	@$(MAKE) --no-print-directory $(UNIT_BINS)
+	@failed=0; for t in $(UNIT_BINS); do \
+		echo "== $$t"; $$t || failed=1; done; \
+	if [ $$failed != 0 ]; then echo "unit tests FAILED"; exit 1; fi
+
+integration: deps-if-missing
+	@$(MAKE) --no-print-directory all $(TEST_PROGS)
+	bash tests/integration/run.sh
+
+check: deps-if-missing
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
+
+demo: deps-if-missing
+	@$(MAKE) --no-print-directory all $(TEST_PROGS)
+	bash tests/integration/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)
+	install -m 755 $(B)/bindif $(DESTDIR)$(BINDIR)/bindif
+	install -m 755 $(SHIM) $(DESTDIR)$(LIBDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/bindif $(DESTDIR)$(LIBDIR)/$(notdir $(SHIM))
+	-rmdir $(DESTDIR)$(LIBDIR) 2>/dev/null
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all deps deps-if-missing unit integration check demo install \
+	uninstall clean
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,105 @@
+/*
+ * checks.c - everything about the rules that must hold before the command
+ * runs: where they are, that they parse, and that every interface they
+ * name exists. All problems are reported, one line each, as file:line.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "launcher.h"
+
+static bool
+exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+const char *
+checks_rules_path(const struct opts *o, const char *xdg, const char *home,
+    char *buf, size_t len, char *why, size_t whylen)
+{
+	if (o->rules != NULL)
+		return o->rules;
+	if (o->iface != NULL)
+		return NULL; /* -i alone needs no rules */
+	if (xdg != NULL && xdg[0] == '/')
+		snprintf(buf, len, "%s/bindif", xdg);
+	else if (home != NULL && home[0] != '\0')
+		snprintf(buf, len, "%s/.config/bindif", home);
+	else
+		buf[0] = '\0';
+	if (buf[0] != '\0' && exists(buf))
+		return buf;
+	if (exists("/etc/bindif")) {
+		snprintf(buf, len, "/etc/bindif");
+		return buf;
+	}
+	snprintf(why, whylen, "nothing to do: give -i IFACE or -c FILE "
+	    "(no rules in %s or /etc/bindif)",
+	    buf[0] ? buf : "~/.config/bindif");
+	return NULL;
+}
+
+struct iface_ctx {
+	void (*report)(const char *line);
+	int problems;
+};
+
+static int
+check_iface(void *arg, const char *ifname, const char *file, int line)
+{
+	struct iface_ctx *ctx = arg;
+	char why[700], msg[1200];
+
+	if (iface_exists(ifname, why, sizeof(why)) < 0) {
+		snprintf(msg, sizeof(msg), "%s:%d: %s", file, line, why);
+		ctx->report(msg);
+		ctx->problems++;
+	}
+	return 0;
+}
+
+struct rules_set *
+checks_rules(const char *path, void (*report)(const char *line),
+    int *problems)
+{
+	struct rules_errors errs = { 0 };
+	struct rules_set *set = rules_load(path, &errs);
+	struct iface_ctx ctx = { report, 0 };
+	char msg[1200];
+	size_t i;
+
+	for (i = 0; i < errs.n; i++) {
+		if (errs.v[i].file && errs.v[i].line > 0)
+			snprintf(msg, sizeof(msg), "%s:%d: %s", errs.v[i].file,
+			    errs.v[i].line, errs.v[i].msg);
+		else if (errs.v[i].file)
+			snprintf(msg, sizeof(msg), "%s: %s", errs.v[i].file,
+			    errs.v[i].msg);
+		else
+			snprintf(msg, sizeof(msg), "%s", errs.v[i].msg);
+		report(msg);
+	}
+	*problems = (int)errs.n;
+	rules_errors_free(&errs);
+	if (set == NULL) {
+		if (*problems == 0) {
+			snprintf(msg, sizeof(msg), "%s: out of memory", path);
+			report(msg);
+			*problems = 1;
+		}
+		return NULL;
+	}
+	if (*problems == 0)
+		rules_set_each_iface(set, check_iface, &ctx);
+	*problems += ctx.problems;
+	if (*problems > 0) {
+		rules_set_free(set);
+		return NULL;
+	}
+	return set;
+}

@@ -1,0 +1,61 @@
+/*
+ * launcher.h - the launcher's modules: options, checks, environment. Each
+ * returns a status and fills a why buffer; only main.c prints and exits.
+ */
+#ifndef BINDIF_LAUNCHER_H
+#define BINDIF_LAUNCHER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "../config/rules.h"
+
+/* Exit statuses of env(1) and timeout(1). */
+#define EXIT_OURS 125
+#define EXIT_CANNOT_RUN 126
+#define EXIT_NOT_FOUND 127
+
+struct opts {
+	const char *iface; /* -i, NULL if not given */
+	const char *rules; /* -c FILE|DIR */
+	bool verbose;
+	bool help, version;
+	int argc; /* the command, argv[0] is its name */
+	char **argv;
+};
+
+/* opts.c: 0, or -1 with a one-line reason. */
+int opts_parse(int argc, char **argv, struct opts *o, char *why, size_t len);
+void opts_usage(FILE *to);
+
+/* target.c: resolves a command as execvp would; 0, or an exit status
+ * (126/127) with a reason. out gets the path to exec. */
+int target_resolve(const char *cmd, const char *path_env, char *out,
+    size_t outlen, char *why, size_t whylen);
+
+/* iface.c: 0 if the interface can carry traffic, else -1 and why. */
+int iface_check(const char *name, char *why, size_t len);
+/* 0 if it exists; -1 and why (listing what does) otherwise. */
+int iface_exists(const char *name, char *why, size_t len);
+
+/* checks.c: the rules file or directory to use, from -c, -i and the
+ * default places; NULL when there is none (why says where it looked). */
+const char *checks_rules_path(const struct opts *o, const char *xdg,
+    const char *home, char *buf, size_t len, char *why, size_t whylen);
+
+/* Loads and validates rules; problems go to report() one per line.
+ * Returns the set or NULL when there was any problem. */
+struct rules_set *checks_rules(const char *path,
+    void (*report)(const char *line), int *problems);
+
+/* env.c: the LD_PRELOAD value with the shim appended (once). */
+char *env_preload(const char *existing, const char *shim);
+
+/* plat_<os>.c: the running launcher's own executable, resolved. */
+int lplat_self_exe(char *buf, size_t len);
+/* The preload variable of the OS and the shim's file name. */
+extern const char lplat_preload_var[];
+extern const char lplat_shim_name[];
+
+#endif

@@ -1,0 +1,142 @@
+/*
+ * main.c - bindif: options, then every check, then the environment for
+ * the shim, then exec. Nothing runs unless every check passed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "launcher.h"
+
+static void
+report(const char *line)
+{
+	fprintf(stderr, "bindif: %s\n", line);
+}
+
+static void __attribute__((noreturn, format(printf, 2, 3)))
+die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("bindif: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(status);
+}
+
+/* Next to the resolved launcher (the build tree, or lib/bindif/ beside
+ * an installed bin/), then the compiled-in library directory; never ".". */
+static void
+find_shim(char *out, size_t len)
+{
+	char self[PATH_MAX], dir[PATH_MAX];
+
+	if (lplat_self_exe(self, sizeof(self)) == 0) {
+		snprintf(dir, sizeof(dir), "%s", self);
+		snprintf(out, len, "%s/%s", dirname(dir), lplat_shim_name);
+		if (access(out, R_OK) == 0)
+			return;
+	}
+	snprintf(out, len, "%s/%s", BINDIF_LIBDIR, lplat_shim_name);
+	if (access(out, R_OK) == 0)
+		return;
+	die(EXIT_OURS, "cannot find %s next to %s or in %s", lplat_shim_name,
+	    self, BINDIF_LIBDIR);
+}
+
+/* Rules selected for the command: interfaces up, no bind without one. */
+static void
+check_policy(const struct rules_set *set, const struct opts *o,
+    const char *exe)
+{
+	char why[512];
+	struct rules_policy *p;
+	const char *file;
+	size_t i;
+	int line;
+
+	p = rules_select(set, exe, o->argv[0], o->iface, why, sizeof(why));
+	if (p == NULL)
+		die(EXIT_OURS, "%s", why);
+	if (rules_policy_unbound_bind(p, &file, &line))
+		die(EXIT_OURS, "%s:%d: rule sends traffic to an interface but "
+		    "none is set (add interface = or use -i)", file, line);
+	for (i = 0; i < rules_policy_nifaces(p); i++) {
+		const char *name = rules_policy_iface(p, (unsigned)i);
+
+		if (name[0] != '\0' && iface_check(name, why, sizeof(why)) < 0)
+			die(EXIT_OURS, "%s", why);
+	}
+	rules_policy_free(p);
+}
+
+static void
+set_env(const char *name, const char *value)
+{
+	if (value == NULL ? unsetenv(name) : setenv(name, value, 1))
+		die(EXIT_OURS, "cannot set %s: %s", name, strerror(errno));
+}
+
+int
+main(int argc, char **argv)
+{
+	char why[1024], rulesbuf[PATH_MAX], rulesabs[PATH_MAX], exe[PATH_MAX],
+	    shim[PATH_MAX];
+	const char *rules;
+	struct rules_set *set = NULL;
+	struct opts o;
+	char *preload;
+	int rc, problems = 0;
+
+	if (opts_parse(argc, argv, &o, why, sizeof(why)) < 0)
+		die(EXIT_OURS, "%s (see bindif --help)", why);
+	if (o.help) {
+		opts_usage(stdout);
+		return 0;
+	}
+	if (o.version) {
+		printf("bindif %s\n", BINDIF_VERSION);
+		return 0;
+	}
+	if (o.iface != NULL && iface_check(o.iface, why, sizeof(why)) < 0)
+		die(EXIT_OURS, "%s", why);
+	rules = checks_rules_path(&o, getenv("XDG_CONFIG_HOME"),
+	    getenv("HOME"), rulesbuf, sizeof(rulesbuf), why, sizeof(why));
+	if (rules == NULL && o.iface == NULL)
+		die(EXIT_OURS, "%s", why);
+	if (rules != NULL) {
+		if ((set = checks_rules(rules, report, &problems)) == NULL)
+			exit(EXIT_OURS);
+		/* The program may chdir; the shim needs an absolute path. */
+		if (realpath(rules, rulesabs) == NULL)
+			die(EXIT_OURS, "%s: %s", rules, strerror(errno));
+	}
+	rc = target_resolve(o.argv[0], getenv("PATH"), exe, sizeof(exe), why,
+	    sizeof(why));
+	if (rc != 0)
+		die(rc, "%s", why);
+	check_policy(set, &o, exe);
+	rules_set_free(set);
+	find_shim(shim, sizeof(shim));
+
+	if ((preload = env_preload(getenv(lplat_preload_var), shim)) == NULL)
+		die(EXIT_OURS, "out of memory");
+	set_env(lplat_preload_var, preload);
+	free(preload);
+	set_env("BINDIF_INTERFACE", o.iface);
+	set_env("BINDIF_RULES", rules ? rulesabs : NULL);
+	set_env("BINDIF_VERBOSE", o.verbose ? "1" : NULL);
+
+	execv(exe, o.argv);
+	die(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN, "%s: %s",
+	    o.argv[0], strerror(errno));
+}

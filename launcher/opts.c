@@ -1,0 +1,96 @@
+/*
+ * opts.c - bindif's command line. The option string starts with '+' so
+ * parsing stops at the command: in "bindif -i en0 curl -v", -v is curl's.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "launcher.h"
+
+static const struct option longopts[] = {
+	{ "interface", required_argument, NULL, 'i' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void
+opts_usage(FILE *to)
+{
+	fputs("usage: bindif [-v] [-i IFACE] [-c FILE|DIR] [--] COMMAND [ARG...]\n"
+	      "       bindif --help | --version\n"
+	      "\n"
+	      "Runs COMMAND so that its traffic leaves by a chosen network\n"
+	      "interface, even while a VPN or TUN proxy captures the routing.\n"
+	      "\n"
+	      "  -i, --interface IFACE  send traffic out of IFACE (overrides the\n"
+	      "                         rules files' interface =)\n"
+	      "  -c, --config FILE|DIR  rules file, or directory of *.conf files;\n"
+	      "                         without -c and -i: $XDG_CONFIG_HOME/bindif/\n"
+	      "                         (~/.config/bindif/), then /etc/bindif/\n"
+	      "  -v, --verbose          one line per decision on stderr\n"
+	      "  -h, --help             this text\n"
+	      "  -V, --version          the version\n"
+	      "\n"
+	      "Exit status: COMMAND's own; 125 bindif's own error (bad option,\n"
+	      "interface or rules); 126 COMMAND not executable; 127 not found.\n",
+	    to);
+}
+
+int
+opts_parse(int argc, char **argv, struct opts *o, char *why, size_t len)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	opterr = 0; /* our own one-line messages, not getopt's */
+	while ((c = getopt_long(argc, argv, "+i:c:vhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if (optarg[0] == '\0') {
+				snprintf(why, len, "-i needs an interface name");
+				return -1;
+			}
+			o->iface = optarg;
+			break;
+		case 'c':
+			if (optarg[0] == '\0') {
+				snprintf(why, len, "-c needs a file or directory");
+				return -1;
+			}
+			o->rules = optarg;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			o->help = true;
+			return 0;
+		case 'V':
+			o->version = true;
+			return 0;
+		case ':':
+			snprintf(why, len, "option '%s' needs a value",
+			    argv[optind - 1]);
+			return -1;
+		default:
+			if (optopt && optopt != '?')
+				snprintf(why, len, "unknown option '-%c'", optopt);
+			else
+				snprintf(why, len, "unknown option '%s'",
+				    argv[optind - 1]);
+			return -1;
+		}
+	}
+	o->argc = argc - optind;
+	o->argv = argv + optind;
+	if (o->argc == 0) {
+		snprintf(why, len, "no command given");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,61 @@
+/*
+ * export_darwin.c - the __DATA,__interpose table of libbindif.dylib: dyld
+ * points every other image's calls at our hooks, while calls by name from
+ * inside this library still reach the originals. This replaces a flat
+ * namespace, which macOS 12 and later no longer offer
+ * (DYLD_FORCE_FLAT_NAMESPACE is gone).
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "hooks.h"
+#include "plat.h"
+
+struct interpose {
+	const void *replacement;
+	const void *original;
+};
+
+/*
+ * connectx: a non-zero sae_srcif would override IP_BOUND_IF silently, so
+ * the endpoints are copied with the interface the decision chose.
+ */
+static int
+bindif_connectx(int fd, const sa_endpoints_t *ep, sae_associd_t aid,
+    unsigned int flags, const struct iovec *iov, unsigned int iovcnt,
+    size_t *len, sae_connid_t *cid)
+{
+	sa_endpoints_t copy;
+	unsigned ifindex = 0;
+	int family, err = 0;
+
+	if (ep == NULL || ep->sae_dstaddr == NULL)
+		return connectx(fd, ep, aid, flags, iov, iovcnt, len, cid);
+	copy = *ep;
+	if (hook_prepare(fd, ep->sae_dstaddr, ep->sae_dstaddrlen, "connect",
+	    &family, &ifindex, &err) == PLAN_FAIL) {
+		errno = err;
+		return -1;
+	}
+	/* Bound by the decision (or by the program): keep sae_srcif in line. */
+	if (plat_bound_ifindex(fd, family, &ifindex) == 0 &&
+	    ifindex != 0)
+		copy.sae_srcif = ifindex;
+	return connectx(fd, &copy, aid, flags, iov, iovcnt, len, cid);
+}
+
+#define INTERPOSE(ours, theirs)                                            \
+	__attribute__((used)) static const struct interpose interpose_##theirs \
+	    __attribute__((section("__DATA,__interpose"))) = {             \
+		(const void *)(ours), (const void *)(theirs)               \
+	}
+
+INTERPOSE(bindif_socket, socket);
+INTERPOSE(bindif_connect, connect);
+INTERPOSE(bindif_connectx, connectx);
+INTERPOSE(bindif_sendto, sendto);
+INTERPOSE(bindif_sendmsg, sendmsg);
+INTERPOSE(bindif_close, close);
+INTERPOSE(bindif_dup2, dup2);

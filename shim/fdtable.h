@@ -1,0 +1,46 @@
+/*
+ * fdtable.h - what the shim knows about each file descriptor: one atomic
+ * word per fd, readable on every call without a lock. Safe from signal
+ * handlers and after fork: reads and writes never lock or allocate, except
+ * the first write to a block of 4096 fds, which happens on socket creation.
+ */
+#ifndef BINDIF_FDTABLE_H
+#define BINDIF_FDTABLE_H
+
+#include <stdint.h>
+
+enum fdt_state {
+	FDT_UNKNOWN = 0, /* never seen, or closed: ask the kernel */
+	FDT_NEW = 1,	 /* an inet socket, no decision applied yet */
+	FDT_SKIP = 2,	 /* not ours to touch (not AF_INET/AF_INET6) */
+	FDT_PASS = 3,	 /* a stream left to the routing table */
+	FDT_BOUND = 4	 /* bound to an interface, by us or the program */
+};
+
+/* Protocol classes, as the rules' RULES_PROTO_* bits. */
+typedef uint64_t fdt_entry;
+
+/* bits 0-3 state, 4-7 protocol class, 8-15 address family, 16 "a
+ * decision was logged", 32-63 interface index */
+#define FDT_STATE(e) ((enum fdt_state)((e)&0xfu))
+#define FDT_PROTO(e) ((unsigned)(((e) >> 4) & 0xfu))
+#define FDT_FAMILY(e) ((int)(((e) >> 8) & 0xffu))
+#define FDT_LOGGED ((fdt_entry)1 << 16)
+#define FDT_IFINDEX(e) ((unsigned)((e) >> 32))
+#define FDT_MAKE(state, proto, family, ifindex)                            \
+	((fdt_entry)(state) | ((fdt_entry)((proto)&0xfu) << 4) |           \
+	    ((fdt_entry)((family)&0xffu) << 8) | ((fdt_entry)(ifindex) << 32))
+#define FDT_WITH(e, state, ifindex)                                        \
+	(((e) & ~((fdt_entry)0xfu | ((fdt_entry)0xffffffffu << 32))) |     \
+	    (fdt_entry)(state) | ((fdt_entry)(ifindex) << 32))
+
+/* Descriptors at or above this are not tracked; hooks then ask the kernel. */
+#define FDT_MAX (1 << 24)
+
+fdt_entry fdt_get(int fd);
+/* Returns 0, or -1 when fd is out of range or a block can't be allocated. */
+int fdt_set(int fd, fdt_entry e);
+void fdt_clear(int fd);
+void fdt_clear_range(unsigned lo, unsigned hi);
+
+#endif

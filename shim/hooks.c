@@ -1,0 +1,275 @@
+/*
+ * hooks.c - one thin function per intercepted call: decide, apply, call the
+ * real one. Streams and connected datagram sockets are bound once with the
+ * OS's bind-to-interface option; unconnected datagrams are steered one by
+ * one with IP(V6)_PKTINFO, so the same socket can still reach loopback.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include "egress.h"
+#include "fdtable.h"
+#include "hooks.h"
+#include "state.h"
+
+/* Control buffers up to this size are rebuilt on the stack. */
+#define STACK_CONTROL 512
+
+static bool
+is_stream(fdt_entry e)
+{
+	return FDT_PROTO(e) == RULES_PROTO_TCP;
+}
+
+/* Learns what a socket we did not see created is. */
+static fdt_entry
+classify(int fd)
+{
+	struct plat_sockinfo si;
+	unsigned proto, cur = 0;
+	fdt_entry e;
+
+	if (plat_sockinfo(fd, &si) < 0)
+		return FDT_MAKE(FDT_SKIP, 0, 0, 0);
+	proto = decide_proto_class(si.family, si.type, si.protocol);
+	if (proto == 0)
+		e = FDT_MAKE(FDT_SKIP, 0, 0, 0);
+	else if (plat_bound_ifindex(fd, si.family, &cur) == 0 && cur != 0)
+		e = FDT_MAKE(FDT_BOUND, proto, si.family, cur);
+	else
+		e = FDT_MAKE(FDT_NEW, proto, si.family, 0);
+	(void)fdt_set(fd, e);
+	return e;
+}
+
+static void
+log_decision(const struct shim_cfg *c, int fd, fdt_entry *e, const char *call,
+    const struct sockaddr *sa, const struct decision *d, const char *extra)
+{
+	char line[600];
+
+	if (!c->verbose || (*e & FDT_LOGGED))
+		return;
+	decide_describe(c, sa, FDT_PROTO(*e), d, line, sizeof(line));
+	state_log(c, "%s %s%s", call, line, extra ? extra : "");
+	/* Unconnected datagrams: one line per socket, not per datagram. */
+	if (!is_stream(*e) && strcmp(call, "connect") != 0)
+		*e |= FDT_LOGGED;
+	(void)fd;
+}
+
+/* Binds fd as decided, unless the program bound it itself. */
+static int
+apply_bind(const struct shim_cfg *c, int fd, fdt_entry *e,
+    const struct decision *d)
+{
+	unsigned cur = 0;
+	int rc;
+
+	if (plat_bound_ifindex(fd, FDT_FAMILY(*e), &cur) == 0 && cur != 0) {
+		/* An explicit choice of the program (ping -I, curl
+		 * --interface) stands. */
+		*e = FDT_WITH(*e, FDT_BOUND, cur);
+		return 0;
+	}
+	rc = plat_bind_ifindex(fd, FDT_FAMILY(*e), d->ifindex, d->ifname);
+	if (rc < 0) {
+		if (c->verbose)
+			state_log(c, "cannot bind to %s: %s", d->ifname,
+			    strerror(-rc));
+		return rc;
+	}
+	*e = FDT_WITH(*e, FDT_BOUND, d->ifindex);
+	return 0;
+}
+
+enum hook_plan
+hook_prepare(int fd, const struct sockaddr *sa, socklen_t len,
+    const char *call, int *family, unsigned *ifindex, int *err)
+{
+	const struct shim_cfg *c;
+	struct decision d;
+	fdt_entry e = fdt_get(fd), before;
+	bool whole_socket;
+
+	if (FDT_STATE(e) == FDT_UNKNOWN)
+		e = classify(fd);
+	*family = FDT_FAMILY(e);
+	if (FDT_STATE(e) == FDT_BOUND) {
+		/* A program's own PKTINFO index would override the binding. */
+		*ifindex = FDT_IFINDEX(e);
+		return PLAN_PKTINFO;
+	}
+	if (sa == NULL || FDT_STATE(e) != FDT_NEW)
+		return PLAN_AS_IS;
+	c = state_cfg();
+	if (!decide(c, sa, len, FDT_PROTO(e), &d) || c->inert)
+		return PLAN_AS_IS;
+	before = e;
+	whole_socket = is_stream(e) || strcmp(call, "connect") == 0;
+	if (d.action == RULES_REJECT) {
+		log_decision(c, fd, &e, call, sa, &d, NULL);
+		*err = d.err;
+		return PLAN_FAIL;
+	}
+	if (d.action == RULES_PASS) {
+		log_decision(c, fd, &e, call, sa, &d, NULL);
+		if (is_stream(e))
+			e = FDT_WITH(e, FDT_PASS, 0);
+	} else if (whole_socket) {
+		int rc = apply_bind(c, fd, &e, &d);
+
+		if (rc < 0) {
+			*err = -rc;
+			return PLAN_FAIL;
+		}
+		log_decision(c, fd, &e, call, sa, &d,
+		    FDT_IFINDEX(e) != d.ifindex ? " (already bound by the program)"
+						: NULL);
+	} else {
+		log_decision(c, fd, &e, call, sa, &d, NULL);
+		*ifindex = d.ifindex;
+	}
+	if (e != before)
+		(void)fdt_set(fd, e);
+	return d.action == RULES_BIND && !whole_socket ? PLAN_PKTINFO
+						       : PLAN_AS_IS;
+}
+
+int
+bindif_socket(int domain, int type, int protocol)
+{
+	const struct plat_real *r = state_real();
+	int fd = r->socket(domain, type, protocol), saved = errno;
+	unsigned proto;
+
+	if (fd < 0)
+		return fd;
+	proto = decide_proto_class(domain, type, protocol);
+	/* Overwrites whatever a close we never saw left behind. */
+	(void)fdt_set(fd, proto ? FDT_MAKE(FDT_NEW, proto, domain, 0)
+				: FDT_MAKE(FDT_SKIP, 0, 0, 0));
+	errno = saved;
+	return fd;
+}
+
+int
+bindif_connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	const struct plat_real *r = state_real();
+	unsigned ifindex;
+	int family, err;
+
+	if (sa == NULL || state_busy() || FDT_STATE(fdt_get(fd)) == FDT_SKIP)
+		return r->connect(fd, sa, len);
+	if (hook_prepare(fd, sa, len, "connect", &family, &ifindex, &err) ==
+	    PLAN_FAIL) {
+		errno = err;
+		return -1;
+	}
+	return r->connect(fd, sa, len);
+}
+
+/* sendmsg, named as the program called it for the log. */
+static ssize_t
+send_steered(int fd, const struct msghdr *msg, int flags, const char *call)
+{
+	const struct plat_real *r = state_real();
+	unsigned char stack[STACK_CONTROL];
+	unsigned char *ctl = stack;
+	struct msghdr m;
+	unsigned ifindex;
+	int family, err;
+	ssize_t n;
+
+	switch (hook_prepare(fd, msg->msg_name, msg->msg_namelen, call,
+	    &family, &ifindex, &err)) {
+	case PLAN_AS_IS:
+		return r->sendmsg(fd, msg, flags);
+	case PLAN_FAIL:
+		errno = err;
+		return -1;
+	case PLAN_PKTINFO:
+		break;
+	}
+	if (msg->msg_controllen + EGRESS_EXTRA > sizeof(stack) &&
+	    (ctl = malloc(msg->msg_controllen + EGRESS_EXTRA)) == NULL) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	m = *msg;
+	n = egress_control(family, ifindex, msg->msg_control,
+	    msg->msg_controllen, ctl,
+	    ctl == stack ? sizeof(stack) : msg->msg_controllen + EGRESS_EXTRA);
+	if (n < 0) {
+		errno = ENOBUFS;
+	} else {
+		m.msg_control = ctl;
+		m.msg_controllen = (size_t)n;
+		n = r->sendmsg(fd, &m, flags);
+	}
+	if (ctl != stack) {
+		err = errno;
+		free(ctl);
+		errno = err;
+	}
+	return n;
+}
+
+ssize_t
+bindif_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	const struct plat_real *r = state_real();
+
+	if (msg == NULL || state_busy())
+		return r->sendmsg(fd, msg, flags);
+	/* Connected and no control: decided at connect, nothing to do. */
+	if (msg->msg_name == NULL && msg->msg_controllen == 0)
+		return r->sendmsg(fd, msg, flags);
+	return send_steered(fd, msg, flags, "sendmsg");
+}
+
+ssize_t
+bindif_sendto(int fd, const void *buf, size_t n, int flags,
+    const struct sockaddr *sa, socklen_t len)
+{
+	const struct plat_real *r = state_real();
+	fdt_entry e;
+	struct msghdr m;
+	struct iovec iov;
+
+	/* The hot path: connected sockets were decided at connect. */
+	if (sa == NULL || state_busy())
+		return r->sendto(fd, buf, n, flags, sa, len);
+	e = fdt_get(fd);
+	if (FDT_STATE(e) == FDT_SKIP || FDT_STATE(e) == FDT_PASS ||
+	    FDT_STATE(e) == FDT_BOUND)
+		return r->sendto(fd, buf, n, flags, sa, len);
+	memset(&m, 0, sizeof(m));
+	iov.iov_base = (void *)buf;
+	iov.iov_len = n;
+	m.msg_name = (void *)sa;
+	m.msg_namelen = len;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	return send_steered(fd, &m, flags, "sendto");
+}
+
+int
+bindif_close(int fd)
+{
+	/* Only an atomic store: close may be called from a signal handler. */
+	fdt_clear(fd);
+	return state_real()->close(fd);
+}
+
+int
+bindif_dup2(int oldfd, int newfd)
+{
+	/* newfd becomes a new file; its first use asks the kernel again. */
+	if (oldfd != newfd)
+		fdt_clear(newfd);
+	return state_real()->dup2(oldfd, newfd);
+}

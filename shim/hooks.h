@@ -1,0 +1,35 @@
+/*
+ * hooks.h - the shim's intercepted calls, under names of our own; the
+ * export_* file of each OS maps the libc names onto them.
+ */
+#ifndef BINDIF_HOOKS_H
+#define BINDIF_HOOKS_H
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+int bindif_socket(int domain, int type, int protocol);
+int bindif_connect(int fd, const struct sockaddr *sa, socklen_t len);
+ssize_t bindif_sendto(int fd, const void *buf, size_t n, int flags,
+    const struct sockaddr *sa, socklen_t len);
+ssize_t bindif_sendmsg(int fd, const struct msghdr *msg, int flags);
+int bindif_close(int fd);
+int bindif_dup2(int oldfd, int newfd);
+
+/* Shared with the OS-specific hooks (sendmmsg, connectx). */
+enum hook_plan {
+	PLAN_AS_IS,   /* call the real function unchanged */
+	PLAN_PKTINFO, /* send with our interface index in IP(V6)_PKTINFO */
+	PLAN_FAIL     /* fail the call with *err */
+};
+
+/*
+ * Prepares fd for a call toward sa (NULL: the connected peer): decides,
+ * binds when the socket is to be bound, and says how to make the call.
+ * *family and *ifindex describe the PKTINFO to add.
+ */
+enum hook_plan hook_prepare(int fd, const struct sockaddr *sa,
+    socklen_t len, const char *call, int *family, unsigned *ifindex,
+    int *err);
+
+#endif

@@ -1,0 +1,153 @@
+/*
+ * plat_darwin.c - the shim's macOS layer: IP_BOUND_IF on AF_INET sockets,
+ * IPV6_BOUND_IF on AF_INET6 ones (which also covers v4-mapped peers). Both
+ * need no privilege, may be changed later, work on raw and ICMP datagram
+ * sockets and pick the source address. Inside an interposing library a
+ * call by name reaches the original function, so no dlsym is needed.
+ * Also built on Linux for unit tests: constants fall back to macOS values
+ * and the macOS-only functions come from the test.
+ */
+#ifdef __APPLE__
+#define __APPLE_USE_RFC_3542 /* IPV6_PKTINFO */
+#else
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "plat.h"
+
+#ifndef IP_BOUND_IF
+#define IP_BOUND_IF 25 /* <netinet/in.h> on macOS */
+#endif
+#ifndef IPV6_BOUND_IF
+#define IPV6_BOUND_IF 125 /* <netinet6/in6.h> on macOS */
+#endif
+#ifndef IPV6_PKTINFO
+#define IPV6_PKTINFO 46
+#endif
+
+#ifndef __APPLE__
+/* macOS libc functions; the unit tests on Linux provide them. */
+int issetugid(void);
+const char *getprogname(void);
+#endif
+int _NSGetExecutablePath(char *buf, uint32_t *bufsize);
+
+int
+plat_bind_real(struct plat_real *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->socket = socket;
+	r->connect = connect;
+	r->sendto = sendto;
+	r->sendmsg = sendmsg;
+	r->close = close;
+	r->dup2 = dup2;
+	return 0;
+}
+
+static int
+bound_if_opt(int family, int *level, int *name)
+{
+	if (family == AF_INET) {
+		*level = IPPROTO_IP;
+		*name = IP_BOUND_IF;
+	} else if (family == AF_INET6) {
+		*level = IPPROTO_IPV6;
+		*name = IPV6_BOUND_IF;
+	} else
+		return -EAFNOSUPPORT;
+	return 0;
+}
+
+int
+plat_sockinfo(int fd, struct plat_sockinfo *si)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	memset(&ss, 0, sizeof(ss));
+	/* macOS has no SO_DOMAIN; an unbound socket still reports its family. */
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return -errno;
+	si->family = ss.ss_family;
+	len = sizeof(int);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &si->type, &len) < 0)
+		return -errno;
+	si->protocol = 0;
+	return 0;
+}
+
+int
+plat_bound_ifindex(int fd, int family, unsigned *ifindex)
+{
+	int level, name, idx = 0;
+	socklen_t len = sizeof(idx);
+	int rc = bound_if_opt(family, &level, &name);
+
+	if (rc < 0)
+		return rc;
+	if (getsockopt(fd, level, name, &idx, &len) < 0)
+		return -errno;
+	*ifindex = idx > 0 ? (unsigned)idx : 0;
+	return 0;
+}
+
+int
+plat_bind_ifindex(int fd, int family, unsigned ifindex, const char *ifname)
+{
+	int level, name, idx = (int)ifindex;
+	int rc = bound_if_opt(family, &level, &name);
+
+	(void)ifname;
+	if (rc < 0)
+		return rc;
+	if (setsockopt(fd, level, name, &idx, sizeof(idx)) < 0)
+		return -errno;
+	return 0;
+}
+
+bool
+plat_secure_mode(void)
+{
+	return issetugid() != 0;
+}
+
+const char *
+plat_getenv(const char *name)
+{
+	return plat_secure_mode() ? NULL : getenv(name);
+}
+
+void
+plat_program(char *exe, size_t len, const char **argv0)
+{
+	uint32_t size = (uint32_t)len;
+
+	if (len == 0 || _NSGetExecutablePath(exe, &size) != 0) {
+		if (len > 0)
+			exe[0] = '\0';
+	}
+	*argv0 = getprogname();
+}
+
+struct plat_pktinfo_opt
+plat_pktinfo_opt(int family)
+{
+	struct plat_pktinfo_opt o;
+
+	if (family == AF_INET6) {
+		o.level = IPPROTO_IPV6;
+		o.type = IPV6_PKTINFO;
+	} else {
+		o.level = IPPROTO_IP;
+		o.type = IP_PKTINFO;
+	}
+	return o;
+}

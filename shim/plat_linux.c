@@ -1,0 +1,161 @@
+/*
+ * plat_linux.c - the shim's Linux layer: SO_BINDTOIFINDEX (falling back to
+ * SO_BINDTODEVICE before Linux 5.0), the socket's own facts via getsockopt,
+ * dlsym(RTLD_NEXT) for the real functions, secure_getenv.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "plat.h"
+
+#ifndef SO_BINDTOIFINDEX
+#define SO_BINDTOIFINDEX 62
+#endif
+
+/*
+ * RTLD_NEXT from inside the library that defines a hook must not find that
+ * hook again (a second copy of the shim preloaded, a linker quirk), or every
+ * call would recurse: refuse anything that lives in our own object.
+ */
+static void *
+next_sym(const char *name, int required, int *err)
+{
+	void *p = dlsym(RTLD_NEXT, name);
+	Dl_info mine, found;
+
+	if (p == NULL) {
+		if (required)
+			*err = -ENOSYS;
+		return NULL;
+	}
+	if (dladdr((void *)plat_bind_real, &mine) && dladdr(p, &found) &&
+	    mine.dli_fbase == found.dli_fbase) {
+		*err = -ELOOP;
+		return NULL;
+	}
+	return p;
+}
+
+int
+plat_bind_real(struct plat_real *r)
+{
+	int err = 0;
+
+	r->socket = (int (*)(int, int, int))next_sym("socket", 1, &err);
+	r->connect = (int (*)(int, const struct sockaddr *, socklen_t))
+	    next_sym("connect", 1, &err);
+	r->sendto = (ssize_t(*)(int, const void *, size_t, int,
+	    const struct sockaddr *, socklen_t))next_sym("sendto", 1, &err);
+	r->sendmsg = (ssize_t(*)(int, const struct msghdr *, int))next_sym(
+	    "sendmsg", 1, &err);
+	r->close = (int (*)(int))next_sym("close", 1, &err);
+	r->dup2 = (int (*)(int, int))next_sym("dup2", 1, &err);
+	r->sendmmsg = (int (*)(int, void *, unsigned int, int))next_sym(
+	    "sendmmsg", 0, &err);
+	r->dup3 = (int (*)(int, int, int))next_sym("dup3", 0, &err);
+	r->close_range = (int (*)(unsigned int, unsigned int, int))next_sym(
+	    "close_range", 0, &err);
+	return err;
+}
+
+int
+plat_sockinfo(int fd, struct plat_sockinfo *si)
+{
+	socklen_t len = sizeof(int);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &si->family, &len) < 0)
+		return -errno;
+	len = sizeof(int);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &si->type, &len) < 0)
+		return -errno;
+	len = sizeof(int);
+	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &si->protocol, &len) < 0)
+		si->protocol = 0;
+	return 0;
+}
+
+int
+plat_bound_ifindex(int fd, int family, unsigned *ifindex)
+{
+	char name[IF_NAMESIZE + 1] = "";
+	socklen_t len = sizeof(int);
+	int idx = 0;
+
+	(void)family;
+	if (getsockopt(fd, SOL_SOCKET, SO_BINDTOIFINDEX, &idx, &len) == 0) {
+		*ifindex = idx > 0 ? (unsigned)idx : 0;
+		return 0;
+	}
+	if (errno != ENOPROTOOPT)
+		return -errno;
+	len = sizeof(name) - 1;
+	if (getsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name, &len) < 0)
+		return -errno;
+	name[len < sizeof(name) ? len : sizeof(name) - 1] = '\0';
+	*ifindex = name[0] ? if_nametoindex(name) : 0;
+	return 0;
+}
+
+int
+plat_bind_ifindex(int fd, int family, unsigned ifindex, const char *ifname)
+{
+	int idx = (int)ifindex;
+
+	(void)family;
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTOIFINDEX, &idx, sizeof(idx)) == 0)
+		return 0;
+	if (errno != ENOPROTOOPT)
+		return -errno;
+	/* Linux < 5.0 binds by name only; the name was checked at start-up. */
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifindex ? ifname : "",
+		ifindex ? (socklen_t)strlen(ifname) + 1 : 0) == 0)
+		return 0;
+	return -errno;
+}
+
+bool
+plat_secure_mode(void)
+{
+	return getauxval(AT_SECURE) != 0;
+}
+
+const char *
+plat_getenv(const char *name)
+{
+	return secure_getenv(name);
+}
+
+void
+plat_program(char *exe, size_t len, const char **argv0)
+{
+	ssize_t n = len > 0 ? readlink("/proc/self/exe", exe, len - 1) : -1;
+
+	if (n < 0)
+		n = 0;
+	if (len > 0)
+		exe[n] = '\0';
+	*argv0 = program_invocation_name;
+}
+
+struct plat_pktinfo_opt
+plat_pktinfo_opt(int family)
+{
+	struct plat_pktinfo_opt o;
+
+	if (family == AF_INET6) {
+		o.level = IPPROTO_IPV6;
+		o.type = IPV6_PKTINFO;
+	} else {
+		o.level = IPPROTO_IP;
+		o.type = IP_PKTINFO;
+	}
+	return o;
+}

@@ -1,0 +1,223 @@
+/*
+ * state.c - builds the shim's settings from BINDIF_INTERFACE, BINDIF_RULES
+ * and BINDIF_VERBOSE. Bad settings never stop the program: they make every
+ * decision a reject (fail closed) and say so once on stderr.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "state.h"
+
+static struct plat_real real;
+static pthread_once_t real_once = PTHREAD_ONCE_INIT;
+static struct shim_cfg cfg;
+static pthread_once_t cfg_once = PTHREAD_ONCE_INIT;
+static __thread int busy;
+
+static void
+bind_real(void)
+{
+	busy++;
+	(void)plat_bind_real(&real);
+	busy--;
+}
+
+const struct plat_real *
+state_real(void)
+{
+	pthread_once(&real_once, bind_real);
+	return &real;
+}
+
+bool
+state_busy(void)
+{
+	return busy != 0;
+}
+
+void
+state_log(const struct shim_cfg *c, const char *fmt, ...)
+{
+	char line[768];
+	int n, m;
+	va_list ap;
+
+	n = snprintf(line, sizeof(line), "bindif[%s:%ld]: ", c->prog,
+	    (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return;
+	va_start(ap, fmt);
+	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	if (m < 0)
+		return;
+	n += m;
+	if ((size_t)n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	/* write(2), not stdio: the program's stderr buffer is not ours. */
+	(void)!write(STDERR_FILENO, line, (size_t)n);
+}
+
+static void
+collect_local(struct shim_cfg *c)
+{
+	struct ifaddrs *all, *i;
+	struct local_addr *v;
+	size_t n = 0;
+
+	if (getifaddrs(&all) < 0)
+		return;
+	for (i = all; i != NULL; i = i->ifa_next)
+		if (i->ifa_addr && (i->ifa_addr->sa_family == AF_INET ||
+			i->ifa_addr->sa_family == AF_INET6))
+			n++;
+	if ((v = calloc(n ? n : 1, sizeof(*v))) != NULL) {
+		n = 0;
+		for (i = all; i != NULL; i = i->ifa_next) {
+			if (i->ifa_addr == NULL)
+				continue;
+			if (i->ifa_addr->sa_family == AF_INET) {
+				v[n].family = 4;
+				memcpy(v[n++].addr,
+				    &((struct sockaddr_in *)i->ifa_addr)->sin_addr,
+				    4);
+			} else if (i->ifa_addr->sa_family == AF_INET6) {
+				v[n].family = 6;
+				memcpy(v[n++].addr,
+				    &((struct sockaddr_in6 *)i->ifa_addr)
+					 ->sin6_addr,
+				    16);
+			}
+		}
+		c->local = v;
+		c->nlocal = n;
+	}
+	freeifaddrs(all);
+}
+
+static const char *
+base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+/* Marks the settings unusable, with one line saying why. */
+static void
+fail_closed(struct shim_cfg *c, const char *what)
+{
+	char why[256];
+
+	c->broken = ENETUNREACH;
+	c->inert = false;
+	c->policy = rules_select(NULL, NULL, NULL, NULL, why, sizeof(why));
+	state_log(c, "%s; network connections will fail", what);
+}
+
+static void
+resolve_ifaces(struct shim_cfg *c)
+{
+	size_t i, n = rules_policy_nifaces(c->policy);
+	unsigned *idx = calloc(n ? n : 1, sizeof(*idx));
+
+	if (idx == NULL) {
+		fail_closed(c, "out of memory");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const char *name = rules_policy_iface(c->policy, (unsigned)i);
+
+		/* Resolved once: a renamed or replaced interface must make
+		 * the sockets fail, not follow the name elsewhere. */
+		idx[i] = name[0] ? if_nametoindex(name) : 0;
+		if (name[0] && idx[i] == 0)
+			state_log(c, "interface '%s' does not exist; traffic "
+			    "for it will fail", name);
+	}
+	c->ifindex = idx;
+}
+
+static void
+build_cfg(void)
+{
+	char exe[4096], why[512];
+	const char *argv0 = NULL, *ifname, *path, *v;
+	struct rules_errors errs = { 0 };
+	struct rules_set *set = NULL;
+
+	busy++;
+	plat_program(exe, sizeof(exe), &argv0);
+	snprintf(cfg.prog, sizeof(cfg.prog), "%.*s", (int)sizeof(cfg.prog) - 1,
+	    base_name(argv0 && argv0[0] ? argv0 : exe));
+	v = getenv("BINDIF_VERBOSE");
+	cfg.verbose = v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
+	ifname = getenv("BINDIF_INTERFACE");
+	path = plat_getenv("BINDIF_RULES"); /* a path: ignored in secure mode */
+	if ((ifname == NULL || ifname[0] == '\0') && path == NULL) {
+		cfg.inert = true;
+		busy--;
+		return;
+	}
+	if (ifname && strlen(ifname) >= RULES_IFNAMSIZ) {
+		fail_closed(&cfg, "BINDIF_INTERFACE is not an interface name");
+		busy--;
+		return;
+	}
+	if (path != NULL) {
+		set = rules_load(path, &errs);
+		if (set == NULL || errs.n > 0) {
+			char msg[600];
+
+			if (errs.n > 0 && errs.v[0].file)
+				snprintf(msg, sizeof(msg), "%s:%d: %s",
+				    errs.v[0].file, errs.v[0].line,
+				    errs.v[0].msg);
+			else
+				snprintf(msg, sizeof(msg), "%s: %s", path,
+				    errs.n ? errs.v[0].msg : "cannot load");
+			rules_errors_free(&errs);
+			rules_set_free(set);
+			fail_closed(&cfg, msg);
+			busy--;
+			return;
+		}
+	}
+	cfg.policy = rules_select(set, exe[0] ? exe : NULL, argv0,
+	    ifname && ifname[0] ? ifname : NULL, why, sizeof(why));
+	rules_set_free(set);
+	if (cfg.policy == NULL) {
+		fail_closed(&cfg, why);
+		busy--;
+		return;
+	}
+	resolve_ifaces(&cfg);
+	collect_local(&cfg);
+	busy--;
+}
+
+const struct shim_cfg *
+state_cfg(void)
+{
+	pthread_once(&cfg_once, build_cfg);
+	return &cfg;
+}
+
+/* Binding the real functions early keeps the first hook call short; the
+ * rules wait for the first network call, so programs that never connect
+ * pay nothing for them. */
+__attribute__((constructor)) static void
+state_early(void)
+{
+	(void)state_real();
+}
