@@ -9,6 +9,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR = $(PREFIX)/bin
 LIBDIR = $(PREFIX)/lib/bindif
+MANDIR = $(PREFIX)/share/man
 
 UNAME_S := $(shell uname -s)
 CC ?= cc
@@ -138,12 +139,17 @@ demo: deps-if-missing
 	bash tests/integration/demo.sh
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(B)/bindif $(DESTDIR)$(BINDIR)/bindif
 	install -m 755 $(SHIM) $(DESTDIR)$(LIBDIR)/
+	install -m 644 man/bindif.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/bindif.conf.5 $(DESTDIR)$(MANDIR)/man5/
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/bindif $(DESTDIR)$(LIBDIR)/$(notdir $(SHIM))
+	rm -f $(DESTDIR)$(BINDIR)/bindif $(DESTDIR)$(LIBDIR)/$(notdir $(SHIM)) \
+		$(DESTDIR)$(MANDIR)/man1/bindif.1 \
+		$(DESTDIR)$(MANDIR)/man5/bindif.conf.5
 	-rmdir $(DESTDIR)$(LIBDIR) 2>/dev/null
 
 clean:
