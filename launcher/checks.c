@@ -26,12 +26,18 @@ checks_rules_path(const struct opts *o, const char *xdg, const char *home,
 		return o->rules;
 	if (o->iface != NULL)
 		return NULL; /* -i alone needs no rules */
+	int n = 0;
+
 	if (xdg != NULL && xdg[0] == '/')
-		snprintf(buf, len, "%s/bindif", xdg);
+		n = snprintf(buf, len, "%s/bindif", xdg);
 	else if (home != NULL && home[0] != '\0')
-		snprintf(buf, len, "%s/.config/bindif", home);
+		n = snprintf(buf, len, "%s/.config/bindif", home);
 	else
 		buf[0] = '\0';
+	if (n < 0 || (size_t)n >= len) {
+		snprintf(why, whylen, "configuration path too long");
+		return NULL;
+	}
 	if (buf[0] != '\0' && exists(buf))
 		return buf;
 	if (exists("/etc/bindif")) {

@@ -47,8 +47,10 @@ opts_parse(int argc, char **argv, struct opts *o, char *why, size_t len)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	opterr = 0; /* our own one-line messages, not getopt's */
-	while ((c = getopt_long(argc, argv, "+i:c:vhV", longopts, NULL)) != -1) {
+	/* Our own one-line messages, not getopt's; the ':' after '+' makes
+	 * a missing value ':' rather than '?'. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:i:c:vhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (optarg[0] == '\0') {

@@ -73,6 +73,16 @@ query_of(const struct sockaddr *sa, socklen_t len, unsigned proto,
 	return true;
 }
 
+int
+decide_egress_family(const struct sockaddr *sa, socklen_t len)
+{
+	struct rules_query q;
+
+	if (query_of(sa, len, RULES_PROTO_UDP, &q) && q.family == 4)
+		return AF_INET;
+	return AF_INET6;
+}
+
 static bool
 is_local(const struct shim_cfg *c, const struct rules_query *q)
 {

@@ -48,6 +48,10 @@ unsigned decide_proto_class(int family, int type, int protocol);
 bool decide(const struct shim_cfg *, const struct sockaddr *sa,
     socklen_t len, unsigned proto, struct decision *d);
 
+/* AF_INET for IPv4 and v4-mapped IPv6 destinations, else AF_INET6: the
+ * kernel sends mapped ones by its IPv4 path. sa is an inet address. */
+int decide_egress_family(const struct sockaddr *sa, socklen_t len);
+
 /* "198.51.100.10:443/tcp -> phy0 (rules.conf:4)" into buf. */
 void decide_describe(const struct shim_cfg *, const struct sockaddr *sa,
     unsigned proto, const struct decision *d, char *buf, size_t len);

@@ -12,6 +12,13 @@
 #include "egress.h"
 #include "plat.h"
 
+static size_t
+pktinfo_len(int family)
+{
+	return family == AF_INET6 ? sizeof(struct in6_pktinfo)
+				  : sizeof(struct in_pktinfo);
+}
+
 static void
 set_ifindex(int family, unsigned char *data, unsigned ifindex)
 {
@@ -30,44 +37,91 @@ set_ifindex(int family, unsigned char *data, unsigned ifindex)
 	}
 }
 
+/* The family whose PKTINFO c is, or 0. */
+static int
+pktinfo_family(const struct cmsghdr *c)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	size_t i;
+
+	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+		struct plat_pktinfo_opt o = plat_pktinfo_opt(families[i]);
+
+		if (c->cmsg_level == o.level && c->cmsg_type == o.type &&
+		    c->cmsg_len >= CMSG_LEN(pktinfo_len(families[i])))
+			return families[i];
+	}
+	return 0;
+}
+
+/* Copies ctl to out and rewrites every PKTINFO; -1 if out is too small,
+ * else how many it rewrote. */
+static int
+copy_rewrite(unsigned ifindex, const void *ctl, size_t ctllen, void *out,
+    size_t outlen)
+{
+	struct msghdr m = { 0 };
+	struct cmsghdr *c;
+	int found = 0, family;
+
+	if (ctllen > outlen)
+		return -1;
+	if (ctllen == 0)
+		return 0;
+	memcpy(out, ctl, ctllen);
+	m.msg_control = out;
+	m.msg_controllen = ctllen;
+	for (c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c)) {
+		size_t room = ctllen - (size_t)((unsigned char *)c -
+		    (unsigned char *)out);
+
+		/* A message claiming more than the buffer holds is the
+		 * kernel's to refuse; we must not write past it. */
+		if (c->cmsg_len > room)
+			break;
+		if ((family = pktinfo_family(c)) != 0) {
+			set_ifindex(family, CMSG_DATA(c), ifindex);
+			found++;
+		}
+	}
+	return found;
+}
+
+ssize_t
+egress_rewrite(unsigned ifindex, const void *ctl, size_t ctllen, void *out,
+    size_t outlen)
+{
+	int found = copy_rewrite(ifindex, ctl, ctllen, out, outlen);
+
+	if (found < 0)
+		return -1;
+	return found ? (ssize_t)ctllen : 0;
+}
+
 ssize_t
 egress_control(int family, unsigned ifindex, const void *ctl, size_t ctllen,
     void *out, size_t outlen)
 {
 	struct plat_pktinfo_opt opt = plat_pktinfo_opt(family);
-	size_t pilen = family == AF_INET6 ? sizeof(struct in6_pktinfo)
-					  : sizeof(struct in_pktinfo);
-	struct msghdr m = { 0 };
+	size_t pilen = pktinfo_len(family), start;
 	struct cmsghdr *c;
-	int found = 0;
+	int found = copy_rewrite(ifindex, ctl, ctllen, out, outlen);
 
-	if (ctllen > outlen)
+	if (found < 0)
 		return -1;
-	if (ctllen > 0)
-		memcpy(out, ctl, ctllen);
-	m.msg_control = out;
-	m.msg_controllen = ctllen;
-	/* The caller's own interface index would override ours silently. */
-	for (c = ctllen ? CMSG_FIRSTHDR(&m) : NULL; c != NULL;
-	     c = CMSG_NXTHDR(&m, c)) {
-		if (c->cmsg_level == opt.level && c->cmsg_type == opt.type &&
-		    c->cmsg_len >= CMSG_LEN(pilen)) {
-			set_ifindex(family, CMSG_DATA(c), ifindex);
-			found = 1;
-		}
-	}
-	if (found)
+	if (found > 0)
 		return (ssize_t)ctllen;
 	/* Append after the caller's last message, padded as the OS aligns
 	 * them: CMSG_SPACE(n) - CMSG_SPACE(0) is n rounded up, portably. */
-	ctllen = CMSG_SPACE(ctllen) - CMSG_SPACE(0);
-	if (ctllen + CMSG_SPACE(pilen) > outlen)
+	start = CMSG_SPACE(ctllen) - CMSG_SPACE(0);
+	if (start + CMSG_SPACE(pilen) > outlen)
 		return -1;
-	c = (struct cmsghdr *)((unsigned char *)out + ctllen);
-	memset(c, 0, CMSG_SPACE(pilen));
+	memset((unsigned char *)out + ctllen, 0,
+	    start - ctllen + CMSG_SPACE(pilen));
+	c = (struct cmsghdr *)((unsigned char *)out + start);
 	c->cmsg_level = opt.level;
 	c->cmsg_type = opt.type;
 	c->cmsg_len = CMSG_LEN(pilen);
 	set_ifindex(family, CMSG_DATA(c), ifindex);
-	return (ssize_t)(ctllen + CMSG_SPACE(pilen));
+	return (ssize_t)(start + CMSG_SPACE(pilen));
 }

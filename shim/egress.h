@@ -6,6 +6,7 @@
 #ifndef BINDIF_EGRESS_H
 #define BINDIF_EGRESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -15,11 +16,16 @@
 /*
  * Writes into out (outlen bytes, aligned for struct cmsghdr) the caller's
  * control messages (ctl, ctllen; may be NULL/0) with the interface index of
- * any IP(V6)_PKTINFO of the socket's family set to ifindex, or such a
- * message appended. Returns the length to pass as msg_controllen, or -1
- * when out is too small.
+ * every IP_PKTINFO and IPV6_PKTINFO set to ifindex (a program's own index
+ * would override ours). When there is none and append is set, adds one
+ * for family: AF_INET for IPv4 and v4-mapped destinations (the kernel's
+ * IPv4 path refuses an IPV6_PKTINFO with an unmapped address), AF_INET6
+ * otherwise. Returns the length to pass as msg_controllen (0: nothing
+ * to send with), or -1 when out is too small.
  */
-ssize_t egress_control(int sock_family, unsigned ifindex, const void *ctl,
+ssize_t egress_control(int family, unsigned ifindex, const void *ctl,
     size_t ctllen, void *out, size_t outlen);
+ssize_t egress_rewrite(unsigned ifindex, const void *ctl, size_t ctllen,
+    void *out, size_t outlen);
 
 #endif

@@ -28,17 +28,19 @@ bindif_connectx(int fd, const sa_endpoints_t *ep, sae_associd_t aid,
     size_t *len, sae_connid_t *cid)
 {
 	sa_endpoints_t copy;
+	struct hook_egress eg;
 	unsigned ifindex = 0;
-	int family, err = 0;
+	int family;
 
 	if (ep == NULL || ep->sae_dstaddr == NULL)
 		return connectx(fd, ep, aid, flags, iov, iovcnt, len, cid);
 	copy = *ep;
 	if (hook_prepare(fd, ep->sae_dstaddr, ep->sae_dstaddrlen, "connect",
-	    &family, &ifindex, &err) == PLAN_FAIL) {
-		errno = err;
+	    &eg) == PLAN_FAIL) {
+		errno = eg.err;
 		return -1;
 	}
+	family = ep->sae_dstaddr->sa_family;
 	/* Bound by the decision (or by the program): keep sae_srcif in line. */
 	if (plat_bound_ifindex(fd, family, &ifindex) == 0 &&
 	    ifindex != 0)

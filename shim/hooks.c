@@ -45,7 +45,7 @@ classify(int fd)
 }
 
 static void
-log_decision(const struct shim_cfg *c, int fd, fdt_entry *e, const char *call,
+log_decision(const struct shim_cfg *c, fdt_entry *e, const char *call,
     const struct sockaddr *sa, const struct decision *d, const char *extra)
 {
 	char line[600];
@@ -57,7 +57,6 @@ log_decision(const struct shim_cfg *c, int fd, fdt_entry *e, const char *call,
 	/* Unconnected datagrams: one line per socket, not per datagram. */
 	if (!is_stream(*e) && strcmp(call, "connect") != 0)
 		*e |= FDT_LOGGED;
-	(void)fd;
 }
 
 /* Binds fd as decided, unless the program bound it itself. */
@@ -87,7 +86,7 @@ apply_bind(const struct shim_cfg *c, int fd, fdt_entry *e,
 
 enum hook_plan
 hook_prepare(int fd, const struct sockaddr *sa, socklen_t len,
-    const char *call, int *family, unsigned *ifindex, int *err)
+    const char *call, struct hook_egress *eg)
 {
 	const struct shim_cfg *c;
 	struct decision d;
@@ -96,10 +95,11 @@ hook_prepare(int fd, const struct sockaddr *sa, socklen_t len,
 
 	if (FDT_STATE(e) == FDT_UNKNOWN)
 		e = classify(fd);
-	*family = FDT_FAMILY(e);
 	if (FDT_STATE(e) == FDT_BOUND) {
-		/* A program's own PKTINFO index would override the binding. */
-		*ifindex = FDT_IFINDEX(e);
+		/* A program's own PKTINFO index would override the binding:
+		 * rewrite any, add none. */
+		eg->ifindex = FDT_IFINDEX(e);
+		eg->append = false;
 		return PLAN_PKTINFO;
 	}
 	if (sa == NULL || FDT_STATE(e) != FDT_NEW)
@@ -110,27 +110,29 @@ hook_prepare(int fd, const struct sockaddr *sa, socklen_t len,
 	before = e;
 	whole_socket = is_stream(e) || strcmp(call, "connect") == 0;
 	if (d.action == RULES_REJECT) {
-		log_decision(c, fd, &e, call, sa, &d, NULL);
-		*err = d.err;
+		log_decision(c, &e, call, sa, &d, NULL);
+		eg->err = d.err;
 		return PLAN_FAIL;
 	}
 	if (d.action == RULES_PASS) {
-		log_decision(c, fd, &e, call, sa, &d, NULL);
+		log_decision(c, &e, call, sa, &d, NULL);
 		if (is_stream(e))
 			e = FDT_WITH(e, FDT_PASS, 0);
 	} else if (whole_socket) {
 		int rc = apply_bind(c, fd, &e, &d);
 
 		if (rc < 0) {
-			*err = -rc;
+			eg->err = -rc;
 			return PLAN_FAIL;
 		}
-		log_decision(c, fd, &e, call, sa, &d,
+		log_decision(c, &e, call, sa, &d,
 		    FDT_IFINDEX(e) != d.ifindex ? " (already bound by the program)"
 						: NULL);
 	} else {
-		log_decision(c, fd, &e, call, sa, &d, NULL);
-		*ifindex = d.ifindex;
+		log_decision(c, &e, call, sa, &d, NULL);
+		eg->family = decide_egress_family(sa, len);
+		eg->ifindex = d.ifindex;
+		eg->append = true;
 	}
 	if (e != before)
 		(void)fdt_set(fd, e);
@@ -159,14 +161,12 @@ int
 bindif_connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	const struct plat_real *r = state_real();
-	unsigned ifindex;
-	int family, err;
+	struct hook_egress eg;
 
 	if (sa == NULL || state_busy() || FDT_STATE(fdt_get(fd)) == FDT_SKIP)
 		return r->connect(fd, sa, len);
-	if (hook_prepare(fd, sa, len, "connect", &family, &ifindex, &err) ==
-	    PLAN_FAIL) {
-		errno = err;
+	if (hook_prepare(fd, sa, len, "connect", &eg) == PLAN_FAIL) {
+		errno = eg.err;
 		return -1;
 	}
 	return r->connect(fd, sa, len);
@@ -179,35 +179,41 @@ send_steered(int fd, const struct msghdr *msg, int flags, const char *call)
 	const struct plat_real *r = state_real();
 	unsigned char stack[STACK_CONTROL];
 	unsigned char *ctl = stack;
+	struct hook_egress eg;
 	struct msghdr m;
-	unsigned ifindex;
-	int family, err;
+	size_t room = msg->msg_controllen + EGRESS_EXTRA;
 	ssize_t n;
+	int err;
 
-	switch (hook_prepare(fd, msg->msg_name, msg->msg_namelen, call,
-	    &family, &ifindex, &err)) {
+	switch (hook_prepare(fd, msg->msg_name, msg->msg_namelen, call, &eg)) {
 	case PLAN_AS_IS:
 		return r->sendmsg(fd, msg, flags);
 	case PLAN_FAIL:
-		errno = err;
+		errno = eg.err;
 		return -1;
 	case PLAN_PKTINFO:
 		break;
 	}
-	if (msg->msg_controllen + EGRESS_EXTRA > sizeof(stack) &&
-	    (ctl = malloc(msg->msg_controllen + EGRESS_EXTRA)) == NULL) {
+	if (!eg.append && msg->msg_controllen == 0)
+		return r->sendmsg(fd, msg, flags); /* bound, nothing to rewrite */
+	if (room > sizeof(stack) && (ctl = malloc(room)) == NULL) {
 		errno = ENOBUFS;
 		return -1;
 	}
+	if (ctl == stack)
+		room = sizeof(stack);
 	m = *msg;
-	n = egress_control(family, ifindex, msg->msg_control,
-	    msg->msg_controllen, ctl,
-	    ctl == stack ? sizeof(stack) : msg->msg_controllen + EGRESS_EXTRA);
+	n = eg.append ? egress_control(eg.family, eg.ifindex, msg->msg_control,
+			    msg->msg_controllen, ctl, room)
+		      : egress_rewrite(eg.ifindex, msg->msg_control,
+			    msg->msg_controllen, ctl, room);
 	if (n < 0) {
 		errno = ENOBUFS;
 	} else {
-		m.msg_control = ctl;
-		m.msg_controllen = (size_t)n;
+		if (n > 0) {
+			m.msg_control = ctl;
+			m.msg_controllen = (size_t)n;
+		}
 		n = r->sendmsg(fd, &m, flags);
 	}
 	if (ctl != stack) {

@@ -5,6 +5,7 @@
 #ifndef BINDIF_HOOKS_H
 #define BINDIF_HOOKS_H
 
+#include <stdbool.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -23,13 +24,20 @@ enum hook_plan {
 	PLAN_FAIL     /* fail the call with *err */
 };
 
+/* How to make the call: for PLAN_PKTINFO, the index to put in every
+ * PKTINFO, and whether to add one (of family) when there is none. */
+struct hook_egress {
+	int family;
+	unsigned ifindex;
+	bool append;
+	int err; /* PLAN_FAIL */
+};
+
 /*
  * Prepares fd for a call toward sa (NULL: the connected peer): decides,
  * binds when the socket is to be bound, and says how to make the call.
- * *family and *ifindex describe the PKTINFO to add.
  */
 enum hook_plan hook_prepare(int fd, const struct sockaddr *sa,
-    socklen_t len, const char *call, int *family, unsigned *ifindex,
-    int *err);
+    socklen_t len, const char *call, struct hook_egress *eg);
 
 #endif

@@ -26,9 +26,9 @@ send_chunk(int fd, struct mmsghdr *vec, unsigned n, int flags, int *err)
 	const struct plat_real *r = state_real();
 	struct mmsghdr copy[CHUNK];
 	_Alignas(struct cmsghdr) unsigned char ctl[CHUNK][SLOT];
-	unsigned i, ok = 0;
-	int family, rc;
-	unsigned ifindex;
+	struct hook_egress eg;
+	unsigned i;
+	int rc;
 
 	for (i = 0; i < n; i++) {
 		struct msghdr *m = &vec[i].msg_hdr;
@@ -38,15 +38,21 @@ send_chunk(int fd, struct mmsghdr *vec, unsigned n, int flags, int *err)
 		if (m->msg_name == NULL && m->msg_controllen == 0)
 			continue;
 		switch (hook_prepare(fd, m->msg_name, m->msg_namelen,
-		    "sendmmsg", &family, &ifindex, err)) {
+		    "sendmmsg", &eg)) {
 		case PLAN_AS_IS:
 			continue;
 		case PLAN_FAIL:
+			*err = eg.err;
 			n = i; /* send what came before, as the kernel would */
 			break;
 		case PLAN_PKTINFO:
-			len = egress_control(family, ifindex, m->msg_control,
-			    m->msg_controllen, ctl[i], SLOT);
+			len = eg.append
+			    ? egress_control(eg.family, eg.ifindex,
+				  m->msg_control, m->msg_controllen, ctl[i], SLOT)
+			    : egress_rewrite(eg.ifindex, m->msg_control,
+				  m->msg_controllen, ctl[i], SLOT);
+			if (len == 0)
+				continue;
 			if (len < 0) {
 				*err = ENOBUFS;
 				n = i;
@@ -65,9 +71,9 @@ send_chunk(int fd, struct mmsghdr *vec, unsigned n, int flags, int *err)
 		*err = errno;
 		return -1;
 	}
-	for (i = 0; i < (unsigned)rc; i++, ok++)
+	for (i = 0; i < (unsigned)rc; i++)
 		vec[i].msg_len = copy[i].msg_len;
-	return (int)ok;
+	return rc;
 }
 
 int
