@@ -120,9 +120,10 @@ deps-if-missing:
 		$(MAKE) deps; fi
 
 unit: deps-if-missing
-	@$(MAKE) --no-print-directory $(UNIT_BINS)
+	@$(MAKE) --no-print-directory all $(UNIT_BINS)
 	@failed=0; for t in $(UNIT_BINS); do \
 		echo "== $$t"; $$t || failed=1; done; \
+	bash tests/build/exports.sh $(SHIM) || failed=1; \
 	if [ $$failed != 0 ]; then echo "unit tests FAILED"; exit 1; fi
 
 integration: deps-if-missing

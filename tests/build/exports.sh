@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The shim lives inside other programs: it must export exactly the libc
+# names it intercepts and nothing else (no helper, no libconfig symbol).
+set -euo pipefail
+lib=${1:-build/libbindif.so}
+want="close close_range connect dup2 dup3 sendmmsg sendmsg sendto socket"
+got=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TW]$/ {print $3}' | sort | tr '\n' ' ' | sed 's/ $//')
+if [ "$got" != "$want" ]; then
+	echo "FAIL - $lib exports: $got"
+	echo "       expected:      $want"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+echo "ok - $lib exports only the hooks ($want)"
