@@ -1,0 +1,864 @@
+/*
+ * load.c - rules files (libconfig syntax) into a rules_set. Every problem
+ * is collected as file:line: reason, so one run of --check or of the
+ * launcher shows them all; nothing here knows about sockets or processes.
+ */
+#define _DEFAULT_SOURCE
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <libconfig.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "rules_impl.h"
+
+/* Where problems go while one file is read. */
+struct loader {
+	const char *name; /* the file, as the user named it */
+	struct rules_errors *errs;
+	bool oom;
+};
+
+static const char *const top_keys[] = { "interface", "exclude", "program",
+	"rules", NULL };
+static const char *const rule_keys[] = { "dst", "port", "proto", "interface",
+	"action", "errno", NULL };
+
+/* The errno values a reject rule may name: what a connect can plausibly
+ * fail with, so programs already know how to report them. */
+static const struct {
+	const char *name;
+	int value;
+} errnos[] = {
+	{ "ECONNREFUSED", ECONNREFUSED },
+	{ "EACCES", EACCES },
+	{ "EPERM", EPERM },
+	{ "ENETUNREACH", ENETUNREACH },
+	{ "EHOSTUNREACH", EHOSTUNREACH },
+	{ "ECONNRESET", ECONNRESET },
+	{ "ETIMEDOUT", ETIMEDOUT },
+	{ "ECONNABORTED", ECONNABORTED },
+	{ "EADDRNOTAVAIL", EADDRNOTAVAIL },
+};
+
+static void
+errs_push(struct rules_errors *errs, bool *oom, const char *file, int line,
+    const char *fmt, ...)
+{
+	struct rules_error *v;
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	v = realloc(errs->v, (errs->n + 1) * sizeof(*v));
+	if (v == NULL) {
+		*oom = true;
+		return;
+	}
+	errs->v = v;
+	v[errs->n].file = file ? strdup(file) : NULL;
+	v[errs->n].line = line;
+	v[errs->n].msg = strdup(msg);
+	if (v[errs->n].msg == NULL || (file != NULL && v[errs->n].file == NULL)) {
+		free(v[errs->n].file);
+		free(v[errs->n].msg);
+		*oom = true;
+		return;
+	}
+	errs->n++;
+}
+
+#define problem(ld, line, ...) \
+	errs_push((ld)->errs, &(ld)->oom, (ld)->name, (line), __VA_ARGS__)
+
+static int
+line_of(const config_setting_t *s)
+{
+	return (int)config_setting_source_line(s);
+}
+
+/* Edit distance, for "did you mean": short keys only, so a small table. */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t row[32], prev, tmp;
+
+	if (la >= 32 || lb >= 32)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			row[j] = prev + (a[i - 1] != b[j - 1]);
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			if (tmp + 1 < row[j])
+				row[j] = tmp + 1;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+static bool
+known_key(struct loader *ld, const config_setting_t *s,
+    const char *const *keys, const char *where)
+{
+	const char *name = config_setting_name(s), *best = NULL;
+	size_t i, d, bestd = 3;
+
+	for (i = 0; keys[i] != NULL; i++) {
+		if (strcmp(name, keys[i]) == 0)
+			return true;
+		if ((d = distance(name, keys[i])) < bestd) {
+			bestd = d;
+			best = keys[i];
+		}
+	}
+	if (best != NULL)
+		problem(ld, line_of(s), "unknown setting '%s'%s (did you mean "
+		    "'%s'?)", name, where, best);
+	else
+		problem(ld, line_of(s), "unknown setting '%s'%s", name, where);
+	return false;
+}
+
+static bool
+is_aggregate(const config_setting_t *s)
+{
+	return config_setting_is_array(s) || config_setting_is_list(s);
+}
+
+/*
+ * A setting that may be one value or an array/list of them: calls fn on
+ * each element. An empty list is a mistake (a rule that matches nothing).
+ */
+static void
+each_value(struct loader *ld, config_setting_t *s, const char *what,
+    void (*fn)(struct loader *, config_setting_t *, void *), void *arg)
+{
+	int i, n;
+
+	if (!is_aggregate(s)) {
+		fn(ld, s, arg);
+		return;
+	}
+	n = config_setting_length(s);
+	if (n == 0)
+		problem(ld, line_of(s), "%s: empty list", what);
+	for (i = 0; i < n; i++)
+		fn(ld, config_setting_get_elem(s, (unsigned)i), arg);
+}
+
+static const char *
+string_of(struct loader *ld, const config_setting_t *s, const char *what)
+{
+	const char *v = config_setting_get_string(s);
+
+	if (v == NULL)
+		problem(ld, line_of(s), "%s: expected a string in quotes", what);
+	return v;
+}
+
+static bool
+valid_ifname(const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (n == 0 || n >= RULES_IFNAMSIZ || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0)
+		return false;
+	for (i = 0; i < n; i++)
+		if (name[i] == '/' || name[i] == ':' || (unsigned char)name[i] <= ' ' ||
+		    (unsigned char)name[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+static char *
+iface_of(struct loader *ld, const config_setting_t *s)
+{
+	const char *v = string_of(ld, s, "interface");
+	char *copy;
+
+	if (v == NULL)
+		return NULL;
+	if (!valid_ifname(v)) {
+		problem(ld, line_of(s), "interface: '%s' is not a valid interface "
+		    "name (1 to %d characters, no '/', ':' or spaces)", v,
+		    RULES_IFNAMSIZ - 1);
+		return NULL;
+	}
+	if ((copy = strdup(v)) == NULL)
+		ld->oom = true;
+	return copy;
+}
+
+/* ---- destinations ---- */
+
+struct cidr_list {
+	struct rules_cidr *v;
+	size_t n;
+};
+
+/*
+ * "198.51.100.0/24", "2001:db8::/32", or a bare address for one host.
+ * Numeric only: a name here would need DNS at load time, and string
+ * prefixes ("10.1" covering "10.10.x.x") are the classic mistake.
+ */
+static int
+parse_cidr(const char *text, struct rules_cidr *c, char *why, size_t whylen)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	int max, i;
+	long len;
+
+	if (strlen(text) >= sizeof(buf)) {
+		snprintf(why, whylen, "'%s' is not an address or CIDR", text);
+		return -1;
+	}
+	strcpy(buf, text);
+	slash = strchr(buf, '/');
+	if (slash != NULL)
+		*slash++ = '\0';
+	memset(c->addr, 0, sizeof(c->addr));
+	if (inet_pton(AF_INET, buf, c->addr) == 1) {
+		c->family = 4;
+		max = 32;
+	} else if (inet_pton(AF_INET6, buf, c->addr) == 1) {
+		c->family = 6;
+		max = 128;
+	} else {
+		snprintf(why, whylen, "'%s' is not an IPv4 or IPv6 address%s",
+		    buf, slash ? "" : " or CIDR");
+		return -1;
+	}
+	len = max;
+	if (slash != NULL) {
+		errno = 0;
+		len = strtol(slash, &end, 10);
+		if (*slash < '0' || *slash > '9' || *end != '\0' || errno ||
+		    len > max) {
+			snprintf(why, whylen, "'%s': prefix length must be 0 to %d",
+			    text, max);
+			return -1;
+		}
+	}
+	c->len = (int)len;
+	for (i = c->len; i < max; i++)
+		if (c->addr[i / 8] & (0x80 >> (i % 8))) {
+			struct rules_cidr fixed = *c;
+			char shown[INET6_ADDRSTRLEN];
+
+			for (; i < max; i++)
+				fixed.addr[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+			inet_ntop(c->family == 4 ? AF_INET : AF_INET6, fixed.addr,
+			    shown, sizeof(shown));
+			snprintf(why, whylen, "'%s' has host bits set (did you mean "
+			    "'%s/%d'?)", text, shown, c->len);
+			return -1;
+		}
+	return 0;
+}
+
+static void
+add_cidr(struct loader *ld, config_setting_t *s, void *arg)
+{
+	struct cidr_list *l = arg;
+	struct rules_cidr c, *v;
+	const char *text = string_of(ld, s, "dst");
+	char why[200];
+
+	if (text == NULL)
+		return;
+	if (parse_cidr(text, &c, why, sizeof(why)) < 0) {
+		problem(ld, line_of(s), "dst: %s", why);
+		return;
+	}
+	c.line = line_of(s);
+	if ((v = realloc(l->v, (l->n + 1) * sizeof(*v))) == NULL) {
+		ld->oom = true;
+		return;
+	}
+	l->v = v;
+	l->v[l->n++] = c;
+}
+
+/* ---- ports ---- */
+
+struct port_list {
+	struct rules_ports *v;
+	size_t n;
+};
+
+static int
+parse_port(const char *s, const char **end)
+{
+	long v = 0;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	while (*s >= '0' && *s <= '9' && v <= 65535)
+		v = v * 10 + (*s++ - '0');
+	*end = s;
+	return v >= 1 && v <= 65535 ? (int)v : -1;
+}
+
+static void
+add_ports(struct loader *ld, config_setting_t *s, void *arg)
+{
+	struct port_list *l = arg;
+	struct rules_ports p, *v;
+	const char *text, *end;
+	int lo, hi;
+
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64: {
+		long long n = config_setting_get_int64(s);
+
+		if (n < 1 || n > 65535) {
+			problem(ld, line_of(s), "port: %lld is out of range (1 to "
+			    "65535)", n);
+			return;
+		}
+		p.lo = p.hi = (uint16_t)n;
+		break;
+	}
+	case CONFIG_TYPE_STRING:
+		text = config_setting_get_string(s);
+		if ((lo = parse_port(text, &end)) < 0 ||
+		    (*end == '-' ? (hi = parse_port(end + 1, &end)) < 0
+				 : (hi = lo, false)) ||
+		    *end != '\0') {
+			problem(ld, line_of(s), "port: '%s' is not a port or range "
+			    "(like 443 or \"8000-8100\", ports 1 to 65535)", text);
+			return;
+		}
+		if (lo > hi) {
+			problem(ld, line_of(s), "port: range '%s' runs backwards",
+			    text);
+			return;
+		}
+		p.lo = (uint16_t)lo;
+		p.hi = (uint16_t)hi;
+		break;
+	default:
+		problem(ld, line_of(s), "port: expected a number or a \"lo-hi\" "
+		    "range");
+		return;
+	}
+	if ((v = realloc(l->v, (l->n + 1) * sizeof(*v))) == NULL) {
+		ld->oom = true;
+		return;
+	}
+	l->v = v;
+	l->v[l->n++] = p;
+}
+
+/* ---- protocols, action, errno ---- */
+
+static void
+add_proto(struct loader *ld, config_setting_t *s, void *arg)
+{
+	static const struct {
+		const char *name;
+		unsigned mask;
+	} names[] = { { "tcp", RULES_PROTO_TCP }, { "udp", RULES_PROTO_UDP },
+		{ "icmp", RULES_PROTO_ICMP }, { "raw", RULES_PROTO_RAW },
+		{ "any", RULES_PROTO_ANY } };
+	unsigned *mask = arg;
+	const char *v = string_of(ld, s, "proto");
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(v, names[i].name) == 0) {
+			*mask |= names[i].mask;
+			return;
+		}
+	problem(ld, line_of(s), "proto: unknown protocol '%s' (tcp, udp, icmp, "
+	    "raw or any)", v);
+}
+
+static int
+action_of(struct loader *ld, const config_setting_t *s,
+    enum rules_action *out)
+{
+	const char *v = string_of(ld, s, "action");
+
+	if (v == NULL)
+		return -1;
+	if (strcmp(v, "bind") == 0)
+		*out = RULES_BIND;
+	else if (strcmp(v, "pass") == 0)
+		*out = RULES_PASS;
+	else if (strcmp(v, "reject") == 0)
+		*out = RULES_REJECT;
+	else {
+		problem(ld, line_of(s), "action: unknown action '%s' (bind, pass "
+		    "or reject)", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+errno_of(struct loader *ld, const config_setting_t *s)
+{
+	const char *v = string_of(ld, s, "errno");
+	size_t i;
+
+	if (v == NULL)
+		return 0;
+	for (i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
+		if (strcmp(v, errnos[i].name) == 0)
+			return errnos[i].value;
+	problem(ld, line_of(s), "errno: '%s' is not one of ECONNREFUSED, EACCES, "
+	    "EPERM, ENETUNREACH, EHOSTUNREACH, ECONNRESET, ETIMEDOUT, "
+	    "ECONNABORTED, EADDRNOTAVAIL", v);
+	return 0;
+}
+
+/* ---- rules, files ---- */
+
+static void
+entry_free(struct rules_entry *e)
+{
+	free(e->dst);
+	free(e->ports);
+	free(e->iface);
+}
+
+static void
+load_rule(struct loader *ld, config_setting_t *g, struct rules_entry *e)
+{
+	config_setting_t *s, *iface = NULL, *err = NULL, *action = NULL;
+	struct cidr_list dst = { 0 };
+	struct port_list ports = { 0 };
+	int i, n = config_setting_length(g);
+
+	memset(e, 0, sizeof(*e));
+	e->line = line_of(g);
+	e->action = RULES_BIND;
+	e->reason = RULES_BY_RULE;
+	for (i = 0; i < n; i++) {
+		s = config_setting_get_elem(g, (unsigned)i);
+		if (!known_key(ld, s, rule_keys, " in a rule"))
+			continue;
+		if (strcmp(config_setting_name(s), "dst") == 0)
+			each_value(ld, s, "dst", add_cidr, &dst);
+		else if (strcmp(config_setting_name(s), "port") == 0)
+			each_value(ld, s, "port", add_ports, &ports);
+		else if (strcmp(config_setting_name(s), "proto") == 0)
+			each_value(ld, s, "proto", add_proto, &e->proto);
+		else if (strcmp(config_setting_name(s), "interface") == 0)
+			iface = s;
+		else if (strcmp(config_setting_name(s), "action") == 0)
+			action = s;
+		else
+			err = s;
+	}
+	e->dst = dst.v;
+	e->ndst = dst.n;
+	e->ports = ports.v;
+	e->nports = ports.n;
+	if (e->proto == 0)
+		e->proto = RULES_PROTO_ANY;
+	if (action != NULL && action_of(ld, action, &e->action) < 0)
+		return;
+	if (iface != NULL) {
+		if (e->action != RULES_BIND) {
+			problem(ld, line_of(iface), "interface: a rule with action "
+			    "'%s' sends nothing to an interface",
+			    rules_action_name(e->action));
+			return;
+		}
+		e->iface = iface_of(ld, iface);
+		e->iface_line = line_of(iface);
+	}
+	if (err != NULL) {
+		if (e->action != RULES_REJECT) {
+			problem(ld, line_of(err), "errno: only a rule with action "
+			    "'reject' fails calls");
+			return;
+		}
+		e->err = errno_of(ld, err);
+	}
+	if (e->action == RULES_REJECT && e->err == 0)
+		e->err = ECONNREFUSED;
+	if (e->nports > 0 && !(e->proto & (RULES_PROTO_TCP | RULES_PROTO_UDP)))
+		problem(ld, e->line, "port: the rule's protocols (%s) have no "
+		    "ports", rules_proto_name(e->proto));
+}
+
+static struct rules_entry *
+grow_entries(struct loader *ld, struct rules_file *f)
+{
+	struct rules_entry *v = realloc(f->entries,
+	    (f->nentries + 1) * sizeof(*v));
+
+	if (v == NULL) {
+		ld->oom = true;
+		return NULL;
+	}
+	f->entries = v;
+	return &v[f->nentries];
+}
+
+static void
+load_rules(struct loader *ld, config_setting_t *list, struct rules_file *f)
+{
+	struct rules_entry *e;
+	int i, n;
+
+	if (!config_setting_is_list(list)) {
+		problem(ld, line_of(list), "rules: expected a list of rules, "
+		    "( { dst = ...; }, ... )");
+		return;
+	}
+	n = config_setting_length(list);
+	for (i = 0; i < n && !ld->oom; i++) {
+		config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+
+		if (!config_setting_is_group(g)) {
+			problem(ld, line_of(g), "rules: each rule is a group in "
+			    "braces, { dst = ...; }");
+			continue;
+		}
+		if ((e = grow_entries(ld, f)) == NULL)
+			return;
+		load_rule(ld, g, e);
+		f->nentries++;
+	}
+}
+
+static void
+load_exclude(struct loader *ld, config_setting_t *s, struct rules_file *f)
+{
+	struct cidr_list dst = { 0 };
+	struct rules_entry *e;
+
+	each_value(ld, s, "exclude", add_cidr, &dst);
+	if ((e = grow_entries(ld, f)) == NULL) {
+		free(dst.v);
+		return;
+	}
+	memset(e, 0, sizeof(*e));
+	e->dst = dst.v;
+	e->ndst = dst.n;
+	e->proto = RULES_PROTO_ANY;
+	e->action = RULES_PASS;
+	e->reason = RULES_BY_EXCLUDE;
+	e->line = line_of(s);
+	f->nentries++;
+}
+
+static void
+add_program(struct loader *ld, config_setting_t *s, void *arg)
+{
+	struct rules_file *f = arg;
+	const char *v = string_of(ld, s, "program");
+	char **p;
+
+	if (v == NULL)
+		return;
+	if (v[0] == '\0' || (strchr(v, '/') != NULL && v[0] != '/')) {
+		problem(ld, line_of(s), "program: '%s' is neither a program name "
+		    "nor an absolute path", v);
+		return;
+	}
+	if ((p = realloc(f->programs, (f->nprograms + 1) * sizeof(*p))) ==
+	    NULL) {
+		ld->oom = true;
+		return;
+	}
+	f->programs = p;
+	if ((p[f->nprograms] = strdup(v)) == NULL) {
+		ld->oom = true;
+		return;
+	}
+	f->nprograms++;
+}
+
+/* libconfig's own wording, with the fix for the mistake people make most. */
+static void
+syntax_problem(struct loader *ld, const config_t *cfg)
+{
+	const char *text = config_error_text(cfg);
+	const char *file = config_error_file(cfg);
+	const char *hint = "";
+
+	if (text == NULL)
+		text = "cannot be parsed";
+	if (strstr(text, "mismatched element type") != NULL)
+		hint = " (an array [ ] holds one type; mix numbers and \"lo-hi\" "
+		       "strings in a list ( ))";
+	errs_push(ld->errs, &ld->oom, file ? file : ld->name,
+	    config_error_line(cfg), "%s%s", text, hint);
+}
+
+static void
+load_config(struct loader *ld, config_t *cfg, struct rules_file *f)
+{
+	config_setting_t *root = config_root_setting(cfg), *s, *rules = NULL,
+			 *exclude = NULL;
+	int i, n = config_setting_length(root);
+
+	for (i = 0; i < n; i++) {
+		s = config_setting_get_elem(root, (unsigned)i);
+		if (!known_key(ld, s, top_keys, ""))
+			continue;
+		if (strcmp(config_setting_name(s), "interface") == 0) {
+			f->iface = iface_of(ld, s);
+			f->iface_line = line_of(s);
+		} else if (strcmp(config_setting_name(s), "program") == 0)
+			each_value(ld, s, "program", add_program, f);
+		else if (strcmp(config_setting_name(s), "exclude") == 0)
+			exclude = s;
+		else
+			rules = s;
+	}
+	/* Rules before exclude whatever the text order: a rule is the more
+	 * specific statement. */
+	if (rules != NULL)
+		load_rules(ld, rules, f);
+	if (exclude != NULL)
+		load_exclude(ld, exclude, f);
+}
+
+static void
+file_free(struct rules_file *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nentries; i++)
+		entry_free(&f->entries[i]);
+	for (i = 0; i < f->nprograms; i++)
+		free(f->programs[i]);
+	free(f->programs);
+	free(f->entries);
+	free(f->iface);
+	free(f->name);
+}
+
+static struct rules_file *
+new_file(struct rules_set *set, const char *name)
+{
+	struct rules_file *v = realloc(set->files,
+	    (set->nfiles + 1) * sizeof(*v));
+
+	if (v == NULL)
+		return NULL;
+	set->files = v;
+	memset(&v[set->nfiles], 0, sizeof(v[0]));
+	if ((v[set->nfiles].name = strdup(name)) == NULL)
+		return NULL;
+	return &v[set->nfiles++];
+}
+
+/* Reads one file (fp) or one string (text) into a new rules_file. */
+static bool
+load_one(struct rules_set *set, const char *name, FILE *fp, const char *text,
+    struct rules_errors *errs)
+{
+	struct loader ld = { name, errs, false };
+	struct rules_file *f;
+	config_t cfg;
+	char dir[PATH_MAX], *slash;
+	bool ok;
+
+	if ((f = new_file(set, name)) == NULL)
+		return false;
+	config_init(&cfg);
+	/* @include is relative to the including file, not to the cwd of
+	 * whatever program the shim happens to live in. */
+	if (strlen(name) < sizeof(dir) && (slash = strrchr(name, '/')) != NULL) {
+		memcpy(dir, name, (size_t)(slash - name));
+		dir[slash - name] = '\0';
+		config_set_include_dir(&cfg, dir[0] ? dir : "/");
+	}
+	ok = fp ? config_read(&cfg, fp) : config_read_string(&cfg, text);
+	if (!ok)
+		syntax_problem(&ld, &cfg);
+	else
+		load_config(&ld, &cfg, f);
+	config_destroy(&cfg);
+	return !ld.oom;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool
+is_conf_name(const char *n)
+{
+	size_t len = strlen(n);
+
+	return n[0] != '.' && len > 5 && strcmp(n + len - 5, ".conf") == 0;
+}
+
+static bool
+load_file(struct rules_set *set, const char *path, struct rules_errors *errs)
+{
+	bool oom = false;
+	FILE *fp = fopen(path, "re");
+	bool ok;
+
+	if (fp == NULL) {
+		errs_push(errs, &oom, path, 0, "cannot read: %s", strerror(errno));
+		return !oom;
+	}
+	ok = load_one(set, path, fp, NULL, errs);
+	fclose(fp);
+	return ok;
+}
+
+static bool
+load_dir(struct rules_set *set, const char *path, struct rules_errors *errs)
+{
+	char **names = NULL, **grown, *full;
+	size_t n = 0, i;
+	struct dirent *d;
+	bool ok = true, oom = false;
+	DIR *dir = opendir(path);
+
+	if (dir == NULL) {
+		errs_push(errs, &oom, path, 0, "cannot read: %s", strerror(errno));
+		return !oom;
+	}
+	while ((d = readdir(dir)) != NULL) {
+		if (!is_conf_name(d->d_name))
+			continue;
+		if ((grown = realloc(names, (n + 1) * sizeof(*names))) == NULL ||
+		    (names = grown, names[n] = strdup(d->d_name)) == NULL) {
+			ok = false;
+			break;
+		}
+		n++;
+	}
+	closedir(dir);
+	if (ok && n == 0)
+		errs_push(errs, &oom, path, 0, "no *.conf files in this "
+		    "directory");
+	qsort(names, n, sizeof(*names), by_name);
+	for (i = 0; i < n && ok; i++) {
+		size_t len = strlen(path) + strlen(names[i]) + 2;
+
+		if ((full = malloc(len)) == NULL) {
+			ok = false;
+			break;
+		}
+		snprintf(full, len, "%s%s%s", path,
+		    path[strlen(path) - 1] == '/' ? "" : "/", names[i]);
+		ok = load_file(set, full, errs);
+		free(full);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return ok && !oom;
+}
+
+struct rules_set *
+rules_load(const char *path, struct rules_errors *errs)
+{
+	struct rules_set *set = calloc(1, sizeof(*set));
+	struct stat st;
+	bool ok, oom = false;
+
+	if (set == NULL)
+		return NULL;
+	if (stat(path, &st) < 0) {
+		errs_push(errs, &oom, path, 0, "%s", strerror(errno));
+		ok = !oom;
+	} else if (S_ISDIR(st.st_mode))
+		ok = load_dir(set, path, errs);
+	else
+		ok = load_file(set, path, errs);
+	if (!ok) {
+		rules_set_free(set);
+		return NULL;
+	}
+	return set;
+}
+
+struct rules_set *
+rules_load_string(const char *text, const char *name,
+    struct rules_errors *errs)
+{
+	struct rules_set *set = calloc(1, sizeof(*set));
+
+	if (set == NULL)
+		return NULL;
+	if (!load_one(set, name, NULL, text, errs)) {
+		rules_set_free(set);
+		return NULL;
+	}
+	return set;
+}
+
+void
+rules_set_free(struct rules_set *set)
+{
+	size_t i;
+
+	if (set == NULL)
+		return;
+	for (i = 0; i < set->nfiles; i++)
+		file_free(&set->files[i]);
+	free(set->files);
+	free(set);
+}
+
+void
+rules_errors_free(struct rules_errors *errs)
+{
+	size_t i;
+
+	for (i = 0; i < errs->n; i++) {
+		free(errs->v[i].file);
+		free(errs->v[i].msg);
+	}
+	free(errs->v);
+	errs->v = NULL;
+	errs->n = 0;
+}
+
+int
+rules_set_each_iface(const struct rules_set *set,
+    int (*fn)(void *arg, const char *ifname, const char *file, int line),
+    void *arg)
+{
+	size_t i, j;
+	int rc;
+
+	for (i = 0; set != NULL && i < set->nfiles; i++) {
+		const struct rules_file *f = &set->files[i];
+
+		if (f->iface != NULL &&
+		    (rc = fn(arg, f->iface, f->name, f->iface_line)) != 0)
+			return rc;
+		for (j = 0; j < f->nentries; j++)
+			if (f->entries[j].iface != NULL &&
+			    (rc = fn(arg, f->entries[j].iface, f->name,
+				 f->entries[j].iface_line)) != 0)
+				return rc;
+	}
+	return 0;
+}

@@ -1,0 +1,51 @@
+/*
+ * rules_impl.h - what load.c hands to match.c: the parsed files, still in
+ * the shape of the text. Private to config/; the rest sees rules.h only.
+ */
+#ifndef BINDIF_RULES_IMPL_H
+#define BINDIF_RULES_IMPL_H
+
+#include "rules.h"
+
+struct rules_cidr {
+	int family; /* 4 or 6 */
+	int len;    /* prefix length */
+	uint8_t addr[16];
+	int line;
+};
+
+struct rules_ports {
+	uint16_t lo, hi; /* inclusive, 1..65535 */
+};
+
+/* One rule, or a whole exclude list (reason RULES_BY_EXCLUDE). */
+struct rules_entry {
+	struct rules_cidr *dst; /* ndst == 0: every destination */
+	size_t ndst;
+	struct rules_ports *ports; /* nports == 0: every port */
+	size_t nports;
+	unsigned proto; /* RULES_PROTO_* mask */
+	enum rules_action action;
+	enum rules_reason reason;
+	char *iface; /* BIND to this one; NULL: the default interface */
+	int iface_line;
+	int err;     /* REJECT */
+	int line;
+};
+
+struct rules_file {
+	char *name;
+	char **programs; /* nprograms == 0: applies to every program */
+	size_t nprograms;
+	char *iface; /* interface =, or NULL */
+	int iface_line;
+	struct rules_entry *entries; /* rules in order, then exclude */
+	size_t nentries;
+};
+
+struct rules_set {
+	struct rules_file *files; /* in name order */
+	size_t nfiles;
+};
+
+#endif
