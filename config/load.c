@@ -22,10 +22,13 @@ struct loader {
 	const char *name; /* the file, as the user named it */
 	struct rules_errors *errs;
 	bool oom;
+	const char *text;   /* the file's text, for elem_line() */
+	size_t *lines;	    /* offset of each line's start (line 1 first) */
+	size_t nlines;
 };
 
 static const char *const top_keys[] = { "interface", "exclude", "program",
-	"rules", NULL };
+	"rules", "dns", NULL };
 static const char *const rule_keys[] = { "dst", "port", "proto", "interface",
 	"action", "errno", NULL };
 
@@ -82,6 +85,53 @@ static int
 line_of(const config_setting_t *s)
 {
 	return (int)config_setting_source_line(s);
+}
+
+/* Whether line l (1-based) holds text, which is qlen long. */
+static bool
+line_has(const struct loader *ld, int l, const char *text, size_t qlen)
+{
+	const char *p = ld->text + ld->lines[l - 1];
+	const char *end = (size_t)l < ld->nlines ? ld->text + ld->lines[l] :
+						   p + strlen(p);
+
+	for (; p + qlen <= end; p++)
+		if (memcmp(p, text, qlen) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * libconfig notes a string element's line when it reads the token after it
+ * (adjacent strings concatenate), so in [ "a",<newline> "b"<newline> ] "b"
+ * gets the line of the "]". When that line starts with the token after an
+ * element (',' ']' ')'), looks back for the quoted value itself, no
+ * further than the parent's line; keeps libconfig's line when unsure.
+ */
+static int
+elem_line(const struct loader *ld, const config_setting_t *s)
+{
+	int line = line_of(s), l, lo;
+	const char *v = config_setting_get_string(s), *p;
+	char quoted[INET6_ADDRSTRLEN + 16];
+	size_t qlen;
+
+	if (v == NULL || ld->lines == NULL || config_setting_name(s) != NULL ||
+	    config_setting_source_file(s) != NULL || line < 1 ||
+	    (size_t)line > ld->nlines ||
+	    (qlen = (size_t)snprintf(quoted, sizeof(quoted), "\"%s\"", v)) >=
+		sizeof(quoted))
+		return line;
+	for (p = ld->text + ld->lines[line - 1]; *p == ' ' || *p == '\t'; p++)
+		;
+	if ((*p != ',' && *p != ']' && *p != ')') ||
+	    (*p == ',' && line_has(ld, line, quoted, qlen)))
+		return line;
+	lo = config_setting_parent(s) ? line_of(config_setting_parent(s)) : 1;
+	for (l = line - 1; l >= lo && l >= 1; l--)
+		if (line_has(ld, l, quoted, qlen))
+			return l;
+	return line;
 }
 
 /* Edit distance, for "did you mean": short keys only, so a small table. */
@@ -167,7 +217,8 @@ string_of(struct loader *ld, const config_setting_t *s, const char *what)
 	const char *v = config_setting_get_string(s);
 
 	if (v == NULL)
-		problem(ld, line_of(s), "%s: expected a string in quotes", what);
+		problem(ld, elem_line(ld, s), "%s: expected a string in quotes",
+		    what);
 	return v;
 }
 
@@ -210,6 +261,7 @@ iface_of(struct loader *ld, const config_setting_t *s)
 struct cidr_list {
 	struct rules_cidr *v;
 	size_t n;
+	const char *what; /* "dst" or "exclude", for messages */
 };
 
 /*
@@ -277,16 +329,16 @@ add_cidr(struct loader *ld, config_setting_t *s, void *arg)
 {
 	struct cidr_list *l = arg;
 	struct rules_cidr c, *v;
-	const char *text = string_of(ld, s, "dst");
+	const char *text = string_of(ld, s, l->what);
 	char why[200];
 
 	if (text == NULL)
 		return;
+	c.line = elem_line(ld, s);
 	if (parse_cidr(text, &c, why, sizeof(why)) < 0) {
-		problem(ld, line_of(s), "dst: %s", why);
+		problem(ld, c.line, "%s: %s", l->what, why);
 		return;
 	}
-	c.line = line_of(s);
 	if ((v = realloc(l->v, (l->n + 1) * sizeof(*v))) == NULL) {
 		ld->oom = true;
 		return;
@@ -342,12 +394,12 @@ add_ports(struct loader *ld, config_setting_t *s, void *arg)
 		    (*end == '-' ? (hi = parse_port(end + 1, &end)) < 0
 				 : (hi = lo, false)) ||
 		    *end != '\0') {
-			problem(ld, line_of(s), "port: '%s' is not a port or range "
+			problem(ld, elem_line(ld, s), "port: '%s' is not a port or range "
 			    "(like 443 or \"8000-8100\", ports 1 to 65535)", text);
 			return;
 		}
 		if (lo > hi) {
-			problem(ld, line_of(s), "port: range '%s' runs backwards",
+			problem(ld, elem_line(ld, s), "port: range '%s' runs backwards",
 			    text);
 			return;
 		}
@@ -389,7 +441,7 @@ add_proto(struct loader *ld, config_setting_t *s, void *arg)
 			*mask |= names[i].mask;
 			return;
 		}
-	problem(ld, line_of(s), "proto: unknown protocol '%s' (tcp, udp, icmp, "
+	problem(ld, elem_line(ld, s), "proto: unknown protocol '%s' (tcp, udp, icmp, "
 	    "raw or any)", v);
 }
 
@@ -446,9 +498,10 @@ static void
 load_rule(struct loader *ld, config_setting_t *g, struct rules_entry *e)
 {
 	config_setting_t *s, *iface = NULL, *err = NULL, *action = NULL;
-	struct cidr_list dst = { 0 };
+	struct cidr_list dst = { NULL, 0, "dst" };
 	struct port_list ports = { 0 };
 	int i, n = config_setting_length(g);
+	bool bad_action;
 
 	memset(e, 0, sizeof(*e));
 	e->line = line_of(g);
@@ -477,25 +530,24 @@ load_rule(struct loader *ld, config_setting_t *g, struct rules_entry *e)
 	e->nports = ports.n;
 	if (e->proto == 0)
 		e->proto = RULES_PROTO_ANY;
-	if (action != NULL && action_of(ld, action, &e->action) < 0)
-		return;
+	/* An unknown action was reported: judge nothing else by it. */
+	bad_action = action != NULL && action_of(ld, action, &e->action) < 0;
 	if (iface != NULL) {
-		if (e->action != RULES_BIND) {
+		if (!bad_action && e->action != RULES_BIND)
 			problem(ld, line_of(iface), "interface: a rule with action "
 			    "'%s' sends nothing to an interface",
 			    rules_action_name(e->action));
-			return;
+		else {
+			e->iface = iface_of(ld, iface);
+			e->iface_line = line_of(iface);
 		}
-		e->iface = iface_of(ld, iface);
-		e->iface_line = line_of(iface);
 	}
 	if (err != NULL) {
-		if (e->action != RULES_REJECT) {
+		if (!bad_action && e->action != RULES_REJECT)
 			problem(ld, line_of(err), "errno: only a rule with action "
 			    "'reject' fails calls");
-			return;
-		}
-		e->err = errno_of(ld, err);
+		else
+			e->err = errno_of(ld, err);
 	}
 	if (e->action == RULES_REJECT && e->err == 0)
 		e->err = ECONNREFUSED;
@@ -548,7 +600,7 @@ load_rules(struct loader *ld, config_setting_t *list, struct rules_file *f)
 static void
 load_exclude(struct loader *ld, config_setting_t *s, struct rules_file *f)
 {
-	struct cidr_list dst = { 0 };
+	struct cidr_list dst = { NULL, 0, "exclude" };
 	struct rules_entry *e;
 
 	each_value(ld, s, "exclude", add_cidr, &dst);
@@ -576,7 +628,7 @@ add_program(struct loader *ld, config_setting_t *s, void *arg)
 	if (v == NULL)
 		return;
 	if (v[0] == '\0' || (strchr(v, '/') != NULL && v[0] != '/')) {
-		problem(ld, line_of(s), "program: '%s' is neither a program name "
+		problem(ld, elem_line(ld, s), "program: '%s' is neither a program name "
 		    "nor an absolute path", v);
 		return;
 	}
@@ -591,6 +643,34 @@ add_program(struct loader *ld, config_setting_t *s, void *arg)
 		return;
 	}
 	f->nprograms++;
+}
+
+/* dns = ["192.0.2.53", "2001:db8::53"]: plain addresses, kept as a comma
+ * list, the form the shim also takes from --dns. */
+static void
+add_dns(struct loader *ld, config_setting_t *s, void *arg)
+{
+	struct rules_file *f = arg;
+	const char *v = string_of(ld, s, "dns");
+	unsigned char buf[16];
+	size_t old, len;
+	char *grown;
+
+	if (v == NULL)
+		return;
+	if (inet_pton(AF_INET, v, buf) != 1 && inet_pton(AF_INET6, v, buf) != 1) {
+		problem(ld, elem_line(ld, s), "dns: '%s' is not an IPv4 or IPv6 "
+		    "address", v);
+		return;
+	}
+	old = f->dns ? strlen(f->dns) : 0;
+	len = old + strlen(v) + 2;
+	if ((grown = realloc(f->dns, len)) == NULL) {
+		ld->oom = true;
+		return;
+	}
+	snprintf(grown + old, len - old, "%s%s", old ? "," : "", v);
+	f->dns = grown;
 }
 
 /* libconfig's own wording, with the fix for the mistake people make most. */
@@ -628,6 +708,10 @@ load_config(struct loader *ld, config_t *cfg, struct rules_file *f)
 			each_value(ld, s, "program", add_program, f);
 		else if (strcmp(config_setting_name(s), "exclude") == 0)
 			exclude = s;
+		else if (strcmp(config_setting_name(s), "dns") == 0) {
+			f->dns_line = line_of(s);
+			each_value(ld, s, "dns", add_dns, f);
+		}
 		else
 			rules = s;
 	}
@@ -651,6 +735,7 @@ file_free(struct rules_file *f)
 	free(f->programs);
 	free(f->entries);
 	free(f->iface);
+	free(f->dns);
 	free(f->name);
 }
 
@@ -669,19 +754,99 @@ new_file(struct rules_set *set, const char *name)
 	return &v[set->nfiles++];
 }
 
+struct numbered {
+	struct rules_error e;
+	size_t i;
+};
+
+static int
+by_line(const void *a, const void *b)
+{
+	const struct numbered *x = a, *y = b;
+
+	if (x->e.line != y->e.line)
+		return x->e.line < y->e.line ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* A file's problems are found setting by setting (rules before exclude);
+ * they are shown in line order. */
+static void
+sort_errors(struct rules_errors *errs, size_t from, bool *oom)
+{
+	size_t n = errs->n - from, i;
+	struct numbered *v;
+
+	if (n < 2)
+		return;
+	if ((v = malloc(n * sizeof(*v))) == NULL) {
+		*oom = true;
+		return;
+	}
+	for (i = 0; i < n; i++)
+		v[i] = (struct numbered){ errs->v[from + i], i };
+	qsort(v, n, sizeof(*v), by_line);
+	for (i = 0; i < n; i++)
+		errs->v[from + i] = v[i].e;
+	free(v);
+}
+
+/* Where each line starts, for elem_line(). */
+static void
+index_lines(struct loader *ld)
+{
+	const char *p;
+	size_t n = 1;
+
+	for (p = ld->text; (p = strchr(p, '\n')) != NULL; p++)
+		n++;
+	if ((ld->lines = malloc(n * sizeof(*ld->lines))) == NULL)
+		return; /* only messages' lines suffer */
+	ld->lines[0] = 0;
+	for (ld->nlines = 1, p = ld->text; (p = strchr(p, '\n')) != NULL; p++)
+		ld->lines[ld->nlines++] = (size_t)(p + 1 - ld->text);
+}
+
 /* Reads one file (fp) or one string (text) into a new rules_file. */
 static bool
 load_one(struct rules_set *set, const char *name, FILE *fp, const char *text,
     struct rules_errors *errs)
 {
-	struct loader ld = { name, errs, false };
+	struct loader ld = { name, errs, false, text, NULL, 0 };
 	struct rules_file *f;
 	config_t cfg;
-	char dir[PATH_MAX], *slash;
+	char dir[PATH_MAX], *slash, *buf = NULL;
+	size_t first = errs->n, len = 0, cap = 0, got;
 	bool ok;
 
 	if ((f = new_file(set, name)) == NULL)
 		return false;
+	if (fp != NULL) {
+		/* Read as a string: the text also serves elem_line(). */
+		do {
+			char *grown;
+
+			if (cap - len < 4096 + 1) {
+				cap = cap ? cap * 2 : 8192;
+				if ((grown = realloc(buf, cap)) == NULL) {
+					free(buf);
+					return false;
+				}
+				buf = grown;
+			}
+			got = fread(buf + len, 1, cap - len - 1, fp);
+			len += got;
+		} while (got > 0);
+		buf[len] = '\0';
+		if (ferror(fp)) {
+			errs_push(errs, &ld.oom, name, 0, "cannot read: %s",
+			    strerror(errno));
+			free(buf);
+			return !ld.oom;
+		}
+		ld.text = text = buf;
+	}
+	index_lines(&ld);
 	config_init(&cfg);
 	/* @include is relative to the including file, not to the cwd of
 	 * whatever program the shim happens to live in. */
@@ -690,12 +855,15 @@ load_one(struct rules_set *set, const char *name, FILE *fp, const char *text,
 		dir[slash - name] = '\0';
 		config_set_include_dir(&cfg, dir[0] ? dir : "/");
 	}
-	ok = fp ? config_read(&cfg, fp) : config_read_string(&cfg, text);
+	ok = config_read_string(&cfg, text);
 	if (!ok)
 		syntax_problem(&ld, &cfg);
 	else
 		load_config(&ld, &cfg, f);
 	config_destroy(&cfg);
+	sort_errors(errs, first, &ld.oom);
+	free(ld.lines);
+	free(buf);
 	return !ld.oom;
 }
 
@@ -756,7 +924,8 @@ load_dir(struct rules_set *set, const char *path, struct rules_errors *errs)
 	if (ok && n == 0)
 		errs_push(errs, &oom, path, 0, "no *.conf files in this "
 		    "directory");
-	qsort(names, n, sizeof(*names), by_name);
+	if (n > 0)
+		qsort(names, n, sizeof(*names), by_name);
 	for (i = 0; i < n && ok; i++) {
 		size_t len = strlen(path) + strlen(names[i]) + 2;
 

@@ -52,6 +52,7 @@ struct rules_policy {
 	int default_line;
 	const char *unbound_file;
 	int unbound_line;
+	char *dns; /* the first applicable dns =, or NULL */
 };
 
 /* ---- keys ---- */
@@ -260,7 +261,8 @@ sweep(struct builder *b, int fam, size_t *cappool)
 		b->oom = true;
 		goto out;
 	}
-	qsort(ev, nev, sizeof(*ev), event_cmp);
+	if (nev > 0)
+		qsort(ev, nev, sizeof(*ev), event_cmp);
 	while (i < nev && !b->oom) {
 		struct key k = ev[i].k;
 
@@ -466,6 +468,12 @@ rules_select(const struct rules_set *set, const char *exe, const char *argv0,
 		}
 	if (keep(&b, &p->ifaces, &p->nifaces, dflt ? dflt : "") == NULL)
 		goto oom;
+	for (i = 0; i < nfiles; i++)
+		if (files[i]->dns != NULL) {
+			if ((p->dns = strdup(files[i]->dns)) == NULL)
+				goto oom;
+			break;
+		}
 	collect(&b, files, nfiles);
 	for (i = 0; default_iface == NULL && dflt != NULL && i < nfiles; i++)
 		if (files[i]->iface == dflt) {
@@ -507,10 +515,17 @@ rules_policy_free(struct rules_policy *p)
 		free(p->files[i]);
 	free(p->ifaces);
 	free(p->files);
+	free(p->dns);
 	free(p->e);
 	free(p->ports);
 	free(p->pool);
 	free(p);
+}
+
+const char *
+rules_policy_dns(const struct rules_policy *p)
+{
+	return p->dns;
 }
 
 size_t

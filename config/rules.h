@@ -120,6 +120,13 @@ bool rules_policy_unbound_bind(const struct rules_policy *, const char **file,
 void rules_match(const struct rules_policy *, const struct rules_query *,
     struct rules_verdict *);
 
+/*
+ * DNS servers for lookups through the interface, as a comma list of
+ * addresses ("192.0.2.53,2001:db8::53"): dns = of the first applicable
+ * file that has one. NULL when none says.
+ */
+const char *rules_policy_dns(const struct rules_policy *);
+
 /* Names for messages: "bind", "tcp", "rule", ... */
 const char *rules_action_name(enum rules_action);
 const char *rules_proto_name(unsigned proto);

@@ -39,6 +39,8 @@ struct rules_file {
 	size_t nprograms;
 	char *iface; /* interface =, or NULL */
 	int iface_line;
+	char *dns; /* dns =, as "addr,addr", or NULL */
+	int dns_line;
 	struct rules_entry *entries; /* rules in order, then exclude */
 	size_t nentries;
 };
