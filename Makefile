@@ -28,11 +28,14 @@ CONFIG_CFLAGS := $(shell $(PKG_CONFIG) --cflags libconfig 2>/dev/null)
 CONFIG_LIBS := $(shell $(PKG_CONFIG) --libs libconfig 2>/dev/null)
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
-ALL_CFLAGS = $(BASE_CFLAGS) $(CONFIG_CFLAGS) $(CFLAGS) $(CPPFLAGS)
+CARES_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcares 2>/dev/null)
+CARES_LIBS := $(shell $(PKG_CONFIG) --libs libcares 2>/dev/null)
+ALL_CFLAGS = $(BASE_CFLAGS) $(CONFIG_CFLAGS) $(CARES_CFLAGS) $(CFLAGS) \
+	$(CPPFLAGS)
 
 CONFIG_SRCS = config/load.c config/match.c
 SHIM_CORE_SRCS = shim/hooks.c shim/decide.c shim/fdtable.c shim/egress.c \
-	shim/state.c
+	shim/state.c shim/dnsconf.c shim/hooks_dns.c shim/resolve.c
 LAUNCHER_CORE_SRCS = launcher/opts.c launcher/target.c launcher/iface.c \
 	launcher/checks.c launcher/env.c
 
@@ -42,14 +45,14 @@ SHIM_OS_SRCS = shim/plat_darwin.c shim/export_darwin.c
 LAUNCHER_OS_SRCS = launcher/plat_darwin.c
 SHIM_LDFLAGS = -dynamiclib -Wl,-undefined,error
 ALL_CFLAGS += -D__APPLE_USE_RFC_3542
-SHIM_LIBS = $(CONFIG_LIBS) -lpthread
+SHIM_LIBS = $(CONFIG_LIBS) $(CARES_LIBS) -lpthread
 PKG_INSTALL = brew install libconfig cmocka c-ares pkg-config
 else
 SHIM = $(B)/libbindif.so
 SHIM_OS_SRCS = shim/plat_linux.c shim/hooks_mmsg.c shim/export_linux.c
 LAUNCHER_OS_SRCS = launcher/plat_linux.c
 SHIM_LDFLAGS = -shared -Wl,--as-needed -Wl,-z,defs -Wl,-z,now
-SHIM_LIBS = $(CONFIG_LIBS) -ldl -lpthread
+SHIM_LIBS = $(CONFIG_LIBS) $(CARES_LIBS) -ldl -lpthread
 APT_PACKAGES = build-essential pkg-config libconfig-dev libcmocka-dev \
 	libc-ares-dev clang curl socat netcat-openbsd python3 iproute2 \
 	util-linux procps libcap2-bin
@@ -61,7 +64,7 @@ obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 CONFIG_OBJS = $(call obj,$(CONFIG_SRCS))
 SHIM_OBJS = $(call obj,$(SHIM_CORE_SRCS) $(SHIM_OS_SRCS)) $(CONFIG_OBJS)
 LAUNCHER_OBJS = $(call obj,$(LAUNCHER_CORE_SRCS) $(LAUNCHER_OS_SRCS) \
-	launcher/main.c) $(CONFIG_OBJS)
+	launcher/main.c shim/dnsconf.c) $(CONFIG_OBJS)
 
 # Unit tests link one archive of everything testable; each test pulls in
 # only the objects it uses, and WRAP_<test> adds its mocked system calls.
@@ -90,12 +93,13 @@ $(B)/libtestable.a: $(TESTABLE_OBJS) $(call obj,shim/plat_darwin.c)
 	ar qc $@ $(TESTABLE_OBJS)   # q: members of the same base name coexist
 	ranlib $@
 
-$(B)/tests/test_%: tests/unit/test_%.c $(B)/libtestable.a
+$(B)/tests/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) \
+		$(B)/libtestable.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Iconfig -Ishim -Ilauncher \
 		-DFIXTURES_DIR='"tests/unit/fixtures"' $< -o $@ \
 		$(EXTRA_OBJS_test_$*) $(B)/libtestable.a $(WRAP_test_$*) \
-		$(CMOCKA_LIBS) $(CONFIG_LIBS) -ldl -lpthread
+		$(CMOCKA_LIBS) $(CONFIG_LIBS) $(CARES_LIBS) -ldl -lpthread
 
 $(B)/tests/tunlog: tests/integration/tunlog.c
 	@mkdir -p $(dir $@)

@@ -19,6 +19,7 @@
 struct opts {
 	const char *iface; /* -i, NULL if not given */
 	const char *rules; /* -c FILE|DIR */
+	char dns[256];	   /* --dns, every one given, comma separated */
 	bool verbose;
 	bool help, version;
 	int argc; /* the command, argv[0] is its name */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "launcher.h"
+#include "../shim/dnsconf.h"
 
 static void
 report(const char *line)
@@ -93,6 +94,7 @@ main(int argc, char **argv)
 	    shim[PATH_MAX];
 	const char *rules;
 	struct rules_set *set = NULL;
+	struct dns_servers dns;
 	struct opts o;
 	char *preload;
 	int rc, problems = 0;
@@ -109,6 +111,9 @@ main(int argc, char **argv)
 	}
 	if (o.iface != NULL && iface_check(o.iface, why, sizeof(why)) < 0)
 		die(EXIT_OURS, "%s", why);
+	if (o.dns[0] != '\0' &&
+	    dnsconf_parse_list(o.dns, &dns, why, sizeof(why)) < 0)
+		die(EXIT_OURS, "--dns: %s", why);
 	rules = checks_rules_path(&o, getenv("XDG_CONFIG_HOME"),
 	    getenv("HOME"), rulesbuf, sizeof(rulesbuf), why, sizeof(why));
 	if (rules == NULL && o.iface == NULL)
@@ -135,6 +140,7 @@ main(int argc, char **argv)
 	set_env("BINDIF_INTERFACE", o.iface);
 	set_env("BINDIF_RULES", rules ? rulesabs : NULL);
 	set_env("BINDIF_VERBOSE", o.verbose ? "1" : NULL);
+	set_env("BINDIF_DNS", o.dns[0] ? o.dns : NULL);
 
 	execv(exe, o.argv);
 	die(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN, "%s: %s",

@@ -13,6 +13,7 @@ static const struct option longopts[] = {
 	{ "interface", required_argument, NULL, 'i' },
 	{ "config", required_argument, NULL, 'c' },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "dns", required_argument, NULL, 'D' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -21,7 +22,8 @@ static const struct option longopts[] = {
 void
 opts_usage(FILE *to)
 {
-	fputs("usage: bindif [-v] [-i IFACE] [-c FILE|DIR] [--] COMMAND [ARG...]\n"
+	fputs("usage: bindif [-v] [-i IFACE] [-c FILE|DIR] [--dns ADDR] [--] "
+	      "COMMAND [ARG...]\n"
 	      "       bindif --help | --version\n"
 	      "\n"
 	      "Runs COMMAND so that its traffic leaves by a chosen network\n"
@@ -32,6 +34,9 @@ opts_usage(FILE *to)
 	      "  -c, --config FILE|DIR  rules file, or directory of *.conf files;\n"
 	      "                         without -c and -i: $XDG_CONFIG_HOME/bindif/\n"
 	      "                         (~/.config/bindif/), then /etc/bindif/\n"
+	      "      --dns ADDR         resolve names with this DNS server, through\n"
+	      "                         the interface (repeatable; default: the\n"
+	      "                         rules' dns =, else the interface's own)\n"
 	      "  -v, --verbose          one line per decision on stderr\n"
 	      "  -h, --help             this text\n"
 	      "  -V, --version          the version\n"
@@ -69,6 +74,17 @@ opts_parse(int argc, char **argv, struct opts *o, char *why, size_t len)
 		case 'v':
 			o->verbose = true;
 			break;
+		case 'D': {
+			size_t used = strlen(o->dns);
+			int n = snprintf(o->dns + used, sizeof(o->dns) - used,
+			    "%s%s", used ? "," : "", optarg);
+
+			if (n < 0 || (size_t)n >= sizeof(o->dns) - used) {
+				snprintf(why, len, "too many --dns servers");
+				return -1;
+			}
+			break;
+		}
 		case 'h':
 			o->help = true;
 			return 0;

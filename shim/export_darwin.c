@@ -6,11 +6,13 @@
  * (DYLD_FORCE_FLAT_NAMESPACE is gone).
  */
 #include <errno.h>
+#include <netdb.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "hooks.h"
+#include "hooks_dns.h"
 #include "plat.h"
 
 struct interpose {
@@ -61,3 +63,10 @@ INTERPOSE(bindif_sendto, sendto);
 INTERPOSE(bindif_sendmsg, sendmsg);
 INTERPOSE(bindif_close, close);
 INTERPOSE(bindif_dup2, dup2);
+/* getaddrinfo and kin: macOS answers them in mDNSResponder, out of our
+ * process, so without these no lookup would leave by the interface. The
+ * _r forms and res_* do not exist in libSystem. */
+INTERPOSE(bindif_getaddrinfo, getaddrinfo);
+INTERPOSE(bindif_getnameinfo, getnameinfo);
+INTERPOSE(bindif_gethostbyname, gethostbyname);
+INTERPOSE(bindif_gethostbyname2, gethostbyname2);

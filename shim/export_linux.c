@@ -4,11 +4,16 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <resolv.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "fdtable.h"
 #include "hooks.h"
+#include "hooks_dns.h"
 #include "state.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -90,4 +95,216 @@ close_range(unsigned int lo, unsigned int hi, int flags)
 	if (!(flags & CLOSE_RANGE_CLOEXEC) && lo <= hi)
 		fdt_clear_range(lo, hi);
 	return r->close_range(lo, hi, flags);
+}
+
+/* ---- name resolution (hooks_dns.c) ---- */
+
+EXPORT int
+getaddrinfo(const char *node, const char *service,
+    const struct addrinfo *hints, struct addrinfo **res)
+{
+	return bindif_getaddrinfo(node, service, hints, res);
+}
+
+EXPORT int
+getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host,
+    socklen_t hostlen, char *serv, socklen_t servlen, int flags)
+{
+	return bindif_getnameinfo(sa, salen, host, hostlen, serv, servlen,
+	    flags);
+}
+
+EXPORT struct hostent *
+gethostbyname(const char *name)
+{
+	return bindif_gethostbyname(name);
+}
+
+EXPORT struct hostent *
+gethostbyname2(const char *name, int af)
+{
+	return bindif_gethostbyname2(name, af);
+}
+
+EXPORT int
+gethostbyname_r(const char *name, struct hostent *he, char *buf,
+    size_t buflen, struct hostent **result, int *herr)
+{
+	return bindif_gethostbyname_r(name, he, buf, buflen, result, herr);
+}
+
+EXPORT int
+gethostbyname2_r(const char *name, int af, struct hostent *he, char *buf,
+    size_t buflen, struct hostent **result, int *herr)
+{
+	return bindif_gethostbyname2_r(name, af, he, buf, buflen, result,
+	    herr);
+}
+
+/*
+ * The res_* family: glibc 2.34 exports res_query and friends, older
+ * binaries link __res_query; both names lead here. The res_n* forms also
+ * report through their state's res_h_errno.
+ */
+static int
+res_answer(res_state st, const char *name, const char *domain, int dnsclass,
+    int type, bool search, unsigned char *answer, int anslen)
+{
+	int rc, herr = 0;
+
+	if (!bindif_res(name, domain, dnsclass, type, search, answer, anslen,
+		&rc, &herr))
+		return INT32_MIN; /* not ours: the caller asks the libc */
+	if (rc < 0) {
+		h_errno = herr;
+		if (st != NULL)
+			st->res_h_errno = herr;
+	}
+	return rc;
+}
+
+
+EXPORT int
+res_query(const char *name, int dnsclass, int type, unsigned char *answer,
+    int anslen)
+{
+	int rc = res_answer(NULL, name, NULL, dnsclass, type, false, answer,
+	    anslen);
+	const struct plat_dns_real *r = dns_real();
+
+	if (rc != INT32_MIN)
+		return rc;
+	if (r->res_query == NULL) {
+		h_errno = NO_RECOVERY;
+		return -1;
+	}
+	return r->res_query(name, dnsclass, type, answer, anslen);
+}
+
+EXPORT int
+res_search(const char *name, int dnsclass, int type, unsigned char *answer,
+    int anslen)
+{
+	int rc = res_answer(NULL, name, NULL, dnsclass, type, true, answer,
+	    anslen);
+	const struct plat_dns_real *r = dns_real();
+
+	if (rc != INT32_MIN)
+		return rc;
+	return r->res_search ? r->res_search(name, dnsclass, type, answer,
+				   anslen)
+			     : -1;
+}
+
+EXPORT int
+res_querydomain(const char *name, const char *domain, int dnsclass, int type,
+    unsigned char *answer, int anslen)
+{
+	int rc = res_answer(NULL, name, domain, dnsclass, type, false, answer,
+	    anslen);
+	const struct plat_dns_real *r = dns_real();
+
+	if (rc != INT32_MIN)
+		return rc;
+	return r->res_querydomain ? r->res_querydomain(name, domain, dnsclass,
+					type, answer, anslen)
+				  : -1;
+}
+
+EXPORT int
+res_nquery(res_state st, const char *name, int dnsclass, int type,
+    unsigned char *answer, int anslen)
+{
+	int rc = res_answer(st, name, NULL, dnsclass, type, false, answer,
+	    anslen);
+	const struct plat_dns_real *r = dns_real();
+
+	if (rc != INT32_MIN)
+		return rc;
+	return r->res_nquery ? r->res_nquery(st, name, dnsclass, type, answer,
+				   anslen)
+			     : -1;
+}
+
+EXPORT int
+res_nsearch(res_state st, const char *name, int dnsclass, int type,
+    unsigned char *answer, int anslen)
+{
+	int rc = res_answer(st, name, NULL, dnsclass, type, true, answer,
+	    anslen);
+	const struct plat_dns_real *r = dns_real();
+
+	if (rc != INT32_MIN)
+		return rc;
+	return r->res_nsearch ? r->res_nsearch(st, name, dnsclass, type,
+				    answer, anslen)
+			      : -1;
+}
+
+EXPORT int
+res_nquerydomain(res_state st, const char *name, const char *domain,
+    int dnsclass, int type, unsigned char *answer, int anslen)
+{
+	int rc = res_answer(st, name, domain, dnsclass, type, false, answer,
+	    anslen);
+	const struct plat_dns_real *r = dns_real();
+
+	if (rc != INT32_MIN)
+		return rc;
+	return r->res_nquerydomain ? r->res_nquerydomain(st, name, domain,
+					 dnsclass, type, answer, anslen)
+				   : -1;
+}
+
+/* Binaries linked before glibc 2.34 ask for these names. */
+int __res_query(const char *, int, int, unsigned char *, int);
+int __res_search(const char *, int, int, unsigned char *, int);
+int __res_querydomain(const char *, const char *, int, int, unsigned char *,
+    int);
+int __res_nquery(res_state, const char *, int, int, unsigned char *, int);
+int __res_nsearch(res_state, const char *, int, int, unsigned char *, int);
+int __res_nquerydomain(res_state, const char *, const char *, int, int,
+    unsigned char *, int);
+
+EXPORT int
+__res_query(const char *name, int dnsclass, int type, unsigned char *answer,
+    int anslen)
+{
+	return res_query(name, dnsclass, type, answer, anslen);
+}
+
+EXPORT int
+__res_search(const char *name, int dnsclass, int type, unsigned char *answer,
+    int anslen)
+{
+	return res_search(name, dnsclass, type, answer, anslen);
+}
+
+EXPORT int
+__res_querydomain(const char *name, const char *domain, int dnsclass,
+    int type, unsigned char *answer, int anslen)
+{
+	return res_querydomain(name, domain, dnsclass, type, answer, anslen);
+}
+
+EXPORT int
+__res_nquery(res_state st, const char *name, int dnsclass, int type,
+    unsigned char *answer, int anslen)
+{
+	return res_nquery(st, name, dnsclass, type, answer, anslen);
+}
+
+EXPORT int
+__res_nsearch(res_state st, const char *name, int dnsclass, int type,
+    unsigned char *answer, int anslen)
+{
+	return res_nsearch(st, name, dnsclass, type, answer, anslen);
+}
+
+EXPORT int
+__res_nquerydomain(res_state st, const char *name, const char *domain,
+    int dnsclass, int type, unsigned char *answer, int anslen)
+{
+	return res_nquerydomain(st, name, domain, dnsclass, type, answer,
+	    anslen);
 }

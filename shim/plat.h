@@ -27,6 +27,34 @@ struct plat_real {
 	int (*close_range)(unsigned int, unsigned int, int);
 };
 
+/* The resolver functions, bound on the first lookup. Only the Linux libc
+ * has the res_* family in it; elsewhere those are NULL. res_state is typed
+ * loosely so this header needs no <resolv.h>. */
+struct addrinfo;
+struct hostent;
+struct plat_dns_real {
+	int (*getaddrinfo)(const char *, const char *, const struct addrinfo *,
+	    struct addrinfo **);
+	int (*getnameinfo)(const struct sockaddr *, socklen_t, char *,
+	    socklen_t, char *, socklen_t, int);
+	struct hostent *(*gethostbyname)(const char *);
+	struct hostent *(*gethostbyname2)(const char *, int);
+	int (*gethostbyname_r)(const char *, struct hostent *, char *, size_t,
+	    struct hostent **, int *);
+	int (*gethostbyname2_r)(const char *, int, struct hostent *, char *,
+	    size_t, struct hostent **, int *);
+	int (*res_query)(const char *, int, int, unsigned char *, int);
+	int (*res_search)(const char *, int, int, unsigned char *, int);
+	int (*res_querydomain)(const char *, const char *, int, int,
+	    unsigned char *, int);
+	int (*res_nquery)(void *, const char *, int, int, unsigned char *, int);
+	int (*res_nsearch)(void *, const char *, int, int, unsigned char *,
+	    int);
+	int (*res_nquerydomain)(void *, const char *, const char *, int, int,
+	    unsigned char *, int);
+};
+int plat_bind_dns_real(struct plat_dns_real *r);
+
 /*
  * Fills r with the next definitions of the hooked functions. Returns 0, or
  * -errno when one that must exist is missing or resolves to our own hook.

@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -50,6 +51,17 @@ plat_bind_real(struct plat_real *r)
 	r->close = close;
 	r->dup2 = dup2;
 	return 0;
+}
+
+int
+plat_bind_dns_real(struct plat_dns_real *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->getaddrinfo = getaddrinfo;
+	r->getnameinfo = getnameinfo;
+	r->gethostbyname = gethostbyname;
+	r->gethostbyname2 = gethostbyname2;
+	return 0; /* no _r variants, and res_* live in libresolv */
 }
 
 static int

@@ -66,6 +66,29 @@ plat_bind_real(struct plat_real *r)
 	return err;
 }
 
+#define NEXT(field, name) \
+	(r->field = (__typeof__(r->field))next_sym(name, 0, &err))
+
+int
+plat_bind_dns_real(struct plat_dns_real *r)
+{
+	int err = 0;
+
+	NEXT(getaddrinfo, "getaddrinfo");
+	NEXT(getnameinfo, "getnameinfo");
+	NEXT(gethostbyname, "gethostbyname");
+	NEXT(gethostbyname2, "gethostbyname2");
+	NEXT(gethostbyname_r, "gethostbyname_r");
+	NEXT(gethostbyname2_r, "gethostbyname2_r");
+	NEXT(res_query, "res_query");
+	NEXT(res_search, "res_search");
+	NEXT(res_querydomain, "res_querydomain");
+	NEXT(res_nquery, "res_nquery");
+	NEXT(res_nsearch, "res_nsearch");
+	NEXT(res_nquerydomain, "res_nquerydomain");
+	return err;
+}
+
 int
 plat_sockinfo(int fd, struct plat_sockinfo *si)
 {
