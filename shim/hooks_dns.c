@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnsresult.h"
 #include "hooks_dns.h"
 #include "resolve.h"
 #include "state.h"
@@ -158,27 +159,6 @@ dns_route(void)
 	return route.active ? &route : NULL;
 }
 
-static bool
-is_numeric(const char *name)
-{
-	unsigned char buf[16];
-	char tmp[INET6_ADDRSTRLEN + 1];
-	const char *pct = strchr(name, '%');
-
-	if (inet_pton(AF_INET, name, buf) == 1 ||
-	    inet_pton(AF_INET6, name, buf) == 1)
-		return true;
-	/* fe80::1%eth0: scoped, still numeric. */
-	if (pct != NULL && (size_t)(pct - name) < sizeof(tmp)) {
-		memcpy(tmp, name, (size_t)(pct - name));
-		tmp[pct - name] = '\0';
-		return inet_pton(AF_INET6, tmp, buf) == 1;
-	}
-	/* inet_aton forms the libc also takes: "127.1", "0x7f000001". */
-	struct in_addr a;
-	return inet_aton(name, &a) != 0;
-}
-
 static void
 report_fake(const struct dns_route *r, const char *name,
     const struct resolve_answer *ans)
@@ -209,39 +189,6 @@ lookup(const struct dns_route *r, const char *name, int family, bool mapped,
 	return rc;
 }
 
-static void
-ntop(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	const void *a = ss->ss_family == AF_INET
-	    ? (const void *)&((const struct sockaddr_in *)ss)->sin_addr
-	    : (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
-
-	inet_ntop(ss->ss_family, a, buf, (socklen_t)len);
-}
-
-/* Families the host can use, for AI_ADDRCONFIG: any non-loopback address. */
-static int
-addrconfig_family(int family)
-{
-	const struct shim_cfg *c = state_cfg();
-	bool has4 = false, has6 = false;
-	size_t i;
-
-	for (i = 0; i < c->nlocal; i++) {
-		const unsigned char *a = c->local[i].addr;
-
-		if (c->local[i].family == 4 && a[0] != 127)
-			has4 = true;
-		if (c->local[i].family == 6 &&
-		    !(a[0] == 0 && memcmp(a, a + 1, 14) == 0 && a[15] == 1) &&
-		    !(a[0] == 0xfe && (a[1] & 0xc0) == 0x80))
-			has6 = true;
-	}
-	if (family == AF_UNSPEC && has4 != has6)
-		return has4 ? AF_INET : AF_INET6;
-	return family;
-}
-
 /*
  * Each address found is handed to the libc's own getaddrinfo as a numeric
  * host, with the caller's service and hints: socket types, protocols,
@@ -263,12 +210,13 @@ bindif_getaddrinfo(const char *node, const char *service,
 	if (hints != NULL)
 		h = *hints;
 	family = h.ai_family;
-	if (node == NULL || (h.ai_flags & AI_NUMERICHOST) || is_numeric(node) ||
+	if (node == NULL || (h.ai_flags & AI_NUMERICHOST) || dnsresult_numeric(node) ||
 	    (family != AF_UNSPEC && family != AF_INET && family != AF_INET6) ||
 	    (r = dns_route()) == NULL)
 		return rl->getaddrinfo(node, service, hints, res);
 	if (h.ai_flags & AI_ADDRCONFIG)
-		family = addrconfig_family(family);
+		family = dnsresult_addrconfig(family, state_cfg()->local,
+		    state_cfg()->nlocal);
 	if ((ans = malloc(sizeof(*ans))) == NULL)
 		return EAI_MEMORY;
 	rc = lookup(r, node, family, family == AF_INET6 &&
@@ -278,7 +226,7 @@ bindif_getaddrinfo(const char *node, const char *service,
 		struct addrinfo nh = h;
 		int prc;
 
-		ntop(&ans->addr[i], num, sizeof(num));
+		dnsresult_ntop(&ans->addr[i], num, sizeof(num));
 		nh.ai_family = ans->addr[i].ss_family;
 		nh.ai_flags = (h.ai_flags & ~(AI_CANONNAME | AI_ADDRCONFIG |
 		    AI_V4MAPPED | AI_ALL)) | AI_NUMERICHOST;
@@ -341,62 +289,6 @@ bindif_getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host,
 
 /* ---- gethostbyname family ---- */
 
-static int
-herrno_of(int eai)
-{
-	switch (eai) {
-	case EAI_NONAME:
-		return HOST_NOT_FOUND;
-	case EAI_AGAIN:
-		return TRY_AGAIN;
-	default:
-		return NO_RECOVERY;
-	}
-}
-
-/* Lays a hostent out in the caller's buffer; ERANGE when it is short. */
-static int
-pack_hostent(const struct resolve_answer *ans, const char *name, int af,
-    struct hostent *he, char *buf, size_t buflen)
-{
-	size_t alen = af == AF_INET ? 4 : 16, n = 0, i, need;
-	uintptr_t p = (uintptr_t)buf, end = p + buflen;
-	char **addrs, **aliases, *data;
-	const char *canon = ans->canon[0] ? ans->canon : name;
-
-	for (i = 0; i < ans->n; i++)
-		n += ans->addr[i].ss_family == af;
-	p = (p + sizeof(char *) - 1) & ~(uintptr_t)(sizeof(char *) - 1);
-	need = (n + 2) * sizeof(char *) + n * alen + strlen(canon) + 1;
-	if (p > end || end - p < need)
-		return ERANGE;
-	addrs = (char **)p;
-	aliases = addrs + n + 1;
-	data = (char *)(aliases + 1);
-	for (i = 0, n = 0; i < ans->n; i++) {
-		const struct sockaddr_storage *ss = &ans->addr[i];
-
-		if (ss->ss_family != af)
-			continue;
-		memcpy(data, af == AF_INET
-			? (const void *)&((const struct sockaddr_in *)ss)->sin_addr
-			: (const void *)&((const struct sockaddr_in6 *)ss)
-			      ->sin6_addr,
-		    alen);
-		addrs[n++] = data;
-		data += alen;
-	}
-	addrs[n] = NULL;
-	aliases[0] = NULL;
-	strcpy(data, canon);
-	he->h_name = data;
-	he->h_aliases = aliases;
-	he->h_addrtype = af;
-	he->h_length = (int)alen;
-	he->h_addr_list = addrs;
-	return 0;
-}
-
 /* 0 and *result on success; else *result NULL and *herr set, like glibc. */
 static int
 hostent_r(const struct dns_route *r, const char *name, int af,
@@ -418,10 +310,10 @@ hostent_r(const struct dns_route *r, const char *name, int af,
 	}
 	if ((rc = lookup(r, name, af, false, false, ans)) != 0) {
 		free(ans);
-		*herr = herrno_of(rc);
+		*herr = dnsresult_herrno(rc);
 		return *herr == TRY_AGAIN ? EAGAIN : ENOENT;
 	}
-	rc = pack_hostent(ans, name, af, he, buf, buflen);
+	rc = dnsresult_hostent(ans, name, af, he, buf, buflen);
 	free(ans);
 	if (rc != 0) {
 		*herr = NETDB_INTERNAL;
@@ -439,7 +331,7 @@ bindif_gethostbyname2_r(const char *name, int af, struct hostent *he,
 	const struct plat_dns_real *rl = dns_real();
 	const struct dns_route *r;
 
-	if (name == NULL || is_numeric(name) || (r = dns_route()) == NULL) {
+	if (name == NULL || dnsresult_numeric(name) || (r = dns_route()) == NULL) {
 		if (rl->gethostbyname2_r == NULL) {
 			*result = NULL;
 			*herr = NO_RECOVERY;
@@ -458,7 +350,7 @@ bindif_gethostbyname_r(const char *name, struct hostent *he, char *buf,
 	const struct plat_dns_real *rl = dns_real();
 	const struct dns_route *r;
 
-	if (name == NULL || is_numeric(name) || (r = dns_route()) == NULL) {
+	if (name == NULL || dnsresult_numeric(name) || (r = dns_route()) == NULL) {
 		if (rl->gethostbyname_r == NULL) {
 			*result = NULL;
 			*herr = NO_RECOVERY;
@@ -483,7 +375,7 @@ bindif_gethostbyname2(const char *name, int af)
 	struct hostent *result;
 	int herr = 0;
 
-	if (name == NULL || is_numeric(name) || (r = dns_route()) == NULL)
+	if (name == NULL || dnsresult_numeric(name) || (r = dns_route()) == NULL)
 		return rl->gethostbyname2(name, af);
 	hostent_r(r, name, af, &last.he, last.buf, sizeof(last.buf), &result,
 	    &herr);
@@ -497,7 +389,7 @@ bindif_gethostbyname(const char *name)
 {
 	const struct plat_dns_real *rl = dns_real();
 
-	if (name == NULL || is_numeric(name) || dns_route() == NULL)
+	if (name == NULL || dnsresult_numeric(name) || dns_route() == NULL)
 		return rl->gethostbyname(name);
 	return bindif_gethostbyname2(name, AF_INET);
 }
