@@ -1,0 +1,584 @@
+# lib.sh - the namespace lab shared by the integration tests; sourced, not run.
+#
+# Two network namespaces joined by a veth pair:
+#   app  phy0 192.0.2.1/24 2001:db8:1::1/64  <->  wan0 192.0.2.254/24 2001:db8:1::254/64  out
+# "out" holds the servers (peer.py) on 198.51.100.10 and 2001:db8:2::10 (on lo).
+# "app" is where bindif runs; tun0 there is owned by tunlog, our stand-in
+# for a VPN, and `lab_up STYLE` makes the routing send everything into it.
+# Nothing here touches the host's namespace: every link, address, route and
+# rule is created inside namespaces named bdf<pid>-*, deleted on exit.
+
+set -u
+
+INTEG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$INTEG_DIR/../.." && pwd)
+BUILD=${BINDIF_BUILD:-$REPO/build}
+BINDIF=$BUILD/bindif
+SHIM=$BUILD/libbindif.so
+TUNLOG=$BUILD/tests/tunlog
+PY=/usr/bin/python3          # not PATH's: a pyenv shim is unusable by nobody
+
+SRV4=198.51.100.10
+SRV6=2001:db8:2::10
+APP4=192.0.2.1
+APP6=2001:db8:1::1
+URL4=http://$SRV4/
+URL6="http://[$SRV6]/"
+
+LAB_ID=bdf$$
+NS_APP=$LAB_ID-app
+NS_OUT=$LAB_ID-out
+LAB_TMP=""     # root-only scratch: logs, markers
+LAB_PUB=""     # mode 755: binaries and scripts nobody runs
+LAB_PIDS=()    # background servers we started
+LAB_TEARDOWN_DONE=0
+
+T_N=0
+T_PASS=0
+T_FAIL=0
+
+# ---------------------------------------------------------------- output
+
+say() { printf '%s\n' "$*"; }
+note() { printf '# %s\n' "$*"; }
+
+# Indented so a failure's evidence stays readable under its "not ok".
+show() {
+	local label=$1 text=$2
+	printf '#   %s: ' "$label"
+	if [ -z "$text" ]; then
+		printf '(empty)\n'
+	else
+		printf '%s\n' "$text" | head -n 8 | sed '2,$s/^/#     /'
+	fi
+}
+
+pass() {
+	T_N=$((T_N + 1)); T_PASS=$((T_PASS + 1))
+	say "ok $T_N - $1"
+}
+
+fail() {
+	T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1))
+	say "not ok $T_N - $1"
+}
+
+# expect_eq NAME EXPECTED SEEN
+expect_eq() {
+	if [ "$3" = "$2" ]; then
+		pass "$1"
+	else
+		fail "$1"; show expected "$2"; show seen "$3"
+	fi
+}
+
+# expect_contains NAME NEEDLE HAYSTACK
+expect_contains() {
+	case $3 in
+	*"$2"*) pass "$1" ;;
+	*) fail "$1"; show "expected to contain" "$2"; show seen "$3" ;;
+	esac
+}
+
+# run CMD...: OUT gets stdout, ERR stderr, RC the status. Callers give the
+# command its own timeout; this is only capture.
+run() {
+	local e
+	e=$(mktemp "$LAB_TMP/err.XXXXXX")
+	OUT=$("$@" 2>"$e")
+	RC=$?
+	ERR=$(cat "$e")
+	rm -f "$e"
+}
+
+# expect_exit NAME CODE CMD...
+expect_exit() {
+	local name=$1 code=$2
+	shift 2
+	run "$@"
+	if [ "$RC" = "$code" ]; then
+		pass "$name"
+	else
+		fail "$name"; show "expected exit" "$code"; show "seen exit" "$RC"
+		show stdout "$OUT"; show stderr "$ERR"
+	fi
+}
+
+# expect_reply NAME BODY: the last `run` exited 0 and printed exactly BODY.
+expect_reply() {
+	if [ "$RC" = 0 ] && [ "$OUT" = "$2" ]; then
+		pass "$1"
+	else
+		fail "$1"; show expected "exit 0, $2"; show seen "exit $RC, $OUT"
+		show stderr "$ERR"
+	fi
+}
+
+# expect_failed NAME: the last `run` failed (non-zero) and got no reply.
+expect_failed() {
+	if [ "$RC" != 0 ] && [ "${OUT#*peer=}" = "$OUT" ]; then
+		pass "$1"
+	else
+		fail "$1"; show expected "non-zero exit, no peer= reply"
+		show seen "exit $RC, $OUT"; show stderr "$ERR"
+	fi
+}
+
+# expect_tun NAME REGEX: the tun log got a matching line since tun_mark.
+expect_tun() {
+	local got
+	got=$(tun_new "$2")
+	if [ -n "$got" ]; then
+		pass "$1"
+	else
+		fail "$1"; show "expected a tun line matching" "$2"
+		show "tun log since mark" "$(tail -n +"$((TUN_MARK + 1))" "$TUN_LOG")"
+	fi
+}
+
+# expect_tun_quiet NAME: nothing for the servers reached the tun since tun_mark.
+expect_tun_quiet() {
+	expect_eq "$1" "" "$(tun_new "$TUN_SRV")"
+}
+
+# The last line a test file prints; run.sh adds these up.
+summary() {
+	say "# summary: $T_PASS passed, $T_FAIL failed"
+	[ "$T_FAIL" -eq 0 ]
+}
+
+# ---------------------------------------------------------------- running
+
+in_app() { ip netns exec "$NS_APP" "$@"; }
+in_out() { ip netns exec "$NS_OUT" "$@"; }
+
+# Drops to nobody inside whatever namespace the caller is in; cwd must be
+# somewhere nobody can enter.
+as_nobody() {
+	(cd "$LAB_PUB" && setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		--inh-caps=-all -- "$@")
+}
+
+# The copies in LAB_PUB: the repo path may not be traversable by nobody,
+# and the launcher finds the shim next to itself.
+PUB_BINDIF=""
+PUB_SHIM=""
+CLIENT=""      # python client helper, see write_client
+
+# CMD in the app namespace as nobody, from a directory nobody can enter.
+app_nobody() {
+	(cd "$LAB_PUB" && ip netns exec "$NS_APP" setpriv --reuid=nobody \
+		--regid=nogroup --clear-groups --inh-caps=-all -- "$@")
+}
+
+# bindif in the app namespace, as root or as nobody (the public copy).
+app_bindif() { in_app timeout 10 "$BINDIF" "$@"; }
+app_bindif_nobody() { app_nobody timeout 10 "$PUB_BINDIF" "$@"; }
+
+# curl with what every test wants: quiet, bounded, no proxy from the env.
+CURL=(curl -s -m 3 --noproxy '*')
+
+# ---------------------------------------------------------------- tun log
+
+TUN_LOG=""
+TUN_MARK=0
+
+# Lines in the tun log matching an extended regex (the whole log).
+tun_count() {
+	grep -cE -- "$1" "$TUN_LOG" 2>/dev/null || true
+}
+
+# Remember where the log ends, so tun_new sees only what came after.
+tun_mark() {
+	TUN_MARK=$(wc -l <"$TUN_LOG")
+}
+
+# Lines since tun_mark matching the regex, after a short settle: tunlog
+# reads the device asynchronously, and "nothing arrived" needs that time.
+tun_new() {
+	sleep 0.3
+	tail -n +"$((TUN_MARK + 1))" "$TUN_LOG" | grep -E -- "$1" || true
+}
+
+# Regexes for "a packet to one of the servers".
+TUN_SRV4=" $(printf '%s' "$SRV4" | sed 's/\./\\./g') "
+TUN_SRV6=" $SRV6 "
+TUN_SRV="($TUN_SRV4|$TUN_SRV6)"
+
+# ---------------------------------------------------------------- lab
+
+lab_preflight() {
+	local f
+	for f in "$BINDIF" "$SHIM" "$TUNLOG"; do
+		if [ ! -x "$f" ] && [ ! -r "$f" ]; then
+			say "Bail out! $f is missing (build first, or set BINDIF_BUILD)"
+			exit 1
+		fi
+	done
+	if [ "$(id -u)" != 0 ]; then
+		say "Bail out! the lab needs root"
+		exit 1
+	fi
+}
+
+# Kill what we started (by pid), then every process still inside our own
+# namespaces (all ours: the names are unique to this run), then delete them.
+lab_down() {
+	local pid ns
+	[ "$LAB_TEARDOWN_DONE" = 1 ] && return 0
+	LAB_TEARDOWN_DONE=1
+	for pid in "${LAB_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	for ns in "$NS_APP" "$NS_OUT"; do
+		ip netns list 2>/dev/null | grep -qw -- "$ns" || continue
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill "$pid" 2>/dev/null
+		done
+	done
+	sleep 0.2
+	for ns in "$NS_APP" "$NS_OUT"; do
+		ip netns list 2>/dev/null | grep -qw -- "$ns" || continue
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -9 "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
+	for pid in "${LAB_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	LAB_PIDS=()
+	[ -n "$LAB_TMP" ] && rm -rf "$LAB_TMP"
+	[ -n "$LAB_PUB" ] && rm -rf "$LAB_PUB"
+	return 0
+}
+
+lab_trap() {
+	trap 'lab_down' EXIT
+	trap 'lab_down; exit 130' INT
+	trap 'lab_down; exit 143' TERM
+}
+
+# Waits up to ~5 s for a file to exist (and be non-empty).
+wait_file() {
+	local i
+	for i in $(seq 1 50); do
+		[ -s "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+die_lab() {
+	say "Bail out! lab: $*"
+	exit 1
+}
+
+# Namespaces and sysctls. DAD off so addresses are usable at once.
+lab_netns() {
+	local ns
+	for ns in "$NS_APP" "$NS_OUT"; do
+		ip netns add "$ns" || die_lab "cannot create netns $ns"
+		ip netns exec "$ns" sh -c '
+			sysctl -qw net.ipv6.conf.all.accept_dad=0
+			sysctl -qw net.ipv6.conf.default.accept_dad=0
+			ip link set lo up' || die_lab "cannot set up $ns"
+	done
+}
+
+# phy0 <-> wan0 with addresses and the app's default routes. Also used to
+# replace phy0 by a new device (a new ifindex) in test_down.
+lab_phy() {
+	# Created from inside app, the peer moved straight to out: neither
+	# end ever exists in the host's namespace.
+	ip -n "$NS_APP" link add phy0 type veth peer name wan0 netns "$NS_OUT" \
+		|| die_lab "veth"
+	ip -n "$NS_APP" addr add $APP4/24 dev phy0
+	ip -n "$NS_APP" addr add $APP6/64 dev phy0 nodad
+	ip -n "$NS_OUT" addr add 192.0.2.254/24 dev wan0
+	ip -n "$NS_OUT" addr add 2001:db8:1::254/64 dev wan0 nodad
+	ip -n "$NS_APP" link set phy0 up
+	ip -n "$NS_OUT" link set wan0 up
+	ip -n "$NS_APP" route add default via 192.0.2.254 dev phy0 \
+		|| die_lab "v4 default"
+	ip -n "$NS_APP" -6 route add default via 2001:db8:1::254 dev phy0 \
+		|| die_lab "v6 default"
+}
+
+# Puts phy0 back as lab_phy made it (after a test took it down or away).
+lab_phy_reset() {
+	ip -n "$NS_APP" link del phy0 2>/dev/null
+	lab_phy
+}
+
+lab_servers() {
+	ip -n "$NS_OUT" addr add $SRV4/32 dev lo
+	ip -n "$NS_OUT" addr add $SRV6/128 dev lo nodad
+	in_out "$PY" "$INTEG_DIR/peer.py" --ready "$LAB_TMP/peer.ready" \
+		--log "$LAB_TMP/peer.log" --lifetime 600 $SRV4 $SRV6 \
+		>"$LAB_TMP/peer.out" 2>&1 &
+	LAB_PIDS+=($!)
+	wait_file "$LAB_TMP/peer.ready" || die_lab "peer.py did not start: $(cat "$LAB_TMP/peer.out")"
+}
+
+# Servers inside app itself, on loopback and on app's own addresses.
+lab_local_servers() {
+	in_app "$PY" "$INTEG_DIR/peer.py" --ready "$LAB_TMP/local.ready" \
+		--lifetime 600 127.0.0.1 ::1 $APP4 $APP6 \
+		>"$LAB_TMP/local.out" 2>&1 &
+	LAB_PIDS+=($!)
+	wait_file "$LAB_TMP/local.ready" || die_lab "local peer.py did not start: $(cat "$LAB_TMP/local.out")"
+}
+
+lab_tun() {
+	TUN_LOG=$LAB_TMP/tun.log
+	# LAB_FAKE_DNS=1: the tun answers DNS with fake addresses (test_dns).
+	in_app "$TUNLOG" ${LAB_FAKE_DNS:+--fake-dns} tun0 "$TUN_LOG" \
+		>"$LAB_TMP/tunlog.out" 2>&1 &
+	LAB_PIDS+=($!)
+	local i
+	for i in $(seq 1 50); do
+		grep -q ready "$LAB_TMP/tunlog.out" 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -q ready "$LAB_TMP/tunlog.out" || die_lab "tunlog: $(cat "$LAB_TMP/tunlog.out")"
+	ip -n "$NS_APP" addr add 198.18.0.1/30 dev tun0
+	ip -n "$NS_APP" addr add 2001:db8:ff::1/64 dev tun0 nodad
+	ip -n "$NS_APP" link set tun0 up
+}
+
+# The capture, as the VPNs and TUN proxies of the README do it.
+lab_capture() {
+	local r
+	case $1 in
+	clashx)
+		for r in 1.0.0.0/8 2.0.0.0/7 4.0.0.0/6 8.0.0.0/5 16.0.0.0/4 \
+		    32.0.0.0/3 64.0.0.0/2 128.0.0.0/1; do
+			ip -n "$NS_APP" route add $r dev tun0 || die_lab "route $r"
+		done
+		ip -n "$NS_APP" -6 route add ::/1 dev tun0 || die_lab "::/1"
+		ip -n "$NS_APP" -6 route add 8000::/1 dev tun0 || die_lab "8000::/1"
+		;;
+	split)
+		ip -n "$NS_APP" route add 0.0.0.0/1 dev tun0 || die_lab "0/1"
+		ip -n "$NS_APP" route add 128.0.0.0/1 dev tun0 || die_lab "128/1"
+		ip -n "$NS_APP" -6 route add ::/1 dev tun0 || die_lab "::/1"
+		ip -n "$NS_APP" -6 route add 8000::/1 dev tun0 || die_lab "8000::/1"
+		;;
+	policy)
+		# wg-quick: everything unmarked looks up 51820 (default dev
+		# tun0); main is consulted first but its default is suppressed.
+		local fam
+		for fam in -4 -6; do
+			ip -n "$NS_APP" $fam route add default dev tun0 table 51820 \
+				|| die_lab "$fam table 51820"
+			ip -n "$NS_APP" $fam rule add not fwmark 51820 table 51820 \
+				|| die_lab "$fam rule fwmark"
+			ip -n "$NS_APP" $fam rule add table main suppress_prefixlength 0 \
+				|| die_lab "$fam rule suppress"
+		done
+		;;
+	none) ;;
+	*) die_lab "unknown style $1" ;;
+	esac
+}
+
+# The capture as `ip` shows it, for humans.
+lab_show_capture() {
+	ip -n "$NS_APP" route show | grep tun0 | grep -v "proto kernel"
+	ip -n "$NS_APP" -6 route show | grep tun0 | grep -v "proto kernel"
+	ip -n "$NS_APP" rule show | grep -v -e '^0:' -e '^3276[67]:'
+	ip -n "$NS_APP" -6 rule show | grep -v -e '^0:' -e '^3276[67]:'
+	ip -n "$NS_APP" route show table 51820 2>/dev/null
+	ip -n "$NS_APP" -6 route show table 51820 2>/dev/null
+}
+
+# Copies for nobody, and the python client.
+lab_pub() {
+	LAB_PUB=$(mktemp -d /tmp/bindif-pub.XXXXXX)
+	cp "$BINDIF" "$SHIM" "$LAB_PUB/"
+	PUB_BINDIF=$LAB_PUB/bindif
+	PUB_SHIM=$LAB_PUB/libbindif.so
+	CLIENT=$LAB_PUB/client.py
+	write_client "$CLIENT"
+	chmod 755 "$LAB_PUB" "$PUB_BINDIF"
+	chmod 644 "$PUB_SHIM" "$CLIENT"
+}
+
+# lab_up STYLE: clashx | split | policy | none (no tun, no capture).
+lab_up() {
+	local style=$1
+	LAB_TEARDOWN_DONE=0
+	LAB_PIDS=()
+	lab_preflight
+	lab_trap
+	LAB_TMP=$(mktemp -d /tmp/bindif-lab.XXXXXX)
+	chmod 700 "$LAB_TMP"
+	lab_pub
+	lab_netns
+	lab_phy
+	lab_servers
+	if [ "$style" != none ]; then
+		lab_tun
+		lab_capture "$style"
+	else
+		TUN_LOG=$LAB_TMP/tun.log
+		: >"$TUN_LOG"
+	fi
+	# Unprivileged ICMP echo sockets, for the ping-style tests (per netns).
+	in_app sysctl -qw net.ipv4.ping_group_range="0 65534"
+	return 0
+}
+
+# A small client for what curl cannot do. Prints the server's reply (or
+# "error: ..." and exits 1). Every socket has a 3 s timeout.
+#   client.py http HOST                 plain TCP connect + GET on port 80
+#   client.py udp-connect HOST          connect, send, recv on UDP 9
+#   client.py udp-sendto HOST           sendto without connect
+#   client.py udp-sendmsg HOST          sendmsg without connect
+#   client.py udp-sendmmsg HOST1 HOST2  one sendmmsg to both (IPv4), replies sorted
+#   client.py icmp HOST                 ICMP echo on a datagram socket
+#   client.py udp-pktinfo HOST IFACE    sendmsg with its own PKTINFO for IFACE
+#   client.py tfo HOST                  sendto(MSG_FASTOPEN) on TCP 80
+#   client.py fork-curl URL             fork, exec curl, wait
+#   client.py http-twice HOST GOFILE    http, wait for GOFILE (<= 10 s), http
+write_client() {
+	cat >"$1" <<'EOF'
+import os, signal, socket, struct, sys, time
+
+def fam(host):
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+def sock(host, kind):
+    s = socket.socket(fam(host), kind)
+    s.settimeout(3)
+    return s
+
+GET = b"GET / HTTP/1.0\r\nHost: lab\r\n\r\n"
+
+def body(data):
+    return data.split(b"\r\n\r\n", 1)[-1].decode().strip()
+
+def readall(s):
+    data = b""
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            return data
+        data += chunk
+
+def http(host):
+    s = sock(host, socket.SOCK_STREAM)
+    s.connect((host, 80))
+    s.sendall(GET)
+    return body(readall(s))
+
+def sendmmsg_to(*hosts):
+    import ctypes
+    class Iov(ctypes.Structure):
+        _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+    class Hdr(ctypes.Structure):
+        _fields_ = [("name", ctypes.c_void_p), ("namelen", ctypes.c_uint32),
+                    ("iov", ctypes.POINTER(Iov)), ("iovlen", ctypes.c_size_t),
+                    ("control", ctypes.c_void_p), ("controllen", ctypes.c_size_t),
+                    ("flags", ctypes.c_int)]
+    class Msg(ctypes.Structure):      # struct mmsghdr
+        _fields_ = [("hdr", Hdr), ("len", ctypes.c_uint)]
+    s = sock(hosts[0], socket.SOCK_DGRAM)
+    data = ctypes.create_string_buffer(b"hi", 2)
+    iov = Iov(ctypes.cast(data, ctypes.c_void_p), 2)
+    names, msgs = [], (Msg * len(hosts))()
+    for i, h in enumerate(hosts):
+        sin = socket.inet_pton(socket.AF_INET, h)
+        raw = struct.pack("=H", socket.AF_INET) + struct.pack(">H", 9) + sin + bytes(8)
+        names.append(ctypes.create_string_buffer(raw, len(raw)))
+        msgs[i].hdr.name = ctypes.cast(names[-1], ctypes.c_void_p)
+        msgs[i].hdr.namelen = len(raw)
+        msgs[i].hdr.iov = ctypes.pointer(iov)
+        msgs[i].hdr.iovlen = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    n = libc.sendmmsg(s.fileno(), msgs, len(hosts), 0)
+    if n != len(hosts):
+        return "error: sendmmsg returned %d errno %d" % (n, ctypes.get_errno())
+    replies = sorted(s.recvfrom(512)[0].decode().strip() for _ in hosts)
+    return " ".join(replies)
+
+def main():
+    mode, host = sys.argv[1], sys.argv[2]
+    if mode == "http":
+        return http(host)
+    if mode == "http-twice":
+        print(http(host), flush=True)
+        for _ in range(100):
+            if os.path.exists(sys.argv[3]):
+                break
+            time.sleep(0.1)
+        else:
+            return "error: no go file"
+        return http(host)
+    if mode == "udp-connect":
+        s = sock(host, socket.SOCK_DGRAM)
+        s.connect((host, 9))
+        s.send(b"hi")
+        return s.recv(512).decode().strip()
+    if mode == "udp-sendto":
+        s = sock(host, socket.SOCK_DGRAM)
+        s.sendto(b"hi", (host, 9))
+        return s.recvfrom(512)[0].decode().strip()
+    if mode == "udp-sendmsg":
+        s = sock(host, socket.SOCK_DGRAM)
+        s.sendmsg([b"h", b"i"], [], 0, (host, 9))
+        return s.recvfrom(512)[0].decode().strip()
+    if mode == "udp-sendmmsg":
+        # Python has no sendmmsg; call libc's through ctypes, which the
+        # preloaded shim interposes like any other caller's.
+        return sendmmsg_to(host, sys.argv[3])
+    if mode == "icmp":
+        # An echo request on an ICMP datagram socket, as ping(8) does
+        # unprivileged; only the real server (not the tun) answers.
+        v6 = fam(host) == socket.AF_INET6
+        s = socket.socket(fam(host), socket.SOCK_DGRAM,
+                          socket.IPPROTO_ICMPV6 if v6 else socket.IPPROTO_ICMP)
+        s.settimeout(3)
+        req = struct.pack("!BBHHH", 128 if v6 else 8, 0, 0, 0, 1) + b"bindif"
+        s.sendto(req, (host, 0))
+        reply = s.recv(512)
+        return "echo-reply" if reply[0] == (129 if v6 else 0) else \
+            "error: icmp type %d" % reply[0]
+    if mode == "udp-pktinfo":
+        # The program asks for another interface itself (argv[3]) with
+        # IP_PKTINFO / IPV6_PKTINFO; bindif must overwrite that index.
+        s = sock(host, socket.SOCK_DGRAM)
+        idx = socket.if_nametoindex(sys.argv[3])
+        if fam(host) == socket.AF_INET:
+            cmsg = (socket.IPPROTO_IP, 8, struct.pack("I4s4s", idx, bytes(4), bytes(4)))
+        else:
+            cmsg = (socket.IPPROTO_IPV6, 50, struct.pack("16sI", bytes(16), idx))
+        s.sendmsg([b"hi"], [cmsg], 0, (host, 9))
+        return s.recvfrom(512)[0].decode().strip()
+    if mode == "tfo":
+        # Blocking: on a non-blocking socket (any settimeout) a first
+        # MSG_FASTOPEN without a cookie only starts the connect (EINPROGRESS).
+        s = socket.socket(fam(host), socket.SOCK_STREAM)
+        signal.alarm(5)
+        s.sendto(GET, socket.MSG_FASTOPEN, (host, 80))
+        s.settimeout(3)
+        return body(readall(s))
+    if mode == "fork-curl":
+        pid = os.fork()
+        if pid == 0:
+            os.execvp("curl", ["curl", "-s", "-m", "3", "--noproxy", "*", host])
+        _, status = os.waitpid(pid, 0)
+        return None if status == 0 else "error: curl status %d" % status
+    return "error: unknown mode " + mode
+
+try:
+    out = main()
+except OSError as e:
+    print("error: %s" % e)
+    sys.exit(1)
+if out is not None:
+    print(out)
+    sys.exit(1 if out.startswith("error") else 0)
+EOF
+}

@@ -1,0 +1,189 @@
+#!/bin/bash
+# test_dns.sh - names resolve through phy0 under a fake-ip DNS hijack.
+# The tun reader answers every UDP/53 query that reaches it with 198.18.0.99
+# (fc00::99 for AAAA), as TUN proxies do; a real DNS server (dnsmasq) in
+# the outside namespace knows test.example. Without bindif the lab must
+# hand out the fake address (the control); with it, every client gets the
+# real one through phy0 and no port-53 packet reaches the tun.
+
+. "$(dirname "$0")/lib.sh"
+
+DNS4=198.51.100.53
+DNS6=2001:db8:2::53
+FAKE4=198.18.0.99
+TUN_DNS=' udp [^ ]+ [^ ]+ 53$'
+
+# The app's resolv.conf, seen only by the commands run through with_resolv
+# (a private mount namespace): the host's /etc is never touched.
+RESOLV=""
+set_resolv() {
+	printf 'nameserver %s\noptions timeout:2 attempts:1\n' "$1" >"$RESOLV"
+}
+with_resolv() {
+	in_app unshare -m --propagation private sh -c \
+		'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$RESOLV" "$@"
+}
+# bindif with that resolv.conf, as root or nobody.
+dns_bindif() {
+	with_resolv timeout 20 "$BINDIF" "$@"
+}
+dns_bindif_nobody() {
+	with_resolv setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		--inh-caps=-all -- timeout 20 "$PUB_BINDIF" "$@"
+}
+
+dns_server() {
+	ip -n "$NS_OUT" addr add $DNS4/32 dev lo
+	ip -n "$NS_OUT" addr add $DNS6/128 dev lo nodad
+	in_out dnsmasq --keep-in-foreground --no-resolv --no-hosts --no-poll \
+		--bind-interfaces --listen-address=$DNS4 --listen-address=$DNS6 \
+		--user=root --group=root --pid-file= \
+		--host-record=test.example,$SRV4,$SRV6 \
+		--address=/fake.example/198.18.0.77 --local=/example/ \
+		--log-queries --log-facility="$LAB_TMP/dnsmasq.log" \
+		>"$LAB_TMP/dnsmasq.out" 2>&1 &
+	LAB_PIDS+=($!)
+	local i
+	for i in $(seq 1 50); do
+		in_out dig +short +tries=1 +time=1 @$DNS4 test.example \
+			2>/dev/null | grep -q "^$SRV4$" && return 0
+		sleep 0.1
+	done
+	die_lab "dnsmasq did not answer: $(cat "$LAB_TMP/dnsmasq.out")"
+}
+
+control() {
+	set_resolv $DNS4
+	tun_mark
+	run with_resolv timeout 10 getent ahostsv4 test.example
+	expect_contains "control: without bindif the hijack answers $FAKE4" \
+		"$FAKE4" "$OUT"
+	expect_tun "control: the query went into the tun" "$TUN_DNS"
+	tun_mark
+	run in_app timeout 10 dig +short +tries=1 +time=2 @$DNS4 test.example
+	expect_eq "control: dig without bindif gets the fake address" \
+		"$FAKE4" "$OUT"
+}
+
+resolves_real() {
+	set_resolv $DNS4
+	tun_mark
+	# getent hosts asks gethostbyname2 for IPv6 first.
+	run dns_bindif -i phy0 -- getent hosts test.example
+	expect_eq "getent hosts (gethostbyname2): the real address" \
+		"$SRV6 test.example" "$(printf '%s' "$OUT" | tr -s ' ')"
+	run dns_bindif -i phy0 -- getent ahostsv4 test.example
+	expect_contains "getent ahostsv4: the real address" "$SRV4" "$OUT"
+	run dns_bindif -i phy0 -- getent ahosts test.example
+	expect_contains "getent ahosts: IPv4 answer" "$SRV4" "$OUT"
+	expect_contains "getent ahosts: IPv6 answer" "$SRV6" "$OUT"
+	run dns_bindif -i phy0 -- "$PY" -c '
+import socket
+print(sorted({a[4][0] for a in socket.getaddrinfo("test.example", 80)}))
+print(socket.gethostbyname("test.example"))
+print(socket.getaddrinfo("test.example", "http", socket.AF_INET6,
+                         socket.SOCK_STREAM)[0][4][:2])'
+	expect_eq "python getaddrinfo/gethostbyname: real addresses" \
+		"['$SRV4', '$SRV6']
+$SRV4
+('$SRV6', 80)" "$OUT"
+	run dns_bindif -i phy0 -- "$PY" -c '
+import ctypes
+buf = ctypes.create_string_buffer(512)
+n = ctypes.CDLL(None).res_query(b"test.example", 1, 1, buf, 512)
+print(n > 0 and bytes([198, 51, 100, 10]) in buf.raw[:n])'
+	expect_eq "res_query: an answer holding $SRV4" "True" "$OUT"
+	run dns_bindif -i phy0 -- dig +short +tries=1 +time=2 @$DNS4 test.example
+	expect_eq "dig (its own sockets): the real address" "$SRV4" "$OUT"
+	expect_eq "no port-53 packet reached the tun" "" "$(tun_new "$TUN_DNS")"
+}
+
+curl_by_name() {
+	local who launch
+	set_resolv $DNS4
+	for who in root nobody; do
+		launch=dns_bindif
+		[ $who = nobody ] && launch=dns_bindif_nobody
+		tun_mark
+		run $launch -i phy0 -- "${CURL[@]}" -4 http://test.example/
+		expect_reply "$who: curl -4 http://test.example/ reaches the peer from phy0" \
+			"peer=$APP4"
+		run $launch -i phy0 -- "${CURL[@]}" -6 http://test.example/
+		expect_reply "$who: curl -6 http://test.example/ reaches the peer from phy0" \
+			"peer=$APP6"
+		expect_eq "$who: no DNS and nothing for the servers in the tun" "" \
+			"$(tun_new "($TUN_DNS|$TUN_SRV)")"
+	done
+}
+
+errors() {
+	set_resolv $DNS4
+	run dns_bindif -i phy0 -- getent hosts nope.example
+	expect_eq "NXDOMAIN: getent exits 2 (not found)" "2" "$RC"
+	run dns_bindif -i phy0 -- "$PY" -c '
+import socket
+try:
+    socket.getaddrinfo("nope.example", 80)
+except socket.gaierror as e:
+    print(e.errno == socket.EAI_NONAME)'
+	expect_eq "NXDOMAIN: getaddrinfo says EAI_NONAME" "True" "$OUT"
+	run dns_bindif -i phy0 -- getent hosts localhost
+	expect_contains "the hosts file still answers localhost" "localhost" "$OUT"
+	tun_mark
+	run dns_bindif -i phy0 --dns 203.0.113.99 -- "$PY" -c '
+import socket
+try:
+    socket.getaddrinfo("test.example", 80)
+except socket.gaierror as e:
+    print(e.errno == socket.EAI_AGAIN)'
+	expect_eq "an unreachable server: EAI_AGAIN" "True" "$OUT"
+	expect_eq "  and its queries did not go into the tun" "" \
+		"$(tun_new "$TUN_DNS")"
+}
+
+# The system resolver is the proxy's own fake-ip server (ClashX sets
+# 198.18.0.2): skipped, said so with the fix, and nothing goes to the tun.
+fake_system_dns() {
+	set_resolv 198.18.0.2
+	tun_mark
+	run dns_bindif -i phy0 -- getent hosts test.example
+	expect_eq "fake-ip resolver: the lookup fails" "2" "$RC"
+	expect_contains "  and stderr names the skipped server" \
+		"198.18.0.2 (fake-ip)" "$ERR"
+	expect_contains "  and says how to fix it" "--dns" "$ERR"
+	expect_eq "  and nothing went to the tun" "" "$(tun_new "$TUN_DNS")"
+
+	run dns_bindif -i phy0 --dns $DNS4 -- getent ahostsv4 test.example
+	expect_contains "--dns $DNS4 wins over it" "$SRV4" "$OUT"
+	run dns_bindif -i phy0 --dns $DNS6 -- getent ahostsv4 test.example
+	expect_contains "--dns $DNS6 (asked over IPv6) wins too" "$SRV4" "$OUT"
+
+	printf 'interface = "phy0";\ndns = ["%s"];\n' $DNS4 >"$LAB_PUB/dns.conf"
+	chmod 644 "$LAB_PUB/dns.conf"
+	run dns_bindif -c "$LAB_PUB/dns.conf" -- getent ahostsv4 test.example
+	expect_contains "dns = in a rules file wins too" "$SRV4" "$OUT"
+	expect_eq "  and nothing went to the tun" "" "$(tun_new "$TUN_DNS")"
+}
+
+# A fake answer arriving through phy0: the hijack is still in the path.
+fake_answer() {
+	set_resolv $DNS4
+	run dns_bindif -i phy0 -- getent hosts fake.example
+	expect_eq "a fake-ip answer through phy0 is not used" "2" "$RC"
+	expect_contains "  and is reported, with the address" "198.18.0.77" "$ERR"
+}
+
+LAB_FAKE_DNS=1
+lab_up split
+RESOLV=$LAB_TMP/resolv.conf
+: >"$RESOLV"
+chmod 644 "$RESOLV"
+dns_server
+control
+resolves_real
+curl_by_name
+errors
+fake_system_dns
+fake_answer
+lab_down
+summary
