@@ -56,7 +56,7 @@ SHIM_LDFLAGS = -shared -Wl,--as-needed -Wl,-z,defs -Wl,-z,now
 SHIM_LIBS = $(CONFIG_LIBS) $(CARES_LIBS) -ldl -lpthread
 APT_PACKAGES = build-essential pkg-config libconfig-dev libcmocka-dev \
 	libc-ares-dev clang curl socat netcat-openbsd python3 iproute2 \
-	util-linux procps libcap2-bin
+	util-linux procps libcap2-bin dnsmasq-base dnsutils
 PKG_INSTALL = apt-get update -q && DEBIAN_FRONTEND=noninteractive \
 	apt-get install -y -q --no-install-recommends $(APT_PACKAGES)
 endif
@@ -118,7 +118,7 @@ deps-if-missing:
 	@ok=1; \
 	for p in libconfig cmocka libcares; do \
 		$(PKG_CONFIG) --exists $$p 2>/dev/null || ok=0; done; \
-	for c in $(CC) curl socat nc ip setpriv; do \
+	for c in $(CC) curl socat nc ip setpriv dnsmasq dig; do \
 		command -v $$c >/dev/null 2>&1 || ok=0; done; \
 	[ -x /usr/bin/python3 ] || ok=0; \
 	if [ $$ok = 0 ]; then echo "make: installing missing dependencies"; \

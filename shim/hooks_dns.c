@@ -133,7 +133,10 @@ build_route(void)
 	else
 		dnsconf_discover(route.via.ifname, route.via.ifindex,
 		    &dnsconf_posix_io, &route.servers, note, sizeof(note));
-	if (note[0] != '\0')
+	/* A note that nothing is usable names the interface itself. */
+	if (note[0] != '\0' && strncmp(note, "no usable", 9) == 0)
+		state_log(c, "%s", note);
+	else if (note[0] != '\0')
 		state_log(c, "DNS for %s: %s", route.via.ifname, note);
 	if (route.servers.n == 0) {
 		if (explicit)
