@@ -36,7 +36,7 @@ ALL_CFLAGS = $(BASE_CFLAGS) $(CONFIG_CFLAGS) $(CARES_CFLAGS) $(CFLAGS) \
 CONFIG_SRCS = config/load.c config/match.c
 SHIM_CORE_SRCS = shim/hooks.c shim/decide.c shim/fdtable.c shim/egress.c \
 	shim/state.c shim/dnsconf.c shim/hooks_dns.c shim/resolve.c \
-	shim/dnsresult.c
+	shim/dnsresult.c shim/uaccess.c
 LAUNCHER_CORE_SRCS = launcher/opts.c launcher/target.c launcher/iface.c \
 	launcher/checks.c launcher/env.c
 
@@ -106,8 +106,12 @@ $(B)/tests/tunlog: tests/integration/tunlog.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< -o $@
 
+$(B)/tests/badptr: tests/integration/badptr.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< -o $@
+
 # The rest of the test programs live with the integration tests.
-TEST_PROGS = $(B)/tests/tunlog
+TEST_PROGS = $(B)/tests/tunlog $(B)/tests/badptr
 
 # make deps: the build and test dependencies, from the platform's packages.
 deps:

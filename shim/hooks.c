@@ -13,6 +13,7 @@
 #include "fdtable.h"
 #include "hooks.h"
 #include "state.h"
+#include "uaccess.h"
 
 /* Control buffers up to this size are rebuilt on the stack. */
 #define STACK_CONTROL 512
@@ -90,6 +91,7 @@ hook_prepare(int fd, const struct sockaddr *sa, socklen_t len,
 {
 	const struct shim_cfg *c;
 	struct decision d;
+	struct sockaddr_storage ss;
 	fdt_entry e = fdt_get(fd), before;
 	bool whole_socket;
 
@@ -104,6 +106,16 @@ hook_prepare(int fd, const struct sockaddr *sa, socklen_t len,
 	}
 	if (sa == NULL || FDT_STATE(e) != FDT_NEW)
 		return PLAN_AS_IS;
+	/* Decide on our own copy: the kernel answers a bad pointer with
+	 * EFAULT, and so must we rather than fault in the program. */
+	if (len > sizeof(ss))
+		len = sizeof(ss);
+	if (!ua_readable(sa, len)) {
+		eg->err = EFAULT;
+		return PLAN_FAIL;
+	}
+	memcpy(&ss, sa, len);
+	sa = (const struct sockaddr *)&ss;
 	c = state_cfg();
 	if (!decide(c, sa, len, FDT_PROTO(e), &d) || c->inert)
 		return PLAN_AS_IS;
@@ -196,6 +208,10 @@ send_steered(int fd, const struct msghdr *msg, int flags, const char *call)
 	}
 	if (!eg.append && msg->msg_controllen == 0)
 		return r->sendmsg(fd, msg, flags); /* bound, nothing to rewrite */
+	if (!ua_readable(msg->msg_control, msg->msg_controllen)) {
+		errno = EFAULT;
+		return -1;
+	}
 	if (room > sizeof(stack) && (ctl = malloc(room)) == NULL) {
 		errno = ENOBUFS;
 		return -1;
@@ -231,6 +247,10 @@ bindif_sendmsg(int fd, const struct msghdr *msg, int flags)
 
 	if (msg == NULL || state_busy())
 		return r->sendmsg(fd, msg, flags);
+	if (!ua_readable(msg, sizeof(*msg))) {
+		errno = EFAULT;
+		return -1;
+	}
 	/* Connected and no control: decided at connect, nothing to do. */
 	if (msg->msg_name == NULL && msg->msg_controllen == 0)
 		return r->sendmsg(fd, msg, flags);

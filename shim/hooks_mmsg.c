@@ -12,6 +12,7 @@
 #include "fdtable.h"
 #include "hooks.h"
 #include "state.h"
+#include "uaccess.h"
 
 int bindif_sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
     int flags);
@@ -30,6 +31,10 @@ send_chunk(int fd, struct mmsghdr *vec, unsigned n, int flags, int *err)
 	unsigned i;
 	int rc;
 
+	if (!ua_readable(vec, n * sizeof(*vec))) {
+		*err = EFAULT;
+		return -1;
+	}
 	for (i = 0; i < n; i++) {
 		struct msghdr *m = &vec[i].msg_hdr;
 		ssize_t len;
@@ -46,6 +51,11 @@ send_chunk(int fd, struct mmsghdr *vec, unsigned n, int flags, int *err)
 			n = i; /* send what came before, as the kernel would */
 			break;
 		case PLAN_PKTINFO:
+			if (!ua_readable(m->msg_control, m->msg_controllen)) {
+				*err = EFAULT;
+				n = i;
+				break;
+			}
 			len = eg.append
 			    ? egress_control(eg.family, eg.ifindex,
 				  m->msg_control, m->msg_controllen, ctl[i], SLOT)

@@ -79,6 +79,13 @@ int plat_bound_ifindex(int fd, int family, unsigned *ifindex);
 int plat_bind_ifindex(int fd, int family, unsigned ifindex,
     const char *ifname);
 
+/*
+ * Whether one byte at p can be read, asked of the kernel: 0, -EFAULT, or
+ * 0 as well when the kernel cannot say (a seccomp filter): then we trust
+ * the pointer as the program did.
+ */
+int plat_probe_read(const void *p);
+
 /* True when the process runs setuid/setgid/with file capabilities. */
 bool plat_secure_mode(void);
 

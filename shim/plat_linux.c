@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "plat.h"
@@ -87,6 +88,25 @@ plat_bind_dns_real(struct plat_dns_real *r)
 	NEXT(res_nsearch, "res_nsearch");
 	NEXT(res_nquerydomain, "res_nquerydomain");
 	return err;
+}
+
+int
+plat_probe_read(const void *p)
+{
+	char byte;
+	struct iovec local = { &byte, 1 }, remote = { (void *)p, 1 };
+	int saved = errno;
+
+	/* getpid() each time: a cached pid would, after fork, name the
+	 * parent and probe its memory instead of ours. */
+	if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == 1)
+		return 0;
+	if (errno == EFAULT) {
+		errno = saved;
+		return -EFAULT;
+	}
+	errno = saved;
+	return 0;
 }
 
 int

@@ -1,0 +1,37 @@
+/*
+ * uaccess.c - see uaccess.h. The probe itself is a system call of the
+ * platform layer that reports EFAULT instead of faulting.
+ */
+#include <stdint.h>
+
+#include "plat.h"
+#include "uaccess.h"
+
+/* No larger than any real page size, so a probed "page" is always inside
+ * one mapping. */
+#define UA_PAGE 4096u
+
+static __thread uintptr_t good_page; /* 0: none yet */
+
+bool
+ua_readable(const void *p, size_t len)
+{
+	uintptr_t a = (uintptr_t)p, page, last;
+
+	if (len == 0)
+		return true;
+	if (a < UA_PAGE || a + len < a)
+		return false; /* NULL and its neighbours; wrap-around */
+	last = (a + len - 1) & ~(uintptr_t)(UA_PAGE - 1);
+	for (page = a & ~(uintptr_t)(UA_PAGE - 1);; page += UA_PAGE) {
+		const void *probe = page < a ? p : (const void *)page;
+
+		if (page != good_page) {
+			if (plat_probe_read(probe) < 0)
+				return false;
+			good_page = page;
+		}
+		if (page == last)
+			return true;
+	}
+}

@@ -1,0 +1,22 @@
+/*
+ * uaccess.h - reading the caller's memory without faulting. Given a bad
+ * pointer, connect/sendto/sendmsg answer EFAULT; a shim that dereferenced
+ * it first would crash the program instead.
+ */
+#ifndef BINDIF_UACCESS_H
+#define BINDIF_UACCESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * True when [p, p + len) can be read. The last page found readable is
+ * remembered per thread, so a program that reuses one buffer per datagram
+ * pays no system call after the first. Not covered: a page unmapped after
+ * it was found readable and then passed again (a dangling pointer, which
+ * the kernel would have answered with EFAULT or stale data), and one
+ * unmapped by another thread between this check and our read.
+ */
+bool ua_readable(const void *p, size_t len);
+
+#endif

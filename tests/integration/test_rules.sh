@@ -1,0 +1,138 @@
+#!/bin/bash
+# test_rules.sh - rules files on real traffic: per-app files take
+# precedence and a child picks its own program's rules; rules bind, pass
+# and reject; exclude passes; the default places are read; bad files stop
+# everything with file:line and 125 before the command runs.
+
+. "$(dirname "$0")/lib.sh"
+
+RULES=""
+
+conf() {
+	printf '%s\n' "$2" >"$RULES/$1"
+	chmod 644 "$RULES/$1"
+}
+
+per_app() {
+	mkdir -p "$RULES/dir"
+	chmod 755 "$RULES/dir"
+	conf dir/10-curl.conf 'program = "curl";
+interface = "phy0";'
+	conf dir/20-general.conf 'rules = (
+  { dst = "198.51.100.10"; port = 9; proto = "udp"; interface = "phy0"; }
+);'
+	tun_mark
+	run app_bindif -c "$RULES/dir" -- "${CURL[@]}" "$URL4"
+	expect_reply "per-app file: curl leaves by phy0" "peer=$APP4"
+	expect_tun_quiet "per-app file: nothing of curl in the tun"
+
+	run app_bindif_nobody -c "$RULES/dir" -- "${CURL[@]}" "$URL6"
+	expect_reply "per-app file as nobody: curl -6 leaves by phy0" "peer=$APP6"
+
+	tun_mark
+	run app_bindif -c "$RULES/dir" -- "$PY" "$CLIENT" http $SRV4
+	expect_failed "general file: python's TCP 80 has no rule, goes to the tunnel"
+	expect_tun "  and the tun saw its SYN" " tcp [^ ]+ 198\.51\.100\.10 80 syn"
+
+	tun_mark
+	run app_bindif -c "$RULES/dir" -- "$PY" "$CLIENT" udp-sendto $SRV4
+	expect_reply "general file: python's UDP 9 rule binds it to phy0" "peer=$APP4"
+	expect_tun_quiet "  and nothing of it in the tun"
+
+	# sh gets the general file, the curl it starts gets curl's.
+	tun_mark
+	run app_bindif -c "$RULES/dir" -- sh -c "curl -s -m 3 --noproxy '*' $URL4"
+	expect_reply "a child picks its own program's rules (sh -> curl)" "peer=$APP4"
+	expect_tun_quiet "  and nothing of it in the tun"
+}
+
+exclude_and_reject() {
+	conf excl.conf 'interface = "phy0";
+exclude = ["198.51.100.10/32"];'
+	tun_mark
+	run app_bindif -c "$RULES/excl.conf" -- "${CURL[@]}" "$URL4"
+	expect_failed "exclude: the excluded server is left to the tunnel"
+	expect_tun "  and the tun saw the SYN" " tcp [^ ]+ 198\.51\.100\.10 80 syn"
+	run app_bindif -c "$RULES/excl.conf" -- "${CURL[@]}" "$URL6"
+	expect_reply "exclude: the rest still leaves by phy0" "peer=$APP6"
+
+	conf reject.conf 'interface = "phy0";
+rules = (
+  { dst = "198.51.100.10"; port = 80; proto = "tcp"; action = "reject"; errno = "EACCES"; }
+);'
+	tun_mark
+	run app_bindif -c "$RULES/reject.conf" -- "$PY" "$CLIENT" http $SRV4
+	expect_eq "reject: connect fails with the rule's errno" \
+		"error: [Errno 13] Permission denied" "$OUT"
+	expect_tun_quiet "  and nothing of it in the tun"
+	run app_bindif -c "$RULES/reject.conf" -- "$PY" "$CLIENT" udp-sendto $SRV4
+	expect_reply "reject: other traffic to the server is not touched" "peer=$APP4"
+}
+
+default_places() {
+	mkdir -p "$RULES/xdg/bindif"
+	conf xdg/bindif/a.conf 'interface = "phy0";'
+	run in_app env XDG_CONFIG_HOME="$RULES/xdg" timeout 10 "$BINDIF" -- \
+		"${CURL[@]}" "$URL4"
+	expect_reply "no -c and no -i: \$XDG_CONFIG_HOME/bindif/ is read" "peer=$APP4"
+	run in_app env XDG_CONFIG_HOME="$RULES/none" HOME="$RULES/none" \
+		timeout 10 "$BINDIF" -- true
+	if [ -e /etc/bindif ]; then
+		note "skipped: /etc/bindif exists on this machine"
+	else
+		expect_eq "no rules anywhere and no -i: 125" 125 "$RC"
+		expect_contains "  and says where it looked" "/etc/bindif" "$ERR"
+	fi
+}
+
+bad_files() {
+	local marker=$LAB_TMP/ran
+	conf typo.conf 'interface = "phy0";
+rulez = ();'
+	expect_exit "typo in a key: 125" 125 \
+		app_bindif -c "$RULES/typo.conf" -- touch "$marker"
+	expect_eq "  one line, file:line, with the fix" \
+		"bindif: $RULES/typo.conf:2: unknown setting 'rulez' (did you mean 'rules'?)" "$ERR"
+	expect_eq "  and the command did not run" "no" "$([ -e "$marker" ] && echo yes || echo no)"
+
+	conf badcidr.conf 'rules = ( { dst = "198.51.100.1/24"; interface = "phy0"; } );'
+	expect_exit "host bits in a CIDR: 125" 125 \
+		app_bindif -c "$RULES/badcidr.conf" -- touch "$marker"
+	expect_contains "  names file:line and the fix" \
+		"badcidr.conf:1: dst: '198.51.100.1/24' has host bits set (did you mean '198.51.100.0/24'?)" "$ERR"
+
+	conf badport.conf 'interface = "phy0";
+rules = (
+  { dst = "198.51.100.0/24"; port = [443, "8000-8100"]; }
+);'
+	expect_exit "mixed-type port array: 125" 125 \
+		app_bindif -c "$RULES/badport.conf" -- touch "$marker"
+	expect_contains "  says to use a list" "badport.conf:3:" "$ERR"
+	expect_contains "  with the hint" "list ( )" "$ERR"
+
+	conf noif.conf 'interface = "nosuch0";'
+	expect_exit "unknown interface in a file: 125" 125 \
+		app_bindif -c "$RULES/noif.conf" -- touch "$marker"
+	expect_contains "  names file:line and the interface" \
+		"noif.conf:1: interface 'nosuch0' does not exist" "$ERR"
+
+	conf two.conf 'interface = "phy0";
+exclude = ["10.0.0.1/8"];
+rules = ( { port = 0; } );'
+	expect_exit "two problems: 125" 125 \
+		app_bindif -c "$RULES/two.conf" -- touch "$marker"
+	expect_eq "  both reported, one line each" 2 \
+		"$(printf '%s\n' "$ERR" | grep -c "two.conf:")"
+	expect_eq "  and nothing ran" "no" "$([ -e "$marker" ] && echo yes || echo no)"
+}
+
+lab_up split
+RULES=$LAB_PUB/rules   # removed with the lab; nobody can read it
+mkdir -p "$RULES"
+chmod 755 "$RULES"
+per_app
+exclude_and_reject
+default_places
+bad_files
+lab_down
+summary
