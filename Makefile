@@ -36,9 +36,9 @@ ALL_CFLAGS = $(BASE_CFLAGS) $(CONFIG_CFLAGS) $(CARES_CFLAGS) $(CFLAGS) \
 CONFIG_SRCS = config/load.c config/match.c
 SHIM_CORE_SRCS = shim/hooks.c shim/decide.c shim/fdtable.c shim/egress.c \
 	shim/state.c shim/dnsconf.c shim/hooks_dns.c shim/resolve.c \
-	shim/dnsresult.c shim/uaccess.c
+	shim/dnsresult.c shim/uaccess.c shim/localaddr.c
 LAUNCHER_CORE_SRCS = launcher/opts.c launcher/target.c launcher/iface.c \
-	launcher/checks.c launcher/env.c
+	launcher/checks.c launcher/env.c launcher/explain.c
 
 ifeq ($(UNAME_S),Darwin)
 SHIM = $(B)/libbindif.dylib
@@ -65,7 +65,8 @@ obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 CONFIG_OBJS = $(call obj,$(CONFIG_SRCS))
 SHIM_OBJS = $(call obj,$(SHIM_CORE_SRCS) $(SHIM_OS_SRCS)) $(CONFIG_OBJS)
 LAUNCHER_OBJS = $(call obj,$(LAUNCHER_CORE_SRCS) $(LAUNCHER_OS_SRCS) \
-	launcher/main.c shim/dnsconf.c) $(CONFIG_OBJS)
+	launcher/main.c shim/dnsconf.c shim/decide.c shim/localaddr.c) \
+	$(CONFIG_OBJS)
 
 # Unit tests link one archive of everything testable; each test pulls in
 # only the objects it uses, and WRAP_<test> adds its mocked system calls.

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 #include "../config/rules.h"
 
@@ -22,6 +23,9 @@ struct opts {
 	char dns[256];	   /* --dns, every one given, comma separated */
 	bool verbose;
 	bool help, version;
+	bool list, check;      /* --list, --check: no command */
+	const char *explain;   /* --explain DEST: no command */
+	const char *program;   /* --program NAME, for --explain */
 	int argc; /* the command, argv[0] is its name */
 	char **argv;
 };
@@ -49,6 +53,16 @@ const char *checks_rules_path(const struct opts *o, const char *xdg,
  * Returns the set or NULL when there was any problem. */
 struct rules_set *checks_rules(const char *path,
     void (*report)(const char *line), int *problems);
+
+/* explain.c: --explain. Parses DEST[:PORT][/PROTO] (tcp when none). */
+struct sockaddr_storage;
+int explain_parse(const char *text, struct sockaddr_storage *ss,
+    socklen_t *sslen, unsigned *proto, char *why, size_t whylen);
+/* Prints the decision line for dest, as the shim would decide it for
+ * program (NULL: general files only) with default interface iface. */
+int explain(const struct rules_set *set, const char *program,
+    const char *iface, const char *dest, FILE *out, char *why,
+    size_t whylen);
 
 /* env.c: the LD_PRELOAD value with the shim appended (once). */
 char *env_preload(const char *existing, const char *shim);

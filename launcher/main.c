@@ -80,6 +80,29 @@ check_policy(const struct rules_set *set, const struct opts *o,
 	rules_policy_free(p);
 }
 
+/* --check: the rules -c names, else those of the default places; -i
+ * does not stand in for them here. */
+static int
+check_only(const struct opts *o)
+{
+	char buf[PATH_MAX], why[1024];
+	struct opts c = *o;
+	struct rules_set *set;
+	const char *path;
+	int problems = 0;
+
+	c.iface = NULL;
+	path = checks_rules_path(&c, getenv("XDG_CONFIG_HOME"),
+	    getenv("HOME"), buf, sizeof(buf), why, sizeof(why));
+	if (path == NULL)
+		die(EXIT_OURS, "%s", why);
+	if ((set = checks_rules(path, report, &problems)) == NULL)
+		exit(EXIT_OURS);
+	rules_set_free(set);
+	printf("%s: ok\n", path);
+	return 0;
+}
+
 static void
 set_env(const char *name, const char *value)
 {
@@ -109,6 +132,8 @@ main(int argc, char **argv)
 		printf("bindif %s\n", BINDIF_VERSION);
 		return 0;
 	}
+	if (o.check)
+		return check_only(&o);
 	if (o.iface != NULL && iface_check(o.iface, why, sizeof(why)) < 0)
 		die(EXIT_OURS, "%s", why);
 	if (o.dns[0] != '\0' &&
@@ -124,6 +149,13 @@ main(int argc, char **argv)
 		/* The program may chdir; the shim needs an absolute path. */
 		if (realpath(rules, rulesabs) == NULL)
 			die(EXIT_OURS, "%s: %s", rules, strerror(errno));
+	}
+	if (o.explain != NULL) {
+		if (explain(set, o.program, o.iface, o.explain, stdout, why,
+			sizeof(why)) < 0)
+			die(EXIT_OURS, "%s", why);
+		rules_set_free(set);
+		return 0;
 	}
 	rc = target_resolve(o.argv[0], getenv("PATH"), exe, sizeof(exe), why,
 	    sizeof(why));

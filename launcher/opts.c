@@ -14,6 +14,10 @@ static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "dns", required_argument, NULL, 'D' },
+	{ "list", no_argument, NULL, 'L' },
+	{ "check", no_argument, NULL, 'C' },
+	{ "explain", required_argument, NULL, 'E' },
+	{ "program", required_argument, NULL, 'P' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -24,13 +28,17 @@ opts_usage(FILE *to)
 {
 	fputs("usage: bindif [-v] [-i IFACE] [-c FILE|DIR] [--dns ADDR] [--] "
 	      "COMMAND [ARG...]\n"
-	      "       bindif --help | --version\n"
+	      "       bindif [-c FILE|DIR] [-i IFACE] --explain DEST[:PORT][/PROTO]\n"
+	      "              [--program NAME]\n"
+	      "       bindif [-c FILE|DIR] --check\n"
+	      "       bindif --list | --help | --version\n"
 	      "\n"
 	      "Runs COMMAND so that its traffic leaves by a chosen network\n"
 	      "interface, even while a VPN or TUN proxy captures the routing.\n"
 	      "\n"
 	      "  -i, --interface IFACE  send traffic out of IFACE (overrides the\n"
-	      "                         rules files' interface =)\n"
+	      "                         rules files' interface =); \"auto\": the\n"
+	      "                         physical uplink (see --list)\n"
 	      "  -c, --config FILE|DIR  rules file, or directory of *.conf files;\n"
 	      "                         without -c and -i: $XDG_CONFIG_HOME/bindif/\n"
 	      "                         (~/.config/bindif/), then /etc/bindif/\n"
@@ -38,6 +46,12 @@ opts_usage(FILE *to)
 	      "                         the interface (repeatable; default: the\n"
 	      "                         rules' dns =, else the interface's own)\n"
 	      "  -v, --verbose          one line per decision on stderr\n"
+	      "      --list             interfaces, the auto choice, and what\n"
+	      "                         captures traffic now\n"
+	      "      --explain DEST     the decision for DEST (198.51.100.7:443/tcp,\n"
+	      "                         [2001:db8::1]:53/udp) and the rule behind it\n"
+	      "      --program NAME     whose per-app rules --explain uses\n"
+	      "      --check            validate the rules files, run nothing\n"
 	      "  -h, --help             this text\n"
 	      "  -V, --version          the version\n"
 	      "\n"
@@ -85,6 +99,22 @@ opts_parse(int argc, char **argv, struct opts *o, char *why, size_t len)
 			}
 			break;
 		}
+		case 'L':
+			o->list = true;
+			break;
+		case 'C':
+			o->check = true;
+			break;
+		case 'E':
+			o->explain = optarg;
+			break;
+		case 'P':
+			if (optarg[0] == '\0') {
+				snprintf(why, len, "--program needs a name");
+				return -1;
+			}
+			o->program = optarg;
+			break;
 		case 'h':
 			o->help = true;
 			return 0;
@@ -106,7 +136,20 @@ opts_parse(int argc, char **argv, struct opts *o, char *why, size_t len)
 	}
 	o->argc = argc - optind;
 	o->argv = argv + optind;
-	if (o->argc == 0) {
+	if ((o->list || o->check || o->explain) && o->argc > 0) {
+		snprintf(why, len, "--%s runs no command (got '%s')",
+		    o->list ? "list" : o->check ? "check" : "explain", o->argv[0]);
+		return -1;
+	}
+	if (o->list + o->check + (o->explain != NULL) > 1) {
+		snprintf(why, len, "--list, --check and --explain go alone");
+		return -1;
+	}
+	if (o->program != NULL && o->explain == NULL) {
+		snprintf(why, len, "--program goes with --explain");
+		return -1;
+	}
+	if (o->argc == 0 && !o->list && !o->check && !o->explain) {
 		snprintf(why, len, "no command given");
 		return -1;
 	}

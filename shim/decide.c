@@ -95,6 +95,18 @@ is_local(const struct shim_cfg *c, const struct rules_query *q)
 	return false;
 }
 
+/* 127/8, ::1 and the unspecified addresses, as the rules see them. */
+static bool
+is_loopback(const struct rules_query *q)
+{
+	static const unsigned char zero[16];
+
+	if (q->family == 4)
+		return q->addr[0] == 127 || memcmp(q->addr, zero, 4) == 0;
+	return memcmp(q->addr, zero, 15) == 0 &&
+	    (q->addr[15] == 1 || q->addr[15] == 0);
+}
+
 bool
 decide(const struct shim_cfg *c, const struct sockaddr *sa, socklen_t len,
     unsigned proto, struct decision *d)
@@ -107,6 +119,11 @@ decide(const struct shim_cfg *c, const struct sockaddr *sa, socklen_t len,
 	d->action = RULES_PASS;
 	if (c->inert)
 		return true;
+	if (is_loopback(&q)) {
+		/* Also a host address, but this is the more telling name. */
+		d->v.reason = RULES_BY_LOOPBACK;
+		return true;
+	}
 	if (is_local(c, &q)) {
 		d->host_address = true;
 		return true;
@@ -146,12 +163,18 @@ format_dest(const struct sockaddr *sa, char *buf, size_t len)
 		const struct sockaddr_in *s = (const struct sockaddr_in *)sa;
 
 		inet_ntop(AF_INET, &s->sin_addr, a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, ntohs(s->sin_port));
+		if (s->sin_port == 0) /* --explain without a port */
+			snprintf(buf, len, "%s", a);
+		else
+			snprintf(buf, len, "%s:%u", a, ntohs(s->sin_port));
 	} else {
 		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)sa;
 
 		inet_ntop(AF_INET6, &s->sin6_addr, a, sizeof(a));
-		snprintf(buf, len, "[%s]:%u", a, ntohs(s->sin6_port));
+		if (s->sin6_port == 0)
+			snprintf(buf, len, "%s", a);
+		else
+			snprintf(buf, len, "[%s]:%u", a, ntohs(s->sin6_port));
 	}
 }
 

@@ -27,6 +27,7 @@ struct shim_cfg {
 	const struct local_addr *local;
 	size_t nlocal;
 	char prog[64]; /* for log lines */
+	const char *log_path; /* BINDIF_LOG: lines go there, not to stderr */
 };
 
 struct decision {

@@ -5,7 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <ifaddrs.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "localaddr.h"
 #include "state.h"
 
 static struct plat_real real;
@@ -48,61 +49,43 @@ void
 state_log(const struct shim_cfg *c, const char *fmt, ...)
 {
 	char line[768];
-	int n, m;
+	int n, m, saved = errno;
 	va_list ap;
 
 	n = snprintf(line, sizeof(line), "bindif[%s:%ld]: ", c->prog,
 	    (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof(line))
+	if (n < 0 || (size_t)n >= sizeof(line)) {
+		errno = saved;
 		return;
+	}
 	va_start(ap, fmt);
 	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
 	va_end(ap);
-	if (m < 0)
+	if (m < 0) {
+		errno = saved;
 		return;
+	}
 	n += m;
 	if ((size_t)n > sizeof(line) - 2)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
-	/* write(2), not stdio: the program's stderr buffer is not ours. */
-	(void)!write(STDERR_FILENO, line, (size_t)n);
-}
+	/* write(2), not stdio: the program's stderr buffer is not ours. The
+	 * log file is opened per line: a descriptor kept open could be
+	 * closed by the program and its number reused for one of its own
+	 * sockets. Only ever done when logging was asked for. */
+	if (c->log_path != NULL) {
+		int fd = open(c->log_path, O_WRONLY | O_APPEND | O_CREAT |
+		    O_CLOEXEC | O_NOFOLLOW, 0600);
 
-static void
-collect_local(struct shim_cfg *c)
-{
-	struct ifaddrs *all, *i;
-	struct local_addr *v;
-	size_t n = 0;
-
-	if (getifaddrs(&all) < 0)
-		return;
-	for (i = all; i != NULL; i = i->ifa_next)
-		if (i->ifa_addr && (i->ifa_addr->sa_family == AF_INET ||
-			i->ifa_addr->sa_family == AF_INET6))
-			n++;
-	if ((v = calloc(n ? n : 1, sizeof(*v))) != NULL) {
-		n = 0;
-		for (i = all; i != NULL; i = i->ifa_next) {
-			if (i->ifa_addr == NULL)
-				continue;
-			if (i->ifa_addr->sa_family == AF_INET) {
-				v[n].family = 4;
-				memcpy(v[n++].addr,
-				    &((struct sockaddr_in *)i->ifa_addr)->sin_addr,
-				    4);
-			} else if (i->ifa_addr->sa_family == AF_INET6) {
-				v[n].family = 6;
-				memcpy(v[n++].addr,
-				    &((struct sockaddr_in6 *)i->ifa_addr)
-					 ->sin6_addr,
-				    16);
-			}
+		if (fd >= 0) {
+			(void)!write(fd, line, (size_t)n);
+			(void)state_real()->close(fd);
+			errno = saved;
+			return;
 		}
-		c->local = v;
-		c->nlocal = n;
 	}
-	freeifaddrs(all);
+	(void)!write(STDERR_FILENO, line, (size_t)n);
+	errno = saved;
 }
 
 static const char *
@@ -162,6 +145,18 @@ build_cfg(void)
 	    base_name(argv0 && argv0[0] ? argv0 : exe));
 	v = getenv("BINDIF_VERBOSE");
 	cfg.verbose = v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
+	/* A path, so ignored in secure mode; asking for a log file is
+	 * asking for the lines. */
+	v = plat_getenv("BINDIF_LOG");
+	if (v != NULL && v[0] != '\0') {
+		cfg.verbose = true;
+		/* The program may chdir, and may change its environment. */
+		if (v[0] != '/')
+			state_log(&cfg, "BINDIF_LOG=%s is not an absolute path; "
+			    "logging to stderr", v);
+		else
+			cfg.log_path = strdup(v);
+	}
 	ifname = getenv("BINDIF_INTERFACE");
 	path = plat_getenv("BINDIF_RULES"); /* a path: ignored in secure mode */
 	if ((ifname == NULL || ifname[0] == '\0') && path == NULL) {
@@ -202,7 +197,7 @@ build_cfg(void)
 		return;
 	}
 	resolve_ifaces(&cfg);
-	collect_local(&cfg);
+	local_addrs(&cfg.local, &cfg.nlocal);
 	busy--;
 }
 

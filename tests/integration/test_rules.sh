@@ -126,6 +126,45 @@ rules = ( { port = 0; } );'
 	expect_eq "  and nothing ran" "no" "$([ -e "$marker" ] && echo yes || echo no)"
 }
 
+# --explain and --check on the same files the tests above ran.
+diagnostics() {
+	local d=$RULES/dir
+	run app_bindif -c "$d" --explain 198.51.100.10:80 --program curl
+	expect_eq "--explain --program curl: its per-app default" \
+		"198.51.100.10:80/tcp -> phy0 ($d/10-curl.conf:2)" "$OUT"
+	run app_bindif -c "$d" --explain 198.51.100.10:80
+	expect_eq "--explain without --program: the general file, no rule" \
+		"198.51.100.10:80/tcp -> pass (no rule)" "$OUT"
+	run app_bindif -c "$d" --explain 198.51.100.10:9/udp
+	expect_eq "--explain: the rule's file:line" \
+		"198.51.100.10:9/udp -> phy0 ($d/20-general.conf:2)" "$OUT"
+	run app_bindif -c "$RULES/excl.conf" --explain "[2001:db8:2::10]:443"
+	expect_eq "--explain: the default interface's line" \
+		"[2001:db8:2::10]:443/tcp -> phy0 ($RULES/excl.conf:1)" "$OUT"
+	run app_bindif -c "$RULES/excl.conf" --explain 198.51.100.10
+	expect_eq "--explain: the exclusion's line" \
+		"198.51.100.10/tcp -> pass ($RULES/excl.conf:2)" "$OUT"
+	run app_bindif -c "$RULES/reject.conf" --explain 198.51.100.10:80
+	expect_eq "--explain: a reject rule" \
+		"198.51.100.10:80/tcp -> reject ($RULES/reject.conf:3)" "$OUT"
+	run app_bindif -i phy0 --explain 127.0.0.1:631/udp
+	expect_eq "--explain: loopback" "127.0.0.1:631/udp -> pass (loopback)" "$OUT"
+	run app_bindif -i phy0 --explain $APP4:22
+	expect_eq "--explain: the host's own address" \
+		"$APP4:22/tcp -> pass (host address)" "$OUT"
+	run app_bindif -i phy0 --explain 198.51.100.10:443
+	expect_eq "--explain: -i alone is the default" \
+		"198.51.100.10:443/tcp -> phy0 (default)" "$OUT"
+	expect_exit "--explain a name: 125" 125 app_bindif -i phy0 --explain example.com
+
+	run app_bindif -c "$d" --check
+	expect_eq "--check: a good directory is ok (exit 0)" "0 $d: ok" "$RC $OUT"
+	expect_exit "--check: a bad file exits 125" 125 \
+		app_bindif -c "$RULES/two.conf" --check
+	expect_eq "  with every problem" 2 "$(printf '%s\n' "$ERR" | grep -c "two.conf:")"
+	expect_exit "--check with a command: 125" 125 app_bindif -c "$d" --check true
+}
+
 lab_up split
 RULES=$LAB_PUB/rules   # removed with the lab; nobody can read it
 mkdir -p "$RULES"
@@ -134,5 +173,6 @@ per_app
 exclude_and_reject
 default_places
 bad_files
+diagnostics
 lab_down
 summary

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -603,10 +604,119 @@ test_rules_path_not_truncated(void **state)
 	free(buf);
 }
 
+static void
+test_opts_modes_without_command(void **state)
+{
+	struct opts o;
+	char why[WHY];
+
+	(void)state;
+	assert_int_equal(parse(ARGV("--list"), &o, why), 0);
+	assert_true(o.list);
+	assert_int_equal(o.argc, 0);
+	assert_int_equal(parse(ARGV("-c", "d/", "--check"), &o, why), 0);
+	assert_true(o.check);
+	assert_string_equal(o.rules, "d/");
+	assert_int_equal(parse(ARGV("-i", "phy0", "--explain",
+			     "198.51.100.7:443/tcp", "--program", "curl"),
+			     &o, why),
+	    0);
+	assert_string_equal(o.explain, "198.51.100.7:443/tcp");
+	assert_string_equal(o.program, "curl");
+	assert_string_equal(o.iface, "phy0");
+
+	/* A mode runs nothing: a command after it is a mistake. */
+	assert_int_equal(parse(ARGV("--check", "curl"), &o, why), -1);
+	assert_non_null(strstr(why, "--check runs no command (got 'curl')"));
+	/* Modes go alone, --program only with --explain. */
+	assert_int_equal(parse(ARGV("--check", "--list"), &o, why), -1);
+	assert_int_equal(parse(ARGV("--program", "curl", "curl"), &o, why), -1);
+	assert_non_null(strstr(why, "--program goes with --explain"));
+	assert_int_equal(parse(ARGV("--explain"), &o, why), -1);
+}
+
+static void
+test_opts_dns(void **state)
+{
+	struct opts o;
+	char why[WHY];
+
+	(void)state;
+	assert_int_equal(parse(ARGV("--dns", "192.0.2.53", "--dns=2001:db8::53",
+			     "curl"), &o, why),
+	    0);
+	assert_string_equal(o.dns, "192.0.2.53,2001:db8::53");
+	assert_int_equal(parse(ARGV("curl"), &o, why), 0);
+	assert_string_equal(o.dns, "");
+}
+
+static void
+test_explain_parse(void **state)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
+	unsigned proto;
+	char why[WHY];
+
+	(void)state;
+	assert_int_equal(explain_parse("198.51.100.7:443/udp", &ss, &len, &proto,
+			     why, WHY),
+	    0);
+	assert_int_equal(ss.ss_family, AF_INET);
+	assert_int_equal(ntohs(s4->sin_port), 443);
+	assert_int_equal(proto, RULES_PROTO_UDP);
+	assert_int_equal(explain_parse("198.51.100.7", &ss, &len, &proto, why,
+			     WHY),
+	    0);
+	assert_int_equal(s4->sin_port, 0);
+	assert_int_equal(proto, RULES_PROTO_TCP);
+	assert_int_equal(explain_parse("[2001:db8::1]:53/udp", &ss, &len,
+			     &proto, why, WHY),
+	    0);
+	assert_int_equal(ss.ss_family, AF_INET6);
+	assert_int_equal(ntohs(s6->sin6_port), 53);
+	assert_int_equal(explain_parse("2001:db8::1/icmp", &ss, &len, &proto,
+			     why, WHY),
+	    0);
+	assert_int_equal(proto, RULES_PROTO_ICMP);
+	assert_int_equal(explain_parse("[2001:db8::1]", &ss, &len, &proto, why,
+			     WHY),
+	    0);
+
+	assert_int_equal(explain_parse("example.com:443", &ss, &len, &proto,
+			     why, WHY),
+	    -1);
+	assert_non_null(strstr(why, "'example.com:443' is not an address"));
+	assert_int_equal(explain_parse("198.51.100.7:0", &ss, &len, &proto,
+			     why, WHY),
+	    -1);
+	assert_int_equal(explain_parse("198.51.100.7:65536", &ss, &len, &proto,
+			     why, WHY),
+	    -1);
+	assert_int_equal(explain_parse("198.51.100.7:80/sctp", &ss, &len,
+			     &proto, why, WHY),
+	    -1);
+	assert_non_null(strstr(why, "unknown protocol 'sctp'"));
+	assert_int_equal(explain_parse("198.51.100.7:80/icmp", &ss, &len,
+			     &proto, why, WHY),
+	    -1);
+	assert_int_equal(explain_parse("[198.51.100.7]:80", &ss, &len, &proto,
+			     why, WHY),
+	    -1);
+	assert_int_equal(explain_parse("[2001:db8::1:80", &ss, &len, &proto,
+			     why, WHY),
+	    -1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_opts_modes_without_command),
+		cmocka_unit_test(test_opts_dns),
+		cmocka_unit_test(test_explain_parse),
 		cmocka_unit_test(test_opts_command_keeps_its_options),
 		cmocka_unit_test(test_opts_forms),
 		cmocka_unit_test(test_opts_help_version),
