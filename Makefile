@@ -10,6 +10,8 @@ DESTDIR ?=
 BINDIR = $(PREFIX)/bin
 LIBDIR = $(PREFIX)/lib/bindif
 MANDIR = $(PREFIX)/share/man
+SHAREDIR = $(PREFIX)/share
+EXAMPLES = $(wildcard config/examples/*.conf)
 
 UNAME_S := $(shell uname -s)
 CC ?= cc
@@ -48,6 +50,10 @@ SHIM_LDFLAGS = -dynamiclib -Wl,-undefined,error
 ALL_CFLAGS += -D__APPLE_USE_RFC_3542
 SHIM_LIBS = $(CONFIG_LIBS) $(CARES_LIBS) -lpthread
 PKG_INSTALL = brew install libconfig cmocka c-ares pkg-config
+# These mock system calls with GNU ld's --wrap, or probe Linux-only calls;
+# they run on Linux, where plat_darwin.c is compiled and tested too.
+UNIT_SKIP = tests/unit/test_plat_linux.c tests/unit/test_plat_darwin.c \
+	tests/unit/test_uaccess.c tests/unit/test_hotpath.c
 else
 SHIM = $(B)/libbindif.so
 SHIM_OS_SRCS = shim/plat_linux.c shim/hooks_mmsg.c shim/export_linux.c
@@ -56,7 +62,8 @@ SHIM_LDFLAGS = -shared -Wl,--as-needed -Wl,-z,defs -Wl,-z,now
 SHIM_LIBS = $(CONFIG_LIBS) $(CARES_LIBS) -ldl -lpthread
 APT_PACKAGES = build-essential pkg-config libconfig-dev libcmocka-dev \
 	libc-ares-dev clang curl socat netcat-openbsd python3 iproute2 \
-	util-linux procps libcap2-bin dnsmasq-base dnsutils
+	util-linux procps libcap2-bin dnsmasq-base dnsutils mandoc \
+	bash-completion
 PKG_INSTALL = apt-get update -q && DEBIAN_FRONTEND=noninteractive \
 	apt-get install -y -q --no-install-recommends $(APT_PACKAGES)
 endif
@@ -72,7 +79,7 @@ LAUNCHER_OBJS = $(call obj,$(LAUNCHER_CORE_SRCS) $(LAUNCHER_OS_SRCS) \
 # only the objects it uses, and WRAP_<test> adds its mocked system calls.
 TESTABLE_OBJS = $(CONFIG_OBJS) $(call obj,$(SHIM_CORE_SRCS) \
 	$(LAUNCHER_CORE_SRCS) shim/plat_linux.c launcher/plat_linux.c)
-UNIT_SRCS = $(wildcard tests/unit/test_*.c)
+UNIT_SRCS = $(filter-out $(UNIT_SKIP),$(wildcard tests/unit/test_*.c))
 UNIT_BINS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 WRAP_test_plat_linux = -Wl,--wrap=setsockopt,--wrap=getsockopt
 WRAP_test_plat_darwin = -Wl,--wrap=setsockopt,--wrap=getsockopt
@@ -114,6 +121,17 @@ $(B)/tests/badptr: tests/integration/badptr.c
 # The rest of the test programs live with the integration tests.
 TEST_PROGS = $(B)/tests/tunlog $(B)/tests/badptr
 
+# make bench: the shim's cost next to programs that bind their own sockets,
+# in a namespace lab (root). Not part of check: figures, not assertions.
+BENCH_PROGS = $(B)/bench/blast $(B)/bench/sink $(B)/bench/startrun
+
+$(B)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< -o $@ -lpthread
+
+bench: all $(BENCH_PROGS)
+	bash bench/run.sh
+
 # make deps: the build and test dependencies, from the platform's packages.
 deps:
 	$(PKG_INSTALL)
@@ -123,9 +141,11 @@ deps-if-missing:
 	@ok=1; \
 	for p in libconfig cmocka libcares; do \
 		$(PKG_CONFIG) --exists $$p 2>/dev/null || ok=0; done; \
-	for c in $(CC) curl socat nc ip setpriv dnsmasq dig; do \
+	for c in $(CC) curl socat nc ip setpriv dnsmasq dig mandoc; do \
 		command -v $$c >/dev/null 2>&1 || ok=0; done; \
 	[ -x /usr/bin/python3 ] || ok=0; \
+	[ "$(UNAME_S)" = Darwin ] || \
+		[ -r /usr/share/bash-completion/bash_completion ] || ok=0; \
 	if [ $$ok = 0 ]; then echo "make: installing missing dependencies"; \
 		$(MAKE) deps; fi
 
@@ -134,6 +154,10 @@ unit: deps-if-missing
 	@failed=0; for t in $(UNIT_BINS); do \
 		echo "== $$t"; $$t || failed=1; done; \
 	bash tests/build/exports.sh $(SHIM) || failed=1; \
+	mandoc -Tlint -Wwarning man/bindif.1 man/bindif.conf.5 && \
+		echo "ok - man pages lint-clean" || failed=1; \
+	bash tests/build/completion.sh || failed=1; \
+	bash tests/build/install.sh || failed=1; \
 	if [ $$failed != 0 ]; then echo "unit tests FAILED"; exit 1; fi
 
 integration: deps-if-missing
@@ -151,22 +175,34 @@ demo: deps-if-missing
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
-		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(SHAREDIR)/bindif/examples \
+		$(DESTDIR)$(SHAREDIR)/bash-completion/completions \
+		$(DESTDIR)$(SHAREDIR)/zsh/site-functions
 	install -m 755 $(B)/bindif $(DESTDIR)$(BINDIR)/bindif
 	install -m 755 $(SHIM) $(DESTDIR)$(LIBDIR)/
 	install -m 644 man/bindif.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/bindif.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 $(EXAMPLES) $(DESTDIR)$(SHAREDIR)/bindif/examples/
+	install -m 644 completions/bindif.bash \
+		$(DESTDIR)$(SHAREDIR)/bash-completion/completions/bindif
+	install -m 644 completions/_bindif \
+		$(DESTDIR)$(SHAREDIR)/zsh/site-functions/_bindif
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/bindif $(DESTDIR)$(LIBDIR)/$(notdir $(SHIM)) \
 		$(DESTDIR)$(MANDIR)/man1/bindif.1 \
-		$(DESTDIR)$(MANDIR)/man5/bindif.conf.5
-	-rmdir $(DESTDIR)$(LIBDIR) 2>/dev/null
+		$(DESTDIR)$(MANDIR)/man5/bindif.conf.5 \
+		$(DESTDIR)$(SHAREDIR)/bash-completion/completions/bindif \
+		$(DESTDIR)$(SHAREDIR)/zsh/site-functions/_bindif
+	rm -f $(addprefix $(DESTDIR)$(SHAREDIR)/bindif/examples/,$(notdir $(EXAMPLES)))
+	-rmdir $(DESTDIR)$(LIBDIR) $(DESTDIR)$(SHAREDIR)/bindif/examples \
+		$(DESTDIR)$(SHAREDIR)/bindif 2>/dev/null
 
 clean:
 	rm -rf $(B)
 
 .PHONY: all deps deps-if-missing unit integration check demo install \
-	uninstall clean
+	uninstall clean bench
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -42,9 +42,18 @@ find_shim(char *out, size_t len)
 	char self[PATH_MAX], dir[PATH_MAX];
 
 	if (lplat_self_exe(self, sizeof(self)) == 0) {
+		const char *d;
+		int n;
+
 		snprintf(dir, sizeof(dir), "%s", self);
-		snprintf(out, len, "%s/%s", dirname(dir), lplat_shim_name);
-		if (access(out, R_OK) == 0)
+		d = dirname(dir);
+		n = snprintf(out, len, "%s/%s", d, lplat_shim_name);
+		if (n > 0 && (size_t)n < len && access(out, R_OK) == 0)
+			return;
+		/* An install moved as a whole (DESTDIR, a package root). */
+		n = snprintf(out, len, "%s/../lib/bindif/%s", d,
+		    lplat_shim_name);
+		if (n > 0 && (size_t)n < len && access(out, R_OK) == 0)
 			return;
 	}
 	snprintf(out, len, "%s/%s", BINDIF_LIBDIR, lplat_shim_name);
