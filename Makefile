@@ -40,12 +40,12 @@ SHIM_CORE_SRCS = shim/hooks.c shim/decide.c shim/fdtable.c shim/egress.c \
 	shim/state.c shim/dnsconf.c shim/hooks_dns.c shim/resolve.c \
 	shim/dnsresult.c shim/uaccess.c shim/localaddr.c
 LAUNCHER_CORE_SRCS = launcher/opts.c launcher/target.c launcher/iface.c \
-	launcher/checks.c launcher/env.c launcher/explain.c
+	launcher/checks.c launcher/env.c launcher/explain.c launcher/uplink.c
 
 ifeq ($(UNAME_S),Darwin)
 SHIM = $(B)/libbindif.dylib
 SHIM_OS_SRCS = shim/plat_darwin.c shim/export_darwin.c
-LAUNCHER_OS_SRCS = launcher/plat_darwin.c
+LAUNCHER_OS_SRCS = launcher/plat_darwin.c launcher/uplink_darwin.c
 SHIM_LDFLAGS = -dynamiclib -Wl,-undefined,error
 ALL_CFLAGS += -D__APPLE_USE_RFC_3542
 SHIM_LIBS = $(CONFIG_LIBS) $(CARES_LIBS) -lpthread
@@ -53,11 +53,16 @@ PKG_INSTALL = brew install libconfig cmocka c-ares pkg-config
 # These mock system calls with GNU ld's --wrap, or probe Linux-only calls;
 # they run on Linux, where plat_darwin.c is compiled and tested too.
 UNIT_SKIP = tests/unit/test_plat_linux.c tests/unit/test_plat_darwin.c \
-	tests/unit/test_uaccess.c tests/unit/test_hotpath.c
+	tests/unit/test_uaccess.c tests/unit/test_hotpath.c \
+	tests/unit/test_uplink_linux.c
+TESTABLE_OS_SRCS = shim/plat_darwin.c launcher/plat_darwin.c \
+	launcher/uplink_darwin.c
 else
 SHIM = $(B)/libbindif.so
 SHIM_OS_SRCS = shim/plat_linux.c shim/hooks_mmsg.c shim/export_linux.c
-LAUNCHER_OS_SRCS = launcher/plat_linux.c
+LAUNCHER_OS_SRCS = launcher/plat_linux.c launcher/uplink_linux.c
+TESTABLE_OS_SRCS = shim/plat_linux.c launcher/plat_linux.c \
+	launcher/uplink_linux.c
 SHIM_LDFLAGS = -shared -Wl,--as-needed -Wl,-z,defs -Wl,-z,now
 SHIM_LIBS = $(CONFIG_LIBS) $(CARES_LIBS) -ldl -lpthread
 APT_PACKAGES = build-essential pkg-config libconfig-dev libcmocka-dev \
@@ -78,11 +83,13 @@ LAUNCHER_OBJS = $(call obj,$(LAUNCHER_CORE_SRCS) $(LAUNCHER_OS_SRCS) \
 # Unit tests link one archive of everything testable; each test pulls in
 # only the objects it uses, and WRAP_<test> adds its mocked system calls.
 TESTABLE_OBJS = $(CONFIG_OBJS) $(call obj,$(SHIM_CORE_SRCS) \
-	$(LAUNCHER_CORE_SRCS) shim/plat_linux.c launcher/plat_linux.c)
+	$(LAUNCHER_CORE_SRCS) $(TESTABLE_OS_SRCS))
 UNIT_SRCS = $(filter-out $(UNIT_SKIP),$(wildcard tests/unit/test_*.c))
 UNIT_BINS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 WRAP_test_plat_linux = -Wl,--wrap=setsockopt,--wrap=getsockopt
 WRAP_test_plat_darwin = -Wl,--wrap=setsockopt,--wrap=getsockopt
+WRAP_test_hotpath = -Wl,--wrap=setsockopt,--wrap=getsockopt \
+	-Wl,--wrap=process_vm_readv,--wrap=plat_bind_real
 EXTRA_OBJS_test_plat_darwin = $(call obj,shim/plat_darwin.c)
 
 all: $(B)/bindif $(SHIM)

@@ -111,7 +111,7 @@ explain(const struct rules_set *set, const char *program, const char *iface,
 	struct decision d;
 	unsigned proto, *idx;
 	socklen_t len;
-	char line[600];
+	char line[600], real[RULES_IFNAMSIZ];
 	size_t i, n;
 
 	if (explain_parse(dest, &ss, &len, &proto, why, whylen) < 0)
@@ -126,7 +126,8 @@ explain(const struct rules_set *set, const char *program, const char *iface,
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		const char *name = rules_policy_iface(p, (unsigned)i);
+		const char *name = iface_real_name(
+		    rules_policy_iface(p, (unsigned)i), real, sizeof(real));
 
 		idx[i] = name[0] ? if_nametoindex(name) : 0;
 	}
@@ -136,6 +137,8 @@ explain(const struct rules_set *set, const char *program, const char *iface,
 	local_addrs(&cfg.local, &cfg.nlocal);
 	snprintf(cfg.prog, sizeof(cfg.prog), "%s", program ? program : "");
 	(void)decide(&cfg, (struct sockaddr *)&ss, len, proto, &d);
+	if (d.ifname != NULL && strcmp(d.ifname, "auto") == 0)
+		d.ifname = iface_real_name(d.ifname, real, sizeof(real));
 	decide_describe(&cfg, (struct sockaddr *)&ss, proto, &d, line,
 	    sizeof(line));
 	fprintf(out, "%s\n", line);

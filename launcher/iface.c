@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "launcher.h"
+#include "uplink.h"
 
 /* "lo, phy0, tun0" into buf, for messages. */
 static void
@@ -35,8 +36,14 @@ list_ifaces(char *buf, size_t len)
 int
 iface_exists(const char *name, char *why, size_t len)
 {
-	char avail[512];
+	char avail[512], real[RULES_IFNAMSIZ], name6[RULES_IFNAMSIZ];
 
+	if (strcmp(name, "auto") == 0) {
+		if (iface_auto(real, sizeof(real), name6, sizeof(name6), why,
+		    len) < 0)
+			return -1;
+		name = real;
+	}
 	if (strlen(name) >= IF_NAMESIZE || if_nametoindex(name) == 0) {
 		list_ifaces(avail, sizeof(avail));
 		snprintf(why, len, "interface '%s' does not exist (available: %s)",
@@ -66,7 +73,9 @@ iface_check(const char *name, char *why, size_t len)
 {
 	struct ifaddrs *all, *i;
 	bool up = false, addr = false;
+	char real[RULES_IFNAMSIZ];
 
+	name = iface_real_name(name, real, sizeof(real));
 	if (iface_exists(name, why, len) < 0)
 		return -1;
 	if (getifaddrs(&all) < 0) {
@@ -93,4 +102,32 @@ iface_check(const char *name, char *why, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+int
+iface_auto(char *name, size_t len, char *name6, size_t len6, char *why,
+    size_t whylen)
+{
+	char why6[512];
+
+	if (uplink_auto(6, name6, len6, why6, sizeof(why6)) < 0)
+		name6[0] = '\0';
+	if (uplink_auto(4, name, len, why, whylen) == 0)
+		return 0;
+	if (name6[0] == '\0')
+		return -1; /* IPv4's reason: the one most people need */
+	snprintf(name, len, "%s", name6);
+	return 0;
+}
+
+const char *
+iface_real_name(const char *name, char *buf, size_t len)
+{
+	char name6[RULES_IFNAMSIZ], why[512];
+
+	if (strcmp(name, "auto") != 0)
+		return name;
+	return iface_auto(buf, len, name6, sizeof(name6), why, sizeof(why)) == 0
+	    ? buf
+	    : name;
 }

@@ -43,6 +43,12 @@ int target_resolve(const char *cmd, const char *path_env, char *out,
 int iface_check(const char *name, char *why, size_t len);
 /* 0 if it exists; -1 and why (listing what does) otherwise. */
 int iface_exists(const char *name, char *why, size_t len);
+/* "auto": the physical uplink, IPv4's, else IPv6's (name6 gets IPv6's,
+ * "" when none). 0, or -1 and why. */
+int iface_auto(char *name, size_t len, char *name6, size_t len6, char *why,
+    size_t whylen);
+/* name itself, or for "auto" what it stands for now (buf). */
+const char *iface_real_name(const char *name, char *buf, size_t len);
 
 /* checks.c: the rules file or directory to use, from -c, -i and the
  * default places; NULL when there is none (why says where it looked). */

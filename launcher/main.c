@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "launcher.h"
+#include "uplink.h"
 #include "../shim/dnsconf.h"
 
 static void
@@ -89,6 +90,34 @@ check_policy(const struct rules_set *set, const struct opts *o,
 	rules_policy_free(p);
 }
 
+/*
+ * "auto": the physical uplink, IPv4's first (most destinations are); its
+ * IPv6 choice is used only when there is no IPv4 one.
+ */
+static void
+resolve_auto(char *name, size_t len, bool verbose)
+{
+	char why[512], name6[RULES_IFNAMSIZ];
+
+	if (iface_auto(name, len, name6, sizeof(name6), why, sizeof(why)) < 0)
+		die(EXIT_OURS, "%s", why);
+	if (verbose && name6[0] != '\0' && strcmp(name, name6) != 0)
+		fprintf(stderr, "bindif: auto: %s (IPv6's uplink is %s; give "
+		    "-i %s for it)\n", name, name6, name6);
+	else if (verbose)
+		fprintf(stderr, "bindif: auto: %s\n", name);
+}
+
+static int
+names_auto(void *arg, const char *ifname, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	if (strcmp(ifname, "auto") == 0)
+		*(bool *)arg = true;
+	return 0;
+}
+
 /* --check: the rules -c names, else those of the default places; -i
  * does not stand in for them here. */
 static int
@@ -126,6 +155,8 @@ main(int argc, char **argv)
 	    shim[PATH_MAX];
 	const char *rules;
 	struct rules_set *set = NULL;
+	char autoname[RULES_IFNAMSIZ], fileauto[RULES_IFNAMSIZ];
+	bool file_auto = false;
 	struct dns_servers dns;
 	struct opts o;
 	char *preload;
@@ -141,6 +172,15 @@ main(int argc, char **argv)
 		printf("bindif %s\n", BINDIF_VERSION);
 		return 0;
 	}
+	if (o.list) {
+		if (uplink_list(stdout, why, sizeof(why)) < 0)
+			die(EXIT_OURS, "--list: %s", why);
+		return 0;
+	}
+	if (o.iface != NULL && strcmp(o.iface, "auto") == 0) {
+		resolve_auto(autoname, sizeof(autoname), o.verbose);
+		o.iface = autoname;
+	}
 	if (o.check)
 		return check_only(&o);
 	if (o.iface != NULL && iface_check(o.iface, why, sizeof(why)) < 0)
@@ -155,6 +195,11 @@ main(int argc, char **argv)
 	if (rules != NULL) {
 		if ((set = checks_rules(rules, report, &problems)) == NULL)
 			exit(EXIT_OURS);
+		/* interface = "auto" in a file: resolved here, once, and
+		 * handed to the shim, which has no uplink detection. */
+		rules_set_each_iface(set, names_auto, &file_auto);
+		if (file_auto)
+			resolve_auto(fileauto, sizeof(fileauto), o.verbose);
 		/* The program may chdir; the shim needs an absolute path. */
 		if (realpath(rules, rulesabs) == NULL)
 			die(EXIT_OURS, "%s: %s", rules, strerror(errno));
@@ -182,6 +227,7 @@ main(int argc, char **argv)
 	set_env("BINDIF_RULES", rules ? rulesabs : NULL);
 	set_env("BINDIF_VERBOSE", o.verbose ? "1" : NULL);
 	set_env("BINDIF_DNS", o.dns[0] ? o.dns : NULL);
+	set_env("BINDIF_AUTO", file_auto ? fileauto : NULL);
 
 	execv(exe, o.argv);
 	die(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN, "%s: %s",

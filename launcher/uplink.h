@@ -11,7 +11,12 @@
 #include <stddef.h>
 #include <stdio.h>
 
-enum uplink_kind { UPLINK_LOOPBACK, UPLINK_PHYSICAL, UPLINK_TUNNEL, UPLINK_VIRTUAL };
+enum uplink_kind {
+	UPLINK_LOOPBACK,
+	UPLINK_PHYSICAL,
+	UPLINK_TUNNEL,
+	UPLINK_VIRTUAL
+};
 
 /* The auto choice for family 4 or 6: 0 and name, or -1 and why ("no
  * physical interface carries an IPv4 default route (candidates: ...)"). */
@@ -24,8 +29,8 @@ int uplink_list(FILE *out, char *why, size_t whylen);
 
 /* ---- the snapshot: what the OS layers fill and the logic reads ---- */
 
-#define UPLINK_NAMESIZE 16	/* IFNAMSIZ on Linux, IFNAMSIZ on macOS */
-#define UPLINK_TABLE_MAIN 254	/* Linux's numbers; macOS has only main */
+#define UPLINK_NAMESIZE 16 /* IFNAMSIZ, on Linux and macOS alike */
+#define UPLINK_TABLE_MAIN 254 /* Linux's numbers; macOS has only main */
 #define UPLINK_TABLE_LOCAL 255
 #define UPLINK_TABLE_DEFAULT 253
 
@@ -38,26 +43,27 @@ int uplink_list(FILE *out, char *why, size_t whylen);
 /* Link-layer type, from ARPHRD_* (Linux) or IFT_* (macOS). */
 enum uplink_link {
 	UPLINK_LINK_OTHER,
-	UPLINK_LINK_ETHER,	/* Ethernet, Wi-Fi, and what emulates them */
+	UPLINK_LINK_ETHER, /* Ethernet, Wi-Fi, and what emulates them */
 	UPLINK_LINK_LOOPBACK,
-	UPLINK_LINK_NONE,	/* raw IP, no link header: tun, wireguard, utun */
+	UPLINK_LINK_NONE, /* raw IP, no link header: tun, wireguard, utun */
 	UPLINK_LINK_PPP,
-	UPLINK_LINK_TUNNEL,	/* ipip, gre, sit, ip6tnl, gif, stf */
+	UPLINK_LINK_TUNNEL, /* ipip, gre, sit, ip6tnl, gif, stf */
 };
 
 struct uplink_if {
 	char name[UPLINK_NAMESIZE];
 	unsigned index;
-	unsigned flags;		/* UPLINK_F_* */
+	unsigned flags; /* UPLINK_F_* */
 	enum uplink_link link;
-	char driver[UPLINK_NAMESIZE]; /* IFLA_INFO_KIND ("tun", "veth"), or "" */
-	bool has_device;	/* backed by a bus device (/sys/class/net/X/device) */
-	enum uplink_kind kind;	/* filled by uplink_classify() */
+	/* IFLA_INFO_KIND ("tun", "veth", "wireguard"), or "" */
+	char driver[UPLINK_NAMESIZE];
+	bool has_device; /* backed by a bus device (/sys/class/net/X/device) */
+	enum uplink_kind kind; /* filled by uplink_classify() */
 };
 
 struct uplink_addr {
-	unsigned index;		/* the interface's */
-	int family;		/* 4 or 6 */
+	unsigned index; /* the interface's */
+	int family; /* 4 or 6 */
 	unsigned char addr[16];
 	unsigned prefix;
 };
@@ -67,26 +73,26 @@ enum uplink_rtype {
 	UPLINK_RT_BLACKHOLE,
 	UPLINK_RT_UNREACHABLE,
 	UPLINK_RT_PROHIBIT,
-	UPLINK_RT_OTHER,	/* local, broadcast, multicast, throw... */
+	UPLINK_RT_OTHER, /* local, broadcast, multicast, throw... */
 };
 
 struct uplink_route {
-	int family;		/* 4 or 6 */
+	int family; /* 4 or 6 */
 	unsigned table;
 	unsigned char dst[16];
 	unsigned prefix;
-	unsigned oif;		/* 0: none (blackhole...) */
+	unsigned oif; /* 0: none (blackhole...) */
 	bool has_gateway;
 	unsigned metric;
 	enum uplink_rtype type;
 };
 
 enum uplink_raction {
-	UPLINK_RULE_TABLE,	/* lookup TABLE */
+	UPLINK_RULE_TABLE, /* lookup TABLE */
 	UPLINK_RULE_BLACKHOLE,
 	UPLINK_RULE_UNREACHABLE,
 	UPLINK_RULE_PROHIBIT,
-	UPLINK_RULE_OTHER,	/* goto, nop */
+	UPLINK_RULE_OTHER, /* goto, nop */
 };
 
 struct uplink_rule {
@@ -94,10 +100,10 @@ struct uplink_rule {
 	unsigned priority;
 	enum uplink_raction action;
 	unsigned table;
-	bool invert;		/* "not" */
+	bool invert; /* "not" */
 	bool has_fwmark;
 	unsigned fwmark, fwmask;
-	int suppress_prefixlen;	/* -1: none */
+	int suppress_prefixlen; /* -1: none */
 	unsigned src_len, dst_len; /* selectors narrower than "all" */
 	char iif[UPLINK_NAMESIZE], oif[UPLINK_NAMESIZE];
 };

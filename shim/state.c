@@ -121,6 +121,18 @@ resolve_ifaces(struct shim_cfg *c)
 	for (i = 0; i < n; i++) {
 		const char *name = rules_policy_iface(c->policy, (unsigned)i);
 
+		/* interface = "auto": the launcher found the uplink. */
+		if (strcmp(name, "auto") == 0) {
+			const char *a = getenv("BINDIF_AUTO");
+
+			if (a == NULL || a[0] == '\0') {
+				state_log(c, "interface \"auto\" is known only "
+				    "through the bindif launcher; traffic for it "
+				    "will fail");
+				continue;
+			}
+			name = a;
+		}
 		/* Resolved once: a renamed or replaced interface must make
 		 * the sockets fail, not follow the name elsewhere. */
 		idx[i] = name[0] ? if_nametoindex(name) : 0;

@@ -157,6 +157,19 @@ diagnostics() {
 		"198.51.100.10:443/tcp -> phy0 (default)" "$OUT"
 	expect_exit "--explain a name: 125" 125 app_bindif -i phy0 --explain example.com
 
+	conf auto.conf 'interface = "auto";'
+	tun_mark
+	run app_bindif -c "$RULES/auto.conf" -- "${CURL[@]}" "$URL4"
+	expect_reply "interface = \"auto\" in a file: the uplink, phy0" "peer=$APP4"
+	expect_tun_quiet "  and nothing of it in the tun"
+	run app_bindif -c "$RULES/auto.conf" --explain 198.51.100.10:80
+	expect_eq "--explain names what auto stands for" \
+		"198.51.100.10:80/tcp -> phy0 ($RULES/auto.conf:1)" "$OUT"
+	run in_app env BINDIF_RULES="$RULES/auto.conf" LD_PRELOAD="$SHIM" \
+		timeout 10 "${CURL[@]}" "$URL4"
+	expect_failed "auto without the launcher fails closed"
+	expect_contains "  and says why" "known only through the bindif launcher" "$ERR"
+
 	run app_bindif -c "$d" --check
 	expect_eq "--check: a good directory is ok (exit 0)" "0 $d: ok" "$RC $OUT"
 	expect_exit "--check: a bad file exits 125" 125 \
