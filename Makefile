@@ -40,7 +40,8 @@ SHIM_CORE_SRCS = shim/hooks.c shim/decide.c shim/fdtable.c shim/egress.c \
 	shim/state.c shim/dnsconf.c shim/hooks_dns.c shim/resolve.c \
 	shim/dnsresult.c shim/uaccess.c shim/localaddr.c
 LAUNCHER_CORE_SRCS = launcher/opts.c launcher/target.c launcher/iface.c \
-	launcher/checks.c launcher/env.c launcher/explain.c launcher/uplink.c
+	launcher/checks.c launcher/env.c launcher/explain.c launcher/uplink.c \
+	launcher/preload.c
 
 ifeq ($(UNAME_S),Darwin)
 SHIM = $(B)/libbindif.dylib
@@ -68,7 +69,7 @@ SHIM_LIBS = $(CONFIG_LIBS) $(CARES_LIBS) -ldl -lpthread
 APT_PACKAGES = build-essential pkg-config libconfig-dev libcmocka-dev \
 	libc-ares-dev clang curl socat netcat-openbsd python3 iproute2 \
 	util-linux procps libcap2-bin dnsmasq-base dnsutils mandoc \
-	bash-completion
+	bash-completion iputils-ping iputils-tracepath traceroute mtr-tiny valgrind libclang-rt-14-dev
 PKG_INSTALL = apt-get update -q && DEBIAN_FRONTEND=noninteractive \
 	apt-get install -y -q --no-install-recommends $(APT_PACKAGES)
 endif
@@ -90,6 +91,7 @@ WRAP_test_plat_linux = -Wl,--wrap=setsockopt,--wrap=getsockopt
 WRAP_test_plat_darwin = -Wl,--wrap=setsockopt,--wrap=getsockopt
 WRAP_test_hotpath = -Wl,--wrap=setsockopt,--wrap=getsockopt \
 	-Wl,--wrap=process_vm_readv,--wrap=plat_bind_real
+WRAP_test_secure = -Wl,--wrap=getauxval
 EXTRA_OBJS_test_plat_darwin = $(call obj,shim/plat_darwin.c)
 
 all: $(B)/bindif $(SHIM)
@@ -148,7 +150,8 @@ deps-if-missing:
 	@ok=1; \
 	for p in libconfig cmocka libcares; do \
 		$(PKG_CONFIG) --exists $$p 2>/dev/null || ok=0; done; \
-	for c in $(CC) curl socat nc ip setpriv dnsmasq dig mandoc; do \
+	for c in $(CC) curl socat nc ip setpriv dnsmasq dig mandoc ping \
+	    tracepath traceroute mtr setcap; do \
 		command -v $$c >/dev/null 2>&1 || ok=0; done; \
 	[ -x /usr/bin/python3 ] || ok=0; \
 	[ "$(UNAME_S)" = Darwin ] || \
@@ -180,6 +183,71 @@ demo: deps-if-missing
 	@$(MAKE) --no-print-directory all $(TEST_PROGS)
 	bash tests/integration/demo.sh
 
+# make sanitize: make check's unit and integration tests with the shim,
+# the launcher and the tests built under ASan+UBSan in $(B)/sanitize. The
+# ASan runtime must come first in LD_PRELOAD, before the shim: the test
+# scripts put BINDIF_TEST_PRELOAD there. Leaks count in the unit tests;
+# in the integration lab they would be curl's and python's, not ours.
+SAN_B = $(B)/sanitize
+SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+SAN_MAKE = $(MAKE) --no-print-directory B=$(SAN_B) \
+	CFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)"
+SAN_ENV = BINDIF_BUILD=$(CURDIR)/$(SAN_B) \
+	BINDIF_TEST_PRELOAD=$$($(CC) -print-file-name=libasan.so) \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+SAN_ASAN = abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1
+
+sanitize: deps-if-missing
+	@$(SAN_ENV) ASAN_OPTIONS=detect_leaks=1:$(SAN_ASAN) $(SAN_MAKE) unit
+	@$(SAN_ENV) ASAN_OPTIONS=detect_leaks=0:$(SAN_ASAN) $(SAN_MAKE) integration
+
+# make valgrind: the unit tests under memcheck (the normal build).
+VALGRIND = valgrind -q --error-exitcode=1 --leak-check=full \
+	--show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
+	--track-origins=yes
+valgrind: deps-if-missing
+	@command -v valgrind >/dev/null 2>&1 || $(MAKE) deps
+	@$(MAKE) --no-print-directory all $(UNIT_BINS)
+	@failed=0; for t in $(UNIT_BINS); do \
+		echo "== valgrind $$t"; $(VALGRIND) $$t || failed=1; done; \
+	if [ $$failed != 0 ]; then echo "valgrind: FAILED"; exit 1; fi; \
+	echo "valgrind: $(words $(UNIT_BINS)) unit test programs clean"
+
+# make fuzz FUZZ_SECONDS=N: each libFuzzer target of tests/fuzz/ for N
+# seconds, from its committed corpus; any crash, leak or timeout fails.
+# Regression inputs (tests/fuzz/regress/<target>/) are replayed first.
+FUZZ_SECONDS ?= 60
+FUZZ_CC = clang
+FUZZ_B = $(B)/fuzz
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined $(BASE_CFLAGS) $(CONFIG_CFLAGS)
+FUZZ_TARGETS = rules opts dnsconf
+FUZZ_SRCS_rules = $(CONFIG_SRCS)
+FUZZ_SRCS_opts = $(LAUNCHER_CORE_SRCS) $(LAUNCHER_OS_SRCS) shim/dnsconf.c \
+	shim/decide.c shim/localaddr.c $(CONFIG_SRCS)
+FUZZ_SRCS_dnsconf = shim/dnsconf.c
+FUZZ_OPTS = -timeout=10 -rss_limit_mb=2048 -max_len=8192
+
+$(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(CONFIG_SRCS) $(SHIM_CORE_SRCS) \
+		$(LAUNCHER_CORE_SRCS) $(LAUNCHER_OS_SRCS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Iconfig -Ishim -Ilauncher $< $(FUZZ_SRCS_$*) \
+		-o $@ $(CONFIG_LIBS)
+
+fuzz: deps-if-missing
+	@mkdir -p $(B) && echo 'int LLVMFuzzerTestOneInput(void) { return 0; }' \
+		>$(B)/fuzzprobe.c
+	@$(FUZZ_CC) -fsanitize=fuzzer $(B)/fuzzprobe.c -o $(B)/fuzzprobe \
+		2>/dev/null || $(MAKE) deps
+	@rm -f $(B)/fuzzprobe $(B)/fuzzprobe.c
+	@$(MAKE) --no-print-directory $(patsubst %,$(FUZZ_B)/fuzz_%,$(FUZZ_TARGETS))
+	@failed=0; for t in $(FUZZ_TARGETS); do \
+		bash tests/fuzz/run.sh $(FUZZ_B)/fuzz_$$t $$t $(FUZZ_SECONDS) \
+			"$(FUZZ_OPTS)" || failed=1; done; \
+	if [ $$failed != 0 ]; then echo "fuzz: FAILED"; exit 1; fi; \
+	echo "fuzz: $(FUZZ_TARGETS) clean, $(FUZZ_SECONDS) s each"
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
@@ -210,6 +278,6 @@ clean:
 	rm -rf $(B)
 
 .PHONY: all deps deps-if-missing unit integration check demo install \
-	uninstall clean bench
+	uninstall clean bench sanitize valgrind fuzz
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

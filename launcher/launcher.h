@@ -26,6 +26,7 @@ struct opts {
 	bool list, check;      /* --list, --check: no command */
 	const char *explain;   /* --explain DEST: no command */
 	const char *program;   /* --program NAME, for --explain */
+	bool force;	       /* --force: run what the shim cannot enter */
 	int argc; /* the command, argv[0] is its name */
 	char **argv;
 };

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "launcher.h"
+#include "preload.h"
 #include "uplink.h"
 #include "../shim/dnsconf.h"
 
@@ -67,7 +68,7 @@ find_shim(char *out, size_t len)
 /* Rules selected for the command: interfaces up, no bind without one. */
 static void
 check_policy(const struct rules_set *set, const struct opts *o,
-    const char *exe)
+    const char *exe, char *dflt, size_t dfltlen)
 {
 	char why[512];
 	struct rules_policy *p;
@@ -87,6 +88,9 @@ check_policy(const struct rules_set *set, const struct opts *o,
 		if (name[0] != '\0' && iface_check(name, why, sizeof(why)) < 0)
 			die(EXIT_OURS, "%s", why);
 	}
+	iface_real_name(rules_policy_iface(p, 0), dflt, dfltlen);
+	if (strcmp(rules_policy_iface(p, 0), "auto") != 0)
+		snprintf(dflt, dfltlen, "%s", rules_policy_iface(p, 0));
 	rules_policy_free(p);
 }
 
@@ -116,6 +120,89 @@ names_auto(void *arg, const char *ifname, const char *file, int line)
 	if (strcmp(ifname, "auto") == 0)
 		*(bool *)arg = true;
 	return 0;
+}
+
+static const char *
+advice(enum preload_verdict v)
+{
+	switch (v) {
+	case PRELOAD_SETUID:
+	case PRELOAD_SETGID:
+	case PRELOAD_FCAPS:
+		return "run it as root, use its own interface option, or give "
+		       "--force to run it unbound";
+	case PRELOAD_STATIC:
+		return "give --force to run it unbound";
+	case PRELOAD_SIP:
+		return "use a build outside the system (such as Homebrew's), or "
+		       "give --force to run it unbound";
+	default:
+		return "use a build for this machine, or give --force to run "
+		       "it unbound";
+	}
+}
+
+/*
+ * The loader would silently run the command without the shim, so its
+ * traffic would go into the tunnel: translate to the tool's own interface
+ * option, or refuse (125) unless --force. Returns the argv to exec.
+ */
+static char **
+reachable(const struct opts *o, const char *exe, const char *dflt)
+{
+	char judged[4096], helper[4096], because[4800];
+	enum preload_verdict v = preload_check(exe, judged, sizeof(judged));
+	const char *reason, *h = preload_helper(exe), *slash;
+	char **argv;
+	bool already;
+
+	/* A tool whose probes come from a helper the loader refuses is
+	 * refused as a whole: its own traffic would be bound, its probes
+	 * would not. */
+	if ((v == PRELOAD_OK || v == PRELOAD_NOT_ELF) && h != NULL &&
+	    (slash = strrchr(exe, '/')) != NULL) {
+		enum preload_verdict hv;
+
+		snprintf(helper, sizeof(helper), "%.*s/%s", (int)(slash - exe),
+		    exe, h);
+		hv = preload_check(helper, judged, sizeof(judged));
+		if (hv != PRELOAD_OK && hv != PRELOAD_NOT_ELF) {
+			snprintf(because, sizeof(because), "its probes come "
+			    "from %s, and %s", helper, preload_reason(hv));
+			if (o->force) {
+				fprintf(stderr, "bindif: %s: %s; running it "
+				    "anyway (--force): its probes are not "
+				    "bound\n", o->argv[0], because);
+				return o->argv;
+			}
+			die(EXIT_OURS, "%s: %s; %s", o->argv[0], because,
+			    advice(hv));
+		}
+	}
+	if (v == PRELOAD_OK || v == PRELOAD_NOT_ELF)
+		return o->argv;
+	argv = preload_translate(exe, o->argv, dflt, lplat_is_darwin(),
+	    &already);
+	reason = preload_reason(v);
+	if (argv != NULL) {
+		if (o->verbose)
+			fprintf(stderr, "bindif: %s: %s; running it with its "
+			    "own option instead: %s %s %s\n", o->argv[0],
+			    reason, argv[0], argv[1], argv[2]);
+		return argv;
+	}
+	if (already) {
+		if (o->verbose)
+			fprintf(stderr, "bindif: %s: %s; its own interface "
+			    "option, given, binds it\n", o->argv[0], reason);
+		return o->argv;
+	}
+	if (o->force) {
+		fprintf(stderr, "bindif: %s: %s; running it anyway (--force): "
+		    "its traffic is not bound\n", judged, preload_reason(v));
+		return o->argv;
+	}
+	die(EXIT_OURS, "%s: %s; %s", judged, preload_reason(v), advice(v));
 }
 
 /* --check: the rules -c names, else those of the default places; -i
@@ -155,7 +242,8 @@ main(int argc, char **argv)
 	    shim[PATH_MAX];
 	const char *rules;
 	struct rules_set *set = NULL;
-	char autoname[RULES_IFNAMSIZ], fileauto[RULES_IFNAMSIZ];
+	char autoname[RULES_IFNAMSIZ], fileauto[RULES_IFNAMSIZ],
+	    dflt[RULES_IFNAMSIZ];
 	bool file_auto = false;
 	struct dns_servers dns;
 	struct opts o;
@@ -215,7 +303,8 @@ main(int argc, char **argv)
 	    sizeof(why));
 	if (rc != 0)
 		die(rc, "%s", why);
-	check_policy(set, &o, exe);
+	check_policy(set, &o, exe, dflt, sizeof(dflt));
+	o.argv = reachable(&o, exe, dflt);
 	rules_set_free(set);
 	find_shim(shim, sizeof(shim));
 

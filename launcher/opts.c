@@ -18,6 +18,7 @@ static const struct option longopts[] = {
 	{ "check", no_argument, NULL, 'C' },
 	{ "explain", required_argument, NULL, 'E' },
 	{ "program", required_argument, NULL, 'P' },
+	{ "force", no_argument, NULL, 'F' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -26,8 +27,8 @@ static const struct option longopts[] = {
 void
 opts_usage(FILE *to)
 {
-	fputs("usage: bindif [-v] [-i IFACE] [-c FILE|DIR] [--dns ADDR] [--] "
-	      "COMMAND [ARG...]\n"
+	fputs("usage: bindif [-v] [-i IFACE] [-c FILE|DIR] [--dns ADDR] [--force]\n"
+	      "              [--] COMMAND [ARG...]\n"
 	      "       bindif [-c FILE|DIR] [-i IFACE] --explain DEST[:PORT][/PROTO]\n"
 	      "              [--program NAME]\n"
 	      "       bindif [-c FILE|DIR] --check\n"
@@ -46,6 +47,8 @@ opts_usage(FILE *to)
 	      "                         the interface (repeatable; default: the\n"
 	      "                         rules' dns =, else the interface's own)\n"
 	      "  -v, --verbose          one line per decision on stderr\n"
+	      "      --force            run COMMAND even when the shim cannot\n"
+	      "                         enter it (setuid, capabilities, static)\n"
 	      "      --list             interfaces, the auto choice, and what\n"
 	      "                         captures traffic now\n"
 	      "      --explain DEST     the decision for DEST (198.51.100.7:443/tcp,\n"
@@ -104,6 +107,9 @@ opts_parse(int argc, char **argv, struct opts *o, char *why, size_t len)
 			break;
 		case 'C':
 			o->check = true;
+			break;
+		case 'F':
+			o->force = true;
 			break;
 		case 'E':
 			o->explain = optarg;

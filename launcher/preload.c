@@ -1,0 +1,305 @@
+/*
+ * preload.c - the loader's rules, as the launcher must predict them: read
+ * the target's ELF header (by offsets, so this needs no <elf.h> and runs
+ * the same on every OS), compare it with our own, and judge with the
+ * file's owner, mode and capabilities. The verdict itself is pure.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "launcher.h"
+#include "preload.h"
+
+#define PT_INTERP_ 3
+#define PT_DYNAMIC_ 2
+#define HEAD 4096
+
+static uint64_t
+rd(const unsigned char *p, int size, bool le)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < size; i++)
+		v |= (uint64_t)p[le ? i : size - 1 - i] << (8 * i);
+	return v;
+}
+
+static bool
+parse_shebang(const unsigned char *buf, size_t len, struct elf_facts *f)
+{
+	size_t i = 2, start;
+
+	while (i < len && (buf[i] == ' ' || buf[i] == '\t'))
+		i++;
+	start = i;
+	while (i < len && buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\n' &&
+	    buf[i] != '\0')
+		i++;
+	if (i == start || i - start >= sizeof(f->shebang))
+		return false;
+	memcpy(f->shebang, buf + start, i - start);
+	f->shebang[i - start] = '\0';
+	return true;
+}
+
+bool
+preload_parse(const unsigned char *buf, size_t len, struct elf_facts *f)
+{
+	uint64_t phoff, off, fsz;
+	unsigned phentsize, phnum, i;
+	bool le, is64;
+
+	memset(f, 0, sizeof(*f));
+	if (len >= 2 && buf[0] == '#' && buf[1] == '!')
+		return parse_shebang(buf, len, f);
+	if (len < 52 || memcmp(buf, "\177ELF", 4) != 0)
+		return false;
+	f->elf = true;
+	f->cls = buf[4];
+	f->data = buf[5];
+	if ((f->cls != 1 && f->cls != 2) || (f->data != 1 && f->data != 2))
+		return true; /* an ELF we cannot read further: foreign */
+	is64 = f->cls == 2;
+	le = f->data == 1;
+	if (is64 && len < 64)
+		return true;
+	f->machine = (unsigned)rd(buf + 18, 2, le);
+	phoff = is64 ? rd(buf + 32, 8, le) : rd(buf + 28, 4, le);
+	phentsize = (unsigned)rd(buf + (is64 ? 54 : 42), 2, le);
+	phnum = (unsigned)rd(buf + (is64 ? 56 : 44), 2, le);
+	if (phentsize < (is64 ? 56u : 32u))
+		return true;
+	for (i = 0; i < phnum; i++) {
+		const unsigned char *ph;
+		uint32_t type;
+
+		if (phoff + (uint64_t)(i + 1) * phentsize > len)
+			break; /* headers beyond what was read: not judged */
+		ph = buf + phoff + (uint64_t)i * phentsize;
+		type = (uint32_t)rd(ph, 4, le);
+		if (type == PT_DYNAMIC_)
+			f->dynamic = true;
+		if (type != PT_INTERP_)
+			continue;
+		off = is64 ? rd(ph + 8, 8, le) : rd(ph + 4, 4, le);
+		fsz = is64 ? rd(ph + 32, 8, le) : rd(ph + 16, 4, le);
+		if (fsz == 0 || fsz >= sizeof(f->interp) || off + fsz > len)
+			continue;
+		memcpy(f->interp, buf + off, fsz);
+		f->interp[fsz] = '\0';
+	}
+	return true;
+}
+
+static const char *
+base(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+enum preload_verdict
+preload_judge(const struct preload_facts *f)
+{
+	/* The loader enters secure mode when the program changes who we
+	 * are; root running a root-owned setuid program changes nothing. */
+	if ((f->mode & S_ISUID) && f->owner != f->ruid)
+		return PRELOAD_SETUID;
+	if ((f->mode & S_ISGID) && f->group != f->rgid && !f->in_group)
+		return PRELOAD_SETGID;
+	if (f->file_caps && f->ruid != 0)
+		return PRELOAD_FCAPS;
+	if (f->sip)
+		return PRELOAD_SIP;
+	if (!f->target.elf || !f->self.elf)
+		return PRELOAD_NOT_ELF;
+	if (f->target.cls != f->self.cls || f->target.data != f->self.data ||
+	    f->target.machine != f->self.machine)
+		return PRELOAD_FOREIGN_ELF;
+	if (f->target.interp[0] == '\0')
+		return PRELOAD_STATIC; /* also static-pie: no loader to ask */
+	/* ld-linux-x86-64.so.2 vs ld-musl-x86_64.so.1: another libc's
+	 * loader would not even load our glibc-linked shim. */
+	if (f->self.interp[0] != '\0' &&
+	    strcmp(base(f->target.interp), base(f->self.interp)) != 0)
+		return PRELOAD_FOREIGN_LOADER;
+	return PRELOAD_OK;
+}
+
+const char *
+preload_reason(enum preload_verdict v)
+{
+	switch (v) {
+	case PRELOAD_SETUID:
+		return "it is setuid to another user, so the loader ignores "
+		       "LD_PRELOAD";
+	case PRELOAD_SETGID:
+		return "it is setgid to another group, so the loader ignores "
+		       "LD_PRELOAD";
+	case PRELOAD_FCAPS:
+		return "it has file capabilities, so for a non-root user the "
+		       "loader ignores LD_PRELOAD";
+	case PRELOAD_STATIC:
+		return "it is statically linked: no loader preloads anything "
+		       "into it";
+	case PRELOAD_FOREIGN_ELF:
+		return "it is built for another architecture than the shim";
+	case PRELOAD_FOREIGN_LOADER:
+		return "it uses another C library's loader than the shim";
+	case PRELOAD_SIP:
+		return "it is protected by System Integrity Protection, which "
+		       "strips DYLD_* variables";
+	default:
+		return "the shim can enter it";
+	}
+}
+
+static bool
+read_head(const char *path, unsigned char *buf, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, HEAD);
+	close(fd);
+	if (n < 0)
+		return false;
+	*len = (size_t)n;
+	return true;
+}
+
+static bool
+member_of(gid_t g)
+{
+	gid_t groups[256];
+	int i, n = getgroups(256, groups);
+
+	for (i = 0; i < n; i++)
+		if (groups[i] == g)
+			return true;
+	return false;
+}
+
+static enum preload_verdict
+check_file(const char *path, const struct elf_facts *self, int depth,
+    char *judged, size_t judgedlen)
+{
+	unsigned char buf[HEAD];
+	struct preload_facts f;
+	struct stat st;
+	size_t len;
+
+	memset(&f, 0, sizeof(f));
+	if (stat(path, &st) < 0 || !read_head(path, buf, &len) ||
+	    !preload_parse(buf, len, &f.target))
+		return PRELOAD_NOT_ELF;
+	/* A script: the kernel runs its interpreter, which is what the
+	 * loader judges. One level, as the kernel allows few. */
+	if (f.target.shebang[0] != '\0')
+		return depth > 0 ? PRELOAD_NOT_ELF
+				 : check_file(f.target.shebang, self, 1, judged,
+				       judgedlen);
+	snprintf(judged, judgedlen, "%s", path);
+	f.self = *self;
+	f.mode = st.st_mode;
+	f.owner = st.st_uid;
+	f.group = st.st_gid;
+	f.ruid = getuid();
+	f.rgid = getgid();
+	f.in_group = member_of(st.st_gid);
+	f.file_caps = lplat_file_caps(path);
+	f.sip = lplat_sip_protected(path);
+	return preload_judge(&f);
+}
+
+enum preload_verdict
+preload_check(const char *exe, char *judged, size_t judgedlen)
+{
+	unsigned char buf[HEAD];
+	struct elf_facts self;
+	char me[4096];
+	size_t len;
+
+	/* The launcher is built like the shim (same compiler, libc and
+	 * architecture), so its own header stands for the shim's. */
+	memset(&self, 0, sizeof(self));
+	if (lplat_self_exe(me, sizeof(me)) == 0 && read_head(me, buf, &len))
+		(void)preload_parse(buf, len, &self);
+	snprintf(judged, judgedlen, "%s", exe);
+	return check_file(exe, &self, 0, judged, judgedlen);
+}
+
+/* ---- translation ---- */
+
+struct translation {
+	const char *tool;
+	const char *opt;
+};
+
+/* iputils ping and traceroute (Gavrilov's) bind to an interface name.
+ * mtr is not here: its -I only picks the interface's address as source
+ * (measured: its probes still followed the capture into the tunnel). */
+static const struct translation linux_tools[] = {
+	{ "ping", "-I" }, { "ping4", "-I" }, { "ping6", "-I" },
+	{ "traceroute", "-i" }, { "traceroute6", "-i" }, { NULL, NULL },
+};
+/* macOS ping -b and ping6 -B bind to an interface; its traceroute's -i
+ * is a source address, so it is not here. */
+static const struct translation darwin_tools[] = {
+	{ "ping", "-b" }, { "ping6", "-B" }, { NULL, NULL },
+};
+
+const char *
+preload_helper(const char *exe)
+{
+	/* mtr probes from mtr-packet, installed with cap_net_raw. */
+	return strcmp(base(exe), "mtr") == 0 ? "mtr-packet" : NULL;
+}
+
+char **
+preload_translate(const char *exe, char *const *argv, const char *iface,
+    bool darwin, bool *already)
+{
+	const struct translation *t = darwin ? darwin_tools : linux_tools;
+	const char *name = base(exe);
+	size_t n, i, olen;
+	char **out;
+
+	*already = false;
+	for (; t->tool != NULL; t++)
+		if (strcmp(t->tool, name) == 0)
+			break;
+	if (t->tool == NULL || iface == NULL || iface[0] == '\0')
+		return NULL;
+	olen = strlen(t->opt);
+	for (n = 1; argv[n] != NULL; n++) {
+		/* The user's own -I eth1 (or -Ieth1) stands. */
+		if (strcmp(argv[n], "--") == 0)
+			break;
+		if (strncmp(argv[n], t->opt, olen) == 0)
+			*already = true;
+	}
+	while (argv[n] != NULL)
+		n++;
+	if (*already)
+		return NULL;
+	if ((out = calloc(n + 3, sizeof(*out))) == NULL)
+		return NULL;
+	out[0] = argv[0];
+	out[1] = (char *)t->opt;
+	out[2] = (char *)iface;
+	for (i = 1; i < n; i++)
+		out[i + 2] = argv[i];
+	out[n + 2] = NULL;
+	return out;
+}

@@ -1,0 +1,269 @@
+/*
+ * test_preload.c - launcher/preload.c: ELF and #! headers built in the
+ * test, the loader's verdict for every kind of refusal, and the
+ * translation to a tool's own interface option.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "preload.h"
+#include "tmpdir.h"
+
+static void
+put(unsigned char *p, uint64_t v, int size)
+{
+	int i;
+
+	for (i = 0; i < size; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* A little-endian ELF64 header with PT_DYNAMIC and, when interp is not
+ * NULL, PT_INTERP pointing at it. */
+static size_t
+elf64(unsigned char *buf, unsigned machine, const char *interp)
+{
+	size_t phoff = 64, n = 0;
+
+	memset(buf, 0, 1024);
+	memcpy(buf, "\177ELF", 4);
+	buf[4] = 2; /* ELFCLASS64 */
+	buf[5] = 1; /* little-endian */
+	put(buf + 18, machine, 2);
+	put(buf + 32, phoff, 8);
+	put(buf + 54, 56, 2);
+	put(buf + 56, interp ? 2 : 1, 2);
+	put(buf + phoff, 2, 4); /* PT_DYNAMIC */
+	n++;
+	if (interp != NULL) {
+		unsigned char *ph = buf + phoff + 56;
+
+		put(ph, 3, 4); /* PT_INTERP */
+		put(ph + 8, 512, 8);
+		put(ph + 32, strlen(interp) + 1, 8);
+		strcpy((char *)buf + 512, interp);
+	}
+	return 1024;
+}
+
+static void
+test_parse(void **state)
+{
+	unsigned char buf[1024];
+	struct elf_facts f;
+	size_t n;
+
+	(void)state;
+	n = elf64(buf, 62, "/lib64/ld-linux-x86-64.so.2");
+	assert_true(preload_parse(buf, n, &f));
+	assert_true(f.elf);
+	assert_int_equal(f.cls, 2);
+	assert_int_equal(f.machine, 62);
+	assert_true(f.dynamic);
+	assert_string_equal(f.interp, "/lib64/ld-linux-x86-64.so.2");
+
+	n = elf64(buf, 62, NULL);
+	assert_true(preload_parse(buf, n, &f));
+	assert_string_equal(f.interp, "");
+
+	/* Program headers beyond what was read are not invented. */
+	n = elf64(buf, 62, "/lib/ld-musl-x86_64.so.1");
+	assert_true(preload_parse(buf, 100, &f));
+	assert_string_equal(f.interp, "");
+
+	assert_true(preload_parse((const unsigned char *)"#!/bin/sh -e\n", 13,
+	    &f));
+	assert_false(f.elf);
+	assert_string_equal(f.shebang, "/bin/sh");
+	assert_true(preload_parse((const unsigned char *)"#! /usr/bin/env python3",
+	    23, &f));
+	assert_string_equal(f.shebang, "/usr/bin/env");
+	assert_false(preload_parse((const unsigned char *)"#!", 2, &f));
+	assert_false(preload_parse((const unsigned char *)"plain text", 10, &f));
+	memset(buf, 0xff, sizeof(buf));
+	assert_false(preload_parse(buf, sizeof(buf), &f));
+}
+
+static struct preload_facts
+facts(void)
+{
+	struct preload_facts f;
+	unsigned char buf[1024];
+
+	memset(&f, 0, sizeof(f));
+	preload_parse(buf, elf64(buf, 62, "/lib64/ld-linux-x86-64.so.2"),
+	    &f.self);
+	f.target = f.self;
+	f.mode = S_IFREG | 0755;
+	f.owner = 0;
+	f.group = 0;
+	f.ruid = 1000;
+	f.rgid = 1000;
+	return f;
+}
+
+static void
+test_judge(void **state)
+{
+	struct preload_facts f = facts();
+	unsigned char buf[1024];
+
+	(void)state;
+	assert_int_equal(preload_judge(&f), PRELOAD_OK);
+
+	f.mode |= S_ISUID;
+	assert_int_equal(preload_judge(&f), PRELOAD_SETUID);
+	f.ruid = 0; /* root running a root-owned setuid program */
+	assert_int_equal(preload_judge(&f), PRELOAD_OK);
+	f.owner = 1000;
+	f.ruid = 1000; /* our own setuid program: nothing changes */
+	assert_int_equal(preload_judge(&f), PRELOAD_OK);
+
+	f = facts();
+	f.mode |= S_ISGID;
+	assert_int_equal(preload_judge(&f), PRELOAD_SETGID);
+	f.in_group = true;
+	assert_int_equal(preload_judge(&f), PRELOAD_OK);
+
+	f = facts();
+	f.file_caps = true;
+	assert_int_equal(preload_judge(&f), PRELOAD_FCAPS);
+	f.ruid = 0;
+	assert_int_equal(preload_judge(&f), PRELOAD_OK);
+
+	f = facts();
+	preload_parse(buf, elf64(buf, 62, NULL), &f.target);
+	assert_int_equal(preload_judge(&f), PRELOAD_STATIC);
+
+	f = facts();
+	preload_parse(buf, elf64(buf, 183, "/lib/ld-linux-aarch64.so.1"),
+	    &f.target);
+	assert_int_equal(preload_judge(&f), PRELOAD_FOREIGN_ELF);
+
+	f = facts();
+	preload_parse(buf, elf64(buf, 62, "/lib/ld-musl-x86_64.so.1"),
+	    &f.target);
+	assert_int_equal(preload_judge(&f), PRELOAD_FOREIGN_LOADER);
+
+	f = facts();
+	f.sip = true;
+	assert_int_equal(preload_judge(&f), PRELOAD_SIP);
+
+	f = facts();
+	f.target.elf = false; /* Mach-O, or something else */
+	assert_int_equal(preload_judge(&f), PRELOAD_NOT_ELF);
+
+	assert_non_null(strstr(preload_reason(PRELOAD_FCAPS),
+	    "file capabilities"));
+	assert_non_null(strstr(preload_reason(PRELOAD_STATIC),
+	    "statically linked"));
+}
+
+static void
+test_translate(void **state)
+{
+	char *argv[] = { "ping", "-c1", "198.51.100.10", NULL };
+	char *own[] = { "ping", "-c1", "-Ieth1", "198.51.100.10", NULL };
+	char *tr[] = { "traceroute", "-n", "198.51.100.10", NULL };
+	char **out;
+	bool already;
+
+	(void)state;
+	out = preload_translate("/usr/bin/ping", argv, "phy0", false, &already);
+	assert_non_null(out);
+	assert_false(already);
+	assert_string_equal(out[0], "ping");
+	assert_string_equal(out[1], "-I");
+	assert_string_equal(out[2], "phy0");
+	assert_string_equal(out[3], "-c1");
+	assert_string_equal(out[4], "198.51.100.10");
+	assert_null(out[5]);
+	free(out);
+
+	/* The user's own option stands; never added twice. */
+	assert_null(preload_translate("/usr/bin/ping", own, "phy0", false,
+	    &already));
+	assert_true(already);
+
+	out = preload_translate("/usr/sbin/traceroute6", tr, "phy0", false,
+	    &already);
+	assert_non_null(out);
+	assert_string_equal(out[1], "-i");
+	free(out);
+
+	/* macOS: ping -b, ping6 -B, and traceroute has no interface option. */
+	out = preload_translate("/sbin/ping", argv, "en0", true, &already);
+	assert_non_null(out);
+	assert_string_equal(out[1], "-b");
+	free(out);
+	out = preload_translate("/sbin/ping6", argv, "en0", true, &already);
+	assert_non_null(out);
+	assert_string_equal(out[1], "-B");
+	free(out);
+	assert_null(preload_translate("/usr/sbin/traceroute", tr, "en0", true,
+	    &already));
+	assert_false(already);
+
+	/* Nothing to translate to without an interface, or for others. */
+	assert_null(preload_translate("/usr/bin/ping", argv, "", false,
+	    &already));
+	assert_null(preload_translate("/usr/bin/curl", argv, "phy0", false,
+	    &already));
+	assert_null(preload_translate("/usr/bin/mtr", argv, "phy0", false,
+	    &already));
+	assert_string_equal(preload_helper("/usr/bin/mtr"), "mtr-packet");
+	assert_null(preload_helper("/usr/bin/ping"));
+}
+
+static void
+test_check_real_files(void **state)
+{
+	char judged[4096], copy[sizeof(tmpdir) + 16], cmd[sizeof(copy) + 64];
+	char script[sizeof(tmpdir) + 16], line[sizeof(copy) + 8];
+
+	(void)state;
+	make_tmpdir("preload");
+	/* This test program: dynamically linked like the launcher. */
+	assert_int_equal(preload_check("/proc/self/exe", judged,
+			     sizeof(judged)),
+	    PRELOAD_OK);
+	/* Our own setuid file changes no identity: still entered. */
+	snprintf(copy, sizeof(copy), "%s/copy", tmpdir);
+	snprintf(cmd, sizeof(cmd), "cp /proc/%d/exe %s", (int)getpid(), copy);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(chmod(copy, 04755), 0);
+	assert_int_equal(preload_check(copy, judged, sizeof(judged)),
+	    PRELOAD_OK);
+	/* A script is judged by its interpreter. */
+	snprintf(script, sizeof(script), "%s/script", tmpdir);
+	snprintf(line, sizeof(line), "#!%s\n", copy);
+	write_file("script", line);
+	assert_int_equal(preload_check(script, judged, sizeof(judged)),
+	    PRELOAD_OK);
+	assert_string_equal(judged, copy);
+	remove_tmpdir();
+	assert_int_equal(preload_check("/nonexistent/x", judged, sizeof(judged)),
+	    PRELOAD_NOT_ELF);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_judge),
+		cmocka_unit_test(test_translate),
+		cmocka_unit_test(test_check_real_files),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
