@@ -46,7 +46,8 @@ LAUNCHER_CORE_SRCS = launcher/opts.c launcher/target.c launcher/iface.c \
 ifeq ($(UNAME_S),Darwin)
 SHIM = $(B)/libbindif.dylib
 SHIM_OS_SRCS = shim/plat_darwin.c shim/export_darwin.c
-LAUNCHER_OS_SRCS = launcher/plat_darwin.c launcher/uplink_darwin.c
+LAUNCHER_OS_SRCS = launcher/plat_darwin.c launcher/uplink_darwin.c \
+	launcher/kernel_darwin.c
 SHIM_LDFLAGS = -dynamiclib -Wl,-undefined,error
 ALL_CFLAGS += -D__APPLE_USE_RFC_3542
 SHIM_LIBS = $(CONFIG_LIBS) $(CARES_LIBS) -lpthread
@@ -55,15 +56,16 @@ PKG_INSTALL = brew install libconfig cmocka c-ares pkg-config
 # they run on Linux, where plat_darwin.c is compiled and tested too.
 UNIT_SKIP = tests/unit/test_plat_linux.c tests/unit/test_plat_darwin.c \
 	tests/unit/test_uaccess.c tests/unit/test_hotpath.c \
-	tests/unit/test_uplink_linux.c
+	tests/unit/test_uplink_linux.c tests/unit/test_kernel.c
 TESTABLE_OS_SRCS = shim/plat_darwin.c launcher/plat_darwin.c \
 	launcher/uplink_darwin.c
 else
 SHIM = $(B)/libbindif.so
 SHIM_OS_SRCS = shim/plat_linux.c shim/hooks_mmsg.c shim/export_linux.c
-LAUNCHER_OS_SRCS = launcher/plat_linux.c launcher/uplink_linux.c
+LAUNCHER_OS_SRCS = launcher/plat_linux.c launcher/uplink_linux.c \
+	launcher/kernel_linux.c
 TESTABLE_OS_SRCS = shim/plat_linux.c launcher/plat_linux.c \
-	launcher/uplink_linux.c
+	launcher/uplink_linux.c launcher/kernel_linux.c
 SHIM_LDFLAGS = -shared -Wl,--as-needed -Wl,-z,defs -Wl,-z,now
 SHIM_LIBS = $(CONFIG_LIBS) $(CARES_LIBS) -ldl -lpthread
 APT_PACKAGES = build-essential pkg-config libconfig-dev libcmocka-dev \
@@ -127,8 +129,13 @@ $(B)/tests/badptr: tests/integration/badptr.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< -o $@
 
+# A statically linked client: the shim cannot enter it (kernel mode).
+$(B)/tests/staticclient: tests/integration/staticclient.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(if $(filter Darwin,$(UNAME_S)),,-static) $< -o $@
+
 # The rest of the test programs live with the integration tests.
-TEST_PROGS = $(B)/tests/tunlog $(B)/tests/badptr
+TEST_PROGS = $(B)/tests/tunlog $(B)/tests/badptr $(B)/tests/staticclient
 
 # make bench: the shim's cost next to programs that bind their own sockets,
 # in a namespace lab (root). Not part of check: figures, not assertions.

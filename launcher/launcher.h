@@ -27,6 +27,7 @@ struct opts {
 	const char *explain;   /* --explain DEST: no command */
 	const char *program;   /* --program NAME, for --explain */
 	bool force;	       /* --force: run what the shim cannot enter */
+	bool kernel;	       /* --kernel: bind in the kernel (Linux, root) */
 	int argc; /* the command, argv[0] is its name */
 	char **argv;
 };

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "launcher.h"
+#include "kernel.h"
 #include "preload.h"
 #include "uplink.h"
 #include "../shim/dnsconf.h"
@@ -132,7 +133,8 @@ advice(enum preload_verdict v)
 		return "run it as root, use its own interface option, or give "
 		       "--force to run it unbound";
 	case PRELOAD_STATIC:
-		return "give --force to run it unbound";
+		return "run bindif as root, which binds it in the kernel, or "
+		       "give --force to run it unbound";
 	case PRELOAD_SIP:
 		return "use a build outside the system (such as Homebrew's), or "
 		       "give --force to run it unbound";
@@ -148,7 +150,8 @@ advice(enum preload_verdict v)
  * option, or refuse (125) unless --force. Returns the argv to exec.
  */
 static char **
-reachable(const struct opts *o, const char *exe, const char *dflt)
+reachable(const struct opts *o, const char *exe, const char *dflt,
+    bool *kernel)
 {
 	char judged[4096], helper[4096], because[4800];
 	enum preload_verdict v = preload_check(exe, judged, sizeof(judged));
@@ -197,12 +200,43 @@ reachable(const struct opts *o, const char *exe, const char *dflt)
 			    "option, given, binds it\n", o->argv[0], reason);
 		return o->argv;
 	}
+	if (v == PRELOAD_STATIC && geteuid() == 0) {
+		/* Root can bind in the kernel what no loader enters. */
+		if (o->verbose)
+			fprintf(stderr, "bindif: %s: %s; binding it in the "
+			    "kernel instead\n", o->argv[0], reason);
+		*kernel = true;
+		return o->argv;
+	}
 	if (o->force) {
 		fprintf(stderr, "bindif: %s: %s; running it anyway (--force): "
 		    "its traffic is not bound\n", judged, preload_reason(v));
 		return o->argv;
 	}
 	die(EXIT_OURS, "%s: %s; %s", judged, preload_reason(v), advice(v));
+}
+
+/*
+ * Kernel mode binds every socket but those to local destinations to the
+ * default interface; per-destination rules are not applied there, so a
+ * policy without a default interface cannot use it.
+ */
+static void __attribute__((noreturn))
+run_in_kernel_mode(const struct opts *o, const char *exe, const char *dflt)
+{
+	char why[1024] = "";
+	int rc;
+
+	if (dflt[0] == '\0')
+		die(EXIT_OURS, "kernel mode needs an interface: give -i or "
+		    "interface = in the rules");
+	fflush(NULL);
+	rc = kernel_exec(dflt, 0, o->argv, exe, why, sizeof(why));
+	if (rc < 0)
+		die(EXIT_OURS, "%s", why);
+	if (why[0] != '\0')
+		fprintf(stderr, "bindif: %s\n", why);
+	exit(rc);
 }
 
 /* --check: the rules -c names, else those of the default places; -i
@@ -304,7 +338,10 @@ main(int argc, char **argv)
 	if (rc != 0)
 		die(rc, "%s", why);
 	check_policy(set, &o, exe, dflt, sizeof(dflt));
-	o.argv = reachable(&o, exe, dflt);
+	if (!o.kernel)
+		o.argv = reachable(&o, exe, dflt, &o.kernel);
+	if (o.kernel)
+		run_in_kernel_mode(&o, exe, dflt);
 	rules_set_free(set);
 	find_shim(shim, sizeof(shim));
 

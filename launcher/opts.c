@@ -19,6 +19,7 @@ static const struct option longopts[] = {
 	{ "explain", required_argument, NULL, 'E' },
 	{ "program", required_argument, NULL, 'P' },
 	{ "force", no_argument, NULL, 'F' },
+	{ "kernel", no_argument, NULL, 'K' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -28,7 +29,7 @@ void
 opts_usage(FILE *to)
 {
 	fputs("usage: bindif [-v] [-i IFACE] [-c FILE|DIR] [--dns ADDR] [--force]\n"
-	      "              [--] COMMAND [ARG...]\n"
+	      "              [--kernel] [--] COMMAND [ARG...]\n"
 	      "       bindif [-c FILE|DIR] [-i IFACE] --explain DEST[:PORT][/PROTO]\n"
 	      "              [--program NAME]\n"
 	      "       bindif [-c FILE|DIR] --check\n"
@@ -49,6 +50,8 @@ opts_usage(FILE *to)
 	      "  -v, --verbose          one line per decision on stderr\n"
 	      "      --force            run COMMAND even when the shim cannot\n"
 	      "                         enter it (setuid, capabilities, static)\n"
+	      "      --kernel           bind in the kernel instead (Linux, root;\n"
+	      "                         automatic for static programs as root)\n"
 	      "      --list             interfaces, the auto choice, and what\n"
 	      "                         captures traffic now\n"
 	      "      --explain DEST     the decision for DEST (198.51.100.7:443/tcp,\n"
@@ -110,6 +113,9 @@ opts_parse(int argc, char **argv, struct opts *o, char *why, size_t len)
 			break;
 		case 'F':
 			o->force = true;
+			break;
+		case 'K':
+			o->kernel = true;
 			break;
 		case 'E':
 			o->explain = optarg;

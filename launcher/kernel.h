@@ -1,0 +1,72 @@
+/*
+ * kernel.h - kernel mode (Linux, root): the command runs in a cgroup of its
+ * own whose sockets the kernel binds to the interface (cgroup BPF, as
+ * `ip vrf exec` does), so programs the shim cannot enter are bound too.
+ */
+#ifndef BINDIF_KERNEL_H
+#define BINDIF_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * Runs exe (argv[0] is its name) with every IPv4/IPv6 socket it and its
+ * children create bound to ifindex (ifname names it in messages; 0 means
+ * look ifname up). Returns only after the command ended, with the status
+ * for bindif to exit with:
+ *   -1      nothing ran: kernel mode could not be set up (not root, no
+ *           cgroup2, bpf() refused, ...); why says why (exit 125);
+ *   0-255   the command's own status, 128+N when signal N killed it, or
+ *           126/127 when it could not be executed (why then says why).
+ * When why is not empty on a return >= 0, print it (one line) before
+ * exiting. The cgroup and the programs are gone when this returns; what
+ * the command left running in its cgroup is killed (SIGKILL) first.
+ */
+int kernel_exec(const char *ifname, unsigned ifindex, char **argv,
+    const char *exe, char *why, size_t whylen);
+
+/* ---- the pure parts, exposed for the unit tests ---- */
+
+/* Addresses a command in kernel mode reaches unbound: the namespace's own,
+ * raw network byte order. */
+#define KERNEL_MAX_LOCALS 256
+struct kernel_locals {
+	uint32_t v4[KERNEL_MAX_LOCALS];
+	size_t n4;
+	uint8_t v6[KERNEL_MAX_LOCALS][16];
+	size_t n6;
+};
+
+/* The hooks kernel mode attaches, one program each. */
+enum kernel_hook {
+	KERNEL_SOCK_CREATE,	/* every new socket: bound to the interface */
+	KERNEL_CONNECT4,	/* per destination: unbound for local ones */
+	KERNEL_CONNECT6,
+	KERNEL_SENDMSG4,	/* unconnected UDP, per datagram */
+	KERNEL_SENDMSG6,
+	KERNEL_BIND4,		/* bind() to loopback: unbound (a local server) */
+	KERNEL_BIND6,
+	KERNEL_NHOOKS
+};
+
+/* Builds the program for hook into out (room for max instructions).
+ * Returns the instruction count, or -1 if max is too small. */
+struct bpf_insn;
+int kernel_prog(enum kernel_hook hook, unsigned ifindex,
+    const struct kernel_locals *locals, struct bpf_insn *out, size_t max);
+
+/* The mount point of the first cgroup2 file system in a /proc/self/mounts
+ * text (octal escapes decoded). 0, or -1 when there is none. */
+int kernel_cgroup2_mount(const char *mounts, char *out, size_t outlen);
+
+/* The cgroup v2 path of a process from its /proc/PID/cgroup text (the
+ * "0::" line), e.g. "/user.slice/x.scope"; "/" when there is none. */
+int kernel_own_cgroup(const char *cgroup, char *out, size_t outlen);
+
+/* "<parent>/bindif-<pid>" with parent relative to the cgroup2 root
+ * ("" or "/" for the root itself): the name kernel mode creates. */
+int kernel_cgroup_child(const char *parent, pid_t pid, char *out,
+    size_t outlen);
+
+#endif

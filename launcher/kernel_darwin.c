@@ -1,0 +1,19 @@
+/*
+ * kernel_darwin.c - kernel mode is a Linux facility (cgroup BPF); macOS
+ * has no equivalent a launcher can attach to one process tree.
+ */
+#include <stdio.h>
+
+#include "kernel.h"
+
+int
+kernel_exec(const char *ifname, unsigned ifindex, char **argv,
+    const char *exe, char *why, size_t whylen)
+{
+	(void)ifname;
+	(void)ifindex;
+	(void)argv;
+	(void)exe;
+	snprintf(why, whylen, "kernel mode is Linux-only");
+	return -1;
+}

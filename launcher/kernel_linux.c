@@ -1,0 +1,953 @@
+/*
+ * kernel_linux.c - kernel mode: the command runs in a cgroup v2 of its own
+ * with cgroup BPF programs (hand-assembled, loaded with the raw bpf()
+ * syscall) that bind its sockets to the interface, for programs the
+ * preload shim cannot enter: static binaries, io_uring, anything.
+ *
+ * What is bound (the shim's policy, as far as the kernel's hooks allow):
+ * - every AF_INET/AF_INET6 socket at creation (TCP, UDP, ICMP, raw), as
+ *   `ip vrf exec` does: anything with no later hook stays bound;
+ * - connect() (TCP, UDP, ping) to a local destination - loopback, the
+ *   unspecified address, the namespace's own addresses when the command
+ *   started, link-local, multicast, broadcast, and their v4-mapped
+ *   forms - first unbinds the socket (the route is chosen after the hook),
+ *   and a later connect elsewhere binds it again;
+ * - sendto()/sendmsg() on unconnected UDP: the kernel picks the output
+ *   device from the binding before the hook runs, so when a datagram's
+ *   destination needs the other binding the hook switches it and refuses
+ *   that one datagram (EPERM); the next one to a destination of the same
+ *   kind goes. Nothing ever leaves unbound for a non-local destination;
+ * - bind() to 127.0.0.0/8 or ::1 unbinds (a loopback server works); a
+ *   server on the wildcard address stays bound, so only connections
+ *   arriving through the interface (or to its own address) reach it.
+ * A device the program binds itself (SO_BINDTODEVICE) is kept. Own
+ * addresses added after the start are not known: they stay bound
+ * (unreachable), never sent through the tunnel. Resolvers that send
+ * unconnected (musl's) pay one retry when their server is local; glibc's
+ * and Go's connect their sockets.
+ *
+ * Lifetime: the programs are attached (BPF_PROG_ATTACH, not a link) to a
+ * bindif-<pid> cgroup made for this run before the child joins it, so a
+ * launcher killed outright leaves the command bound, not free; the next
+ * run removes such empty leftovers. When the command ends, whatever it
+ * left in the cgroup is killed, the programs detached, the cgroup removed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/bpf.h>
+#include <linux/mount.h>
+
+#include "kernel.h"
+#include "launcher.h"
+
+#ifndef SO_BINDTOIFINDEX
+#define SO_BINDTOIFINDEX 62
+#endif
+
+/* ------------------------------------------------------------ assembly */
+
+/* Placeholders for forward jumps, patched once the labels are placed;
+ * real offsets stay far below them (programs are a few thousand long). */
+enum { TO_LOCAL = -32768, TO_REMOTE, TO_ALLOW, TO_DENY };
+
+struct emit {
+	struct bpf_insn *in;
+	size_t n, max;
+	bool full;
+};
+
+static size_t
+put(struct emit *e, uint8_t code, uint8_t dst, uint8_t src, int16_t off,
+    int32_t imm)
+{
+	if (e->n >= e->max) {
+		e->full = true;
+		return e->n;
+	}
+	memset(&e->in[e->n], 0, sizeof(e->in[e->n]));
+	e->in[e->n].code = code;
+	e->in[e->n].dst_reg = dst & 0xf;
+	e->in[e->n].src_reg = src & 0xf;
+	e->in[e->n].off = off;
+	e->in[e->n].imm = imm;
+	return e->n++;
+}
+
+static bool
+is_jump(const struct bpf_insn *i)
+{
+	uint8_t cls = BPF_CLASS(i->code), op = BPF_OP(i->code);
+
+	return (cls == BPF_JMP || cls == BPF_JMP32) && op != BPF_CALL &&
+	    op != BPF_EXIT;
+}
+
+/* Points every jump carrying placeholder `label` at instruction `at`. */
+static void
+place(struct emit *e, int16_t label, size_t at)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		if (is_jump(&e->in[i]) && e->in[i].off == label)
+			e->in[i].off = (int16_t)(at - i - 1);
+}
+
+/* Points jump j at the next instruction to be emitted. */
+static void
+land(struct emit *e, size_t j)
+{
+	if (!e->full && j < e->n)
+		e->in[j].off = (int16_t)(e->n - j - 1);
+}
+
+static int32_t
+raw32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return (int32_t)v;
+}
+
+/* Network-order mask of the first `bits` bits of a 32-bit word, raw. */
+static int32_t
+mask32(unsigned bits)
+{
+	return (int32_t)htonl(bits >= 32 ? 0xffffffffu :
+	    ~(0xffffffffu >> bits));
+}
+
+/* reg (a raw network-order IPv4 address) in net/bits: to LOCAL. */
+static void
+v4_prefix(struct emit *e, uint8_t reg, uint32_t net, unsigned bits)
+{
+	int32_t m = mask32(bits);
+
+	if (bits >= 32) {
+		put(e, BPF_JMP32 | BPF_JEQ | BPF_K, reg, 0, TO_LOCAL,
+		    (int32_t)net);
+		return;
+	}
+	put(e, BPF_ALU | BPF_MOV | BPF_X, BPF_REG_0, reg, 0, 0);
+	put(e, BPF_ALU | BPF_AND | BPF_K, BPF_REG_0, 0, 0, m);
+	put(e, BPF_JMP32 | BPF_JEQ | BPF_K, BPF_REG_0, 0, TO_LOCAL,
+	    (int32_t)net & m);
+}
+
+/* The IPv6 address in r2..r5 (raw words) in addr/bits: to LOCAL. */
+static void
+v6_prefix(struct emit *e, const uint8_t addr[16], unsigned bits)
+{
+	size_t miss[4];
+	unsigned w, n = 0;
+
+	for (w = 0; w < 4 && bits > 32 * w; w++) {
+		unsigned b = bits - 32 * w > 32 ? 32 : bits - 32 * w;
+		uint8_t reg = (uint8_t)(BPF_REG_2 + w);
+		int32_t m = mask32(b);
+
+		if (b < 32) {
+			put(e, BPF_ALU | BPF_MOV | BPF_X, BPF_REG_0, reg, 0, 0);
+			put(e, BPF_ALU | BPF_AND | BPF_K, BPF_REG_0, 0, 0, m);
+			reg = BPF_REG_0;
+		}
+		miss[n++] = put(e, BPF_JMP32 | BPF_JNE | BPF_K, reg, 0, 0,
+		    raw32(addr + 4 * w) & m);
+	}
+	put(e, BPF_JMP | BPF_JA, 0, 0, TO_LOCAL, 0);
+	while (n > 0)
+		land(e, miss[--n]);
+}
+
+static uint32_t
+v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+	uint8_t p[4] = { a, b, c, d };
+
+	return (uint32_t)raw32(p);
+}
+
+/* Destinations that are never sent through the interface, as the shim
+ * leaves them alone: loopback, unspecified, link-local, multicast,
+ * limited broadcast, and the namespace's own addresses. For bind, only
+ * loopback. */
+static void
+v4_locals(struct emit *e, uint8_t reg, const struct kernel_locals *l,
+    bool loopback_only)
+{
+	size_t i;
+
+	v4_prefix(e, reg, v4(127, 0, 0, 0), 8);
+	if (loopback_only)
+		return;
+	v4_prefix(e, reg, v4(0, 0, 0, 0), 32);
+	v4_prefix(e, reg, v4(169, 254, 0, 0), 16);
+	v4_prefix(e, reg, v4(224, 0, 0, 0), 4);
+	v4_prefix(e, reg, v4(255, 255, 255, 255), 32);
+	for (i = 0; l != NULL && i < l->n4 && i < KERNEL_MAX_LOCALS; i++)
+		v4_prefix(e, reg, l->v4[i], 32);
+}
+
+static void
+v6_locals(struct emit *e, const struct kernel_locals *l, bool loopback_only)
+{
+	static const uint8_t any[16], lo[16] = { [15] = 1 },
+	    ll[16] = { 0xfe, 0x80 }, mc[16] = { 0xff };
+	size_t i, nm[3];
+
+	/* v4-mapped (::ffff:a.b.c.d): the IPv4 rules on the last word. */
+	nm[0] = put(e, BPF_JMP32 | BPF_JNE | BPF_K, BPF_REG_2, 0, 0, 0);
+	nm[1] = put(e, BPF_JMP32 | BPF_JNE | BPF_K, BPF_REG_3, 0, 0, 0);
+	nm[2] = put(e, BPF_JMP32 | BPF_JNE | BPF_K, BPF_REG_4, 0, 0,
+	    (int32_t)htonl(0xffff));
+	v4_locals(e, BPF_REG_5, l, loopback_only);
+	put(e, BPF_JMP | BPF_JA, 0, 0, loopback_only ? TO_ALLOW : TO_REMOTE,
+	    0);
+	land(e, nm[0]);
+	land(e, nm[1]);
+	land(e, nm[2]);
+
+	v6_prefix(e, lo, 128);
+	if (loopback_only)
+		return;
+	v6_prefix(e, any, 128);
+	v6_prefix(e, ll, 10);
+	v6_prefix(e, mc, 8);
+	for (i = 0; l != NULL && i < l->n6 && i < KERNEL_MAX_LOCALS; i++)
+		v6_prefix(e, l->v6[i], 128);
+}
+
+/* SOCK_CREATE: bound_dev_if = ifindex, and the socket is allowed. */
+static void
+prog_create(struct emit *e, unsigned ifindex)
+{
+	put(e, BPF_ALU | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, (int32_t)ifindex);
+	put(e, BPF_STX | BPF_MEM | BPF_W, BPF_REG_1, BPF_REG_2,
+	    offsetof(struct bpf_sock, bound_dev_if), 0);
+	put(e, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 1);
+	put(e, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+}
+
+/*
+ * SOCK_ADDR hooks: classify the address, then make the socket's binding
+ * what the destination needs (r7: 0 for local, ifindex otherwise), with
+ * bpf_setsockopt(SO_BINDTOIFINDEX), unless the program bound another
+ * device itself.
+ */
+static void
+prog_addr(struct emit *e, enum kernel_hook hook, unsigned ifindex,
+    const struct kernel_locals *l)
+{
+	bool six = hook == KERNEL_CONNECT6 || hook == KERNEL_SENDMSG6 ||
+	    hook == KERNEL_BIND6;
+	bool bind = hook == KERNEL_BIND4 || hook == KERNEL_BIND6;
+	bool send = hook == KERNEL_SENDMSG4 || hook == KERNEL_SENDMSG6;
+	size_t j, w;
+
+	put(e, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_6, BPF_REG_1, 0, 0);
+	if (!six) {
+		put(e, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, BPF_REG_6,
+		    offsetof(struct bpf_sock_addr, user_ip4), 0);
+		v4_locals(e, BPF_REG_2, l, bind);
+	} else {
+		for (w = 0; w < 4; w++)
+			put(e, BPF_LDX | BPF_MEM | BPF_W,
+			    (uint8_t)(BPF_REG_2 + w), BPF_REG_6,
+			    (int16_t)(offsetof(struct bpf_sock_addr,
+				user_ip6) + 4 * w), 0);
+		v6_locals(e, l, bind);
+	}
+	/* Not local. */
+	place(e, TO_REMOTE, e->n);
+	if (bind) {
+		put(e, BPF_JMP | BPF_JA, 0, 0, TO_ALLOW, 0);
+	} else {
+		put(e, BPF_ALU | BPF_MOV | BPF_K, BPF_REG_7, 0, 0,
+		    (int32_t)ifindex);
+		put(e, BPF_JMP | BPF_JA, 0, 0, 1, 0);
+	}
+	place(e, TO_LOCAL, e->n);
+	put(e, BPF_ALU | BPF_MOV | BPF_K, BPF_REG_7, 0, 0, 0);
+
+	put(e, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_2, BPF_REG_6,
+	    offsetof(struct bpf_sock_addr, sk), 0);
+	put(e, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_3, BPF_REG_2,
+	    offsetof(struct bpf_sock, bound_dev_if), 0);
+	put(e, BPF_JMP32 | BPF_JEQ | BPF_X, BPF_REG_3, BPF_REG_7, TO_ALLOW, 0);
+	j = put(e, BPF_JMP32 | BPF_JEQ | BPF_K, BPF_REG_3, 0, 0, 0);
+	/* Bound to some other device by the program itself: kept. */
+	put(e, BPF_JMP32 | BPF_JNE | BPF_K, BPF_REG_3, 0, TO_ALLOW,
+	    (int32_t)ifindex);
+	land(e, j);
+	put(e, BPF_STX | BPF_MEM | BPF_W, BPF_REG_10, BPF_REG_7, -4, 0);
+	put(e, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_6, 0, 0);
+	put(e, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, SOL_SOCKET);
+	put(e, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, SO_BINDTOIFINDEX);
+	put(e, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_4, BPF_REG_10, 0, 0);
+	put(e, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_4, 0, 0, -4);
+	put(e, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_5, 0, 0, 4);
+	put(e, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_setsockopt);
+	if (send)
+		/* This datagram's route was chosen with the old binding. */
+		put(e, BPF_JMP | BPF_JA, 0, 0, TO_DENY, 0);
+	else
+		/* Could not bind: refuse rather than go unbound. */
+		put(e, BPF_JMP | BPF_JNE | BPF_K, BPF_REG_0, 0, TO_DENY, 0);
+	place(e, TO_ALLOW, e->n);
+	put(e, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 1);
+	put(e, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	place(e, TO_DENY, e->n);
+	put(e, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
+	put(e, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+}
+
+int
+kernel_prog(enum kernel_hook hook, unsigned ifindex,
+    const struct kernel_locals *locals, struct bpf_insn *out, size_t max)
+{
+	struct emit e = { out, 0, max, false };
+
+	if (hook == KERNEL_SOCK_CREATE)
+		prog_create(&e, ifindex);
+	else if (hook > KERNEL_SOCK_CREATE && hook < KERNEL_NHOOKS)
+		prog_addr(&e, hook, ifindex, locals);
+	else
+		return -1;
+	return e.full ? -1 : (int)e.n;
+}
+
+/* ------------------------------------------------------------ parsing */
+
+/* Decodes the \ooo escapes of a /proc/self/mounts field. */
+static int
+unescape(const char *s, size_t n, char *out, size_t outlen)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '\\' && i + 3 < n && s[i + 1] >= '0' &&
+		    s[i + 1] <= '3' && s[i + 2] >= '0' && s[i + 2] <= '7' &&
+		    s[i + 3] >= '0' && s[i + 3] <= '7') {
+			c = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 +
+			    (s[i + 3] - '0'));
+			i += 3;
+		}
+		if (o + 1 >= outlen)
+			return -1;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+int
+kernel_cgroup2_mount(const char *mounts, char *out, size_t outlen)
+{
+	const char *line = mounts;
+
+	while (line != NULL && *line != '\0') {
+		const char *end = strchr(line, '\n'), *f[3], *p = line;
+		size_t len[3];
+		int k;
+
+		if (end == NULL)
+			end = line + strlen(line);
+		for (k = 0; k < 3; k++) {
+			while (p < end && *p == ' ')
+				p++;
+			f[k] = p;
+			while (p < end && *p != ' ')
+				p++;
+			len[k] = (size_t)(p - f[k]);
+		}
+		if (len[2] == 7 && strncmp(f[2], "cgroup2", 7) == 0 &&
+		    len[1] > 0 && unescape(f[1], len[1], out, outlen) == 0)
+			return 0;
+		line = *end ? end + 1 : NULL;
+	}
+	return -1;
+}
+
+int
+kernel_own_cgroup(const char *cgroup, char *out, size_t outlen)
+{
+	const char *line = cgroup;
+
+	while (line != NULL && *line != '\0') {
+		const char *end = strchr(line, '\n');
+		size_t n;
+
+		if (end == NULL)
+			end = line + strlen(line);
+		n = (size_t)(end - line);
+		if (n > 3 && strncmp(line, "0::", 3) == 0) {
+			if (n - 3 >= outlen)
+				return -1;
+			memcpy(out, line + 3, n - 3);
+			out[n - 3] = '\0';
+			return 0;
+		}
+		line = *end ? end + 1 : NULL;
+	}
+	if (outlen < 2)
+		return -1;
+	snprintf(out, outlen, "/");
+	return 0;
+}
+
+int
+kernel_cgroup_child(const char *parent, pid_t pid, char *out, size_t outlen)
+{
+	int n;
+
+	while (*parent == '/')
+		parent++;
+	/* " (deleted)" or ".." would walk somewhere else: use the root. */
+	if (strstr(parent, "..") != NULL || strchr(parent, ' ') != NULL)
+		parent = "";
+	n = snprintf(out, outlen, "%s%sbindif-%ld", parent,
+	    *parent && parent[strlen(parent) - 1] != '/' ? "/" : "",
+	    (long)pid);
+	return n < 0 || (size_t)n >= outlen ? -1 : 0;
+}
+
+/* ------------------------------------------------------------ bpf() */
+
+static const struct {
+	enum bpf_prog_type type;
+	enum bpf_attach_type attach;
+	const char *name;
+} hooks[KERNEL_NHOOKS] = {
+	[KERNEL_SOCK_CREATE] = { BPF_PROG_TYPE_CGROUP_SOCK,
+	    BPF_CGROUP_INET_SOCK_CREATE, "create" },
+	[KERNEL_CONNECT4] = { BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+	    BPF_CGROUP_INET4_CONNECT, "connect4" },
+	[KERNEL_CONNECT6] = { BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+	    BPF_CGROUP_INET6_CONNECT, "connect6" },
+	[KERNEL_SENDMSG4] = { BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+	    BPF_CGROUP_UDP4_SENDMSG, "sendmsg4" },
+	[KERNEL_SENDMSG6] = { BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+	    BPF_CGROUP_UDP6_SENDMSG, "sendmsg6" },
+	[KERNEL_BIND4] = { BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+	    BPF_CGROUP_INET4_BIND, "bind4" },
+	[KERNEL_BIND6] = { BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+	    BPF_CGROUP_INET6_BIND, "bind6" },
+};
+
+static long
+sys_bpf(int cmd, union bpf_attr *attr)
+{
+	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
+}
+
+/* The last non-empty line of a verifier log. */
+static const char *
+last_line(char *log)
+{
+	char *end = log + strlen(log), *p;
+
+	while (end > log && (end[-1] == '\n' || end[-1] == ' '))
+		*--end = '\0';
+	p = strrchr(log, '\n');
+	return p ? p + 1 : log;
+}
+
+static int
+prog_load(enum kernel_hook h, const struct bpf_insn *in, int n, char *why,
+    size_t whylen)
+{
+	static char log[16384];
+	union bpf_attr a;
+	int fd, err;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = hooks[h].type;
+	a.expected_attach_type = hooks[h].attach;
+	a.insns = (uint64_t)(uintptr_t)in;
+	a.insn_cnt = (uint32_t)n;
+	a.license = (uint64_t)(uintptr_t)"GPL";
+	/* bindif_<hook>: what `bpftool prog` shows while a command runs. */
+	snprintf(a.prog_name, sizeof(a.prog_name), "bindif_%s",
+	    hooks[h].name);
+	fd = (int)sys_bpf(BPF_PROG_LOAD, &a);
+	if (fd >= 0)
+		return fd;
+	err = errno;
+	if (err == EPERM || err == EACCES) {
+		snprintf(why, whylen, "kernel mode: bpf(): %s (it needs root, "
+		    "or CAP_BPF and CAP_NET_ADMIN)", strerror(err));
+		return -1;
+	}
+	/* Again with the verifier's log, for the reason. */
+	log[0] = '\0';
+	a.log_level = 1;
+	a.log_buf = (uint64_t)(uintptr_t)log;
+	a.log_size = sizeof(log);
+	fd = (int)sys_bpf(BPF_PROG_LOAD, &a);
+	if (fd >= 0)
+		return fd;
+	snprintf(why, whylen, "kernel mode: this kernel refuses the %s "
+	    "program: %s%s%s", hooks[h].name, strerror(err),
+	    log[0] ? ": " : "", log[0] ? last_line(log) : "");
+	return -1;
+}
+
+static int
+prog_attach(int cgfd, int progfd, enum kernel_hook h, bool on)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.target_fd = (uint32_t)cgfd;
+	a.attach_bpf_fd = (uint32_t)progfd;
+	a.attach_type = hooks[h].attach;
+	return (int)sys_bpf(on ? BPF_PROG_ATTACH : BPF_PROG_DETACH, &a);
+}
+
+/* ------------------------------------------------------------ running */
+
+static void
+locals_gather(struct kernel_locals *l)
+{
+	struct ifaddrs *ifa, *i;
+
+	memset(l, 0, sizeof(*l));
+	if (getifaddrs(&ifa) < 0)
+		return;	/* only the fixed local ranges then */
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL)
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET &&
+		    l->n4 < KERNEL_MAX_LOCALS)
+			l->v4[l->n4++] = ((struct sockaddr_in *)(void *)
+			    i->ifa_addr)->sin_addr.s_addr;
+		else if (i->ifa_addr->sa_family == AF_INET6 &&
+		    l->n6 < KERNEL_MAX_LOCALS)
+			memcpy(l->v6[l->n6++], &((struct sockaddr_in6 *)
+			    (void *)i->ifa_addr)->sin6_addr, 16);
+	}
+	freeifaddrs(ifa);
+}
+
+static char *
+slurp(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return NULL;
+	while (got + 1 < len && (n = read(fd, buf + got, len - got - 1)) > 0)
+		got += (size_t)n;
+	close(fd);
+	buf[got] = '\0';
+	return buf;
+}
+
+static int
+slurpat(int dirfd, const char *name, char *buf, size_t len)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int
+writeat(int dirfd, const char *name, const char *text)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
+/*
+ * The cgroup2 root as a directory fd: the mount /proc/self/mounts names,
+ * else a detached mount of our own (fsopen/fsmount, no mount namespace is
+ * touched): `ip netns exec` remounts /sys and hides /sys/fs/cgroup.
+ */
+static int
+cgroup2_root(char *where, size_t wlen, char *why, size_t whylen)
+{
+	static char mounts[65536];
+	int fd, fs;
+
+	if (slurp("/proc/self/mounts", mounts, sizeof(mounts)) != NULL &&
+	    kernel_cgroup2_mount(mounts, where, wlen) == 0) {
+		fd = open(where, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+	}
+	fs = (int)syscall(SYS_fsopen, "cgroup2", FSOPEN_CLOEXEC);
+	if (fs >= 0) {
+		fd = -1;
+		if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL,
+			0) == 0)
+			fd = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
+		close(fs);
+		if (fd >= 0) {
+			snprintf(where, wlen, "cgroup2:");
+			return fd;
+		}
+	}
+	snprintf(why, whylen, "kernel mode: no cgroup2 file system (mount "
+	    "one: mount -t cgroup2 none /sys/fs/cgroup): %s", strerror(errno));
+	return -1;
+}
+
+/* Leftovers of launchers that were killed: empty bindif-<pid> cgroups
+ * whose pid is gone. rmdir refuses anything still in use. */
+static void
+sweep(int rootfd, const char *parent)
+{
+	char path[PATH_MAX];
+	struct dirent *d;
+	DIR *dir;
+	int fd, n = 0;
+
+	while (*parent == '/')
+		parent++;
+	fd = openat(rootfd, *parent ? parent : ".",
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || (dir = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((d = readdir(dir)) != NULL && n++ < 4096) {
+		char *end;
+		long pid;
+
+		if (strncmp(d->d_name, "bindif-", 7) != 0)
+			continue;
+		pid = strtol(d->d_name + 7, &end, 10);
+		if (*end != '\0' || pid <= 0 || kill((pid_t)pid, 0) == 0 ||
+		    errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "%s", d->d_name);
+		unlinkat(dirfd(dir), path, AT_REMOVEDIR);
+	}
+	closedir(dir);
+}
+
+static bool
+populated(int cgfd)
+{
+	char buf[256], *p;
+
+	if (slurpat(cgfd, "cgroup.events", buf, sizeof(buf)) < 0)
+		return false;
+	p = strstr(buf, "populated ");
+	return p != NULL && p[10] == '1';
+}
+
+static void
+nap(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Kills what the command left in its cgroup; true once it is empty. */
+static bool
+empty_cgroup(int cgfd)
+{
+	static char pids[65536];
+	int round;
+
+	if (!populated(cgfd))
+		return true;
+	for (round = 0; round < 300; round++) {
+		if (writeat(cgfd, "cgroup.kill", "1") < 0 &&
+		    slurpat(cgfd, "cgroup.procs", pids, sizeof(pids)) == 0) {
+			/* Before 5.14: one by one. */
+			char *p = pids, *end;
+
+			for (; *p; p = end) {
+				long pid = strtol(p, &end, 10);
+
+				if (end == p)
+					break;
+				if (pid > 0)
+					kill((pid_t)pid, SIGKILL);
+			}
+		}
+		nap(10);
+		if (!populated(cgfd))
+			return true;
+	}
+	return false;
+}
+
+static volatile sig_atomic_t child_pid;
+
+static void
+forward(int sig)
+{
+	/* The terminal signals the whole process group already. */
+	if (child_pid > 0 && sig != SIGINT && sig != SIGQUIT)
+		kill((pid_t)child_pid, sig);
+}
+
+static const int relayed[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
+#define NRELAYED (sizeof(relayed) / sizeof(relayed[0]))
+
+struct report {
+	int stage;	/* 1: joining the cgroup, 2: exec */
+	int err;
+};
+
+static void __attribute__((noreturn))
+child(int procsfd, int pipefd, const struct sigaction *old, const char *exe,
+    char **argv)
+{
+	struct report r = { 1, 0 };
+	size_t i;
+
+	for (i = 0; i < NRELAYED; i++)
+		sigaction(relayed[i], &old[i], NULL);
+	/* "0": the writing process. Its sockets from now on are bound. */
+	if (write(procsfd, "0", 1) != 1) {
+		r.err = errno;
+		(void)!write(pipefd, &r, sizeof(r));
+		_exit(EXIT_OURS);
+	}
+	execv(exe, argv);
+	r.stage = 2;
+	r.err = errno;
+	(void)!write(pipefd, &r, sizeof(r));
+	_exit(r.err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN);
+}
+
+/* Everything kernel_exec sets up, for one cleanup path. */
+struct km {
+	int rootfd, cgfd, procsfd;
+	int prog[KERNEL_NHOOKS];
+	bool attached[KERNEL_NHOOKS];
+	char rel[PATH_MAX];	/* the cgroup, relative to rootfd */
+	char where[PATH_MAX];	/* the cgroup2 mount, for messages */
+	bool made;
+};
+
+/* Detaches, removes the cgroup; a note in why if it stays. */
+static void
+km_cleanup(struct km *k, char *why, size_t whylen)
+{
+	bool gone = true;
+	int i, tries;
+
+	if (k->cgfd >= 0 && k->made)
+		gone = empty_cgroup(k->cgfd);
+	for (i = 0; i < KERNEL_NHOOKS; i++) {
+		if (k->attached[i])
+			prog_attach(k->cgfd, k->prog[i], (enum kernel_hook)i,
+			    false);
+		if (k->prog[i] >= 0)
+			close(k->prog[i]);
+	}
+	if (k->procsfd >= 0)
+		close(k->procsfd);
+	if (k->cgfd >= 0)
+		close(k->cgfd);
+	if (k->made) {
+		for (tries = 0; tries < 100; tries++) {
+			if (unlinkat(k->rootfd, k->rel, AT_REMOVEDIR) == 0 ||
+			    errno == ENOENT)
+				break;
+			if (errno != EBUSY) {
+				tries = 100;
+				break;
+			}
+			nap(10);
+		}
+		if ((tries >= 100 || !gone) && why[0] == '\0')
+			snprintf(why, whylen, "kernel mode: cannot remove "
+			    "cgroup %s/%s: %s", k->where, k->rel,
+			    gone ? strerror(errno) : "processes remain in it");
+	}
+	if (k->rootfd >= 0)
+		close(k->rootfd);
+}
+
+static int
+km_setup(struct km *k, unsigned ifindex, char *why, size_t whylen)
+{
+	static struct bpf_insn in[8192];
+	static struct kernel_locals locals;
+	static char text[8192];
+	char own[PATH_MAX];
+	int i, n;
+
+	locals_gather(&locals);
+	for (i = 0; i < KERNEL_NHOOKS; i++) {
+		n = kernel_prog((enum kernel_hook)i, ifindex, &locals, in,
+		    sizeof(in) / sizeof(in[0]));
+		if (n < 0) {
+			snprintf(why, whylen, "kernel mode: the %s program "
+			    "does not fit", hooks[i].name);
+			return -1;
+		}
+		if ((k->prog[i] = prog_load((enum kernel_hook)i, in, n, why,
+			 whylen)) < 0)
+			return -1;
+	}
+	if ((k->rootfd = cgroup2_root(k->where, sizeof(k->where), why,
+		 whylen)) < 0)
+		return -1;
+	if (slurp("/proc/self/cgroup", text, sizeof(text)) == NULL ||
+	    kernel_own_cgroup(text, own, sizeof(own)) < 0)
+		snprintf(own, sizeof(own), "/");
+	/* Next to our own cgroup, where a delegated tree lets us; else at
+	 * the root. */
+	sweep(k->rootfd, own);
+	if (kernel_cgroup_child(own, getpid(), k->rel, sizeof(k->rel)) < 0 ||
+	    mkdirat(k->rootfd, k->rel, 0755) < 0) {
+		sweep(k->rootfd, "/");
+		if (kernel_cgroup_child("/", getpid(), k->rel,
+			sizeof(k->rel)) < 0 ||
+		    mkdirat(k->rootfd, k->rel, 0755) < 0) {
+			snprintf(why, whylen, "kernel mode: cannot create "
+			    "cgroup %s/%s: %s", k->where, k->rel,
+			    strerror(errno));
+			return -1;
+		}
+	}
+	k->made = true;
+	k->cgfd = openat(k->rootfd, k->rel, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC);
+	k->procsfd = k->cgfd < 0 ? -1 : openat(k->cgfd, "cgroup.procs",
+	    O_WRONLY | O_CLOEXEC);
+	if (k->procsfd < 0) {
+		snprintf(why, whylen, "kernel mode: cgroup %s/%s: %s",
+		    k->where, k->rel, strerror(errno));
+		return -1;
+	}
+	/* Attached before anything joins: no socket is ever made unbound. */
+	for (i = 0; i < KERNEL_NHOOKS; i++) {
+		if (prog_attach(k->cgfd, k->prog[i], (enum kernel_hook)i,
+			true) < 0) {
+			snprintf(why, whylen, "kernel mode: cannot attach the "
+			    "%s program to cgroup %s/%s: %s", hooks[i].name,
+			    k->where, k->rel, strerror(errno));
+			return -1;
+		}
+		k->attached[i] = true;
+	}
+	return 0;
+}
+
+int
+kernel_exec(const char *ifname, unsigned ifindex, char **argv,
+    const char *exe, char *why, size_t whylen)
+{
+	struct sigaction sa, old[NRELAYED];
+	struct km k;
+	struct report r;
+	int i, pipefd[2], status, rc;
+	ssize_t got;
+	pid_t pid;
+
+	why[0] = '\0';
+	if (geteuid() != 0) {
+		snprintf(why, whylen, "kernel mode needs root");
+		return -1;
+	}
+	if (ifindex == 0 && (ifindex = if_nametoindex(ifname)) == 0) {
+		snprintf(why, whylen, "%s: %s", ifname, strerror(errno));
+		return -1;
+	}
+	memset(&k, 0, sizeof(k));
+	k.rootfd = k.cgfd = k.procsfd = -1;
+	for (i = 0; i < KERNEL_NHOOKS; i++)
+		k.prog[i] = -1;
+	if (km_setup(&k, ifindex, why, whylen) < 0 ||
+	    pipe2(pipefd, O_CLOEXEC) < 0) {
+		if (why[0] == '\0')
+			snprintf(why, whylen, "kernel mode: pipe: %s",
+			    strerror(errno));
+		km_cleanup(&k, why, whylen);
+		return -1;
+	}
+
+	/* Like a shell waiting for its job: the launcher outlives the
+	 * command so it can clean up, and passes TERM/HUP on. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = forward;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < (int)NRELAYED; i++)
+		sigaction(relayed[i], &sa, &old[i]);
+	fflush(NULL);
+	child_pid = 0;
+	pid = fork();
+	if (pid == 0) {
+		close(pipefd[0]);
+		child(k.procsfd, pipefd[1], old, exe, argv);
+	}
+	close(pipefd[1]);
+	if (pid < 0) {
+		snprintf(why, whylen, "kernel mode: fork: %s", strerror(errno));
+		rc = -1;
+		goto out;
+	}
+	child_pid = pid;
+	do
+		got = read(pipefd[0], &r, sizeof(r));
+	while (got < 0 && errno == EINTR);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (got == (ssize_t)sizeof(r) && r.stage == 1) {
+		snprintf(why, whylen, "kernel mode: cannot join cgroup %s/%s: "
+		    "%s", k.where, k.rel, strerror(r.err));
+		rc = -1;
+	} else if (got == (ssize_t)sizeof(r)) {
+		snprintf(why, whylen, "%s: %s", argv[0], strerror(r.err));
+		rc = r.err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
+	} else if (WIFSIGNALED(status)) {
+		rc = 128 + WTERMSIG(status);
+	} else {
+		rc = WEXITSTATUS(status);
+	}
+out:
+	close(pipefd[0]);
+	child_pid = 0;
+	km_cleanup(&k, why, whylen);
+	for (i = 0; i < (int)NRELAYED; i++)
+		sigaction(relayed[i], &old[i], NULL);
+	return rc;
+}
