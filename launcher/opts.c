@@ -25,6 +25,35 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* Interface names are short and printable everywhere; anything else is a
+ * mistake, and echoing it raw could break the one-line message. */
+static bool
+printable_name(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n >= 16)
+		return false;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f ||
+		    s[i] == '/')
+			return false;
+	return true;
+}
+
+/* The argument with control characters as '?', for the message. */
+static const char *
+shown(const char *s)
+{
+	static char buf[64];
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i < sizeof(buf) - 1; i++)
+		buf[i] = (unsigned char)s[i] < ' ' || s[i] == 0x7f ? '?' : s[i];
+	buf[i] = '\0';
+	return buf;
+}
+
 void
 opts_usage(FILE *to)
 {
@@ -80,6 +109,12 @@ opts_parse(int argc, char **argv, struct opts *o, char *why, size_t len)
 		case 'i':
 			if (optarg[0] == '\0') {
 				snprintf(why, len, "-i needs an interface name");
+				return -1;
+			}
+			if (!printable_name(optarg)) {
+				snprintf(why, len, "-i: '%.40s' is not an interface "
+				    "name (1 to 15 printable characters)",
+				    shown(optarg));
 				return -1;
 			}
 			o->iface = optarg;

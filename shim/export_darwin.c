@@ -6,6 +6,8 @@
  * (DYLD_FORCE_FLAT_NAMESPACE is gone).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <netdb.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -63,6 +65,21 @@ INTERPOSE(bindif_sendto, sendto);
 INTERPOSE(bindif_sendmsg, sendmsg);
 INTERPOSE(bindif_close, close);
 INTERPOSE(bindif_dup2, dup2);
+INTERPOSE(bindif_dup, dup);
+INTERPOSE(bindif_accept, accept);
+
+static int
+bindif_fcntl_varargs(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return bindif_fcntl(fd, cmd, arg, false);
+}
+INTERPOSE(bindif_fcntl_varargs, fcntl);
 /* getaddrinfo and kin: macOS answers them in mDNSResponder, out of our
  * process, so without these no lookup would leave by the interface. The
  * _r forms and res_* do not exist in libSystem. */

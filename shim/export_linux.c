@@ -4,6 +4,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <resolv.h>
@@ -66,6 +68,51 @@ EXPORT int
 dup2(int oldfd, int newfd)
 {
 	return bindif_dup2(oldfd, newfd);
+}
+
+EXPORT int
+dup(int oldfd)
+{
+	return bindif_dup(oldfd);
+}
+
+EXPORT int
+accept(int fd, struct sockaddr *sa, socklen_t *len)
+{
+	return bindif_accept(fd, sa, len);
+}
+
+EXPORT int
+accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
+{
+	return bindif_accept4(fd, sa, len, flags);
+}
+
+/* Variadic: the third argument is read as glibc's own wrapper reads it. */
+EXPORT int
+fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return bindif_fcntl(fd, cmd, arg, false);
+}
+
+/* Programs built with 64-bit file offsets call this name (glibc 2.28+). */
+int fcntl64(int fd, int cmd, ...);
+EXPORT int
+fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return bindif_fcntl(fd, cmd, arg, true);
 }
 
 EXPORT int

@@ -4,7 +4,9 @@
  * OS's bind-to-interface option; unconnected datagrams are steered one by
  * one with IP(V6)_PKTINFO, so the same socket can still reach loopback.
  */
+#define _DEFAULT_SOURCE /* F_DUPFD_CLOEXEC */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -175,8 +177,13 @@ bindif_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	const struct plat_real *r = state_real();
 	struct hook_egress eg;
 
-	if (sa == NULL || state_busy() || FDT_STATE(fdt_get(fd)) == FDT_SKIP)
+	if (sa == NULL || state_busy())
 		return r->connect(fd, sa, len);
+	/* A connect is a socket's one decision: an entry left by a socket
+	 * closed behind our back must not decide for this one, so anything
+	 * but a socket we saw created is asked of the kernel again. */
+	if (FDT_STATE(fdt_get(fd)) != FDT_NEW)
+		fdt_clear(fd);
 	if (hook_prepare(fd, sa, len, "connect", &eg) == PLAN_FAIL) {
 		errno = eg.err;
 		return -1;
@@ -289,6 +296,58 @@ bindif_close(int fd)
 	/* Only an atomic store: close may be called from a signal handler. */
 	fdt_clear(fd);
 	return state_real()->close(fd);
+}
+
+/*
+ * A descriptor number handed out by dup, accept or fcntl may carry the
+ * entry of a socket closed behind our back (fclose of an fdopen'ed socket,
+ * a raw close syscall): forget it, so its first use asks the kernel.
+ */
+static int
+fresh(int fd)
+{
+	if (fd >= 0) {
+		int saved = errno;
+
+		fdt_clear(fd);
+		errno = saved;
+	}
+	return fd;
+}
+
+int
+bindif_dup(int oldfd)
+{
+	return fresh(state_real()->dup(oldfd));
+}
+
+int
+bindif_accept(int fd, struct sockaddr *sa, socklen_t *len)
+{
+	return fresh(state_real()->accept(fd, sa, len));
+}
+
+int
+bindif_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
+{
+	const struct plat_real *r = state_real();
+
+	if (r->accept4 == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return fresh(r->accept4(fd, sa, len, flags));
+}
+
+int
+bindif_fcntl(int fd, int cmd, void *arg, bool large)
+{
+	const struct plat_real *r = state_real();
+	int (*real)(int, int, ...) = large && r->fcntl64 ? r->fcntl64
+							 : r->fcntl;
+	int rc = real(fd, cmd, arg);
+
+	return cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC ? fresh(rc) : rc;
 }
 
 int

@@ -16,6 +16,11 @@ ssize_t bindif_sendto(int fd, const void *buf, size_t n, int flags,
 ssize_t bindif_sendmsg(int fd, const struct msghdr *msg, int flags);
 int bindif_close(int fd);
 int bindif_dup2(int oldfd, int newfd);
+int bindif_dup(int oldfd);
+int bindif_accept(int fd, struct sockaddr *sa, socklen_t *len);
+int bindif_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags);
+/* fcntl's third argument as glibc reads it; large: fcntl64. */
+int bindif_fcntl(int fd, int cmd, void *arg, bool large);
 
 /* Shared with the OS-specific hooks (sendmmsg, connectx). */
 enum hook_plan {

@@ -25,6 +25,13 @@ struct plat_real {
 	int (*sendmmsg)(int, void *, unsigned int, int);
 	int (*dup3)(int, int, int);
 	int (*close_range)(unsigned int, unsigned int, int);
+	/* Calls that hand out descriptor numbers a close we never saw may
+	 * have left an entry for; accept4 and fcntl64 are Linux only. */
+	int (*dup)(int);
+	int (*accept)(int, struct sockaddr *, socklen_t *);
+	int (*accept4)(int, struct sockaddr *, socklen_t *, int);
+	int (*fcntl)(int, int, ...);
+	int (*fcntl64)(int, int, ...);
 };
 
 /* The resolver functions, bound on the first lookup. Only the Linux libc

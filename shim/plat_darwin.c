@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -50,6 +51,9 @@ plat_bind_real(struct plat_real *r)
 	r->sendmsg = sendmsg;
 	r->close = close;
 	r->dup2 = dup2;
+	r->dup = dup;
+	r->accept = accept;
+	r->fcntl = fcntl;
 	return 0;
 }
 

@@ -1,11 +1,14 @@
 /*
  * state.c - builds the shim's settings from BINDIF_INTERFACE, BINDIF_RULES
  * and BINDIF_VERBOSE. Bad settings never stop the program: they make every
- * decision a reject (fail closed) and say so once on stderr.
+ * decision a reject (fail closed) and say so once on stderr. In secure mode
+ * no path comes from the environment (see state_trusted_rules).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -13,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "localaddr.h"
@@ -22,7 +26,20 @@ static struct plat_real real;
 static pthread_once_t real_once = PTHREAD_ONCE_INIT;
 static struct shim_cfg cfg;
 static pthread_once_t cfg_once = PTHREAD_ONCE_INIT;
-static __thread int busy;
+static __thread int busy;     /* binding the real functions */
+static __thread int building; /* inside build_cfg, on this thread */
+
+/*
+ * What a hook gets when it runs on the thread that is building the
+ * settings: only a signal handler that interrupted the build can get there
+ * (build_cfg itself makes no inet calls). pthread_once would deadlock, and
+ * going straight through - what state_busy() did here once - sent the
+ * handler's datagrams into the tunnel. Nothing is decided yet, so nothing
+ * leaves: decide() rejects all but loopback, with EAGAIN as it passes.
+ * No allocation, no lock: fit for a handler.
+ */
+static const struct shim_cfg building_cfg = { .broken = EAGAIN,
+	.prog = "bindif" };
 
 static void
 bind_real(void)
@@ -143,6 +160,91 @@ resolve_ifaces(struct shim_cfg *c)
 	c->ifindex = idx;
 }
 
+/*
+ * Secure mode (setuid, setgid, file capabilities): whoever set the
+ * environment may be the attacker, so BINDIF_RULES and BINDIF_LOG are not
+ * read. Rules then come only from the administrator's directory, and only
+ * when nobody but root could have written it. Not const so the unit test
+ * can point it at a scratch directory of its own.
+ */
+struct state_trust state_secure_rules = { "/etc/bindif", 0 };
+
+/* lstat, never stat: a symlink's target could be anywhere. A parent
+ * directory (parent) may be root's as well as owner's. */
+static int
+trusted_node(const char *path, uid_t owner, bool dir, bool parent,
+    char *why, size_t len)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0) {
+		snprintf(why, len, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
+		snprintf(why, len, "%s: not a %s", path,
+		    dir ? "directory" : "regular file");
+		return -EPERM;
+	}
+	if (st.st_uid != owner && !(parent && st.st_uid == 0)) {
+		snprintf(why, len, "%s: owned by uid %ld, not %ld", path,
+		    (long)st.st_uid, (long)owner);
+		return -EPERM;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(why, len, "%s: writable by group or others", path);
+		return -EPERM;
+	}
+	return 0;
+}
+
+int
+state_trusted_rules(const char *path, uid_t owner, char *why, size_t len)
+{
+	char *buf;
+	const char *slash = strrchr(path, '/');
+	size_t n = strlen(path);
+	struct stat st;
+	struct dirent *d;
+	DIR *dir;
+	int rc = 0;
+
+	if (path[0] != '/' || slash == NULL) {
+		snprintf(why, len, "%s: not an absolute path", path);
+		return -EINVAL;
+	}
+	/* The parent: whoever can write it can swap the directory. */
+	if ((buf = malloc(n + NAME_MAX + 2)) == NULL) {
+		snprintf(why, len, "out of memory");
+		return -ENOMEM;
+	}
+	snprintf(buf, n + 1, "%.*s", slash == path ? 1 : (int)(slash - path),
+	    path);
+	rc = trusted_node(buf, owner, true, true, why, len);
+	if (rc == 0 && lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+		rc = trusted_node(path, owner, false, false, why, len);
+	else if (rc == 0 &&
+	    (rc = trusted_node(path, owner, true, false, why, len)) == 0) {
+		/* Every entry, not only the *.conf rules_load reads: simpler
+		 * to state, and nothing else belongs there. */
+		if ((dir = opendir(path)) == NULL) {
+			snprintf(why, len, "%s: %s", path, strerror(errno));
+			rc = -errno;
+		}
+		while (rc == 0 && (d = readdir(dir)) != NULL) {
+			if (strcmp(d->d_name, ".") == 0 ||
+			    strcmp(d->d_name, "..") == 0)
+				continue;
+			snprintf(buf, n + NAME_MAX + 2, "%s/%s", path, d->d_name);
+			rc = trusted_node(buf, owner, false, false, why, len);
+		}
+		if (dir != NULL)
+			closedir(dir);
+	}
+	free(buf);
+	return rc;
+}
+
 static void
 build_cfg(void)
 {
@@ -151,7 +253,7 @@ build_cfg(void)
 	struct rules_errors errs = { 0 };
 	struct rules_set *set = NULL;
 
-	busy++;
+	building++;
 	plat_program(exe, sizeof(exe), &argv0);
 	snprintf(cfg.prog, sizeof(cfg.prog), "%.*s", (int)sizeof(cfg.prog) - 1,
 	    base_name(argv0 && argv0[0] ? argv0 : exe));
@@ -169,16 +271,43 @@ build_cfg(void)
 		else
 			cfg.log_path = strdup(v);
 	}
-	ifname = getenv("BINDIF_INTERFACE");
+	ifname = getenv("BINDIF_INTERFACE"); /* a name: secure mode too */
 	path = plat_getenv("BINDIF_RULES"); /* a path: ignored in secure mode */
+	/* Secure mode and rules asked for: only the value is untrusted, so
+	 * the administrator's rules stand in, or else nothing does. */
+	if (path == NULL && getenv("BINDIF_RULES") != NULL &&
+	    plat_secure_mode()) {
+		if (state_trusted_rules(state_secure_rules.path,
+		    state_secure_rules.owner, why, sizeof(why)) == 0) {
+			path = state_secure_rules.path;
+			if (cfg.verbose)
+				state_log(&cfg, "BINDIF_RULES ignored in a "
+				    "setuid or capability process; reading %s",
+				    path);
+		} else if (ifname != NULL && ifname[0] != '\0') {
+			state_log(&cfg, "BINDIF_RULES ignored in a setuid or "
+			    "capability process, and %s; only "
+			    "BINDIF_INTERFACE applies", why);
+		} else {
+			char msg[600];
+
+			/* Nothing left to say where traffic goes: fail
+			 * closed, as for a bad rules file. */
+			snprintf(msg, sizeof(msg), "BINDIF_RULES ignored in a "
+			    "setuid or capability process, and %s", why);
+			fail_closed(&cfg, msg);
+			building--;
+			return;
+		}
+	}
 	if ((ifname == NULL || ifname[0] == '\0') && path == NULL) {
 		cfg.inert = true;
-		busy--;
+		building--;
 		return;
 	}
 	if (ifname && strlen(ifname) >= RULES_IFNAMSIZ) {
 		fail_closed(&cfg, "BINDIF_INTERFACE is not an interface name");
-		busy--;
+		building--;
 		return;
 	}
 	if (path != NULL) {
@@ -196,7 +325,7 @@ build_cfg(void)
 			rules_errors_free(&errs);
 			rules_set_free(set);
 			fail_closed(&cfg, msg);
-			busy--;
+			building--;
 			return;
 		}
 	}
@@ -205,17 +334,19 @@ build_cfg(void)
 	rules_set_free(set);
 	if (cfg.policy == NULL) {
 		fail_closed(&cfg, why);
-		busy--;
+		building--;
 		return;
 	}
 	resolve_ifaces(&cfg);
 	local_addrs(&cfg.local, &cfg.nlocal);
-	busy--;
+	building--;
 }
 
 const struct shim_cfg *
 state_cfg(void)
 {
+	if (building)
+		return &building_cfg;
 	pthread_once(&cfg_once, build_cfg);
 	return &cfg;
 }

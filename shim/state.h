@@ -18,6 +18,21 @@ const struct shim_cfg *state_cfg(void);
 /* True while this thread builds the state: hooks then go straight through. */
 bool state_busy(void);
 
+/*
+ * Whether path (a rules file or directory) can have been written by owner
+ * only: it, its parent and every entry of a directory owned by owner (the
+ * parent may be root's) and not writable by group or others, no symlinks.
+ * 0, or -errno with why filled.
+ */
+int state_trusted_rules(const char *path, uid_t owner, char *why, size_t len);
+
+/* The only rules a secure-mode process reads, and their owner. */
+struct state_trust {
+	const char *path;
+	uid_t owner;
+};
+extern struct state_trust state_secure_rules;
+
 /* One line on stderr, "bindif[prog:pid]: ...". */
 void state_log(const struct shim_cfg *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
