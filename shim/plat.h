@@ -93,6 +93,10 @@ int plat_bind_ifindex(int fd, int family, unsigned ifindex,
  */
 int plat_probe_read(const void *p);
 
+/* Hands freed heap back to the system: parsing a large rules file leaves
+ * megabytes of it behind in every wrapped process. */
+void plat_release_memory(void);
+
 /* True when the process runs setuid/setgid/with file capabilities. */
 bool plat_secure_mode(void);
 

@@ -69,6 +69,12 @@ plat_probe_read(const void *p)
 	return 0;
 }
 
+void
+plat_release_memory(void)
+{
+	/* macOS's allocator returns large blocks by itself. */
+}
+
 int
 plat_bind_dns_real(struct plat_dns_real *r)
 {

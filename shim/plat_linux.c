@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <malloc.h>
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -26,19 +27,49 @@
  * hook again (a second copy of the shim preloaded, a linker quirk), or every
  * call would recurse: refuse anything that lives in our own object.
  */
+/* Our own object's address range, found once: dladdr per symbol scans
+ * libc's symbol table each time, a tenth of a millisecond at start-up. */
+struct self_range {
+	const char *start, *end; /* end NULL: unknown, ask dladdr */
+};
+
+static void
+self_range(struct self_range *r)
+{
+	r->start = r->end = NULL;
+#ifdef DLFO_STRUCT_HAS_EH_DBASE /* glibc 2.35 and later */
+	struct dl_find_object o;
+
+	if (_dl_find_object((void *)plat_bind_real, &o) == 0) {
+		r->start = o.dlfo_map_start;
+		r->end = o.dlfo_map_end;
+	}
+#endif
+}
+
+static bool
+is_self(const struct self_range *r, const void *p)
+{
+	Dl_info mine, found;
+
+	if (r->end != NULL)
+		return (const char *)p >= r->start && (const char *)p < r->end;
+	return dladdr((void *)plat_bind_real, &mine) && dladdr(p, &found) &&
+	    mine.dli_fbase == found.dli_fbase;
+}
+
 static void *
-next_sym(const char *name, int required, int *err)
+next_sym(const struct self_range *self, const char *name, int required,
+    int *err)
 {
 	void *p = dlsym(RTLD_NEXT, name);
-	Dl_info mine, found;
 
 	if (p == NULL) {
 		if (required)
 			*err = -ENOSYS;
 		return NULL;
 	}
-	if (dladdr((void *)plat_bind_real, &mine) && dladdr(p, &found) &&
-	    mine.dli_fbase == found.dli_fbase) {
+	if (is_self(self, p)) {
 		*err = -ELOOP;
 		return NULL;
 	}
@@ -48,40 +79,44 @@ next_sym(const char *name, int required, int *err)
 int
 plat_bind_real(struct plat_real *r)
 {
+	struct self_range self;
 	int err = 0;
 
-	r->socket = (int (*)(int, int, int))next_sym("socket", 1, &err);
+	self_range(&self);
+	r->socket = (int (*)(int, int, int))next_sym(&self, "socket", 1, &err);
 	r->connect = (int (*)(int, const struct sockaddr *, socklen_t))
-	    next_sym("connect", 1, &err);
+	    next_sym(&self, "connect", 1, &err);
 	r->sendto = (ssize_t(*)(int, const void *, size_t, int,
-	    const struct sockaddr *, socklen_t))next_sym("sendto", 1, &err);
-	r->sendmsg = (ssize_t(*)(int, const struct msghdr *, int))next_sym(
+	    const struct sockaddr *, socklen_t))next_sym(&self, "sendto", 1, &err);
+	r->sendmsg = (ssize_t(*)(int, const struct msghdr *, int))next_sym(&self,
 	    "sendmsg", 1, &err);
-	r->close = (int (*)(int))next_sym("close", 1, &err);
-	r->dup2 = (int (*)(int, int))next_sym("dup2", 1, &err);
-	r->sendmmsg = (int (*)(int, void *, unsigned int, int))next_sym(
+	r->close = (int (*)(int))next_sym(&self, "close", 1, &err);
+	r->dup2 = (int (*)(int, int))next_sym(&self, "dup2", 1, &err);
+	r->sendmmsg = (int (*)(int, void *, unsigned int, int))next_sym(&self,
 	    "sendmmsg", 0, &err);
-	r->dup3 = (int (*)(int, int, int))next_sym("dup3", 0, &err);
-	r->close_range = (int (*)(unsigned int, unsigned int, int))next_sym(
+	r->dup3 = (int (*)(int, int, int))next_sym(&self, "dup3", 0, &err);
+	r->close_range = (int (*)(unsigned int, unsigned int, int))next_sym(&self,
 	    "close_range", 0, &err);
-	r->dup = (int (*)(int))next_sym("dup", 1, &err);
-	r->accept = (int (*)(int, struct sockaddr *, socklen_t *))next_sym(
+	r->dup = (int (*)(int))next_sym(&self, "dup", 1, &err);
+	r->accept = (int (*)(int, struct sockaddr *, socklen_t *))next_sym(&self,
 	    "accept", 1, &err);
 	r->accept4 = (int (*)(int, struct sockaddr *, socklen_t *, int))
-	    next_sym("accept4", 0, &err);
-	r->fcntl = (int (*)(int, int, ...))next_sym("fcntl", 1, &err);
-	r->fcntl64 = (int (*)(int, int, ...))next_sym("fcntl64", 0, &err);
+	    next_sym(&self, "accept4", 0, &err);
+	r->fcntl = (int (*)(int, int, ...))next_sym(&self, "fcntl", 1, &err);
+	r->fcntl64 = (int (*)(int, int, ...))next_sym(&self, "fcntl64", 0, &err);
 	return err;
 }
 
 #define NEXT(field, name) \
-	(r->field = (__typeof__(r->field))next_sym(name, 0, &err))
+	(r->field = (__typeof__(r->field))next_sym(&self, name, 0, &err))
 
 int
 plat_bind_dns_real(struct plat_dns_real *r)
 {
+	struct self_range self;
 	int err = 0;
 
+	self_range(&self);
 	NEXT(getaddrinfo, "getaddrinfo");
 	NEXT(getnameinfo, "getnameinfo");
 	NEXT(gethostbyname, "gethostbyname");
@@ -114,6 +149,12 @@ plat_probe_read(const void *p)
 	}
 	errno = saved;
 	return 0;
+}
+
+void
+plat_release_memory(void)
+{
+	(void)malloc_trim(0);
 }
 
 int

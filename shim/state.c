@@ -331,7 +331,10 @@ build_cfg(void)
 	}
 	cfg.policy = rules_select(set, exe[0] ? exe : NULL, argv0,
 	    ifname && ifname[0] ? ifname : NULL, why, sizeof(why));
-	rules_set_free(set);
+	if (set != NULL) {
+		rules_set_free(set);
+		plat_release_memory();
+	}
 	if (cfg.policy == NULL) {
 		fail_closed(&cfg, why);
 		building--;
