@@ -17,6 +17,9 @@
 
 #include "rules_impl.h"
 
+/* About 400,000 CIDRs, several times what real lists hold. */
+#define RULES_MAX_FILE (16 << 20)
+
 /* Where problems go while one file is read. */
 struct loader {
 	const char *name; /* the file, as the user named it */
@@ -324,6 +327,24 @@ parse_cidr(const char *text, struct rules_cidr *c, char *why, size_t whylen)
 	return 0;
 }
 
+/*
+ * Room for element n of an array that holds n: the capacity doubles at
+ * each power of two from 8, so a list of a million entries is not copied
+ * a million times (ASan's realloc always copies, and glibc's does once
+ * other allocations follow the block). Only for arrays grown one by one.
+ */
+static void *
+grow_for(void *v, size_t n, size_t size)
+{
+	size_t cap = n == 0 ? 8 : 2 * n;
+
+	if (n != 0 && (n < 8 || (n & (n - 1)) != 0))
+		return v;
+	if (cap > SIZE_MAX / size)
+		return NULL;
+	return realloc(v, cap * size);
+}
+
 static void
 add_cidr(struct loader *ld, config_setting_t *s, void *arg)
 {
@@ -339,7 +360,7 @@ add_cidr(struct loader *ld, config_setting_t *s, void *arg)
 		problem(ld, c.line, "%s: %s", l->what, why);
 		return;
 	}
-	if ((v = realloc(l->v, (l->n + 1) * sizeof(*v))) == NULL) {
+	if ((v = grow_for(l->v, l->n, sizeof(*v))) == NULL) {
 		ld->oom = true;
 		return;
 	}
@@ -411,7 +432,7 @@ add_ports(struct loader *ld, config_setting_t *s, void *arg)
 		    "range");
 		return;
 	}
-	if ((v = realloc(l->v, (l->n + 1) * sizeof(*v))) == NULL) {
+	if ((v = grow_for(l->v, l->n, sizeof(*v))) == NULL) {
 		ld->oom = true;
 		return;
 	}
@@ -559,8 +580,7 @@ load_rule(struct loader *ld, config_setting_t *g, struct rules_entry *e)
 static struct rules_entry *
 grow_entries(struct loader *ld, struct rules_file *f)
 {
-	struct rules_entry *v = realloc(f->entries,
-	    (f->nentries + 1) * sizeof(*v));
+	struct rules_entry *v = grow_for(f->entries, f->nentries, sizeof(*v));
 
 	if (v == NULL) {
 		ld->oom = true;
@@ -807,6 +827,35 @@ index_lines(struct loader *ld)
 		ld->lines[ld->nlines++] = (size_t)(p + 1 - ld->text);
 }
 
+/*
+ * libconfig 1.5's scanner exit()s on an @include of a directory ("input in
+ * flex scanner failed"), blocks on a FIFO and reads /dev/zero forever; in
+ * the shim that is someone else's process, and an included file would also
+ * escape every check made on the rules path. libconfig takes a line
+ * starting with blanks then "@include" as one; so do we, and refuse it.
+ */
+static bool
+has_include(struct loader *ld)
+{
+	const char *p = ld->text;
+	bool found = false;
+	int line = 1;
+
+	for (; *p != '\0'; line++) {
+		p += strspn(p, " \t");
+		if (strncmp(p, "@include", 8) == 0) {
+			errs_push(ld->errs, &ld->oom, ld->name, line,
+			    "@include is not supported (put the files in one "
+			    "directory and give that to -c)");
+			found = true;
+		}
+		if ((p = strchr(p, '\n')) == NULL)
+			break;
+		p++;
+	}
+	return found;
+}
+
 /* Reads one file (fp) or one string (text) into a new rules_file. */
 static bool
 load_one(struct rules_set *set, const char *name, FILE *fp, const char *text,
@@ -836,6 +885,17 @@ load_one(struct rules_set *set, const char *name, FILE *fp, const char *text,
 			}
 			got = fread(buf + len, 1, cap - len - 1, fp);
 			len += got;
+			/* Every wrapped program parses the file again, and
+			 * libconfig does not survive running out of memory
+			 * (it crashes): a bound keeps that from happening. */
+			if (len > RULES_MAX_FILE) {
+				errs_push(errs, &ld.oom, name, 0, "larger than "
+				    "%d MB; rules files are read by every "
+				    "wrapped program, so they are kept smaller",
+				    RULES_MAX_FILE >> 20);
+				free(buf);
+				return !ld.oom;
+			}
 		} while (got > 0);
 		buf[len] = '\0';
 		if (ferror(fp)) {
@@ -855,8 +915,9 @@ load_one(struct rules_set *set, const char *name, FILE *fp, const char *text,
 		dir[slash - name] = '\0';
 		config_set_include_dir(&cfg, dir[0] ? dir : "/");
 	}
-	ok = config_read_string(&cfg, text);
-	if (!ok)
+	if (has_include(&ld))
+		ok = false;
+	else if (!(ok = config_read_string(&cfg, text)))
 		syntax_problem(&ld, &cfg);
 	else
 		load_config(&ld, &cfg, f);

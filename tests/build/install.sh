@@ -15,8 +15,10 @@ for f in bin/bindif lib/bindif/libbindif.so share/man/man1/bindif.1 \
     share/zsh/site-functions/_bindif share/bindif/examples/everything.conf; do
 	if [ -f "$p/$f" ]; then ok "installed $f"; else bad "installed $f"; fi
 done
-got=$("$p/bin/bindif" -i lo -- sh -c 'echo "$LD_PRELOAD"' 2>&1)
-want=$p/bin/../lib/bindif/libbindif.so
+# make sanitize: BINDIF_TEST_PRELOAD, the ASan runtime, must come first.
+got=$(env ${BINDIF_TEST_PRELOAD:+LD_PRELOAD=$BINDIF_TEST_PRELOAD} \
+    "$p/bin/bindif" -i lo -- sh -c 'echo "$LD_PRELOAD"' 2>&1)
+want=${BINDIF_TEST_PRELOAD:+$BINDIF_TEST_PRELOAD:}$p/bin/../lib/bindif/libbindif.so
 if [ "$got" = "$want" ]; then ok "the installed launcher preloads the installed shim"
 else bad "the installed launcher preloads the installed shim (got '$got')"; fi
 if man -l "$p/share/man/man1/bindif.1" >/dev/null 2>&1; then ok "man -l renders bindif.1"

@@ -149,14 +149,37 @@ summary() {
 
 # ---------------------------------------------------------------- running
 
-in_app() { ip netns exec "$NS_APP" "$@"; }
+# BINDIF_TEST_PRELOAD (make sanitize: the ASan runtime) must come first in
+# LD_PRELOAD wherever our sanitized shim or launcher runs: lab_env prefixes
+# commands with it, and puts it before a test's own LD_PRELOAD=... word.
+# TEST_PRELOAD is "RUNTIME:" then, for tests that print LD_PRELOAD.
+TEST_PRELOAD=${BINDIF_TEST_PRELOAD:+$BINDIF_TEST_PRELOAD:}
+LAB_ENV=()
+lab_env() {
+	local a
+	LAB_ENV=()
+	if [ -z "$TEST_PRELOAD" ]; then
+		LAB_ENV=("$@")
+		return
+	fi
+	LAB_ENV=(env "LD_PRELOAD=$BINDIF_TEST_PRELOAD")
+	for a in "$@"; do
+		case $a in
+		LD_PRELOAD=*) a="LD_PRELOAD=$TEST_PRELOAD${a#LD_PRELOAD=}" ;;
+		esac
+		LAB_ENV+=("$a")
+	done
+}
+
+in_app() { lab_env "$@"; ip netns exec "$NS_APP" "${LAB_ENV[@]}"; }
 in_out() { ip netns exec "$NS_OUT" "$@"; }
 
 # Drops to nobody inside whatever namespace the caller is in; cwd must be
 # somewhere nobody can enter.
 as_nobody() {
+	lab_env "$@"
 	(cd "$LAB_PUB" && setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		--inh-caps=-all -- "$@")
+		--inh-caps=-all -- "${LAB_ENV[@]}")
 }
 
 # The copies in LAB_PUB: the repo path may not be traversable by nobody,
@@ -167,8 +190,9 @@ CLIENT=""      # python client helper, see write_client
 
 # CMD in the app namespace as nobody, from a directory nobody can enter.
 app_nobody() {
+	lab_env "$@"
 	(cd "$LAB_PUB" && ip netns exec "$NS_APP" setpriv --reuid=nobody \
-		--regid=nogroup --clear-groups --inh-caps=-all -- "$@")
+		--regid=nogroup --clear-groups --inh-caps=-all -- "${LAB_ENV[@]}")
 }
 
 # bindif in the app namespace, as root or as nobody (the public copy).

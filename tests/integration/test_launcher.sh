@@ -61,18 +61,20 @@ environment() {
 	local shim_real
 	shim_real=$(realpath "$SHIM")
 	run app_bindif -i phy0 -- sh -c 'printf "%s\n" "$LD_PRELOAD"'
-	expect_reply "LD_PRELOAD is the shim next to the launcher" "$shim_real"
+	expect_reply "LD_PRELOAD is the shim next to the launcher" \
+		"$TEST_PRELOAD$shim_real"
 
 	# A preload the user already has stays first (the loader's complaint
 	# about the missing file goes to stderr and does not matter here).
 	run in_app env LD_PRELOAD=/nonexistent/libbdf-pre.so timeout 10 \
 		"$BINDIF" -i phy0 -- sh -c 'printf "%s\n" "$LD_PRELOAD"'
 	expect_reply "an existing LD_PRELOAD is appended to" \
-		"/nonexistent/libbdf-pre.so:$shim_real"
+		"$TEST_PRELOAD/nonexistent/libbdf-pre.so:$shim_real"
 
 	run in_app env LD_PRELOAD="$shim_real" timeout 10 \
 		"$BINDIF" -i phy0 -- sh -c 'printf "%s\n" "$LD_PRELOAD"'
-	expect_reply "the shim is not preloaded twice" "$shim_real"
+	expect_reply "the shim is not preloaded twice" \
+		"$TEST_PRELOAD$shim_real"
 
 	run app_bindif -i phy0 -- sh -c 'printf "%s\n" "$BINDIF_INTERFACE"'
 	expect_reply "BINDIF_INTERFACE is set for the shim" "phy0"
