@@ -138,15 +138,18 @@ channel_run(ares_channel ch)
 		ares_socket_t socks[ARES_GETSOCK_MAXNUM];
 		struct pollfd pfd[ARES_GETSOCK_MAXNUM];
 		struct timeval tv, *tvp;
-		int bits, i, n = 0, ms, r;
+		unsigned bits;
+		int i, n = 0, ms, r;
 
-		bits = ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM);
+		/* Unsigned: c-ares's own ARES_GETSOCK_WRITABLE shifts a signed
+		 * 1 into the sign bit for the 16th socket (UBSan). */
+		bits = (unsigned)ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM);
 		for (i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
 			short ev = 0;
 
-			if (ARES_GETSOCK_READABLE(bits, i))
+			if (bits & (1u << i))
 				ev |= POLLIN;
-			if (ARES_GETSOCK_WRITABLE(bits, i))
+			if (bits & (1u << (i + ARES_GETSOCK_MAXNUM)))
 				ev |= POLLOUT;
 			if (ev) {
 				pfd[n].fd = socks[i];
