@@ -89,9 +89,13 @@ check_policy(const struct rules_set *set, const struct opts *o,
 		if (name[0] != '\0' && iface_check(name, why, sizeof(why)) < 0)
 			die(EXIT_OURS, "%s", why);
 	}
-	iface_real_name(rules_policy_iface(p, 0), dflt, dfltlen);
-	if (strcmp(rules_policy_iface(p, 0), "auto") != 0)
-		snprintf(dflt, dfltlen, "%s", rules_policy_iface(p, 0));
+	/* The default interface, as a name the tools' own options take. */
+	{
+		char real[RULES_IFNAMSIZ];
+
+		snprintf(dflt, dfltlen, "%s", iface_real_name(
+		    rules_policy_iface(p, 0), real, sizeof(real)));
+	}
 	rules_policy_free(p);
 }
 
