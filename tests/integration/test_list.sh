@@ -88,6 +88,23 @@ check_no_uplink() {
 		"auto v4: none: " "$OUT"
 }
 
+# A prohibit rule defeats any bound socket (sing-box strict_route style):
+# --list warns, and so does bindif -v before it runs the command.
+check_override() {
+	local s=$1
+	ip -n "$NS_APP" rule add prohibit to 203.0.113.0/24 pref 100
+	run app_bindif --list
+	expect_contains "[$s] --list warns about the prohibit rule" \
+		"warning: " "$OUT"
+	run app_bindif -v -i phy0 -- true
+	expect_eq "[$s] bindif -v runs the command anyway" 0 "$RC"
+	expect_contains "[$s] bindif -v warns before it runs" \
+		"bindif: warning: " "$ERR"
+	run app_bindif -i phy0 -- true
+	expect_eq "[$s] without -v: no warning (it costs start-up time)" "" "$ERR"
+	ip -n "$NS_APP" rule del prohibit to 203.0.113.0/24 pref 100
+}
+
 for style in $STYLES; do
 	note "style $style"
 	lab_up "$style"
@@ -99,6 +116,7 @@ for style in $STYLES; do
 	line=$(if_line tun1)
 	expect_contains "[$style +tun1] --list: tun1 is a tunnel" " tunnel " "$line"
 	check_auto "$style" " +tun1"
+	[ "$style" = policy ] && check_override "$style"
 	[ "$style" = split ] && check_no_uplink "$style"
 	lab_down
 done
