@@ -16,7 +16,8 @@
 # live in namespaces named bdfb<pid>-*, deleted on every exit path.
 #
 # Environment: BENCH_RUNS (runs per arm, default 7), BENCH_QUICK=1 (smaller
-# counts, for trying the driver), BINDIF_BUILD (default ./build).
+# counts, for trying the driver), BENCH_ONLY="1 5c 6" (only those figures;
+# 5 stands for 5a-5e), BINDIF_BUILD (default ./build).
 
 set -u
 
@@ -230,6 +231,16 @@ delta_row() {
 
 # ---------------------------------------------------------------- main
 
+# want FIGURE: whether BENCH_ONLY (empty: every figure) asks for it.
+want() {
+	local f
+	[ -z "${BENCH_ONLY:-}" ] && return 0
+	for f in $BENCH_ONLY; do
+		[ "$f" = "$1" ] || [ "$f" = "${1%[a-e]}" ] && return 0
+	done
+	return 1
+}
+
 [ "$(id -u)" = 0 ] || die "needs root (it builds network namespaces)"
 for f in "$BINDIF" "$BUILD/libbindif.so" "$BLAST" "$SINK" "$STARTRUN"; do
 	[ -e "$f" ] || die "$f is missing (make bench builds it)"
@@ -245,58 +256,78 @@ echo "Tests 1-5 pinned to CPU $CPU with the sink; test 6 on all CPUs."
 echo
 header
 
-ab "$BINDIF" -i phy0 -- "$BLAST" -n $N_UDP sendto $SRV4 $PORT // \
-	"$BLAST" --bind phy0 -n $N_UDP sendto $SRV4 $PORT
-ratio_row "1 UDP sendto, $N_UDP datagrams" $N_UDP ns/dgram 1.02
+if want 1; then
+	ab "$BINDIF" -i phy0 -- "$BLAST" -n $N_UDP sendto $SRV4 $PORT // \
+		"$BLAST" --bind phy0 -n $N_UDP sendto $SRV4 $PORT
+	ratio_row "1 UDP sendto, $N_UDP datagrams" $N_UDP ns/dgram 1.02
+fi
 
-ab "$BINDIF" -i phy0 -- "$BLAST" -n $N_UDP send $SRV4 $PORT // \
-	"$BLAST" --bind phy0 -n $N_UDP send $SRV4 $PORT
-ratio_row "2 UDP connect+send, $N_UDP datagrams" $N_UDP ns/dgram 1.02
+if want 2; then
+	ab "$BINDIF" -i phy0 -- "$BLAST" -n $N_UDP send $SRV4 $PORT // \
+		"$BLAST" --bind phy0 -n $N_UDP send $SRV4 $PORT
+	ratio_row "2 UDP connect+send, $N_UDP datagrams" $N_UDP ns/dgram 1.02
+fi
 
-ab "$BINDIF" -i phy0 -- "$BLAST" -n $N_TCP connect $SRV4 $PORT // \
-	"$BLAST" --bind phy0 -n $N_TCP connect $SRV4 $PORT
-ratio_row "3 TCP connect+close, $N_TCP" $N_TCP ns/conn 1.02
+if want 3; then
+	ab "$BINDIF" -i phy0 -- "$BLAST" -n $N_TCP connect $SRV4 $PORT // \
+		"$BLAST" --bind phy0 -n $N_TCP connect $SRV4 $PORT
+	ratio_row "3 TCP connect+close, $N_TCP" $N_TCP ns/conn 1.02
+fi
 
-ab "$BINDIF" -c "$TMP/big.conf" -- "$BLAST" -n $N_TCP connect $SRV6 $PORT // \
-	"$BINDIF" -c "$TMP/small.conf" -- "$BLAST" -n $N_TCP connect $SRV6 $PORT
-ratio_row "4 TCP connect, $N_RULES-CIDR vs 1-line file" $N_TCP ns/conn 1.05
+if want 4; then
+	ab "$BINDIF" -c "$TMP/big.conf" -- "$BLAST" -n $N_TCP connect $SRV6 $PORT // \
+		"$BINDIF" -c "$TMP/small.conf" -- "$BLAST" -n $N_TCP connect $SRV6 $PORT
+	ratio_row "4 TCP connect, $N_RULES-CIDR vs 1-line file" $N_TCP ns/conn 1.05
+fi
 
-ab "$STARTRUN" $N_START "$BINDIF" -i phy0 -- /bin/true // \
-	"$STARTRUN" $N_START /bin/true
-delta_row "5a start: bindif -i phy0 -- /bin/true" $N_START 1
+if want 5a; then
+	ab "$STARTRUN" $N_START "$BINDIF" -i phy0 -- /bin/true // \
+		"$STARTRUN" $N_START /bin/true
+	delta_row "5a start: bindif -i phy0 -- /bin/true" $N_START 1
+fi
 
-ab "$STARTRUN" $N_START "$BINDIF" -c "$TMP/small.conf" -- /bin/true // \
-	"$STARTRUN" $N_START /bin/true
-delta_row "5b start: 1-line file, /bin/true" $N_START 1
+if want 5b; then
+	ab "$STARTRUN" $N_START "$BINDIF" -c "$TMP/small.conf" -- /bin/true // \
+		"$STARTRUN" $N_START /bin/true
+	delta_row "5b start: 1-line file, /bin/true" $N_START 1
+fi
 
-ab "$STARTRUN" $N_START_BIG "$BINDIF" -c "$TMP/big.conf" -- /bin/true // \
-	"$STARTRUN" $N_START_BIG /bin/true
-delta_row "5c start: $N_RULES-CIDR file, /bin/true" $N_START_BIG 20
+if want 5c; then
+	ab "$STARTRUN" $N_START_BIG "$BINDIF" -c "$TMP/big.conf" -- /bin/true // \
+		"$STARTRUN" $N_START_BIG /bin/true
+	delta_row "5c start: $N_RULES-CIDR file, /bin/true" $N_START_BIG 20
+fi
 
 # The shim parses lazily, on the first network call: that call is where
 # a short-lived networked program pays for a large file.
-ab "$BINDIF" -c "$TMP/big.conf" -- "$BLAST" first $SRV6 $PORT // \
-	"$BINDIF" -c "$TMP/small.conf" -- "$BLAST" first $SRV6 $PORT
-delta_row "5d first connect: $N_RULES-CIDR vs 1-line" 1 20
+if want 5d; then
+	ab "$BINDIF" -c "$TMP/big.conf" -- "$BLAST" first $SRV6 $PORT // \
+		"$BINDIF" -c "$TMP/small.conf" -- "$BLAST" first $SRV6 $PORT
+	delta_row "5d first connect: $N_RULES-CIDR vs 1-line" 1 20
+fi
 
 # Resident memory once the rules are compiled (after the first connect).
-rss_of() { # FILE -> "VmRSS VmHWM" in kB
-	in_app timeout 60 "$BINDIF" -c "$1" -- "$BLAST" --rss first $SRV6 $PORT \
-		2>&1 >/dev/null | awk '/VmRSS/ { r = $2 } /VmHWM/ { h = $2 }
-		END { print r, h }'
-}
-read -r big_rss big_hwm <<<"$(rss_of "$TMP/big.conf")"
-read -r small_rss small_hwm <<<"$(rss_of "$TMP/small.conf")"
-rss_mb=$(awk -v a="$big_rss" -v b="$small_rss" 'BEGIN { printf "%.1f", (a - b) / 1024 }')
-hwm_mb=$(awk -v a="$big_hwm" -v b="$small_hwm" 'BEGIN { printf "%.1f", (a - b) / 1024 }')
-printf "$ROW_FMT" "5e RSS: $N_RULES-CIDR vs 1-line file" "${big_rss} kB" \
-	"${small_rss} kB" "+$rss_mb MB" "<= +5 MB" "$(verdict "$rss_mb" 5)" \
-	"peak (VmHWM) +$hwm_mb MB"
+if want 5e; then
+	rss_of() { # FILE -> "VmRSS VmHWM" in kB
+		in_app timeout 60 "$BINDIF" -c "$1" -- "$BLAST" --rss first $SRV6 $PORT \
+			2>&1 >/dev/null | awk '/VmRSS/ { r = $2 } /VmHWM/ { h = $2 }
+			END { print r, h }'
+	}
+	read -r big_rss big_hwm <<<"$(rss_of "$TMP/big.conf")"
+	read -r small_rss small_hwm <<<"$(rss_of "$TMP/small.conf")"
+	rss_mb=$(awk -v a="$big_rss" -v b="$small_rss" 'BEGIN { printf "%.1f", (a - b) / 1024 }')
+	hwm_mb=$(awk -v a="$big_hwm" -v b="$small_hwm" 'BEGIN { printf "%.1f", (a - b) / 1024 }')
+	printf "$ROW_FMT" "5e RSS: $N_RULES-CIDR vs 1-line file" "${big_rss} kB" \
+		"${small_rss} kB" "+$rss_mb MB" "<= +5 MB" "$(verdict "$rss_mb" 5)" \
+		"peak (VmHWM) +$hwm_mb MB"
+fi
 
 PIN=()   # contention needs every CPU
-ab "$BINDIF" -i phy0 -- "$BLAST" -t $THREADS -n $N_UDP sendto $SRV4 $PORT // \
-	"$BLAST" --bind phy0 -t $THREADS -n $N_UDP sendto $SRV4 $PORT
-ratio_row "6 UDP sendto, $THREADS threads, $N_UDP total" $N_UDP ns/dgram 1.02
+if want 6; then
+	ab "$BINDIF" -i phy0 -- "$BLAST" -t $THREADS -n $N_UDP sendto $SRV4 $PORT // \
+		"$BLAST" --bind phy0 -t $THREADS -n $N_UDP sendto $SRV4 $PORT
+	ratio_row "6 UDP sendto, $THREADS threads, $N_UDP total" $N_UDP ns/dgram 1.02
+fi
 
 echo
 MISSED=$(cat "$TMP/missed" 2>/dev/null | wc -l)
