@@ -38,14 +38,14 @@ ALL_CFLAGS = $(BASE_CFLAGS) $(CONFIG_CFLAGS) $(CARES_CFLAGS) $(CFLAGS) \
 CONFIG_SRCS = config/load.c config/match.c
 SHIM_CORE_SRCS = shim/hooks.c shim/decide.c shim/fdtable.c shim/egress.c \
 	shim/state.c shim/dnsconf.c shim/hooks_dns.c shim/resolve.c \
-	shim/dnsresult.c shim/uaccess.c shim/localaddr.c
+	shim/dnsresult.c shim/uaccess.c shim/localaddr.c shim/preload.c
 LAUNCHER_CORE_SRCS = launcher/opts.c launcher/target.c launcher/iface.c \
-	launcher/checks.c launcher/env.c launcher/explain.c launcher/uplink.c \
-	launcher/preload.c
+	launcher/checks.c launcher/env.c launcher/explain.c launcher/uplink.c
 
 ifeq ($(UNAME_S),Darwin)
 SHIM = $(B)/libbindif.dylib
-SHIM_OS_SRCS = shim/plat_darwin.c shim/export_darwin.c
+SHIM_PLAT = shim/plat_darwin.c
+SHIM_OS_SRCS = $(SHIM_PLAT) shim/export_darwin.c
 LAUNCHER_OS_SRCS = launcher/plat_darwin.c launcher/uplink_darwin.c \
 	launcher/kernel_darwin.c
 SHIM_LDFLAGS = -dynamiclib -Wl,-undefined,error
@@ -61,7 +61,8 @@ TESTABLE_OS_SRCS = shim/plat_darwin.c launcher/plat_darwin.c \
 	launcher/uplink_darwin.c
 else
 SHIM = $(B)/libbindif.so
-SHIM_OS_SRCS = shim/plat_linux.c shim/hooks_mmsg.c shim/export_linux.c
+SHIM_PLAT = shim/plat_linux.c
+SHIM_OS_SRCS = $(SHIM_PLAT) shim/hooks_mmsg.c shim/export_linux.c
 LAUNCHER_OS_SRCS = launcher/plat_linux.c launcher/uplink_linux.c \
 	launcher/kernel_linux.c
 TESTABLE_OS_SRCS = shim/plat_linux.c launcher/plat_linux.c \
@@ -79,9 +80,12 @@ endif
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 CONFIG_OBJS = $(call obj,$(CONFIG_SRCS))
 SHIM_OBJS = $(call obj,$(SHIM_CORE_SRCS) $(SHIM_OS_SRCS)) $(CONFIG_OBJS)
+# The launcher judges its command with the shim's own code (preload.c and
+# the plat layer it asks about file capabilities and SIP).
+LAUNCHER_SHIM_SRCS = shim/dnsconf.c shim/decide.c shim/localaddr.c \
+	shim/preload.c $(SHIM_PLAT)
 LAUNCHER_OBJS = $(call obj,$(LAUNCHER_CORE_SRCS) $(LAUNCHER_OS_SRCS) \
-	launcher/main.c shim/dnsconf.c shim/decide.c shim/localaddr.c) \
-	$(CONFIG_OBJS)
+	launcher/main.c $(LAUNCHER_SHIM_SRCS)) $(CONFIG_OBJS)
 
 # Unit tests link one archive of everything testable; each test pulls in
 # only the objects it uses, and WRAP_<test> adds its mocked system calls.
@@ -106,7 +110,8 @@ $(SHIM): $(SHIM_OBJS)
 	$(CC) $(SHIM_LDFLAGS) $(LDFLAGS) -o $@ $(SHIM_OBJS) $(SHIM_LIBS)
 
 $(B)/bindif: $(LAUNCHER_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $(LAUNCHER_OBJS) $(CONFIG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(LAUNCHER_OBJS) $(CONFIG_LIBS) \
+		$(if $(filter Darwin,$(UNAME_S)),,-ldl)
 
 $(B)/libtestable.a: $(TESTABLE_OBJS) $(call obj,shim/plat_darwin.c)
 	rm -f $@
@@ -265,8 +270,8 @@ FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined $(BASE_CFLAGS) $(CONFIG_CFLAGS)
 FUZZ_TARGETS = rules opts dnsconf
 FUZZ_SRCS_rules = $(CONFIG_SRCS)
-FUZZ_SRCS_opts = $(LAUNCHER_CORE_SRCS) $(LAUNCHER_OS_SRCS) shim/dnsconf.c \
-	shim/decide.c shim/localaddr.c $(CONFIG_SRCS)
+FUZZ_SRCS_opts = $(LAUNCHER_CORE_SRCS) $(LAUNCHER_OS_SRCS) \
+	$(LAUNCHER_SHIM_SRCS) $(CONFIG_SRCS)
 FUZZ_SRCS_dnsconf = shim/dnsconf.c
 FUZZ_OPTS = -timeout=10 -rss_limit_mb=2048 -max_len=8192
 

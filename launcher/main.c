@@ -14,9 +14,10 @@
 
 #include "launcher.h"
 #include "kernel.h"
-#include "preload.h"
+#include "../shim/preload.h"
 #include "uplink.h"
 #include "../shim/dnsconf.h"
+#include "../shim/plat.h"
 
 static void
 report(const char *line)
@@ -188,7 +189,7 @@ reachable(const struct opts *o, const char *exe, const char *dflt,
 	}
 	if (v == PRELOAD_OK || v == PRELOAD_NOT_ELF)
 		return o->argv;
-	argv = preload_translate(exe, o->argv, dflt, lplat_is_darwin(),
+	argv = preload_translate(exe, o->argv, dflt, plat_is_darwin(),
 	    &already);
 	reason = preload_reason(v);
 	if (argv != NULL) {

@@ -1,15 +1,13 @@
 /*
  * plat_linux.c - what the launcher needs from Linux: its own executable
- * (to find the shim next to it), the name of the preload variable, and
- * file capabilities, which put the loader in secure mode.
+ * (to find the shim next to it) and the name of the preload variable.
+ * File capabilities are the shim's plat layer's (shim/preload.c asks).
  */
 #define _GNU_SOURCE
 #include <stdio.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "launcher.h"
-#include "preload.h"
 
 const char lplat_preload_var[] = "LD_PRELOAD";
 const char lplat_shim_name[] = "libbindif.so";
@@ -23,25 +21,4 @@ lplat_self_exe(char *buf, size_t len)
 		return -1;
 	buf[n] = '\0';
 	return 0;
-}
-
-/* The loader's secure mode for non-root users; what is in the capability
- * set does not matter, only that there is one. */
-bool
-lplat_file_caps(const char *path)
-{
-	return getxattr(path, "security.capability", NULL, 0) > 0;
-}
-
-bool
-lplat_sip_protected(const char *path)
-{
-	(void)path;
-	return false;
-}
-
-bool
-lplat_is_darwin(void)
-{
-	return false;
 }

@@ -1,6 +1,7 @@
 /*
  * target.c - finds the command as execvp(3) would, so that "not found"
- * (127) and "not executable" (126) are told apart before anything runs.
+ * (127) and "not executable" (126) are told apart before anything runs,
+ * and asks whether the loader will take the shim into it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "launcher.h"
+#include "../shim/preload.h"
 
 /* 0 when path is a runnable regular file, else an exit status. */
 static int
@@ -81,4 +83,18 @@ target_resolve(const char *cmd, const char *path_env, char *out,
 	else
 		snprintf(why, whylen, "%s: %s", cmd, strerror(best_err));
 	return best;
+}
+
+enum preload_verdict
+preload_check(const char *exe, char *judged, size_t judgedlen)
+{
+	struct elf_facts self;
+	char me[4096];
+
+	/* The launcher is built like the shim (same compiler, libc and
+	 * architecture), so its own header stands for the shim's. */
+	memset(&self, 0, sizeof(self));
+	if (lplat_self_exe(me, sizeof(me)) == 0)
+		(void)preload_self(me, &self);
+	return preload_judge_file(exe, &self, judged, judgedlen);
 }

@@ -106,6 +106,13 @@ const char *plat_getenv(const char *name);
 /* The running executable's path (may fail: then exe[0] = 0) and argv[0]. */
 void plat_program(char *exe, size_t len, const char **argv0);
 
+/* What makes the loader refuse a program (preload.c): file capabilities
+ * (Linux), System Integrity Protection (macOS). */
+bool plat_file_caps(const char *path);
+bool plat_sip_protected(const char *path);
+/* Which tools' interface options apply (preload_tool_option). */
+bool plat_is_darwin(void);
+
 /* Same name on both OSes: IP_PKTINFO/IPV6_PKTINFO option levels and names. */
 struct plat_pktinfo_opt {
 	int level, type;

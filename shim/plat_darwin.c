@@ -185,3 +185,35 @@ plat_pktinfo_opt(int family)
 	}
 	return o;
 }
+
+bool
+plat_file_caps(const char *path)
+{
+	(void)path;
+	return false;
+}
+
+/*
+ * dyld strips DYLD_* for binaries under these paths while System
+ * Integrity Protection is on, which is the default; /usr/local is not
+ * protected. Asking csrutil costs a process per launch, so a protected
+ * path counts as protected.
+ */
+bool
+plat_sip_protected(const char *path)
+{
+	static const char *const prefixes[] = { "/System/", "/bin/", "/sbin/",
+		"/usr/bin/", "/usr/sbin/", "/usr/libexec/", NULL };
+	size_t i;
+
+	for (i = 0; prefixes[i] != NULL; i++)
+		if (strncmp(path, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
+bool
+plat_is_darwin(void)
+{
+	return true;
+}

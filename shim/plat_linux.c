@@ -14,6 +14,7 @@
 #include <sys/auxv.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "plat.h"
@@ -256,4 +257,25 @@ plat_pktinfo_opt(int family)
 		o.type = IP_PKTINFO;
 	}
 	return o;
+}
+
+/* The loader's secure mode for non-root users; what is in the capability
+ * set does not matter, only that there is one. */
+bool
+plat_file_caps(const char *path)
+{
+	return getxattr(path, "security.capability", NULL, 0) > 0;
+}
+
+bool
+plat_sip_protected(const char *path)
+{
+	(void)path;
+	return false;
+}
+
+bool
+plat_is_darwin(void)
+{
+	return false;
 }

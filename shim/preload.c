@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "launcher.h"
+#include "plat.h"
 #include "preload.h"
 
 #define PT_INTERP_ 3
@@ -171,7 +171,7 @@ read_head(const char *path, unsigned char *buf, size_t *len)
 	if (fd < 0)
 		return false;
 	n = read(fd, buf, HEAD);
-	close(fd);
+	(void)close(fd);
 	if (n < 0)
 		return false;
 	*len = (size_t)n;
@@ -217,26 +217,27 @@ check_file(const char *path, const struct elf_facts *self, int depth,
 	f.ruid = getuid();
 	f.rgid = getgid();
 	f.in_group = member_of(st.st_gid);
-	f.file_caps = lplat_file_caps(path);
-	f.sip = lplat_sip_protected(path);
+	f.file_caps = plat_file_caps(path);
+	f.sip = plat_sip_protected(path);
 	return preload_judge(&f);
 }
 
-enum preload_verdict
-preload_check(const char *exe, char *judged, size_t judgedlen)
+bool
+preload_self(const char *path, struct elf_facts *self)
 {
 	unsigned char buf[HEAD];
-	struct elf_facts self;
-	char me[4096];
 	size_t len;
 
-	/* The launcher is built like the shim (same compiler, libc and
-	 * architecture), so its own header stands for the shim's. */
-	memset(&self, 0, sizeof(self));
-	if (lplat_self_exe(me, sizeof(me)) == 0 && read_head(me, buf, &len))
-		(void)preload_parse(buf, len, &self);
+	memset(self, 0, sizeof(*self));
+	return read_head(path, buf, &len) && preload_parse(buf, len, self);
+}
+
+enum preload_verdict
+preload_judge_file(const char *exe, const struct elf_facts *self,
+    char *judged, size_t judgedlen)
+{
 	snprintf(judged, judgedlen, "%s", exe);
-	return check_file(exe, &self, 0, judged, judgedlen);
+	return check_file(exe, self, 0, judged, judgedlen);
 }
 
 /* ---- translation ---- */
@@ -266,40 +267,59 @@ preload_helper(const char *exe)
 	return strcmp(base(exe), "mtr") == 0 ? "mtr-packet" : NULL;
 }
 
-char **
-preload_translate(const char *exe, char *const *argv, const char *iface,
-    bool darwin, bool *already)
+const char *
+preload_tool_option(const char *exe, char *const *argv, bool darwin,
+    bool *already)
 {
 	const struct translation *t = darwin ? darwin_tools : linux_tools;
 	const char *name = base(exe);
-	size_t n, i, olen;
-	char **out;
+	size_t n, olen;
 
 	*already = false;
 	for (; t->tool != NULL; t++)
 		if (strcmp(t->tool, name) == 0)
 			break;
-	if (t->tool == NULL || iface == NULL || iface[0] == '\0')
+	if (t->tool == NULL)
 		return NULL;
 	olen = strlen(t->opt);
-	for (n = 1; argv[n] != NULL; n++) {
+	for (n = 1; argv[0] != NULL && argv[n] != NULL; n++) {
 		/* The user's own -I eth1 (or -Ieth1) stands. */
 		if (strcmp(argv[n], "--") == 0)
 			break;
 		if (strncmp(argv[n], t->opt, olen) == 0)
 			*already = true;
 	}
-	while (argv[n] != NULL)
-		n++;
-	if (*already)
-		return NULL;
-	if ((out = calloc(n + 3, sizeof(*out))) == NULL)
-		return NULL;
+	return *already ? NULL : t->opt;
+}
+
+void
+preload_argv_with(char **out, char *const *argv, size_t n, const char *opt,
+    const char *iface)
+{
+	size_t i;
+
 	out[0] = argv[0];
-	out[1] = (char *)t->opt;
+	out[1] = (char *)opt;
 	out[2] = (char *)iface;
 	for (i = 1; i < n; i++)
 		out[i + 2] = argv[i];
 	out[n + 2] = NULL;
+}
+
+char **
+preload_translate(const char *exe, char *const *argv, const char *iface,
+    bool darwin, bool *already)
+{
+	const char *opt = preload_tool_option(exe, argv, darwin, already);
+	size_t n;
+	char **out;
+
+	if (opt == NULL || iface == NULL || iface[0] == '\0')
+		return NULL;
+	for (n = 0; argv[n] != NULL; n++)
+		;
+	if ((out = calloc(n + 3, sizeof(*out))) == NULL)
+		return NULL;
+	preload_argv_with(out, argv, n, opt, iface);
 	return out;
 }

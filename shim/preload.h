@@ -4,7 +4,8 @@
  * run by an ordinary user (secure mode), for static programs, and for
  * programs of another architecture or C library; then the program's
  * traffic would go into the tunnel with no error at all. The launcher
- * asks before exec, and translates or refuses.
+ * asks before it runs the command, the shim before the programs it is in
+ * start another (hooks_exec.c); both translate or refuse.
  */
 #ifndef BINDIF_PRELOAD_H
 #define BINDIF_PRELOAD_H
@@ -59,25 +60,39 @@ enum preload_verdict preload_judge(const struct preload_facts *f);
 /* One phrase for messages: "file capabilities", "statically linked"... */
 const char *preload_reason(enum preload_verdict v);
 
+/* The header of the program the shim is built like (the launcher's own
+ * file, or the program the shim is in); false when it cannot be read. */
+bool preload_self(const char *path, struct elf_facts *self);
+
 /*
  * Gathers the facts for exe (following one #! to its interpreter, whose
- * name goes into interp_out when it is the one judged) and judges.
- * Unreadable files are PRELOAD_NOT_ELF: exec will say what is wrong.
+ * name goes into judged when it is the one judged) and judges against
+ * self. Unreadable files are PRELOAD_NOT_ELF: exec will say what is wrong.
+ * Only system calls and the stack (about 9 KB): fit for a vfork child.
  */
+enum preload_verdict preload_judge_file(const char *exe,
+    const struct elf_facts *self, char *judged, size_t judgedlen);
+
+/* The same, against the launcher's own header (launcher/target.c). */
 enum preload_verdict preload_check(const char *exe, char *judged,
     size_t judgedlen);
 
-/* The OS part: file capabilities and SIP (plat_<os>.c of the launcher). */
-bool lplat_file_caps(const char *path);
-bool lplat_sip_protected(const char *path);
-bool lplat_is_darwin(void);
-
 /*
  * The tools that have their own interface option, for when the loader
- * refuses them: a new argv with "OPT IFACE" after argv[0], or NULL when
- * there is nothing to translate (*already is set when the user gave the
- * option). The table is per platform; darwin selects macOS's.
+ * refuses them: the option ("-I"), or NULL when exe is not one of them or
+ * argv already has it (*already is then set: the user's own choice
+ * stands). The table is per platform; darwin selects macOS's.
  */
+const char *preload_tool_option(const char *exe, char *const *argv,
+    bool darwin, bool *already);
+
+/* argv (n entries and its NULL) with "OPT IFACE" after argv[0], into out,
+ * which has room for n + 3 pointers. */
+void preload_argv_with(char **out, char *const *argv, size_t n,
+    const char *opt, const char *iface);
+
+/* The two above on the heap, for the launcher: NULL when there is nothing
+ * to translate (or no interface to translate to, or no memory). */
 char **preload_translate(const char *exe, char *const *argv,
     const char *iface, bool darwin, bool *already);
 
