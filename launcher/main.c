@@ -128,27 +128,6 @@ names_auto(void *arg, const char *ifname, const char *file, int line)
 	return 0;
 }
 
-static const char *
-advice(enum preload_verdict v)
-{
-	switch (v) {
-	case PRELOAD_SETUID:
-	case PRELOAD_SETGID:
-	case PRELOAD_FCAPS:
-		return "run it as root, use its own interface option, or give "
-		       "--force to run it unbound";
-	case PRELOAD_STATIC:
-		return "run bindif as root, which binds it in the kernel, or "
-		       "give --force to run it unbound";
-	case PRELOAD_SIP:
-		return "use a build outside the system (such as Homebrew's), or "
-		       "give --force to run it unbound";
-	default:
-		return "use a build for this machine, or give --force to run "
-		       "it unbound";
-	}
-}
-
 /*
  * The loader would silently run the command without the shim, so its
  * traffic would go into the tunnel: translate to the tool's own interface
@@ -184,7 +163,7 @@ reachable(const struct opts *o, const char *exe, const char *dflt,
 				return o->argv;
 			}
 			die(EXIT_OURS, "%s: %s; %s", o->argv[0], because,
-			    advice(hv));
+			    preload_advice(hv, false));
 		}
 	}
 	if (v == PRELOAD_OK || v == PRELOAD_NOT_ELF)
@@ -218,7 +197,8 @@ reachable(const struct opts *o, const char *exe, const char *dflt,
 		    "its traffic is not bound\n", judged, preload_reason(v));
 		return o->argv;
 	}
-	die(EXIT_OURS, "%s: %s; %s", judged, preload_reason(v), advice(v));
+	die(EXIT_OURS, "%s: %s; %s", judged, preload_reason(v),
+	    preload_advice(v, false));
 }
 
 /*
@@ -235,6 +215,10 @@ run_in_kernel_mode(const struct opts *o, const char *exe, const char *dflt)
 	if (dflt[0] == '\0')
 		die(EXIT_OURS, "kernel mode needs an interface: give -i or "
 		    "interface = in the rules");
+	/* A shim in the command (a nested bindif) lets static children run:
+	 * the cgroup holds them too. */
+	if (setenv("BINDIF_KERNEL", "1", 1) < 0)
+		die(EXIT_OURS, "cannot set BINDIF_KERNEL: %s", strerror(errno));
 	fflush(NULL);
 	rc = kernel_exec(dflt, 0, o->argv, exe, why, sizeof(why));
 	if (rc < 0)
@@ -389,6 +373,9 @@ main(int argc, char **argv)
 	set_env("BINDIF_VERBOSE", o.verbose ? "1" : NULL);
 	set_env("BINDIF_DNS", o.dns[0] ? o.dns : NULL);
 	set_env("BINDIF_AUTO", file_auto ? fileauto : NULL);
+	/* For the shim's judgement of the command's own children. */
+	set_env("BINDIF_FORCE", o.force ? "1" : NULL);
+	set_env("BINDIF_DEFAULT", dflt[0] ? dflt : NULL);
 
 	execv(exe, o.argv);
 	die(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN, "%s: %s",

@@ -9,12 +9,14 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <netdb.h>
+#include <spawn.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "hooks.h"
 #include "hooks_dns.h"
+#include "hooks_exec.h"
 #include "plat.h"
 
 struct interpose {
@@ -87,3 +89,18 @@ INTERPOSE(bindif_getaddrinfo, getaddrinfo);
 INTERPOSE(bindif_getnameinfo, getnameinfo);
 INTERPOSE(bindif_gethostbyname, gethostbyname);
 INTERPOSE(bindif_gethostbyname2, gethostbyname2);
+
+/* Programs started (hooks_exec.c). execl and kin are variadic: these
+ * unpack them. macOS has no execvpe or fexecve. */
+static HOOK_EXECL(int bindif_execl_plain, EXECL_PLAIN)
+static HOOK_EXECL(int bindif_execle, EXECL_ENV)
+static HOOK_EXECL(int bindif_execlp, EXECL_SEARCH)
+
+INTERPOSE(bindif_execve, execve);
+INTERPOSE(bindif_execv, execv);
+INTERPOSE(bindif_execvp, execvp);
+INTERPOSE(bindif_execl_plain, execl);
+INTERPOSE(bindif_execle, execle);
+INTERPOSE(bindif_execlp, execlp);
+INTERPOSE(bindif_posix_spawn, posix_spawn);
+INTERPOSE(bindif_posix_spawnp, posix_spawnp);

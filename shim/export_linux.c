@@ -9,6 +9,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <resolv.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include "fdtable.h"
 #include "hooks.h"
 #include "hooks_dns.h"
+#include "hooks_exec.h"
 #include "state.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -354,4 +356,55 @@ __res_nquerydomain(res_state st, const char *name, const char *domain,
 {
 	return res_nquerydomain(st, name, domain, dnsclass, type, answer,
 	    anslen);
+}
+
+/* ---- programs started (hooks_exec.c) ---- */
+
+EXPORT int
+execve(const char *path, char *const argv[], char *const envp[])
+{
+	return bindif_execve(path, argv, envp);
+}
+
+EXPORT int
+execv(const char *path, char *const argv[])
+{
+	return bindif_execv(path, argv);
+}
+
+EXPORT int
+execvp(const char *file, char *const argv[])
+{
+	return bindif_execvp(file, argv);
+}
+
+EXPORT int
+execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	return bindif_execvpe(file, argv, envp);
+}
+
+EXPORT int
+fexecve(int fd, char *const argv[], char *const envp[])
+{
+	return bindif_fexecve(fd, argv, envp);
+}
+
+HOOK_EXECL(EXPORT int execl, EXECL_PLAIN)
+HOOK_EXECL(EXPORT int execle, EXECL_ENV)
+HOOK_EXECL(EXPORT int execlp, EXECL_SEARCH)
+
+EXPORT int
+posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+    const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	return bindif_posix_spawn(pid, path, fa, attr, argv, envp);
+}
+
+EXPORT int
+posix_spawnp(pid_t *pid, const char *file,
+    const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr,
+    char *const argv[], char *const envp[])
+{
+	return bindif_posix_spawnp(pid, file, fa, attr, argv, envp);
 }

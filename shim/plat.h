@@ -6,6 +6,7 @@
 #ifndef BINDIF_PLAT_H
 #define BINDIF_PLAT_H
 
+#include <spawn.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
@@ -105,6 +106,31 @@ const char *plat_getenv(const char *name);
 
 /* The running executable's path (may fail: then exe[0] = 0) and argv[0]. */
 void plat_program(char *exe, size_t len, const char **argv0);
+
+/* The exec family, bound once (hooks_exec.c); fexecve is NULL where the
+ * system has none (macOS). */
+struct plat_exec_real {
+	int (*execve)(const char *, char *const[], char *const[]);
+	int (*fexecve)(int, char *const[], char *const[]);
+	int (*posix_spawn)(pid_t *, const char *,
+	    const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+	    char *const[], char *const[]);
+	int (*posix_spawnp)(pid_t *, const char *,
+	    const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+	    char *const[], char *const[]);
+};
+int plat_bind_exec_real(struct plat_exec_real *r);
+
+/* The process's environment as it is now (environ). */
+char **plat_environ(void);
+
+/* The variable the loader preloads from, and the shim's file name. */
+extern const char plat_preload_var[];
+extern const char plat_shim_name[];
+
+/* A path naming fd's file (for fexecve's judgement) into buf, which has
+ * room for 32 bytes: 0, or -1 where the system has none. No stdio. */
+int plat_fd_path(int fd, char *buf, size_t len);
 
 /* What makes the loader refuse a program (preload.c): file capabilities
  * (Linux), System Integrity Protection (macOS). */

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,7 @@ int issetugid(void);
 const char *getprogname(void);
 #endif
 int _NSGetExecutablePath(char *buf, uint32_t *bufsize);
+char ***_NSGetEnviron(void); /* <crt_externs.h>: a library has no environ */
 
 int
 plat_bind_real(struct plat_real *r)
@@ -216,4 +218,33 @@ bool
 plat_is_darwin(void)
 {
 	return true;
+}
+
+const char plat_preload_var[] = "DYLD_INSERT_LIBRARIES";
+const char plat_shim_name[] = "libbindif.dylib";
+
+/* By name: inside an interposing library these are the originals. */
+int
+plat_bind_exec_real(struct plat_exec_real *r)
+{
+	r->execve = execve;
+	r->fexecve = NULL;
+	r->posix_spawn = posix_spawn;
+	r->posix_spawnp = posix_spawnp;
+	return 0;
+}
+
+char **
+plat_environ(void)
+{
+	return *_NSGetEnviron();
+}
+
+int
+plat_fd_path(int fd, char *buf, size_t len)
+{
+	(void)fd;
+	(void)buf;
+	(void)len;
+	return -1;
 }

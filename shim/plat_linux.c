@@ -279,3 +279,46 @@ plat_is_darwin(void)
 {
 	return false;
 }
+
+const char plat_preload_var[] = "LD_PRELOAD";
+const char plat_shim_name[] = "libbindif.so";
+
+int
+plat_bind_exec_real(struct plat_exec_real *r)
+{
+	struct self_range self;
+	int err = 0;
+
+	self_range(&self);
+	NEXT(execve, "execve");
+	NEXT(fexecve, "fexecve");
+	NEXT(posix_spawn, "posix_spawn");
+	NEXT(posix_spawnp, "posix_spawnp");
+	return r->execve && r->posix_spawn && r->posix_spawnp ? err : -ENOSYS;
+}
+
+char **
+plat_environ(void)
+{
+	return environ;
+}
+
+int
+plat_fd_path(int fd, char *buf, size_t len)
+{
+	static const char dir[] = "/proc/self/fd/";
+	char digits[16];
+	size_t n = 0, d = sizeof(digits);
+	unsigned u = fd < 0 ? 0 : (unsigned)fd;
+
+	do
+		digits[--d] = (char)('0' + u % 10);
+	while ((u /= 10) != 0 && d > 0);
+	if (fd < 0 || sizeof(dir) + sizeof(digits) - d > len)
+		return -1;
+	memcpy(buf, dir, sizeof(dir) - 1);
+	n = sizeof(dir) - 1;
+	memcpy(buf + n, digits + d, sizeof(digits) - d);
+	buf[n + sizeof(digits) - d] = '\0';
+	return 0;
+}

@@ -162,6 +162,31 @@ preload_reason(enum preload_verdict v)
 	}
 }
 
+const char *
+preload_advice(enum preload_verdict v, bool child_of_root)
+{
+	switch (v) {
+	case PRELOAD_SETUID:
+	case PRELOAD_SETGID:
+	case PRELOAD_FCAPS:
+		return "run it as root, use its own interface option, or give "
+		       "--force to run it unbound";
+	case PRELOAD_STATIC:
+		/* Kernel mode's cgroup holds the whole process tree. */
+		return child_of_root
+		    ? "run the whole command under bindif --kernel, which binds "
+		      "it in the kernel, or give --force to run it unbound"
+		    : "run bindif as root, which binds it in the kernel, or "
+		      "give --force to run it unbound";
+	case PRELOAD_SIP:
+		return "use a build outside the system (such as Homebrew's), or "
+		       "give --force to run it unbound";
+	default:
+		return "use a build for this machine, or give --force to run "
+		       "it unbound";
+	}
+}
+
 static bool
 read_head(const char *path, unsigned char *buf, size_t *len)
 {
@@ -190,6 +215,21 @@ member_of(gid_t g)
 	return false;
 }
 
+/* snprintf's truncating copy without stdio: the shim runs this in vfork
+ * children. */
+static void
+copy_name(char *to, size_t len, const char *from)
+{
+	size_t n = strlen(from);
+
+	if (len == 0)
+		return;
+	if (n >= len)
+		n = len - 1;
+	memcpy(to, from, n);
+	to[n] = '\0';
+}
+
 static enum preload_verdict
 check_file(const char *path, const struct elf_facts *self, int depth,
     char *judged, size_t judgedlen)
@@ -209,7 +249,7 @@ check_file(const char *path, const struct elf_facts *self, int depth,
 		return depth > 0 ? PRELOAD_NOT_ELF
 				 : check_file(f.target.shebang, self, 1, judged,
 				       judgedlen);
-	snprintf(judged, judgedlen, "%s", path);
+	copy_name(judged, judgedlen, path);
 	f.self = *self;
 	f.mode = st.st_mode;
 	f.owner = st.st_uid;
@@ -236,7 +276,7 @@ enum preload_verdict
 preload_judge_file(const char *exe, const struct elf_facts *self,
     char *judged, size_t judgedlen)
 {
-	snprintf(judged, judgedlen, "%s", exe);
+	copy_name(judged, judgedlen, exe);
 	return check_file(exe, self, 0, judged, judgedlen);
 }
 

@@ -60,6 +60,10 @@ enum preload_verdict preload_judge(const struct preload_facts *f);
 /* One phrase for messages: "file capabilities", "statically linked"... */
 const char *preload_reason(enum preload_verdict v);
 
+/* What to do about a refusal, for the launcher's message or (child) the
+ * shim's, when a program it is in starts one as root. */
+const char *preload_advice(enum preload_verdict v, bool child_of_root);
+
 /* The header of the program the shim is built like (the launcher's own
  * file, or the program the shim is in); false when it cannot be read. */
 bool preload_self(const char *path, struct elf_facts *self);

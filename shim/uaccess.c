@@ -3,6 +3,7 @@
  * platform layer that reports EFAULT instead of faulting.
  */
 #include <stdint.h>
+#include <string.h>
 
 #include "plat.h"
 #include "uaccess.h"
@@ -33,5 +34,26 @@ ua_readable(const void *p, size_t len)
 		}
 		if (page == last)
 			return true;
+	}
+}
+
+bool
+ua_string(const char *s, size_t *len)
+{
+	uintptr_t a = (uintptr_t)s;
+	size_t n = 0;
+
+	for (;;) {
+		size_t room = UA_PAGE - ((a + n) & (UA_PAGE - 1));
+		const char *p = s + n, *nul;
+
+		/* The rest of this page only: the next may not exist. */
+		if (!ua_readable(p, room))
+			return false;
+		if ((nul = memchr(p, '\0', room)) != NULL) {
+			*len = n + (size_t)(nul - p);
+			return true;
+		}
+		n += room;
 	}
 }

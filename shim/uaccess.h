@@ -19,4 +19,8 @@
  */
 bool ua_readable(const void *p, size_t len);
 
+/* True when the string at s can be read up to its NUL, whose offset goes
+ * into *len: one probe per page it spans, as for ua_readable. */
+bool ua_string(const char *s, size_t *len);
+
 #endif

@@ -2,7 +2,8 @@
  * test_plat_darwin.c - shim/plat_darwin.c built on Linux: the bound-interface
  * options chosen by the socket's family, secure mode from issetugid, and the
  * program's names, with setsockopt/getsockopt and the macOS-only libc
- * functions (issetugid, getprogname, _NSGetExecutablePath) mocked here.
+ * functions (issetugid, getprogname, _NSGetExecutablePath, _NSGetEnviron)
+ * mocked here.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -34,6 +35,7 @@ int __wrap_getsockopt(int, int, int, void *, socklen_t *);
 int issetugid(void);
 const char *getprogname(void);
 int _NSGetExecutablePath(char *, uint32_t *);
+char ***_NSGetEnviron(void);
 
 /* When set, getsockopt reaches the kernel (for plat_sockinfo). */
 static int passthrough;
@@ -92,6 +94,13 @@ const char *
 getprogname(void)
 {
 	return mock_ptr_type(const char *);
+}
+
+/* macOS's environ for libraries: the test's own. */
+char ***
+_NSGetEnviron(void)
+{
+	return &environ;
 }
 
 /* As macOS: 0 and the path, or -1 and the size needed in *bufsize. */

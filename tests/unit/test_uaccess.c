@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <string.h>
 #include <sys/mman.h>
 
 #include "uaccess.h"
@@ -60,12 +61,36 @@ test_low_and_wrapping(void **state)
 	assert_true(ua_readable(NULL, 0));
 }
 
+/* A string up to its NUL, across pages; one that runs into a hole is
+ * refused rather than read. */
+static void
+test_string(void **state)
+{
+	char *p = pages(2);
+	size_t len = 99;
+
+	(void)state;
+	memset(p, 'a', 2 * 4096);
+	p[2 * 4096 - 1] = '\0';
+	assert_true(ua_string(p + 4096 - 3, &len));
+	assert_int_equal(len, 4096 + 2);
+	strcpy(p, "ping");
+	assert_true(ua_string(p, &len));
+	assert_int_equal(len, 4);
+	assert_false(ua_string(NULL, &len));
+	p[2 * 4096 - 1] = 'a';
+	munmap(p + 4096, 4096);
+	assert_false(ua_string(p + 4096 - 3, &len));
+	munmap(p, 4096);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mapped_and_not),
 		cmocka_unit_test(test_low_and_wrapping),
+		cmocka_unit_test(test_string),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
