@@ -198,47 +198,58 @@ any_setting(char *const *env)
 	return false;
 }
 
-/* The environment the child gets; returns whether it differs. */
+/*
+ * The environment the child gets: whether it differs from envp, and
+ * (room not NULL) the new one in room. *bound: the child will have
+ * settings that bind it.
+ */
 static bool
 child_env(const struct child_start *s, char *const *envp, char **room,
     char *bytes, bool *bound)
 {
-	size_t n = 0, i, at = (size_t)-1, len, vlen = strlen(s->preload_var);
-	bool changed = false;
-	const char *pre;
+	bool add_vars = !any_setting(envp) && s->vars[0] != NULL;
+	char *const *settings = add_vars ? s->vars : envp;
+	const char *pre = env_value(envp, s->preload_var);
+	bool add_pre, fix_pre, fixed = false;
+	size_t n = 0, i, len, vlen = strlen(s->preload_var);
 
+	*bound = env_set(settings, "BINDIF_INTERFACE") ||
+	    env_value(settings, "BINDIF_RULES") != NULL;
+	add_pre = *bound && s->shim_path != NULL && pre == NULL;
+	fix_pre = *bound && s->shim_path != NULL && pre != NULL &&
+	    find_shim(pre, s->shim_name, s->darwin, &len) == NULL;
+	if (room == NULL || !(add_vars || add_pre || fix_pre))
+		return add_vars || add_pre || fix_pre;
 	for (i = 0; envp[i] != NULL; i++) {
-		if (at == (size_t)-1 && strncmp(envp[i], s->preload_var,
-		    vlen) == 0 && envp[i][vlen] == '=')
-			at = n;
-		room[n++] = envp[i];
+		room[n] = envp[i];
+		if (fix_pre && !fixed && strncmp(envp[i], s->preload_var,
+		    vlen) == 0 && envp[i][vlen] == '=') {
+			/* Appended, as the launcher does: a sanitizer
+			 * runtime stays first. */
+			len = strlen(envp[i]);
+			memcpy(bytes, envp[i], len);
+			if (envp[i][vlen + 1] != '\0')
+				bytes[len++] = ':';
+			strcpy(bytes + len, s->shim_path);
+			room[n] = bytes;
+			fixed = true;
+		}
+		n++;
 	}
-	if (!any_setting(envp) && s->vars[0] != NULL) {
-		for (i = 0; s->vars[i] != NULL; i++)
-			room[n++] = s->vars[i];
-		changed = true;
-	}
-	room[n] = NULL;
-	*bound = env_set(room, "BINDIF_INTERFACE") ||
-	    env_value(room, "BINDIF_RULES") != NULL;
-	if (!*bound || s->shim_path == NULL)
-		return changed;
-	if (at == (size_t)-1) {
+	for (i = 0; add_vars && s->vars[i] != NULL; i++)
+		room[n++] = s->vars[i];
+	if (add_pre)
 		room[n++] = (char *)s->preload_entry;
-		room[n] = NULL;
-		return true;
-	}
-	pre = room[at] + vlen + 1;
-	if (find_shim(pre, s->shim_name, s->darwin, &len) != NULL)
-		return changed;
-	/* Appended, as the launcher does: a sanitizer runtime stays first. */
-	len = strlen(room[at]);
-	memcpy(bytes, room[at], len);
-	if (pre[0] != '\0')
-		bytes[len++] = ':';
-	strcpy(bytes + len, s->shim_path);
-	room[at] = bytes;
+	room[n] = NULL;
 	return true;
+}
+
+bool
+child_env_needed(const struct child_start *s, char *const *envp,
+    bool *bound)
+{
+	return child_env(s, envp != NULL ? envp : no_strings, NULL, NULL,
+	    bound);
 }
 
 /* The interface a tool's own option gets: the launcher's resolved

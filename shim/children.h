@@ -82,6 +82,10 @@ struct child_plan {
  */
 bool child_plan_env(const struct child_start *s, char *const *envp,
     char **envp_room, char *bytes, struct child_plan *p);
+/* Whether child_plan_env would change envp (and *bound), without room:
+ * most execs need none, and so no limit on their size. */
+bool child_env_needed(const struct child_start *s, char *const *envp,
+    bool *bound);
 void child_plan_exec(const struct child_start *s, const char *path,
     enum preload_verdict v, char *const *argv, char **argv_room,
     struct child_plan *p);

@@ -204,30 +204,41 @@ planned(const struct call *c, const char *path, char *const *argv,
 	const struct child_start *s = exec_state();
 	size_t plen = 0, strings = 0;
 	struct child_room room;
+	enum preload_verdict v;
+	bool bound, changes;
 
 	if (!ua_string(path, &plen) || !readable_vec(argv, &strings) ||
 	    !readable_vec(envp, &strings))
 		return call_real(c, path, argv, envp);
-	child_room(s, argv, envp, &room);
-	if ((room.argv + room.envp) * sizeof(char *) + room.bytes + plen +
-	    SELF_PATH > EXEC_ROOM_MAX)
-		return E2BIG;
+	changes = child_env_needed(s, envp, &bound);
+	if (!bound)
+		return call_real(c, path, argv, envp);
+	char judged[plen + 256]; /* path, or a #! interpreter's (< 256) */
 	{
-		char *av[room.argv], *ev[room.envp], bytes[room.bytes];
-		char judged[plen + 256], self_path[SELF_PATH];
+		char self_path[SELF_PATH];
 		const char *argv0;
 		struct elf_facts self;
-		struct child_plan p;
-		enum preload_verdict v;
 
-		if (!child_plan_env(s, envp, ev, bytes, &p))
-			return call_real(c, path, argv, p.envp);
-		/* The loader will take the shim into a child built as the
+		/* The loader takes the shim into a child built as the
 		 * program it is in now. */
 		plat_program(self_path, sizeof(self_path), &argv0);
 		if (!preload_self(self_path, &self))
 			memset(&self, 0, sizeof(self));
 		v = preload_judge_file(path, &self, judged, sizeof(judged));
+		if (!changes && (v == PRELOAD_OK || v == PRELOAD_NOT_ELF))
+			return call_real(c, path, argv, envp);
+	}
+	/* Only a child whose environment or argv is rebuilt gets here:
+	 * one that had its settings cleared, or a tool to translate. */
+	child_room(s, argv, envp, &room);
+	if ((room.argv + room.envp) * sizeof(char *) + room.bytes >
+	    EXEC_ROOM_MAX)
+		return E2BIG;
+	{
+		char *av[room.argv], *ev[room.envp], bytes[room.bytes];
+		struct child_plan p;
+
+		(void)child_plan_env(s, envp, ev, bytes, &p);
 		child_plan_exec(s, path, v, argv, av, &p);
 		tell(s, judged, &p);
 		if (p.action == CHILD_REFUSE)
