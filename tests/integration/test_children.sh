@@ -5,8 +5,9 @@
 # it is run as "ping -I phy0" by the shim in its parent, and reaches the
 # server with nothing in the tun (the control without bindif is lost
 # there). A setuid program started by sh -c fails with EPERM and one line,
-# and did not run, unless --force. env -i (a cleared environment) keeps
-# the shim and its settings: the peer sees phy0's address. As root, a
+# and did not run, unless --force. env -i and root's su -l (a cleared
+# environment) keep the shim and its settings: the peer sees phy0's
+# address. As root, a
 # static child is refused with advice to use --kernel, and kernel mode
 # (nested or not) runs it bound.
 
@@ -119,6 +120,19 @@ cleared_env() {
 	run app_bindif_nobody -i phy0 -- env -i "$PY" "$CLIENT" http $SRV6
 	expect_reply "nobody: env -i python v6 leaves by phy0" "peer=$APP6"
 	expect_tun_quiet "  nothing of it in the tun"
+
+	# su -l clears the environment for the login shell it starts; run by
+	# root it is no setuid step, so the shim is in it and puts it back.
+	if command -v su >/dev/null; then
+		local sucurl="/usr/bin/curl -s -m 3 --noproxy '*' $URL4"
+		tun_mark
+		run in_app timeout 10 su -l -s /bin/sh nobody -c "$sucurl"
+		expect_failed "control: root's su -l nobody -c curl without bindif gets no answer"
+		tun_mark
+		run app_bindif -i phy0 -- su -l -s /bin/sh nobody -c "$sucurl"
+		expect_reply "root: su -l nobody -c curl under bindif leaves by phy0" "peer=$APP4"
+		expect_tun_quiet "  nothing of it in the tun"
+	fi
 
 	# -v comes back with the rest; a child given settings of its own (a
 	# nested bindif's) keeps them and gets none of ours.
