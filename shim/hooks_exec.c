@@ -98,6 +98,35 @@ exec_early(void)
 	(void)exec_state();
 }
 
+/*
+ * The loader takes the shim into a child built as the program it is in
+ * now: that program's header, read at the first exec (not at start, which
+ * every process would pay) and kept. The first to finish publishes it;
+ * one racing it, or in a vfork child, uses its own copy, the same bytes.
+ */
+static struct elf_facts self_kept;
+static atomic_int self_state; /* 0 unread, 1 being written, 2 kept */
+
+static void
+self_facts(struct elf_facts *self)
+{
+	char path[SELF_PATH];
+	const char *argv0;
+	int unread = 0;
+
+	if (atomic_load(&self_state) == 2) {
+		*self = self_kept;
+		return;
+	}
+	plat_program(path, sizeof(path), &argv0);
+	if (!preload_self(path, self))
+		memset(self, 0, sizeof(*self));
+	if (atomic_compare_exchange_strong(&self_state, &unread, 1)) {
+		self_kept = *self;
+		atomic_store(&self_state, 2);
+	}
+}
+
 /* How the program asked for its child, to make the same call in the end. */
 enum call_kind { CALL_EXECVE, CALL_FEXECVE, CALL_SPAWN, CALL_SPAWNP };
 struct call {
@@ -128,25 +157,6 @@ call_real(const struct call *c, const char *path, char *const *argv,
 	default:
 		(void)real.execve(path, argv, envp);
 		return errno;
-	}
-}
-
-/* Every pointer and string of a NULL-terminated vector can be read. */
-static bool
-readable_vec(char *const *v, size_t *bytes)
-{
-	size_t len;
-
-	if (v == NULL)
-		return true;
-	for (;; v++) {
-		if (!ua_readable(v, sizeof(*v)))
-			return false;
-		if (*v == NULL)
-			return true;
-		if (!ua_string(*v, &len))
-			return false;
-		*bytes += len + 1;
 	}
 }
 
@@ -202,28 +212,21 @@ planned(const struct call *c, const char *path, char *const *argv,
     char *const *envp)
 {
 	const struct child_start *s = exec_state();
-	size_t plen = 0, strings = 0;
+	size_t plen = 0;
 	struct child_room room;
 	enum preload_verdict v;
 	bool bound, changes;
 
-	if (!ua_string(path, &plen) || !readable_vec(argv, &strings) ||
-	    !readable_vec(envp, &strings))
+	if (!ua_string(path, &plen) || !ua_strings(argv) || !ua_strings(envp))
 		return call_real(c, path, argv, envp);
 	changes = child_env_needed(s, envp, &bound);
 	if (!bound)
 		return call_real(c, path, argv, envp);
 	char judged[plen + 256]; /* path, or a #! interpreter's (< 256) */
 	{
-		char self_path[SELF_PATH];
-		const char *argv0;
 		struct elf_facts self;
 
-		/* The loader takes the shim into a child built as the
-		 * program it is in now. */
-		plat_program(self_path, sizeof(self_path), &argv0);
-		if (!preload_self(self_path, &self))
-			memset(&self, 0, sizeof(self));
+		self_facts(&self);
 		v = preload_judge_file(path, &self, judged, sizeof(judged));
 		if (!changes && (v == PRELOAD_OK || v == PRELOAD_NOT_ELF))
 			return call_real(c, path, argv, envp);

@@ -57,3 +57,67 @@ ua_string(const char *s, size_t *len)
 		n += room;
 	}
 }
+
+/* The pages one ua_strings walk found readable, replaced in turn. */
+struct seen {
+	uintptr_t page[8];
+	unsigned n, next;
+};
+
+static bool
+seen_page(struct seen *s, uintptr_t page, const void *probe)
+{
+	unsigned i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->page[i] == page)
+			return true;
+	if (plat_probe_read(probe) < 0)
+		return false;
+	s->page[s->next] = page;
+	s->next = (s->next + 1) % 8;
+	if (s->n < 8)
+		s->n++;
+	return true;
+}
+
+/* [p, p + len) readable, len at most one page's worth past p. */
+static bool
+seen_range(struct seen *s, const void *p, size_t len)
+{
+	uintptr_t a = (uintptr_t)p, first, last;
+
+	if (a < UA_PAGE || a + len < a)
+		return false;
+	first = a & ~(uintptr_t)(UA_PAGE - 1);
+	last = (a + len - 1) & ~(uintptr_t)(UA_PAGE - 1);
+	return seen_page(s, first, p) &&
+	    (last == first || seen_page(s, last, (const void *)last));
+}
+
+bool
+ua_strings(char *const *v)
+{
+	struct seen s = { { 0 }, 0, 0 };
+	size_t i;
+
+	if (v == NULL)
+		return true;
+	for (i = 0;; i++) {
+		const char *str, *nul;
+
+		if (!seen_range(&s, &v[i], sizeof(v[i])))
+			return false;
+		if ((str = v[i]) == NULL)
+			return true;
+		for (;;) {
+			size_t room = UA_PAGE - ((uintptr_t)str & (UA_PAGE - 1));
+
+			if (!seen_range(&s, str, 1))
+				return false;
+			if ((nul = memchr(str, '\0', room)) != NULL)
+				break;
+			str += room;
+		}
+	}
+}

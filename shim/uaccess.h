@@ -23,4 +23,10 @@ bool ua_readable(const void *p, size_t len);
  * into *len: one probe per page it spans, as for ua_readable. */
 bool ua_string(const char *s, size_t *len);
 
+/* True when v is NULL, or it and every string in it can be read up to its
+ * NULL. An argv or environment spans a few pages, visited in turn (array,
+ * string, array...): they are remembered for the walk, so each is probed
+ * once. */
+bool ua_strings(char *const *v);
+
 #endif

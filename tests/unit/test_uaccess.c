@@ -84,6 +84,35 @@ test_string(void **state)
 	munmap(p, 4096);
 }
 
+/* Vectors: every pointer and every string, wherever they lie. */
+static void
+test_strings(void **state)
+{
+	char *p = pages(3), **v = (char **)(p + 2 * 4096);
+
+	(void)state;
+	assert_true(ua_strings(NULL));
+	strcpy(p, "PATH=/bin");
+	memset(p + 100, 'a', 4096 - 100);
+	p[4096 + 10] = '\0'; /* runs into the next page */
+	v[0] = p;
+	v[1] = p + 100;
+	v[2] = NULL;
+	assert_true(ua_strings(v));
+	v[1] = (char *)16;
+	assert_false(ua_strings(v));
+	v[1] = p + 100;
+	munmap(p + 4096, 4096); /* the second string's end is gone */
+	assert_false(ua_strings(v));
+	v[1] = NULL;
+	assert_true(ua_strings(v));
+	/* The vector itself running into a hole. */
+	*(char **)(p + 4096 - sizeof(char *)) = p;
+	assert_false(ua_strings((char **)(p + 4096 - sizeof(char *))));
+	munmap(p, 4096);
+	munmap(p + 2 * 4096, 4096);
+}
+
 int
 main(void)
 {
@@ -91,6 +120,7 @@ main(void)
 		cmocka_unit_test(test_mapped_and_not),
 		cmocka_unit_test(test_low_and_wrapping),
 		cmocka_unit_test(test_string),
+		cmocka_unit_test(test_strings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
