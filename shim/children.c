@@ -126,12 +126,15 @@ child_capture(struct child_start *s, char *const *env, bool secure,
 	size_t n = 0, len;
 	char *eq;
 
+	s->prog = "bindif";
 	s->vars = (char **)no_strings;
 	s->shim_path = s->preload_entry = NULL;
 	if (env == NULL)
 		env = no_strings;
-	if ((s->prog = strdup(prog)) == NULL ||
-	    (s->vars = calloc(sizeof(child_settings) / sizeof(*c),
+	if ((eq = strdup(prog)) == NULL)
+		goto nomem;
+	s->prog = eq;
+	if ((s->vars = calloc(sizeof(child_settings) / sizeof(*c),
 		 sizeof(char *))) == NULL)
 		goto nomem;
 	for (c = child_settings; c->name != NULL; c++) {
@@ -147,6 +150,9 @@ child_capture(struct child_start *s, char *const *env, bool secure,
 	if (value == NULL || (entry = find_shim(value, s->shim_name, s->darwin,
 	    &len)) == NULL)
 		return 0; /* not preloaded by the variable: left alone */
+	/* Outside secure mode the whole value comes back, as the process
+	 * got it: a runtime that must precede the shim (ASan's) would
+	 * otherwise keep the child from starting. */
 	if (secure) {
 		if (shim_path == NULL)
 			return 0;

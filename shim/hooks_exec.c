@@ -84,7 +84,8 @@ capture(void)
 
 /* The values the process started with, captured once: in the constructor
  * (so before any vfork child can need them), or by whichever exec comes
- * first if another library's constructor starts a program before ours. */
+ * first if another library's constructor starts a program before ours -
+ * the one case where this path allocates, wherever that exec runs. */
 static const struct child_start *
 exec_state(void)
 {
@@ -101,8 +102,9 @@ exec_early(void)
 /*
  * The loader takes the shim into a child built as the program it is in
  * now: that program's header, read at the first exec (not at start, which
- * every process would pay) and kept. The first to finish publishes it;
- * one racing it, or in a vfork child, uses its own copy, the same bytes.
+ * every process would pay) and kept. The first to finish publishes it
+ * (from a vfork child, into the parent's memory: the same program); one
+ * racing it uses its own copy, the same bytes.
  */
 static struct elf_facts self_kept;
 static atomic_int self_state; /* 0 unread, 1 being written, 2 kept */
@@ -143,6 +145,8 @@ static int
 call_real(const struct call *c, const char *path, char *const *argv,
     char *const *envp)
 {
+	/* A function the system lacks (fexecve on macOS), or one dlsym could
+	 * not find: ENOSYS, never a call through NULL. */
 	switch (c->kind) {
 	case CALL_FEXECVE:
 		if (real.fexecve == NULL)
@@ -150,11 +154,15 @@ call_real(const struct call *c, const char *path, char *const *argv,
 		(void)real.fexecve(c->fd, argv, envp);
 		return errno;
 	case CALL_SPAWN:
-		return real.posix_spawn(c->pid, path, c->fa, c->attr, argv, envp);
+		return real.posix_spawn == NULL ? ENOSYS
+		    : real.posix_spawn(c->pid, path, c->fa, c->attr, argv, envp);
 	case CALL_SPAWNP:
-		return real.posix_spawnp(c->pid, c->file, c->fa, c->attr, argv,
-		    envp);
+		return real.posix_spawnp == NULL ? ENOSYS
+		    : real.posix_spawnp(c->pid, c->file, c->fa, c->attr, argv,
+			  envp);
 	default:
+		if (real.execve == NULL)
+			return ENOSYS;
 		(void)real.execve(path, argv, envp);
 		return errno;
 	}
@@ -231,8 +239,8 @@ planned(const struct call *c, const char *path, char *const *argv,
 		if (!changes && (v == PRELOAD_OK || v == PRELOAD_NOT_ELF))
 			return call_real(c, path, argv, envp);
 	}
-	/* Only a child whose environment or argv is rebuilt gets here:
-	 * one that had its settings cleared, or a tool to translate. */
+	/* Only a child to refuse, or whose environment or argv is rebuilt
+	 * (its settings were cleared; a tool to translate), gets here. */
 	child_room(s, argv, envp, &room);
 	if ((room.argv + room.envp) * sizeof(char *) + room.bytes >
 	    EXEC_ROOM_MAX)
@@ -265,7 +273,7 @@ planned_or_sh(const struct call *c, const char *path, char *const *argv,
 	if (n > EXEC_ROOM_MAX / sizeof(char *))
 		return E2BIG;
 	{
-		char *sh[n + 2];
+		char *sh[n + 3]; /* n == 0: "/bin/sh", path, NULL */
 
 		sh[0] = (char *)"/bin/sh";
 		sh[1] = (char *)path;
