@@ -175,6 +175,25 @@ nomem:
 }
 
 void
+child_forget(struct child_start *s)
+{
+	size_t i;
+
+	if (s->vars != no_strings) {
+		for (i = 0; s->vars[i] != NULL; i++)
+			free(s->vars[i]);
+		free(s->vars);
+	}
+	if (strcmp(s->prog, "bindif") != 0)
+		free((char *)s->prog);
+	free((char *)s->shim_path);
+	free((char *)s->preload_entry);
+	s->vars = (char **)no_strings;
+	s->prog = "bindif";
+	s->shim_path = s->preload_entry = NULL;
+}
+
+void
 child_room(const struct child_start *s, char *const *argv,
     char *const *envp, struct child_room *r)
 {

@@ -50,6 +50,10 @@ struct child_start {
 int child_capture(struct child_start *s, char *const *env, bool secure,
     const char *shim_path, const char *prog);
 
+/* Frees what child_capture kept: the shim keeps it for the process's
+ * life; the tests release it. */
+void child_forget(struct child_start *s);
+
 /* The room child_plan needs: pointers for argv and envp, string bytes. */
 struct child_room {
 	size_t argv, envp, bytes;

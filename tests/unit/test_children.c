@@ -33,6 +33,27 @@ static char *start_env[] = { "HOME=/root", "BINDIF_INTERFACE=phy0",
 	"BINDIF_RULES=/home/u/rules.conf", "BINDIF_LOG=/tmp/log",
 	"BINDIF_DEFAULT=phy0", "LD_PRELOAD=/asan.so:" SHIM, NULL };
 
+/* Every capture of the test, released at the end. */
+static struct child_start kept[16];
+static size_t nkept;
+
+static struct child_start
+keep(struct child_start s)
+{
+	assert_true(nkept < sizeof(kept) / sizeof(*kept));
+	kept[nkept++] = s;
+	return s;
+}
+
+static int
+forget_all(void **state)
+{
+	(void)state;
+	while (nkept > 0)
+		child_forget(&kept[--nkept]);
+	return 0;
+}
+
 static struct child_start
 started(char **env, bool secure, const char *shim_path)
 {
@@ -42,7 +63,7 @@ started(char **env, bool secure, const char *shim_path)
 	s.preload_var = "LD_PRELOAD";
 	s.shim_name = "libbindif.so";
 	assert_int_equal(child_capture(&s, env, secure, shim_path, "sh"), 0);
-	return s;
+	return keep(s);
 }
 
 static size_t
@@ -125,6 +146,7 @@ test_capture_no_variable(void **state)
 	char *mac[] = { "DYLD_INSERT_LIBRARIES=/Users/a b/libbindif.dylib",
 		NULL };
 	assert_int_equal(child_capture(&s, mac, false, NULL, "zsh"), 0);
+	keep(s);
 	assert_string_equal(s.shim_path, "/Users/a b/libbindif.dylib");
 }
 
@@ -451,5 +473,5 @@ main(void)
 		cmocka_unit_test(test_hook_refuses_static),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, forget_all);
 }
