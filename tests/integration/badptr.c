@@ -1,12 +1,13 @@
 /*
- * badptr.c - hands connect, sendto, sendmsg and sendmmsg bad pointers, one
- * case per child, and prints what each call returned. The kernel answers
- * EFAULT; the test compares the output with and without the shim, which
- * must never turn that answer into a crash.
+ * badptr.c - hands connect, sendto, sendmsg, sendmmsg, execve and
+ * posix_spawn bad pointers, one case per child, and prints what each call
+ * returned. The kernel answers EFAULT; the test compares the output with
+ * and without the shim, which must never turn that answer into a crash.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -36,6 +37,36 @@ bad_pointer(int kind)
 	else
 		mprotect(p, 4096, PROT_NONE);
 	return p;
+}
+
+/* The exec hooks read the path, argv and envp first (a program to judge,
+ * an environment to complete): all answered by the kernel, never read. */
+static long
+exec_call(int which, void *bad)
+{
+	char *argv[] = { "true", NULL }, *badstr[] = { "true", bad, NULL };
+	char *envp[] = { "BINDIF_X=1", NULL }, *badenv[] = { bad, NULL };
+	pid_t pid;
+	int rc;
+
+	switch (which) {
+	case 0:
+		return execve(bad, argv, envp);
+	case 1:
+		return execve("/bin/true", bad, envp);
+	case 2:
+		return execve("/bin/true", badstr, envp);
+	case 3:
+		return execve("/bin/true", argv, bad);
+	case 4:
+		return execve("/bin/true", argv, badenv);
+	case 5:
+		/* posix_spawn answers with the error, not -1 and errno. */
+		if ((rc = posix_spawn(&pid, bad, NULL, NULL, argv, envp)) != 0)
+			errno = rc;
+		return rc != 0 ? -1 : 0;
+	}
+	return 0;
 }
 
 static long
@@ -83,7 +114,7 @@ call(int which, void *bad, const char *dst)
 		m[1].msg_hdr.msg_controllen = 64;
 		return sendmmsg(udp, m, 2, 0);
 	}
-	return 0;
+	return exec_call(which - 8, bad);
 }
 
 int
@@ -91,12 +122,15 @@ main(int argc, char **argv)
 {
 	static const char *names[] = { "connect", "sendto", "sendmsg(msghdr)",
 		"sendmsg(name)", "sendmsg(control)", "sendmmsg(vector)",
-		"sendmmsg(2nd name)", "sendmmsg(2nd control)" };
+		"sendmmsg(2nd name)", "sendmmsg(2nd control)", "execve(path)",
+		"execve(argv)", "execve(argv[1])", "execve(envp)",
+		"execve(envp[0])", "posix_spawn(path)" };
+	const int ncalls = sizeof(names) / sizeof(*names);
 	const char *dst = argc > 1 ? argv[1] : "198.51.100.10";
 	int which, kind, st;
 
 	for (kind = 0; kind < 3; kind++)
-		for (which = 0; which < 8; which++) {
+		for (which = 0; which < ncalls; which++) {
 			pid_t p;
 
 			fflush(stdout);

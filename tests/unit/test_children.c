@@ -4,8 +4,9 @@
  * back into an environment without them, never over a nested bindif's;
  * the preload variable fixed once; translation, refusal, --force and
  * kernel mode; execvp's candidates and the one log line. Then the exec
- * hooks themselves in this process, on calls that never replace it: a bad
- * pointer, a file that is not there, a static program refused.
+ * hooks themselves in this process, on calls that never replace it: a
+ * file that is not there or not executable, a static program refused, an
+ * argv too large to rebuild.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -371,18 +372,16 @@ test_line(void **state)
 
 /* ---- the hooks in this process: calls that fail before any exec ---- */
 
+/* Bad pointers reach the real execve as they were (so the kernel answers
+ * EFAULT): tests/integration/badptr.c has those, since memcheck stops a
+ * process whose execve it sees fail on one. */
 static void
-test_hook_bad_pointers(void **state)
+test_hook_not_there(void **state)
 {
 	char *argv[] = { "x", NULL };
-	char *bad[] = { "x", (char *)16, NULL };
 
 	(void)state;
 	errno = 0;
-	assert_int_equal(bindif_execve((const char *)16, argv, argv), -1);
-	assert_int_equal(errno, EFAULT);
-	assert_int_equal(bindif_execve("/bin/true", bad, NULL), -1);
-	assert_int_equal(errno, EFAULT);
 	assert_int_equal(bindif_execve("/nonexistent/x", argv, NULL), -1);
 	assert_int_equal(errno, ENOENT);
 }
@@ -468,7 +467,7 @@ main(void)
 		cmocka_unit_test(test_refuse_force_kernel),
 		cmocka_unit_test(test_path_next),
 		cmocka_unit_test(test_line),
-		cmocka_unit_test(test_hook_bad_pointers),
+		cmocka_unit_test(test_hook_not_there),
 		cmocka_unit_test(test_hook_search),
 		cmocka_unit_test(test_hook_refuses_static),
 	};
