@@ -57,7 +57,8 @@ PKG_INSTALL = brew install libconfig cmocka c-ares pkg-config
 # they run on Linux, where plat_darwin.c is compiled and tested too.
 UNIT_SKIP = tests/unit/test_plat_linux.c tests/unit/test_plat_darwin.c \
 	tests/unit/test_uaccess.c tests/unit/test_hotpath.c \
-	tests/unit/test_uplink_linux.c tests/unit/test_kernel.c
+	tests/unit/test_uplink_linux.c tests/unit/test_kernel.c \
+	tests/unit/test_children.c
 TESTABLE_OS_SRCS = shim/plat_darwin.c launcher/plat_darwin.c \
 	launcher/uplink_darwin.c
 else

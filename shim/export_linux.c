@@ -390,6 +390,13 @@ fexecve(int fd, char *const argv[], char *const envp[])
 	return bindif_fexecve(fd, argv, envp);
 }
 
+EXPORT int
+execveat(int dirfd, const char *path, char *const argv[], char *const envp[],
+    int flags)
+{
+	return bindif_execveat(dirfd, path, argv, envp, flags);
+}
+
 HOOK_EXECL(EXPORT int execl, EXECL_PLAIN)
 HOOK_EXECL(EXPORT int execle, EXECL_ENV)
 HOOK_EXECL(EXPORT int execlp, EXECL_SEARCH)

@@ -130,11 +130,14 @@ self_facts(struct elf_facts *self)
 }
 
 /* How the program asked for its child, to make the same call in the end. */
-enum call_kind { CALL_EXECVE, CALL_FEXECVE, CALL_SPAWN, CALL_SPAWNP };
+enum call_kind {
+	CALL_EXECVE, CALL_FEXECVE, CALL_EXECVEAT, CALL_SPAWN, CALL_SPAWNP
+};
 struct call {
 	enum call_kind kind;
-	int fd;			/* fexecve */
-	const char *file;	/* posix_spawnp: as the program named it */
+	int fd, flags;		/* fexecve, execveat */
+	const char *file;	/* execveat, posix_spawnp: as the program
+				 * named it (judged by another path) */
 	pid_t *pid;
 	const posix_spawn_file_actions_t *fa;
 	const posix_spawnattr_t *attr;
@@ -152,6 +155,11 @@ call_real(const struct call *c, const char *path, char *const *argv,
 		if (real.fexecve == NULL)
 			return ENOSYS;
 		(void)real.fexecve(c->fd, argv, envp);
+		return errno;
+	case CALL_EXECVEAT:
+		if (real.execveat == NULL)
+			return ENOSYS;
+		(void)real.execveat(c->fd, c->file, argv, envp, c->flags);
 		return errno;
 	case CALL_SPAWN:
 		return real.posix_spawn == NULL ? ENOSYS
@@ -372,6 +380,25 @@ bindif_fexecve(int fd, char *const argv[], char *const envp[])
 	if (plat_fd_path(fd, path, sizeof(path)) < 0)
 		return failed(call_real(&c, "", argv, envp));
 	return failed(planned(&c, path, argv, envp));
+}
+
+int
+bindif_execveat(int dirfd, const char *path, char *const argv[],
+    char *const envp[], int flags)
+{
+	const struct call c = { .kind = CALL_EXECVEAT, .fd = dirfd,
+		.flags = flags, .file = path };
+	size_t len;
+
+	if (!ua_string(path, &len) || len > EXEC_ROOM_MAX)
+		return failed(call_real(&c, "", argv, envp));
+	{
+		char at[len + 32];
+
+		if (plat_at_path(dirfd, path, flags, at, sizeof(at)) < 0)
+			return failed(call_real(&c, "", argv, envp));
+		return failed(planned(&c, at, argv, envp));
+	}
 }
 
 int

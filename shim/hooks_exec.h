@@ -14,6 +14,8 @@ int bindif_execv(const char *path, char *const argv[]);
 int bindif_execvpe(const char *file, char *const argv[], char *const envp[]);
 int bindif_execvp(const char *file, char *const argv[]);
 int bindif_fexecve(int fd, char *const argv[], char *const envp[]);
+int bindif_execveat(int dirfd, const char *path, char *const argv[],
+    char *const envp[], int flags);
 
 /* execl, execle (the environment after the NULL), execlp (PATH). */
 enum bindif_execl { EXECL_PLAIN, EXECL_ENV, EXECL_SEARCH };

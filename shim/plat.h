@@ -107,11 +107,12 @@ const char *plat_getenv(const char *name);
 /* The running executable's path (may fail: then exe[0] = 0) and argv[0]. */
 void plat_program(char *exe, size_t len, const char **argv0);
 
-/* The exec family, bound once (hooks_exec.c); fexecve is NULL where the
- * system has none (macOS). */
+/* The exec family, bound once (hooks_exec.c); fexecve and execveat are
+ * NULL where the system has none (macOS). */
 struct plat_exec_real {
 	int (*execve)(const char *, char *const[], char *const[]);
 	int (*fexecve)(int, char *const[], char *const[]);
+	int (*execveat)(int, const char *, char *const[], char *const[], int);
 	int (*posix_spawn)(pid_t *, const char *,
 	    const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
 	    char *const[], char *const[]);
@@ -131,6 +132,11 @@ extern const char plat_shim_name[];
 /* A path naming fd's file (for fexecve's judgement) into buf, which has
  * room for 32 bytes: 0, or -1 where the system has none. No stdio. */
 int plat_fd_path(int fd, char *buf, size_t len);
+/* The same for what execveat(dirfd, path, ..., flags) runs: path itself,
+ * or through the descriptor (AT_EMPTY_PATH, a relative path); buf has room
+ * for strlen(path) + 32. 0, or -1 where the system has none. */
+int plat_at_path(int dirfd, const char *path, int flags, char *buf,
+    size_t len);
 
 /* What makes the loader refuse a program (preload.c): file capabilities
  * (Linux), System Integrity Protection (macOS). */

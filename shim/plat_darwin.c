@@ -229,6 +229,7 @@ plat_bind_exec_real(struct plat_exec_real *r)
 {
 	r->execve = execve;
 	r->fexecve = NULL;
+	r->execveat = NULL;
 	r->posix_spawn = posix_spawn;
 	r->posix_spawnp = posix_spawnp;
 	return 0;
@@ -244,6 +245,17 @@ int
 plat_fd_path(int fd, char *buf, size_t len)
 {
 	(void)fd;
+	(void)buf;
+	(void)len;
+	return -1;
+}
+
+int
+plat_at_path(int dirfd, const char *path, int flags, char *buf, size_t len)
+{
+	(void)dirfd;
+	(void)path;
+	(void)flags;
 	(void)buf;
 	(void)len;
 	return -1;

@@ -7,6 +7,7 @@
 #include <dlfcn.h>
 #include <malloc.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -292,6 +293,7 @@ plat_bind_exec_real(struct plat_exec_real *r)
 	self_range(&self);
 	NEXT(execve, "execve");
 	NEXT(fexecve, "fexecve");
+	NEXT(execveat, "execveat"); /* glibc 2.34 and later */
 	NEXT(posix_spawn, "posix_spawn");
 	NEXT(posix_spawnp, "posix_spawnp");
 	return r->execve && r->posix_spawn && r->posix_spawnp ? err : -ENOSYS;
@@ -320,5 +322,28 @@ plat_fd_path(int fd, char *buf, size_t len)
 	n = sizeof(dir) - 1;
 	memcpy(buf + n, digits + d, sizeof(digits) - d);
 	buf[n + sizeof(digits) - d] = '\0';
+	return 0;
+}
+
+int
+plat_at_path(int dirfd, const char *path, int flags, char *buf, size_t len)
+{
+	size_t n = strlen(path);
+
+	if (path[0] == '/' || (dirfd == AT_FDCWD && path[0] != '\0')) {
+		if (n + 1 > len)
+			return -1;
+		memcpy(buf, path, n + 1);
+		return 0;
+	}
+	if (plat_fd_path(dirfd, buf, len) < 0)
+		return -1;
+	if (path[0] == '\0')
+		return flags & AT_EMPTY_PATH ? 0 : -1;
+	/* /proc/self/fd/N/path: the directory the descriptor names. */
+	if (strlen(buf) + 1 + n + 1 > len)
+		return -1;
+	strcat(buf, "/");
+	strcat(buf, path);
 	return 0;
 }

@@ -5,8 +5,9 @@
  * the preload variable fixed once; translation, refusal, --force and
  * kernel mode; execvp's candidates and the one log line. Then the exec
  * hooks themselves in this process, on calls that never replace it: a
- * file that is not there or not executable, a static program refused, an
- * argv too large to rebuild.
+ * file that is not there or not executable, a static program refused (by
+ * path, descriptor and directory descriptor), an argv too large to
+ * rebuild. Linux only: it reads /proc/self/exe.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -25,6 +26,7 @@
 #include "children.h"
 #include "elf64.h"
 #include "hooks_exec.h"
+#include "plat.h"
 #include "preload.h"
 #include "tmpdir.h"
 
@@ -353,6 +355,28 @@ test_path_next(void **state)
 	assert_int_equal(child_path_next(&cur, "ls", buf, sizeof(buf)), 0);
 }
 
+/* What execveat runs, as a path to judge. */
+static void
+test_at_path(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(plat_at_path(AT_FDCWD, "/usr/bin/ping", 0, buf,
+			     sizeof(buf)), 0);
+	assert_string_equal(buf, "/usr/bin/ping");
+	assert_int_equal(plat_at_path(AT_FDCWD, "bin/ping", 0, buf,
+			     sizeof(buf)), 0);
+	assert_string_equal(buf, "bin/ping");
+	assert_int_equal(plat_at_path(5, "ping", 0, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/proc/self/fd/5/ping");
+	assert_int_equal(plat_at_path(12, "", AT_EMPTY_PATH, buf, sizeof(buf)),
+	    0);
+	assert_string_equal(buf, "/proc/self/fd/12");
+	assert_int_equal(plat_at_path(12, "", 0, buf, sizeof(buf)), -1);
+	assert_int_equal(plat_at_path(5, "ping", 0, buf, 18), -1);
+}
+
 static void
 test_line(void **state)
 {
@@ -438,6 +462,19 @@ test_hook_refuses_static(void **state)
 	assert_int_equal(bindif_posix_spawn(&pid, path, NULL, NULL, argv, envp),
 	    EPERM);
 	assert_int_equal(pid, 0);
+	/* By descriptor: judged through /proc/self/fd. */
+	fd = open(tmpdir, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	assert_int_equal(bindif_execveat(fd, "static", argv, envp, 0), -1);
+	assert_int_equal(errno, EPERM);
+	close(fd);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(bindif_execveat(fd, "", argv, envp, AT_EMPTY_PATH), -1);
+	assert_int_equal(errno, EPERM);
+	assert_int_equal(bindif_fexecve(fd, argv, envp), -1);
+	assert_int_equal(errno, EPERM);
+	close(fd);
 	/* Too large to rebuild on the stack: E2BIG, never truncated. An
 	 * exec with nothing to rebuild has no such limit. */
 	char **huge = calloc(40001, sizeof(char *));
@@ -466,6 +503,7 @@ main(void)
 		cmocka_unit_test(test_translate),
 		cmocka_unit_test(test_refuse_force_kernel),
 		cmocka_unit_test(test_path_next),
+		cmocka_unit_test(test_at_path),
 		cmocka_unit_test(test_line),
 		cmocka_unit_test(test_hook_not_there),
 		cmocka_unit_test(test_hook_search),
