@@ -41,13 +41,13 @@ SHIM_CORE_SRCS = shim/hooks.c shim/decide.c shim/fdtable.c shim/egress.c \
 	shim/dnsresult.c shim/uaccess.c shim/localaddr.c
 LAUNCHER_CORE_SRCS = launcher/opts.c launcher/target.c launcher/iface.c \
 	launcher/checks.c launcher/env.c launcher/explain.c launcher/uplink.c \
-	launcher/preload.c
+	launcher/preload.c launcher/child.c launcher/handshake.c
 
 ifeq ($(UNAME_S),Darwin)
 SHIM = $(B)/libbindif.dylib
 SHIM_OS_SRCS = shim/plat_darwin.c shim/export_darwin.c
 LAUNCHER_OS_SRCS = launcher/plat_darwin.c launcher/uplink_darwin.c \
-	launcher/kernel_darwin.c
+	launcher/kernel_darwin.c launcher/handshake_darwin.c
 SHIM_LDFLAGS = -dynamiclib -Wl,-undefined,error
 ALL_CFLAGS += -D__APPLE_USE_RFC_3542
 SHIM_LIBS = $(CONFIG_LIBS) $(CARES_LIBS) -lpthread
@@ -56,22 +56,25 @@ PKG_INSTALL = brew install libconfig cmocka c-ares pkg-config
 # they run on Linux, where plat_darwin.c is compiled and tested too.
 UNIT_SKIP = tests/unit/test_plat_linux.c tests/unit/test_plat_darwin.c \
 	tests/unit/test_uaccess.c tests/unit/test_hotpath.c \
-	tests/unit/test_uplink_linux.c tests/unit/test_kernel.c
+	tests/unit/test_uplink_linux.c tests/unit/test_kernel.c \
+	tests/unit/test_handshake.c
 TESTABLE_OS_SRCS = shim/plat_darwin.c launcher/plat_darwin.c \
 	launcher/uplink_darwin.c
 else
 SHIM = $(B)/libbindif.so
 SHIM_OS_SRCS = shim/plat_linux.c shim/hooks_mmsg.c shim/export_linux.c
 LAUNCHER_OS_SRCS = launcher/plat_linux.c launcher/uplink_linux.c \
-	launcher/kernel_linux.c
+	launcher/kernel_linux.c launcher/handshake_linux.c
 TESTABLE_OS_SRCS = shim/plat_linux.c launcher/plat_linux.c \
-	launcher/uplink_linux.c launcher/kernel_linux.c
+	launcher/uplink_linux.c launcher/kernel_linux.c \
+	launcher/handshake_linux.c
 SHIM_LDFLAGS = -shared -Wl,--as-needed -Wl,-z,defs -Wl,-z,now
 SHIM_LIBS = $(CONFIG_LIBS) $(CARES_LIBS) -ldl -lpthread
 APT_PACKAGES = build-essential pkg-config libconfig-dev libcmocka-dev \
 	libc-ares-dev clang curl socat netcat-openbsd python3 iproute2 \
 	util-linux procps libcap2-bin dnsmasq-base dnsutils mandoc \
-	bash-completion iputils-ping iputils-tracepath traceroute mtr-tiny valgrind libclang-rt-14-dev
+	bash-completion iputils-ping iputils-tracepath traceroute mtr-tiny valgrind libclang-rt-14-dev \
+	strace
 PKG_INSTALL = apt-get update -q && DEBIAN_FRONTEND=noninteractive \
 	apt-get install -y -q --no-install-recommends $(APT_PACKAGES)
 endif
@@ -163,7 +166,7 @@ deps-if-missing:
 	for p in libconfig cmocka libcares; do \
 		$(PKG_CONFIG) --exists $$p 2>/dev/null || ok=0; done; \
 	for c in $(CC) curl socat nc ip setpriv dnsmasq dig mandoc ping \
-	    tracepath traceroute mtr setcap; do \
+	    tracepath traceroute mtr setcap strace; do \
 		command -v $$c >/dev/null 2>&1 || ok=0; done; \
 	[ -x /usr/bin/python3 ] || ok=0; \
 	[ "$(UNAME_S)" = Darwin ] || \

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "launcher.h"
+#include "child.h"
+#include "handshake.h"
 #include "kernel.h"
 #include "preload.h"
 #include "uplink.h"
@@ -151,11 +153,12 @@ advice(enum preload_verdict v)
 /*
  * The loader would silently run the command without the shim, so its
  * traffic would go into the tunnel: translate to the tool's own interface
- * option, or refuse (125) unless --force. Returns the argv to exec.
+ * option, or refuse (125) unless --force. Returns the argv to exec;
+ * *shim_expected when the loader is predicted to take the shim.
  */
 static char **
 reachable(const struct opts *o, const char *exe, const char *dflt,
-    bool *kernel)
+    bool *kernel, bool *shim_expected)
 {
 	char judged[4096], helper[4096], because[4800];
 	enum preload_verdict v = preload_check(exe, judged, sizeof(judged));
@@ -186,8 +189,10 @@ reachable(const struct opts *o, const char *exe, const char *dflt,
 			    advice(hv));
 		}
 	}
-	if (v == PRELOAD_OK || v == PRELOAD_NOT_ELF)
+	if (v == PRELOAD_OK || v == PRELOAD_NOT_ELF) {
+		*shim_expected = true;
 		return o->argv;
+	}
 	argv = preload_translate(exe, o->argv, dflt, lplat_is_darwin(),
 	    &already);
 	reason = preload_reason(v);
@@ -229,17 +234,20 @@ static void __attribute__((noreturn))
 run_in_kernel_mode(const struct opts *o, const char *exe, const char *dflt)
 {
 	char why[1024] = "";
-	int rc;
+	int rc, status;
 
 	if (dflt[0] == '\0')
 		die(EXIT_OURS, "kernel mode needs an interface: give -i or "
 		    "interface = in the rules");
 	fflush(NULL);
-	rc = kernel_exec(dflt, 0, o->argv, exe, why, sizeof(why));
+	rc = kernel_exec(dflt, 0, o->argv, exe, &status, why,
+	    sizeof(why));
 	if (rc < 0)
 		die(EXIT_OURS, "%s", why);
 	if (why[0] != '\0')
 		fprintf(stderr, "bindif: %s\n", why);
+	if (status != -1)
+		child_exit_like(status);
 	exit(rc);
 }
 
@@ -294,6 +302,32 @@ check_only(const struct opts *o)
 	return 0;
 }
 
+/*
+ * Runs the command as our child and makes sure, at its entry point, that
+ * the loader took the shim (handshake.h); ends as the command ends.
+ * Returns only where no such check exists (then bindif execs as before).
+ */
+static void
+run_checked(const char *exe, char **argv, const char *shim, bool verbose)
+{
+	char why[1024];
+	bool unchecked;
+	int status, rc;
+
+	fflush(NULL);
+	rc = handshake_exec(exe, argv, shim, &status, &unchecked, why,
+	    sizeof(why));
+	if (rc == HANDSHAKE_UNAVAILABLE)
+		return;
+	if (rc == HANDSHAKE_STOPPED)
+		die(EXIT_OURS, "%s", why);
+	if (rc != HANDSHAKE_RAN)
+		die(rc, "%s", why);
+	if (unchecked && verbose)
+		fprintf(stderr, "bindif: %s\n", why);
+	child_exit_like(status);
+}
+
 static void
 set_env(const char *name, const char *value)
 {
@@ -310,7 +344,7 @@ main(int argc, char **argv)
 	struct rules_set *set = NULL;
 	char autoname[RULES_IFNAMSIZ], fileauto[RULES_IFNAMSIZ],
 	    dflt[RULES_IFNAMSIZ];
-	bool file_auto = false;
+	bool file_auto = false, shim_expected = false;
 	struct dns_servers dns;
 	struct opts o;
 	char *preload;
@@ -371,7 +405,7 @@ main(int argc, char **argv)
 		die(rc, "%s", why);
 	check_policy(set, &o, exe, dflt, sizeof(dflt));
 	if (!o.kernel)
-		o.argv = reachable(&o, exe, dflt, &o.kernel);
+		o.argv = reachable(&o, exe, dflt, &o.kernel, &shim_expected);
 	if (o.kernel)
 		run_in_kernel_mode(&o, exe, dflt);
 	rules_set_free(set);
@@ -389,6 +423,9 @@ main(int argc, char **argv)
 	set_env("BINDIF_DNS", o.dns[0] ? o.dns : NULL);
 	set_env("BINDIF_AUTO", file_auto ? fileauto : NULL);
 
+	/* --force: the user chose to run it whatever the loader does. */
+	if (shim_expected && !o.force)
+		run_checked(exe, o.argv, shim, o.verbose);
 	execv(exe, o.argv);
 	die(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN, "%s: %s",
 	    o.argv[0], strerror(errno));
