@@ -38,7 +38,7 @@ ALL_CFLAGS = $(BASE_CFLAGS) $(CONFIG_CFLAGS) $(CARES_CFLAGS) $(CFLAGS) \
 CONFIG_SRCS = config/load.c config/match.c
 SHIM_CORE_SRCS = shim/hooks.c shim/decide.c shim/fdtable.c shim/egress.c \
 	shim/state.c shim/dnsconf.c shim/hooks_dns.c shim/resolve.c \
-	shim/dnsresult.c shim/uaccess.c shim/localaddr.c
+	shim/dnsresult.c shim/uaccess.c shim/localaddr.c shim/announce.c
 LAUNCHER_CORE_SRCS = launcher/opts.c launcher/target.c launcher/iface.c \
 	launcher/checks.c launcher/env.c launcher/explain.c launcher/uplink.c \
 	launcher/preload.c launcher/child.c launcher/handshake.c
@@ -120,7 +120,8 @@ $(B)/tests/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) \
 		$(B)/libtestable.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Iconfig -Ishim -Ilauncher \
-		-DFIXTURES_DIR='"tests/unit/fixtures"' $< -o $@ \
+		-DFIXTURES_DIR='"tests/unit/fixtures"' -DSHIM_PATH='"$(SHIM)"' \
+		$< -o $@ \
 		$(EXTRA_OBJS_test_$*) $(B)/libtestable.a $(WRAP_test_$*) \
 		$(CMOCKA_LIBS) $(CONFIG_LIBS) $(CARES_LIBS) -ldl -lpthread
 

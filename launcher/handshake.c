@@ -1,12 +1,9 @@
 /*
- * handshake.c - the pure parts of the handshake: reading the auxiliary
- * vector and the memory map of a stopped program. No system calls, so
- * they are tested on any OS with captured bytes.
+ * handshake.c - the pure part of the handshake: reading the auxiliary
+ * vector of a stopped program. No system calls, so it is tested on any OS
+ * with made-up bytes.
  */
 #define _DEFAULT_SOURCE
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "handshake.h"
@@ -54,44 +51,4 @@ handshake_auxv(const unsigned char *buf, size_t len, size_t wordsize,
 		}
 	}
 	return found && *entry != 0 ? 0 : -1;
-}
-
-/* One maps line: "start-end perms offset major:minor inode   path". */
-static bool
-line_maps(const char *line, size_t len, const char *path, unsigned dev_major,
-    unsigned dev_minor, uint64_t ino)
-{
-	char buf[4352];
-	unsigned maj, min;
-	uint64_t inode;
-	int at = 0;
-
-	if (len >= sizeof(buf))
-		return false;
-	memcpy(buf, line, len);
-	buf[len] = '\0';
-	if (sscanf(buf, "%*x-%*x %*s %*x %x:%x %" SCNu64 " %n", &maj, &min,
-		&inode, &at) < 3)
-		return false;
-	if (inode != 0 && inode == ino && maj == dev_major && min == dev_minor)
-		return true;
-	return at > 0 && strcmp(buf + at, path) == 0;
-}
-
-bool
-handshake_maps_has(const char *maps, const char *path, unsigned dev_major,
-    unsigned dev_minor, uint64_t ino)
-{
-	const char *p = maps, *nl;
-
-	while (*p != '\0') {
-		nl = strchr(p, '\n');
-		if (line_maps(p, nl ? (size_t)(nl - p) : strlen(p), path,
-			dev_major, dev_minor, ino))
-			return true;
-		if (nl == NULL)
-			break;
-		p = nl + 1;
-	}
-	return false;
 }

@@ -6,8 +6,8 @@
  * module's secure mode): the program would then run unbound, its traffic
  * in the tunnel, with no error. So the launcher stops the new program at
  * its entry point, after the loader has run every preloaded constructor
- * and before any of the program's own code, and looks: the shim mapped,
- * it lets the program go; not, it kills it and says why.
+ * and before any of the program's own code, and looks: the shim has
+ * announced itself, it lets the program go; not, it kills it and says why.
  */
 #ifndef BINDIF_HANDSHAKE_H
 #define BINDIF_HANDSHAKE_H
@@ -23,15 +23,16 @@
 #define HANDSHAKE_UNAVAILABLE 1 /* nothing ran: not on this OS or CPU */
 
 /*
- * Runs exe (argv[0] its name) as bindif's child, checks at its entry point
- * that the shim (its path) is loaded, and waits for it to end, passing
- * signals on. Where the check cannot be made because someone else traces
- * bindif (strace, gdb) the command runs unchecked and *unchecked is set.
+ * Runs exe (argv[0] its name; the shim in the preload variable) as
+ * bindif's child, checks at its entry point that the shim announced itself
+ * (shim/announce.h), and waits for it to end, passing signals on. Where
+ * the check cannot be made because someone else traces bindif (strace,
+ * gdb) the command runs unchecked and *unchecked is set.
  */
-int handshake_exec(const char *exe, char **argv, const char *shim,
-    int *status, bool *unchecked, char *why, size_t whylen);
+int handshake_exec(const char *exe, char **argv, int *status,
+    bool *unchecked, char *why, size_t whylen);
 
-/* ---- the pure parts, exposed for the unit tests ---- */
+/* ---- the pure part, exposed for the unit tests ---- */
 
 /*
  * The entry point (AT_ENTRY) and secure mode (AT_SECURE) from the raw
@@ -40,13 +41,5 @@ int handshake_exec(const char *exe, char **argv, const char *shim,
  */
 int handshake_auxv(const unsigned char *buf, size_t len, size_t wordsize,
     uint64_t *entry, bool *secure);
-
-/*
- * Whether a /proc/PID/maps text maps the file path, or the file with that
- * device (major, minor) and inode: on overlay file systems the maps show
- * the lower layer's numbers, elsewhere a bind mount shows another path.
- */
-bool handshake_maps_has(const char *maps, const char *path,
-    unsigned dev_major, unsigned dev_minor, uint64_t ino);
 
 #endif

@@ -7,12 +7,11 @@
 #include "handshake.h"
 
 int
-handshake_exec(const char *exe, char **argv, const char *shim, int *status,
-    bool *unchecked, char *why, size_t whylen)
+handshake_exec(const char *exe, char **argv, int *status, bool *unchecked,
+    char *why, size_t whylen)
 {
 	(void)exe;
 	(void)argv;
-	(void)shim;
 	(void)status;
 	(void)why;
 	(void)whylen;

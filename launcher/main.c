@@ -308,15 +308,14 @@ check_only(const struct opts *o)
  * Returns only where no such check exists (then bindif execs as before).
  */
 static void
-run_checked(const char *exe, char **argv, const char *shim, bool verbose)
+run_checked(const char *exe, char **argv, bool verbose)
 {
 	char why[1024];
 	bool unchecked;
 	int status, rc;
 
 	fflush(NULL);
-	rc = handshake_exec(exe, argv, shim, &status, &unchecked, why,
-	    sizeof(why));
+	rc = handshake_exec(exe, argv, &status, &unchecked, why, sizeof(why));
 	if (rc == HANDSHAKE_UNAVAILABLE)
 		return;
 	if (rc == HANDSHAKE_STOPPED)
@@ -425,7 +424,7 @@ main(int argc, char **argv)
 
 	/* --force: the user chose to run it whatever the loader does. */
 	if (shim_expected && !o.force)
-		run_checked(exe, o.argv, shim, o.verbose);
+		run_checked(exe, o.argv, o.verbose);
 	execv(exe, o.argv);
 	die(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN, "%s: %s",
 	    o.argv[0], strerror(errno));

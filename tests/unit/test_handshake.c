@@ -1,10 +1,10 @@
 /*
- * test_handshake.c - the handshake (launcher/handshake*.c): reading an
- * auxiliary vector and a memory map, then the real thing on this machine,
- * unprivileged: a child stopped at its entry point passes when the file
- * named as the shim is mapped (libc stands in for it, as every program
- * maps it) and is killed before it runs when it is not. Also the
- * parent's part: exit statuses, signals, exec failures (child.c).
+ * test_handshake.c - the handshake (launcher/handshake*.c, shim/announce.c):
+ * reading an auxiliary vector and the shim's variable, then the real thing
+ * on this machine, unprivileged: a child stopped at its entry point goes on
+ * when the real shim, preloaded, announced itself, and is killed before it
+ * runs when nothing was preloaded. Also the parent's part: exit statuses,
+ * signals, exec failures (child.c).
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -13,8 +13,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dlfcn.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../shim/announce.h"
 #include "child.h"
 #include "handshake.h"
 #include "launcher.h"
@@ -114,59 +113,60 @@ auxv_of_this_process(void **state)
 	assert_false(secure);
 }
 
-/* ---- maps ---- */
-
-static const char maps[] =
-    "55d0c0a00000-55d0c0a02000 r--p 00000000 fe:01 1311 /usr/bin/true\n"
-    "7f1e2a000000-7f1e2a022000 r--p 00000000 fe:01 2424 /lib/x86_64-linux-gnu/libc.so.6\n"
-    "7f1e2a200000-7f1e2a201000 r-xp 00001000 00:2a 77 /build/lib bindif.so\n"
-    "7f1e2a300000-7f1e2a301000 rw-p 00000000 00:00 0 \n"
-    "7ffc1e000000-7ffc1e021000 rw-p 00000000 00:00 0                          [stack]";
+/* ---- the shim's variable ---- */
 
 static void
-maps_match_by_path_or_identity(void **state)
+announce_value_parses(void **state)
 {
+	unsigned long long ino = 0;
+	int fd = -1;
+
 	(void)state;
-	assert_true(handshake_maps_has(maps,
-	    "/lib/x86_64-linux-gnu/libc.so.6", 9, 9, 1));
-	/* Overlay: another path, but the device and inode of the file. */
-	assert_true(handshake_maps_has(maps, "/elsewhere/libc.so.6", 0xfe, 1,
-	    2424));
-	/* A path with a space in it. */
-	assert_true(handshake_maps_has(maps, "/build/lib bindif.so", 1, 1, 5));
-	assert_true(handshake_maps_has(maps, "/nowhere", 0, 0x2a, 77));
-	assert_false(handshake_maps_has(maps, "/build/libbindif.so", 0xfe, 1,
-	    2425));
-	assert_false(handshake_maps_has(maps, "/lib/x86_64-linux-gnu/libc.so",
-	    0xfe, 2, 2424));
-	/* Anonymous mappings have inode 0: never a match by identity. */
-	assert_false(handshake_maps_has(maps, "/x", 0, 0, 0));
-	assert_false(handshake_maps_has("", "/usr/bin/true", 0xfe, 1, 1311));
-	assert_false(handshake_maps_has("garbage\n\n", "garbage", 0, 0, 0));
+	assert_int_equal(announce_parse("7:123456789012", &fd, &ino), 0);
+	assert_int_equal(fd, 7);
+	assert_true(ino == 123456789012ull);
+	assert_int_equal(announce_parse(NULL, &fd, &ino), -1);
+	assert_int_equal(announce_parse("", &fd, &ino), -1);
+	assert_int_equal(announce_parse("7", &fd, &ino), -1);
+	assert_int_equal(announce_parse("7:", &fd, &ino), -1);
+	assert_int_equal(announce_parse("-1:5", &fd, &ino), -1);
+	assert_int_equal(announce_parse("7:5x", &fd, &ino), -1);
+	assert_int_equal(announce_parse("7:-5", &fd, &ino), -1);
+	assert_int_equal(announce_parse("99999999999:5", &fd, &ino), -1);
 }
 
 /* ---- the real thing ---- */
 
-static char libc_path[PATH_MAX];
-
+/* The shim as the launcher would preload it (after make sanitize's ASan
+ * runtime, which must come first). */
 static int
-setup_libc(void **state)
+setup_preload(void **state)
 {
-	Dl_info info;
+	const char *first = getenv("BINDIF_TEST_PRELOAD");
+	char value[8192];
 
 	(void)state;
-	if (dladdr((void *)printf, &info) == 0 || info.dli_fname == NULL ||
-	    realpath(info.dli_fname, libc_path) == NULL)
-		return -1;
-	return 0;
+	snprintf(value, sizeof(value), "%s%s%s", first ? first : "",
+	    first ? ":" : "", SHIM_PATH);
+	return setenv("LD_PRELOAD", value, 1);
+}
+
+static void
+no_preload(void)
+{
+	const char *first = getenv("BINDIF_TEST_PRELOAD");
+
+	if (first != NULL)
+		setenv("LD_PRELOAD", first, 1);
+	else
+		unsetenv("LD_PRELOAD");
 }
 
 static int
-hs(char **argv, const char *shim, int *status, char *why, size_t len)
+hs(char **argv, int *status, char *why, size_t len)
 {
 	bool unchecked = true;
-	int rc = handshake_exec(argv[0], argv, shim, status, &unchecked, why,
-	    len);
+	int rc = handshake_exec(argv[0], argv, status, &unchecked, why, len);
 
 	if (rc == HANDSHAKE_RAN)
 		assert_false(unchecked);
@@ -181,7 +181,7 @@ mapped_shim_lets_it_run(void **state)
 	int status = -1;
 
 	(void)state;
-	assert_int_equal(hs(argv, libc_path, &status, why, sizeof(why)),
+	assert_int_equal(hs(argv, &status, why, sizeof(why)),
 	    HANDSHAKE_RAN);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 3);
@@ -201,11 +201,16 @@ absent_shim_stops_it_before_it_runs(void **state)
 	close(fd);
 	unlink(marker);
 	snprintf(cmd, sizeof(cmd), "echo ran >%s", marker);
-	/* A real file that no program maps. */
-	assert_int_equal(hs(argv, "/etc/passwd", &status, why, sizeof(why)),
+	no_preload();
+	assert_int_equal(hs(argv, &status, why, sizeof(why)),
 	    HANDSHAKE_STOPPED);
+	assert_int_equal(setup_preload(NULL), 0);
 	assert_non_null(strstr(why, "/bin/sh: the loader left the shim out"));
 	assert_int_equal(access(marker, F_OK), -1);
+	/* The same command with the shim: it runs. */
+	assert_int_equal(hs(argv, &status, why, sizeof(why)), HANDSHAKE_RAN);
+	assert_int_equal(access(marker, F_OK), 0);
+	unlink(marker);
 }
 
 static void
@@ -216,7 +221,7 @@ signals_come_back(void **state)
 	int status = -1;
 
 	(void)state;
-	assert_int_equal(hs(argv, libc_path, &status, why, sizeof(why)),
+	assert_int_equal(hs(argv, &status, why, sizeof(why)),
 	    HANDSHAKE_RAN);
 	assert_true(WIFSIGNALED(status));
 	assert_int_equal(WTERMSIG(status), SIGUSR1);
@@ -232,26 +237,35 @@ exec_failures_are_126_127(void **state)
 	int status;
 
 	(void)state;
-	assert_int_equal(hs(missing, libc_path, &status, why, sizeof(why)),
+	assert_int_equal(hs(missing, &status, why, sizeof(why)),
 	    EXIT_NOT_FOUND);
 	assert_non_null(strstr(why, "/nonexistent/bdf-prog: No such file"));
-	assert_int_equal(hs(notexec, libc_path, &status, why, sizeof(why)),
+	assert_int_equal(hs(notexec, &status, why, sizeof(why)),
 	    EXIT_CANNOT_RUN);
 	assert_non_null(strstr(why, "Permission denied"));
 }
 
+/* The shim closes the pipe and removes the variable: the program itself
+ * sees neither (its children would find a stale number in it). */
 static void
-missing_shim_file_is_an_error(void **state)
+the_pipe_does_not_reach_the_program(void **state)
 {
-	char *argv[] = { "/bin/true", NULL };
+	char cmd[256];
+	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
 	char why[1024];
-	int status;
+	int probe[2], status = -1;
 
 	(void)state;
-	assert_int_equal(hs(argv, "/nonexistent/libbindif.so", &status, why,
-			     sizeof(why)),
-	    HANDSHAKE_STOPPED);
-	assert_non_null(strstr(why, "/nonexistent/libbindif.so"));
+	/* handshake_exec's pipe gets the numbers this one had. */
+	assert_int_equal(pipe(probe), 0);
+	close(probe[0]);
+	close(probe[1]);
+	snprintf(cmd, sizeof(cmd), "test -z \"${BINDIF_HANDSHAKE+x}\" && "
+	    "test ! -e /proc/$$/fd/%d", probe[1]);
+	assert_int_equal(hs(argv, &status, why, sizeof(why)), HANDSHAKE_RAN);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_null(getenv("BINDIF_HANDSHAKE"));
 }
 
 int
@@ -261,13 +275,13 @@ main(void)
 		cmocka_unit_test(auxv_finds_entry_and_secure),
 		cmocka_unit_test(auxv_without_entry_fails),
 		cmocka_unit_test(auxv_of_this_process),
-		cmocka_unit_test(maps_match_by_path_or_identity),
+		cmocka_unit_test(announce_value_parses),
 		cmocka_unit_test(mapped_shim_lets_it_run),
 		cmocka_unit_test(absent_shim_stops_it_before_it_runs),
 		cmocka_unit_test(signals_come_back),
 		cmocka_unit_test(exec_failures_are_126_127),
-		cmocka_unit_test(missing_shim_file_is_an_error),
+		cmocka_unit_test(the_pipe_does_not_reach_the_program),
 	};
 
-	return cmocka_run_group_tests(tests, setup_libc, NULL);
+	return cmocka_run_group_tests(tests, setup_preload, NULL);
 }
