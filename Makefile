@@ -28,6 +28,12 @@ BASE_CFLAGS = -std=c11 -fPIC -fvisibility=hidden $(WARN) \
 	-DBINDIF_VERSION='"$(VERSION)"' -DBINDIF_LIBDIR='"$(LIBDIR)"'
 CONFIG_CFLAGS := $(shell $(PKG_CONFIG) --cflags libconfig 2>/dev/null)
 CONFIG_LIBS := $(shell $(PKG_CONFIG) --libs libconfig 2>/dev/null)
+# The launcher takes libconfig's archive where there is one: loading the
+# shared library cost every run of bindif a tenth of a millisecond or more
+# (the start-up budget is one). The shim cannot (the archive is not PIC).
+CONFIG_A := $(wildcard $(shell $(PKG_CONFIG) --variable=libdir libconfig \
+	2>/dev/null)/libconfig.a)
+LAUNCHER_CONFIG_LIBS = $(if $(CONFIG_A),$(CONFIG_A),$(CONFIG_LIBS))
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 CARES_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcares 2>/dev/null)
@@ -109,7 +115,7 @@ $(SHIM): $(SHIM_OBJS)
 	$(CC) $(SHIM_LDFLAGS) $(LDFLAGS) -o $@ $(SHIM_OBJS) $(SHIM_LIBS)
 
 $(B)/bindif: $(LAUNCHER_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $(LAUNCHER_OBJS) $(CONFIG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(LAUNCHER_OBJS) $(LAUNCHER_CONFIG_LIBS)
 
 $(B)/libtestable.a: $(TESTABLE_OBJS) $(call obj,shim/plat_darwin.c)
 	rm -f $@
