@@ -77,6 +77,9 @@ char *env_preload(const char *existing, const char *shim);
 
 /* plat_<os>.c: the running launcher's own executable, resolved. */
 int lplat_self_exe(char *buf, size_t len);
+/* Hands freed heap back to the system: bindif waits for the command, and
+ * the heap a large rules file grew would stay resident all that time. */
+void lplat_release_memory(void);
 /* The preload variable of the OS and the shim's file name. */
 extern const char lplat_preload_var[];
 extern const char lplat_shim_name[];

@@ -405,9 +405,12 @@ main(int argc, char **argv)
 	check_policy(set, &o, exe, dflt, sizeof(dflt));
 	if (!o.kernel)
 		o.argv = reachable(&o, exe, dflt, &o.kernel, &shim_expected);
+	/* Kernel mode and the handshake keep bindif waiting for the whole
+	 * command: the parsed rules, and the heap they grew, go first. */
+	rules_set_free(set);
+	lplat_release_memory();
 	if (o.kernel)
 		run_in_kernel_mode(&o, exe, dflt);
-	rules_set_free(set);
 	if (o.verbose)
 		warn_overrides();
 	find_shim(shim, sizeof(shim));

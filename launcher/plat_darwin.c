@@ -3,6 +3,7 @@
  * (to find the shim next to it) and the name of the preload variable.
  */
 #include <mach-o/dyld.h>
+#include <malloc/malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,12 @@ lplat_self_exe(char *buf, size_t len)
 	if (realpath(raw, buf) == NULL || len < 2)
 		return -1;
 	return 0;
+}
+
+void
+lplat_release_memory(void)
+{
+	(void)malloc_zone_pressure_relief(NULL, 0);
 }
 
 bool

@@ -4,6 +4,7 @@
  * file capabilities, which put the loader in secure mode.
  */
 #define _GNU_SOURCE
+#include <malloc.h>
 #include <stdio.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -23,6 +24,12 @@ lplat_self_exe(char *buf, size_t len)
 		return -1;
 	buf[n] = '\0';
 	return 0;
+}
+
+void
+lplat_release_memory(void)
+{
+	(void)malloc_trim(0);
 }
 
 /* The loader's secure mode for non-root users; what is in the capability
