@@ -28,6 +28,12 @@ BASE_CFLAGS = -std=c11 -fPIC -fvisibility=hidden $(WARN) \
 	-DBINDIF_VERSION='"$(VERSION)"' -DBINDIF_LIBDIR='"$(LIBDIR)"'
 CONFIG_CFLAGS := $(shell $(PKG_CONFIG) --cflags libconfig 2>/dev/null)
 CONFIG_LIBS := $(shell $(PKG_CONFIG) --libs libconfig 2>/dev/null)
+# The launcher takes libconfig's archive where there is one: loading the
+# shared library cost every run of bindif a tenth of a millisecond or more
+# (the start-up budget is one). The shim cannot (the archive is not PIC).
+CONFIG_A := $(wildcard $(shell $(PKG_CONFIG) --variable=libdir libconfig \
+	2>/dev/null)/libconfig.a)
+LAUNCHER_CONFIG_LIBS = $(if $(CONFIG_A),$(CONFIG_A),$(CONFIG_LIBS))
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 CARES_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcares 2>/dev/null)
@@ -39,16 +45,17 @@ CONFIG_SRCS = config/load.c config/match.c
 SHIM_CORE_SRCS = shim/hooks.c shim/decide.c shim/fdtable.c shim/egress.c \
 	shim/state.c shim/dnsconf.c shim/hooks_dns.c shim/resolve.c \
 	shim/dnsresult.c shim/uaccess.c shim/localaddr.c shim/preload.c \
-	shim/children.c shim/hooks_exec.c
+	shim/children.c shim/hooks_exec.c shim/announce.c
 LAUNCHER_CORE_SRCS = launcher/opts.c launcher/target.c launcher/iface.c \
-	launcher/checks.c launcher/env.c launcher/explain.c launcher/uplink.c
+	launcher/checks.c launcher/env.c launcher/explain.c launcher/uplink.c \
+	launcher/child.c launcher/handshake.c
 
 ifeq ($(UNAME_S),Darwin)
 SHIM = $(B)/libbindif.dylib
 SHIM_PLAT = shim/plat_darwin.c
 SHIM_OS_SRCS = $(SHIM_PLAT) shim/export_darwin.c
 LAUNCHER_OS_SRCS = launcher/plat_darwin.c launcher/uplink_darwin.c \
-	launcher/kernel_darwin.c
+	launcher/kernel_darwin.c launcher/handshake_darwin.c
 SHIM_LDFLAGS = -dynamiclib -Wl,-undefined,error
 ALL_CFLAGS += -D__APPLE_USE_RFC_3542
 SHIM_LIBS = $(CONFIG_LIBS) $(CARES_LIBS) -lpthread
@@ -58,7 +65,7 @@ PKG_INSTALL = brew install libconfig cmocka c-ares pkg-config
 UNIT_SKIP = tests/unit/test_plat_linux.c tests/unit/test_plat_darwin.c \
 	tests/unit/test_uaccess.c tests/unit/test_hotpath.c \
 	tests/unit/test_uplink_linux.c tests/unit/test_kernel.c \
-	tests/unit/test_children.c
+	tests/unit/test_children.c tests/unit/test_handshake.c
 TESTABLE_OS_SRCS = shim/plat_darwin.c launcher/plat_darwin.c \
 	launcher/uplink_darwin.c
 else
@@ -66,15 +73,17 @@ SHIM = $(B)/libbindif.so
 SHIM_PLAT = shim/plat_linux.c
 SHIM_OS_SRCS = $(SHIM_PLAT) shim/hooks_mmsg.c shim/export_linux.c
 LAUNCHER_OS_SRCS = launcher/plat_linux.c launcher/uplink_linux.c \
-	launcher/kernel_linux.c
+	launcher/kernel_linux.c launcher/handshake_linux.c
 TESTABLE_OS_SRCS = shim/plat_linux.c launcher/plat_linux.c \
-	launcher/uplink_linux.c launcher/kernel_linux.c
+	launcher/uplink_linux.c launcher/kernel_linux.c \
+	launcher/handshake_linux.c
 SHIM_LDFLAGS = -shared -Wl,--as-needed -Wl,-z,defs -Wl,-z,now
 SHIM_LIBS = $(CONFIG_LIBS) $(CARES_LIBS) -ldl -lpthread
 APT_PACKAGES = build-essential pkg-config libconfig-dev libcmocka-dev \
 	libc-ares-dev clang curl socat netcat-openbsd python3 iproute2 \
 	util-linux procps libcap2-bin dnsmasq-base dnsutils mandoc \
-	bash-completion iputils-ping iputils-tracepath traceroute mtr-tiny valgrind libclang-rt-14-dev
+	bash-completion iputils-ping iputils-tracepath traceroute mtr-tiny valgrind libclang-rt-14-dev \
+	strace
 PKG_INSTALL = apt-get update -q && DEBIAN_FRONTEND=noninteractive \
 	apt-get install -y -q --no-install-recommends $(APT_PACKAGES)
 endif
@@ -112,7 +121,7 @@ $(SHIM): $(SHIM_OBJS)
 	$(CC) $(SHIM_LDFLAGS) $(LDFLAGS) -o $@ $(SHIM_OBJS) $(SHIM_LIBS)
 
 $(B)/bindif: $(LAUNCHER_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $(LAUNCHER_OBJS) $(CONFIG_LIBS) \
+	$(CC) $(LDFLAGS) -o $@ $(LAUNCHER_OBJS) $(LAUNCHER_CONFIG_LIBS) \
 		$(if $(filter Darwin,$(UNAME_S)),,-ldl)
 
 $(B)/libtestable.a: $(TESTABLE_OBJS) $(call obj,shim/plat_darwin.c)
@@ -124,7 +133,8 @@ $(B)/tests/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) \
 		$(B)/libtestable.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Iconfig -Ishim -Ilauncher \
-		-DFIXTURES_DIR='"tests/unit/fixtures"' $< -o $@ \
+		-DFIXTURES_DIR='"tests/unit/fixtures"' -DSHIM_PATH='"$(SHIM)"' \
+		$< -o $@ \
 		$(EXTRA_OBJS_test_$*) $(B)/libtestable.a $(WRAP_test_$*) \
 		$(CMOCKA_LIBS) $(CONFIG_LIBS) $(CARES_LIBS) -ldl -lpthread
 
@@ -170,7 +180,7 @@ deps-if-missing:
 	for p in libconfig cmocka libcares; do \
 		$(PKG_CONFIG) --exists $$p 2>/dev/null || ok=0; done; \
 	for c in $(CC) curl socat nc ip setpriv dnsmasq dig mandoc ping \
-	    tracepath traceroute mtr setcap; do \
+	    tracepath traceroute mtr setcap strace; do \
 		command -v $$c >/dev/null 2>&1 || ok=0; done; \
 	[ -x /usr/bin/python3 ] || ok=0; \
 	[ "$(UNAME_S)" = Darwin ] || \

@@ -19,12 +19,13 @@
  *           cgroup2, bpf() refused, ...); why says why (exit 125);
  *   0-255   the command's own status, 128+N when signal N killed it, or
  *           126/127 when it could not be executed (why then says why).
+ * *wstatus is the command's wait status when it ran, else -1.
  * When why is not empty on a return >= 0, print it (one line) before
  * exiting. The cgroup and the programs are gone when this returns; what
  * the command left running in its cgroup is killed (SIGKILL) first.
  */
 int kernel_exec(const char *ifname, unsigned ifindex, char **argv,
-    const char *exe, char *why, size_t whylen);
+    const char *exe, int *wstatus, char *why, size_t whylen);
 
 /* ---- the pure parts, exposed for the unit tests ---- */
 

@@ -8,8 +8,9 @@
 
 int
 kernel_exec(const char *ifname, unsigned ifindex, char **argv,
-    const char *exe, char *why, size_t whylen)
+    const char *exe, int *wstatus, char *why, size_t whylen)
 {
+	*wstatus = -1;
 	(void)ifname;
 	(void)ifindex;
 	(void)argv;

@@ -55,6 +55,7 @@
 #include <linux/bpf.h>
 #include <linux/mount.h>
 
+#include "child.h"
 #include "kernel.h"
 #include "launcher.h"
 
@@ -715,33 +716,18 @@ empty_cgroup(int cgfd)
 	return false;
 }
 
-static volatile sig_atomic_t child_pid;
-
-static void
-forward(int sig)
-{
-	/* The terminal signals the whole process group already. */
-	if (child_pid > 0 && sig != SIGINT && sig != SIGQUIT)
-		kill((pid_t)child_pid, sig);
-}
-
-static const int relayed[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
-#define NRELAYED (sizeof(relayed) / sizeof(relayed[0]))
-
 struct report {
 	int stage;	/* 1: joining the cgroup, 2: exec */
 	int err;
 };
 
 static void __attribute__((noreturn))
-child(int procsfd, int pipefd, const struct sigaction *old, const char *exe,
-    char **argv)
+child(int procsfd, int pipefd, const struct child_relay *relay,
+    const char *exe, char **argv)
 {
 	struct report r = { 1, 0 };
-	size_t i;
 
-	for (i = 0; i < NRELAYED; i++)
-		sigaction(relayed[i], &old[i], NULL);
+	child_relay_unblock(relay);
 	/* "0": the writing process. Its sockets from now on are bound. */
 	if (write(procsfd, "0", 1) != 1) {
 		r.err = errno;
@@ -874,9 +860,9 @@ km_setup(struct km *k, unsigned ifindex, char *why, size_t whylen)
 
 int
 kernel_exec(const char *ifname, unsigned ifindex, char **argv,
-    const char *exe, char *why, size_t whylen)
+    const char *exe, int *wstatus, char *why, size_t whylen)
 {
-	struct sigaction sa, old[NRELAYED];
+	struct child_relay relay;
 	struct km k;
 	struct report r;
 	int i, pipefd[2], status, rc;
@@ -884,6 +870,7 @@ kernel_exec(const char *ifname, unsigned ifindex, char **argv,
 	pid_t pid;
 
 	why[0] = '\0';
+	*wstatus = -1;
 	if (geteuid() != 0) {
 		snprintf(why, whylen, "kernel mode needs root");
 		return -1;
@@ -907,17 +894,12 @@ kernel_exec(const char *ifname, unsigned ifindex, char **argv,
 
 	/* Like a shell waiting for its job: the launcher outlives the
 	 * command so it can clean up, and passes TERM/HUP on. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = forward;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < (int)NRELAYED; i++)
-		sigaction(relayed[i], &sa, &old[i]);
 	fflush(NULL);
-	child_pid = 0;
+	child_relay_block(&relay);
 	pid = fork();
 	if (pid == 0) {
 		close(pipefd[0]);
-		child(k.procsfd, pipefd[1], old, exe, argv);
+		child(k.procsfd, pipefd[1], &relay, exe, argv);
 	}
 	close(pipefd[1]);
 	if (pid < 0) {
@@ -925,12 +907,11 @@ kernel_exec(const char *ifname, unsigned ifindex, char **argv,
 		rc = -1;
 		goto out;
 	}
-	child_pid = pid;
+	child_relay_start(&relay, pid);
 	do
 		got = read(pipefd[0], &r, sizeof(r));
 	while (got < 0 && errno == EINTR);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	(void)child_wait(pid, &status);
 	if (got == (ssize_t)sizeof(r) && r.stage == 1) {
 		snprintf(why, whylen, "kernel mode: cannot join cgroup %s/%s: "
 		    "%s", k.where, k.rel, strerror(r.err));
@@ -938,16 +919,13 @@ kernel_exec(const char *ifname, unsigned ifindex, char **argv,
 	} else if (got == (ssize_t)sizeof(r)) {
 		snprintf(why, whylen, "%s: %s", argv[0], strerror(r.err));
 		rc = r.err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
-	} else if (WIFSIGNALED(status)) {
-		rc = 128 + WTERMSIG(status);
 	} else {
-		rc = WEXITSTATUS(status);
+		rc = child_exit_code(status);
+		*wstatus = status;
 	}
 out:
 	close(pipefd[0]);
-	child_pid = 0;
+	child_relay_stop(&relay);
 	km_cleanup(&k, why, whylen);
-	for (i = 0; i < (int)NRELAYED; i++)
-		sigaction(relayed[i], &old[i], NULL);
 	return rc;
 }

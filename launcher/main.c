@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "launcher.h"
+#include "child.h"
+#include "handshake.h"
 #include "kernel.h"
 #include "../shim/preload.h"
 #include "uplink.h"
@@ -131,11 +133,12 @@ names_auto(void *arg, const char *ifname, const char *file, int line)
 /*
  * The loader would silently run the command without the shim, so its
  * traffic would go into the tunnel: translate to the tool's own interface
- * option, or refuse (125) unless --force. Returns the argv to exec.
+ * option, or refuse (125) unless --force. Returns the argv to exec;
+ * *shim_expected when the loader is predicted to take the shim.
  */
 static char **
 reachable(const struct opts *o, const char *exe, const char *dflt,
-    bool *kernel)
+    bool *kernel, bool *shim_expected)
 {
 	char judged[4096], helper[4096], because[4800];
 	enum preload_verdict v = preload_check(exe, judged, sizeof(judged));
@@ -166,8 +169,10 @@ reachable(const struct opts *o, const char *exe, const char *dflt,
 			    preload_advice(hv, false));
 		}
 	}
-	if (v == PRELOAD_OK || v == PRELOAD_NOT_ELF)
+	if (v == PRELOAD_OK || v == PRELOAD_NOT_ELF) {
+		*shim_expected = true;
 		return o->argv;
+	}
 	argv = preload_translate(exe, o->argv, dflt, plat_is_darwin(),
 	    &already);
 	reason = preload_reason(v);
@@ -210,7 +215,7 @@ static void __attribute__((noreturn))
 run_in_kernel_mode(const struct opts *o, const char *exe, const char *dflt)
 {
 	char why[1024] = "";
-	int rc;
+	int rc, status;
 
 	if (dflt[0] == '\0')
 		die(EXIT_OURS, "kernel mode needs an interface: give -i or "
@@ -220,11 +225,14 @@ run_in_kernel_mode(const struct opts *o, const char *exe, const char *dflt)
 	if (setenv("BINDIF_KERNEL", "1", 1) < 0)
 		die(EXIT_OURS, "cannot set BINDIF_KERNEL: %s", strerror(errno));
 	fflush(NULL);
-	rc = kernel_exec(dflt, 0, o->argv, exe, why, sizeof(why));
+	rc = kernel_exec(dflt, 0, o->argv, exe, &status, why,
+	    sizeof(why));
 	if (rc < 0)
 		die(EXIT_OURS, "%s", why);
 	if (why[0] != '\0')
 		fprintf(stderr, "bindif: %s\n", why);
+	if (status != -1)
+		child_exit_like(status);
 	exit(rc);
 }
 
@@ -279,6 +287,31 @@ check_only(const struct opts *o)
 	return 0;
 }
 
+/*
+ * Runs the command as our child and makes sure, at its entry point, that
+ * the loader took the shim (handshake.h); ends as the command ends.
+ * Returns only where no such check exists (then bindif execs as before).
+ */
+static void
+run_checked(const char *exe, char **argv, bool verbose)
+{
+	char why[1024];
+	bool unchecked;
+	int status, rc;
+
+	fflush(NULL);
+	rc = handshake_exec(exe, argv, &status, &unchecked, why, sizeof(why));
+	if (rc == HANDSHAKE_UNAVAILABLE)
+		return;
+	if (rc == HANDSHAKE_STOPPED)
+		die(EXIT_OURS, "%s", why);
+	if (rc != HANDSHAKE_RAN)
+		die(rc, "%s", why);
+	if (unchecked && verbose)
+		fprintf(stderr, "bindif: %s\n", why);
+	child_exit_like(status);
+}
+
 static void
 set_env(const char *name, const char *value)
 {
@@ -295,7 +328,7 @@ main(int argc, char **argv)
 	struct rules_set *set = NULL;
 	char autoname[RULES_IFNAMSIZ], fileauto[RULES_IFNAMSIZ],
 	    dflt[RULES_IFNAMSIZ];
-	bool file_auto = false;
+	bool file_auto = false, shim_expected = false;
 	struct dns_servers dns;
 	struct opts o;
 	char *preload;
@@ -356,10 +389,13 @@ main(int argc, char **argv)
 		die(rc, "%s", why);
 	check_policy(set, &o, exe, dflt, sizeof(dflt));
 	if (!o.kernel)
-		o.argv = reachable(&o, exe, dflt, &o.kernel);
+		o.argv = reachable(&o, exe, dflt, &o.kernel, &shim_expected);
+	/* Kernel mode and the handshake keep bindif waiting for the whole
+	 * command: the parsed rules, and the heap they grew, go first. */
+	rules_set_free(set);
+	plat_release_memory();
 	if (o.kernel)
 		run_in_kernel_mode(&o, exe, dflt);
-	rules_set_free(set);
 	if (o.verbose)
 		warn_overrides();
 	find_shim(shim, sizeof(shim));
@@ -377,6 +413,9 @@ main(int argc, char **argv)
 	set_env("BINDIF_FORCE", o.force ? "1" : NULL);
 	set_env("BINDIF_DEFAULT", dflt[0] ? dflt : NULL);
 
+	/* --force: the user chose to run it whatever the loader does. */
+	if (shim_expected && !o.force)
+		run_checked(exe, o.argv, o.verbose);
 	execv(exe, o.argv);
 	die(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN, "%s: %s",
 	    o.argv[0], strerror(errno));

@@ -80,6 +80,7 @@ opts_usage(FILE *to)
 	      "                         override a bind, then one line per decision\n"
 	      "      --force            run COMMAND even when the shim cannot\n"
 	      "                         enter it (setuid, capabilities, static)\n"
+	      "                         or bindif cannot check that it did\n"
 	      "      --kernel           bind in the kernel instead (Linux, root;\n"
 	      "                         automatic for static programs as root)\n"
 	      "      --list             interfaces, the auto choice, and what\n"

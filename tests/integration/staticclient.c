@@ -6,6 +6,9 @@
  *   staticclient udp-sendto HOST    sendto without connect, print the reply
  *   staticclient exit N             exits with status N (no network)
  *   staticclient kill SIG           kills itself with signal SIG
+ * Leading arguments that are absolute paths are skipped: run as a script's
+ * interpreter (#!/path/staticclient), the kernel puts the scripts' paths
+ * before the script's own arguments.
  * Prints "error: ..." and exits 1 on failure; every wait is bounded (3 s).
  */
 #define _GNU_SOURCE
@@ -128,6 +131,11 @@ udp(const char *host, int connected)
 int
 main(int argc, char **argv)
 {
+	while (argc > 1 && argv[1][0] == '/') {
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
 	if (argc == 3 && strcmp(argv[1], "http") == 0)
 		return http(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "udp-connect") == 0)

@@ -37,6 +37,13 @@ ping_tests() {
 	run app_bindif -i phy0 -- ping -n -c2 -W2 $SRV4
 	expect_eq "root: the shim enters ping and binds its socket" 0 "$RC"
 	expect_eq "  nothing in the tun" "" "$(tun_new "$ICMP4")"
+
+	tun_mark
+	run app_bindif -v -i phy0 -- ping -n -c2 -W2 $SRV6
+	expect_eq "root: ping v6 through the shim reaches the server" 0 "$RC"
+	expect_eq "  not translated (-v is silent about it)" "" \
+		"$(printf '%s\n' "$ERR" | grep 'own option')"
+	expect_eq "  nothing in the tun" "" "$(tun_new "$ICMP6")"
 }
 
 trace_tests() {
@@ -53,6 +60,21 @@ trace_tests() {
 	run app_bindif_nobody -i phy0 -- tracepath -n -m 3 $SRV4
 	expect_contains "nobody: tracepath reaches the server" "reached" "$OUT"
 	expect_eq "  nothing for the server in the tun" "" "$(tun_new " 198\.51\.100\.10 ")"
+
+	tun_mark
+	run app_bindif -i phy0 -- tracepath -n -m 3 $SRV4
+	expect_contains "root: tracepath reaches the server" "reached" "$OUT"
+	expect_eq "  nothing for the server in the tun" "" "$(tun_new " 198\.51\.100\.10 ")"
+
+	tun_mark
+	run app_bindif_nobody -i phy0 -- tracepath -n -m 3 $SRV6
+	expect_contains "nobody: tracepath v6 reaches the server" "reached" "$OUT"
+	expect_eq "  nothing for the server in the tun" "" "$(tun_new " 2001:db8:2::10 ")"
+
+	tun_mark
+	run app_bindif_nobody -i phy0 -- traceroute -6 -n -q1 -w2 -m3 $SRV6
+	expect_contains "nobody: traceroute v6 (UDP) reaches the server" " $SRV6 " "$OUT"
+	expect_eq "  nothing for the server in the tun" "" "$(tun_new " 2001:db8:2::10 ")"
 
 	# mtr's own -I only picks a source address: its probes would still
 	# go into the tunnel, so for nobody it is refused; root's mtr-packet
