@@ -38,7 +38,7 @@ ALL_CFLAGS = $(BASE_CFLAGS) $(CONFIG_CFLAGS) $(CARES_CFLAGS) $(CFLAGS) \
 CONFIG_SRCS = config/load.c config/match.c
 SHIM_CORE_SRCS = shim/hooks.c shim/decide.c shim/fdtable.c shim/egress.c \
 	shim/state.c shim/dnsconf.c shim/hooks_dns.c shim/resolve.c \
-	shim/dnsresult.c shim/uaccess.c shim/localaddr.c
+	shim/dnsresult.c shim/uaccess.c shim/localaddr.c shim/dgram.c
 LAUNCHER_CORE_SRCS = launcher/opts.c launcher/target.c launcher/iface.c \
 	launcher/checks.c launcher/env.c launcher/explain.c launcher/uplink.c \
 	launcher/preload.c
@@ -92,7 +92,7 @@ UNIT_BINS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 WRAP_test_plat_linux = -Wl,--wrap=setsockopt,--wrap=getsockopt
 WRAP_test_plat_darwin = -Wl,--wrap=setsockopt,--wrap=getsockopt
 WRAP_test_hotpath = -Wl,--wrap=setsockopt,--wrap=getsockopt \
-	-Wl,--wrap=process_vm_readv,--wrap=plat_bind_real
+	-Wl,--wrap=process_vm_readv,--wrap=plat_bind_real,--wrap=rules_match
 WRAP_test_secure = -Wl,--wrap=getauxval
 EXTRA_OBJS_test_plat_darwin = $(call obj,shim/plat_darwin.c)
 
