@@ -174,7 +174,8 @@ dgram_stick(int fd, const struct sockaddr *sa, socklen_t len, unsigned proto,
 		cur = fdt_get(fd);
 		if (cur & (FDT_PER_DGRAM | FDT_STICKING))
 			return 0;
-		if (!(cur & FDT_STUCK)) {
+		/* Index 0: stuck to what a socket we did not see made is. */
+		if (!(cur & FDT_STUCK) || FDT_IFINDEX(cur) == 0) {
 			if (!stick(fd, cur, ifindex))
 				return 0;
 			continue;

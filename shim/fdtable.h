@@ -28,8 +28,9 @@ typedef uint64_t fdt_entry;
 #define FDT_PROTO(e) ((unsigned)(((e) >> 4) & 0xfu))
 #define FDT_FAMILY(e) ((int)(((e) >> 8) & 0xffu))
 #define FDT_LOGGED ((fdt_entry)1 << 16)
-/* FDT_NEW datagram sockets: the socket's own egress is set to FDT_IFINDEX;
- * a thread is changing it; it is never to be set again. */
+/* FDT_NEW datagram sockets: the socket's own egress is set to FDT_IFINDEX
+ * (0: maybe set, to an unknown one); a thread is changing it; it is never
+ * to be set again. */
 #define FDT_STUCK ((fdt_entry)1 << 17)
 #define FDT_STICKING ((fdt_entry)1 << 18)
 #define FDT_PER_DGRAM ((fdt_entry)1 << 19)

@@ -44,8 +44,13 @@ classify(int fd)
 		e = FDT_MAKE(FDT_SKIP, 0, 0, 0);
 	else if (plat_bound_ifindex(fd, si.family, &cur) == 0 && cur != 0)
 		e = FDT_MAKE(FDT_BOUND, proto, si.family, cur);
-	else
+	else if (proto == RULES_PROTO_TCP)
 		e = FDT_MAKE(FDT_NEW, proto, si.family, 0);
+	else
+		/* A datagram socket from before an exec, or passed to us, may
+		 * carry an egress a shim set: stuck to an unknown interface,
+		 * so the first datagram sets it or clears it. */
+		e = FDT_MAKE(FDT_NEW, proto, si.family, 0) | FDT_STUCK;
 	(void)fdt_set(fd, e);
 	return e;
 }

@@ -438,6 +438,30 @@ test_unseen_socket_classified_once(void **state)
 	bindif_close(fd);
 }
 
+/* A datagram socket we did not see made may carry an egress (set by a
+ * shim before an exec): a loopback datagram first still leaves with none,
+ * and a connect clears it before deciding. */
+static void
+test_unseen_socket_egress_cleared(void **state)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	(void)state;
+	assert_true(fd >= 0);
+	egress[fd] = 7;
+	assert_int_equal(send1(fd, &loop, sizeof(loop)), 1);
+	assert_int_equal(n.egress, 0);
+	assert_int_equal(send1(fd, &dst, sizeof(dst)), 1);
+	assert_int_equal(n.pktinfo_ifindex, lo_index);
+	bindif_close(fd);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	egress[fd] = 7;
+	assert_int_equal(bindif_connect(fd, (struct sockaddr *)&loop,
+			     sizeof(loop)), 0);
+	assert_int_equal(egress[fd], 0);
+	close(fd);
+}
+
 static void
 v4(struct sockaddr_in *s, const char *a)
 {
@@ -470,6 +494,7 @@ main(void)
 		cmocka_unit_test_setup(test_tcp_connect_once, reset),
 		cmocka_unit_test_setup(test_unseen_socket_classified_once,
 		    reset),
+		cmocka_unit_test_setup(test_unseen_socket_egress_cleared, reset),
 	};
 	char rules[] = "/tmp/bindif-hotpath.XXXXXX";
 	const char *text = "rules = (\n"
