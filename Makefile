@@ -67,6 +67,10 @@ LAUNCHER_OS_SRCS = launcher/plat_linux.c launcher/uplink_linux.c \
 TESTABLE_OS_SRCS = shim/plat_linux.c launcher/plat_linux.c \
 	launcher/uplink_linux.c launcher/kernel_linux.c
 SHIM_LDFLAGS = -shared -Wl,--as-needed -Wl,-z,defs -Wl,-z,now
+# The shim is preloaded, never dlopen'ed: its thread-locals can live in the
+# static TLS block, read with one %fs load instead of a __tls_get_addr call
+# each (three on every unconnected sendto; perf: 0.8 % of its samples).
+ALL_CFLAGS += -ftls-model=initial-exec
 SHIM_LIBS = $(CONFIG_LIBS) $(CARES_LIBS) -ldl -lpthread
 APT_PACKAGES = build-essential pkg-config libconfig-dev libcmocka-dev \
 	libc-ares-dev clang curl socat netcat-openbsd python3 iproute2 \

@@ -53,8 +53,11 @@ last_is(const struct sockaddr *sa, socklen_t len, unsigned proto,
 	if ((seq & 1) || len != last.len || len == 0)
 		return false;
 	atomic_signal_fence(memory_order_seq_cst);
+	/* Constant sizes, so the compare is inlined: no call per datagram. */
 	same = last.proto == proto && last.ifindex == ifindex &&
-	    memcmp(last.sa, sa, len) == 0;
+	    (len == sizeof(struct sockaddr_in)
+		    ? memcmp(last.sa, sa, sizeof(struct sockaddr_in)) == 0
+		    : memcmp(last.sa, sa, len) == 0);
 	atomic_signal_fence(memory_order_seq_cst);
 	return same && last.seq == seq;
 }
@@ -86,12 +89,6 @@ dgram_hit(int fd, fdt_entry e, const struct sockaddr *sa, socklen_t len)
 	if (!last_is(sa, len, FDT_PROTO(e), FDT_IFINDEX(e)))
 		return false;
 	return fdt_enter(fd, e);
-}
-
-void
-dgram_done(int fd)
-{
-	fdt_leave(fd);
 }
 
 /* Until no sender counts on the egress and no other thread changes it. */

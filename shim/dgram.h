@@ -49,6 +49,11 @@ int dgram_plain(int fd, bool may_hold);
 /* Before a connect: the socket is bound or passed as a whole from then. */
 int dgram_release(int fd);
 
-void dgram_done(int fd);
+/* After the send of a counted datagram: an atomic decrement, no more. */
+static inline void
+dgram_done(int fd)
+{
+	fdt_leave(fd);
+}
 
 #endif
