@@ -15,6 +15,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <netinet/in.h>
 
@@ -43,6 +44,25 @@ static __thread struct {
 	unsigned char sa[sizeof(struct sockaddr_in6)];
 } last;
 
+/* memcmp of at most 28 bytes, inlined: a call per datagram showed in perf. */
+static bool
+same_bytes(const unsigned char *a, const unsigned char *b, socklen_t len)
+{
+	uint64_t x, y;
+	socklen_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return false;
+	}
+	for (; i < len; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
 static bool
 last_is(const struct sockaddr *sa, socklen_t len, unsigned proto,
     unsigned ifindex)
@@ -53,11 +73,8 @@ last_is(const struct sockaddr *sa, socklen_t len, unsigned proto,
 	if ((seq & 1) || len != last.len || len == 0)
 		return false;
 	atomic_signal_fence(memory_order_seq_cst);
-	/* Constant sizes, so the compare is inlined: no call per datagram. */
 	same = last.proto == proto && last.ifindex == ifindex &&
-	    (len == sizeof(struct sockaddr_in)
-		    ? memcmp(last.sa, sa, sizeof(struct sockaddr_in)) == 0
-		    : memcmp(last.sa, sa, len) == 0);
+	    same_bytes(last.sa, (const unsigned char *)sa, len);
 	atomic_signal_fence(memory_order_seq_cst);
 	return same && last.seq == seq;
 }

@@ -242,6 +242,7 @@ static void
 test_udp6_sticks_and_mapped_steers(void **state)
 {
 	int fd = bindif_socket(AF_INET6, SOCK_DGRAM, 0);
+	struct sockaddr_in6 other;
 
 	(void)state;
 	if (fd < 0)
@@ -252,6 +253,16 @@ test_udp6_sticks_and_mapped_steers(void **state)
 	assert_int_equal(egress[fd], lo_index);
 	assert_int_equal(n.setsockopt, 1);
 	assert_int_equal(n.match, 1);
+	/* Destinations that differ in their last bytes only are not one:
+	 * the address's last byte, then the scope id alone. */
+	memset(&n, 0, sizeof(n));
+	other = dst6;
+	other.sin6_addr.s6_addr[15] ^= 1;
+	assert_int_equal(send1(fd, &other, sizeof(other)), 1);
+	other = dst6;
+	other.sin6_scope_id = 1;
+	assert_int_equal(send1(fd, &other, sizeof(other)), 1);
+	assert_int_equal(n.match, 2);
 	memset(&n, 0, sizeof(n));
 	assert_int_equal(send1(fd, &mapped, sizeof(mapped)), 1);
 	assert_int_equal(n.sendmsg, 1);
