@@ -138,8 +138,10 @@ degrade(int fd)
 	if (cur & FDT_STUCK) {
 		rc = plat_set_egress(fd, FDT_FAMILY(cur), 0);
 		errno = saved;
-		if (rc < 0)
-			return rc; /* still stuck: the datagram must fail */
+		/* Still stuck: the datagram must fail. But an unknown egress
+		 * on a socket that has no such option was never set. */
+		if (rc < 0 && FDT_IFINDEX(cur) != 0)
+			return rc;
 		(void)fdt_and(fd, ~FDT_STUCK);
 	}
 	return 0;

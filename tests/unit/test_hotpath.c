@@ -61,6 +61,7 @@ static struct {
  * egress (IP_UNICAST_IF / IPV6_UNICAST_IF, in network byte order). */
 static int bound[1024];
 static unsigned egress[1024];
+static int no_egress_option; /* a protocol without IP_UNICAST_IF */
 
 /* Pretends the bind worked: a unit test has no privilege to bind. */
 int
@@ -72,6 +73,10 @@ __wrap_setsockopt(int fd, int level, int name, const void *val,
 	n.setsockopt++;
 	if (fd < 0 || fd >= 1024)
 		return 0;
+	if (no_egress_option && name != OPT_BINDTOIFINDEX) {
+		errno = ENOPROTOOPT;
+		return -1;
+	}
 	if (level == SOL_SOCKET && name == OPT_BINDTOIFINDEX)
 		bound[fd] = *(const int *)val;
 	if ((level == IPPROTO_IP && name == OPT_IP_UNICAST_IF) ||
@@ -470,7 +475,32 @@ test_unseen_socket_egress_cleared(void **state)
 	assert_int_equal(bindif_connect(fd, (struct sockaddr *)&loop,
 			     sizeof(loop)), 0);
 	assert_int_equal(egress[fd], 0);
-	close(fd);
+	bindif_close(fd); /* the next test's unseen socket gets this number */
+}
+
+/* A socket whose protocol has no unicast egress option: nothing was set
+ * on it, so a loopback datagram goes; a remote one is steered by PKTINFO. */
+static void
+test_no_egress_option(void **state)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	(void)state;
+	no_egress_option = 1;
+	assert_int_equal(send1(fd, &loop, sizeof(loop)), 1);
+	assert_int_equal(n.sendto, 1);
+	assert_int_equal(send1(fd, &dst, sizeof(dst)), 1);
+	assert_int_equal(n.pktinfo_ifindex, lo_index);
+	bindif_close(fd);
+	fd = bindif_socket(AF_INET, SOCK_DGRAM, 0);
+	memset(&n, 0, sizeof(n));
+	send_rounds(fd, (struct sockaddr *)&dst, sizeof(dst));
+	assert_int_equal(n.sendmsg, ROUNDS);
+	assert_int_equal(n.pktinfo_ifindex, lo_index);
+	assert_int_equal(n.setsockopt, 1); /* tried once */
+	assert_int_equal(send1(fd, &loop, sizeof(loop)), 1);
+	no_egress_option = 0;
+	bindif_close(fd);
 }
 
 static void
@@ -506,6 +536,7 @@ main(void)
 		cmocka_unit_test_setup(test_unseen_socket_classified_once,
 		    reset),
 		cmocka_unit_test_setup(test_unseen_socket_egress_cleared, reset),
+		cmocka_unit_test_setup(test_no_egress_option, reset),
 	};
 	char rules[] = "/tmp/bindif-hotpath.XXXXXX";
 	const char *text = "rules = (\n"
