@@ -157,10 +157,12 @@ stick(int fd, fdt_entry cur, unsigned ifindex)
 	if (!fdt_cas(fd, &cur, cur | FDT_STICKING))
 		return true; /* changed under us: look again */
 	cur |= FDT_STICKING;
-	/* Datagrams sent plain right now count on no egress. */
+	/* Datagrams sent plain right now count on no egress. If they do
+	 * not drain (a handler over its own thread's send), this one goes
+	 * by PKTINFO instead of waiting again. */
 	if (!wait_alone(fd, 0)) {
 		(void)fdt_and(fd, ~FDT_STICKING);
-		return true;
+		return false;
 	}
 	rc = plat_set_egress(fd, FDT_FAMILY(cur), ifindex);
 	errno = saved;
