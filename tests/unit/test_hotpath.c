@@ -17,6 +17,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
+#include <pthread.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +62,7 @@ static struct {
 /* What the fake kernel keeps per descriptor: the binding, and the unicast
  * egress (IP_UNICAST_IF / IPV6_UNICAST_IF, in network byte order). */
 static int bound[1024];
-static unsigned egress[1024];
+static unsigned egress[1024]; /* atomic builtins: threads read it */
 static int no_egress_option; /* a protocol without IP_UNICAST_IF */
 
 /* Pretends the bind worked: a unit test has no privilege to bind. */
@@ -83,7 +85,7 @@ __wrap_setsockopt(int fd, int level, int name, const void *val,
 	    (level == IPPROTO_IPV6 && name == OPT_IPV6_UNICAST_IF)) {
 		assert_int_equal(len, sizeof(be));
 		memcpy(&be, val, sizeof(be));
-		egress[fd] = ntohl(be);
+		__atomic_store_n(&egress[fd], ntohl(be), __ATOMIC_SEQ_CST);
 	}
 	return 0;
 }
@@ -126,11 +128,40 @@ fake_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	return 0;
 }
 
+/* The thread test's judge: a plain datagram's egress as the kernel would
+ * read it, looked at twice across a yield (a send takes time). */
+static struct sockaddr_in dst, loop;
+static unsigned lo_index;
+static _Atomic int judging;
+static _Atomic unsigned misrouted;
+
+static void
+judge(int fd, const struct sockaddr *sa)
+{
+	const struct sockaddr_in *s = (const struct sockaddr_in *)sa;
+	unsigned want, i;
+
+	if (!judging || s == NULL)
+		return;
+	if (s->sin_addr.s_addr == loop.sin_addr.s_addr)
+		want = 0; /* pass: the routing table's */
+	else if (s->sin_addr.s_addr == dst.sin_addr.s_addr)
+		want = lo_index;
+	else
+		return;
+	for (i = 0; i < 2; i++) {
+		if (__atomic_load_n(&egress[fd], __ATOMIC_SEQ_CST) != want)
+			misrouted++;
+		sched_yield();
+	}
+}
+
 static ssize_t
 fake_sendto(int fd, const void *buf, size_t len, int flags,
     const struct sockaddr *sa, socklen_t salen)
 {
-	(void)buf, (void)flags, (void)sa, (void)salen;
+	(void)buf, (void)flags, (void)salen;
+	judge(fd, sa);
 	n.sendto++;
 	n.egress = fd >= 0 && fd < 1024 ? egress[fd] : 0;
 	return (ssize_t)len;
@@ -168,14 +199,12 @@ __wrap_plat_bind_real(struct plat_real *r)
 	return rc;
 }
 
-static struct sockaddr_in dst;	 /* 192.0.2.1:9, decided "bind to lo" */
+/* dst: 192.0.2.1:9, decided "bind to lo"; loop: 127.0.0.1:9, "pass" */
 static struct sockaddr_in dst2;	 /* 203.0.113.77:9, the same decision */
-static struct sockaddr_in loop;	 /* 127.0.0.1:9, always "pass" */
 static struct sockaddr_in passed; /* 198.51.100.7:9, a "pass" rule */
 static struct sockaddr_in refused; /* 203.0.113.9:9, a "reject" rule */
 static struct sockaddr_in6 dst6;   /* [2001:db8::1]:9, "bind to lo" */
 static struct sockaddr_in6 mapped; /* [::ffff:192.0.2.1]:9, "bind to lo" */
-static unsigned lo_index;
 
 static int
 reset(void **state)
@@ -503,6 +532,61 @@ test_no_egress_option(void **state)
 	bindif_close(fd);
 }
 
+#define THREADS 4
+#define SOCKETS 200
+static int shared_fd;
+static pthread_barrier_t line;
+
+/* Threads on one socket: most send to dst, one turns to loopback midway,
+ * so the egress is set and cleared while others send. */
+static void *
+sender(void *arg)
+{
+	long me = (long)arg;
+	int k, r;
+
+	for (r = 0; r < SOCKETS; r++) {
+		pthread_barrier_wait(&line);
+		for (k = 0; k < 50; k++) {
+			const void *to = me == 0 && k >= 10 ? (const void *)&loop
+							   : (const void *)&dst;
+			(void)send1(shared_fd, to, sizeof(dst));
+		}
+		pthread_barrier_wait(&line);
+	}
+	return NULL;
+}
+
+/* No datagram leaves by an egress it was not decided for while other
+ * threads stick and clear the socket under it (a mutant without the
+ * sender count fails this). */
+static void
+test_threads_never_misroute(void **state)
+{
+	pthread_t t[THREADS];
+	long i;
+	int r;
+
+	(void)state;
+	pthread_barrier_init(&line, NULL, THREADS + 1);
+	for (i = 0; i < THREADS; i++)
+		pthread_create(&t[i], NULL, sender, (void *)i);
+	judging = 1;
+	for (r = 0; r < SOCKETS; r++) {
+		shared_fd = bindif_socket(AF_INET, SOCK_DGRAM, 0);
+		assert_true(shared_fd >= 0 && shared_fd < 1024);
+		pthread_barrier_wait(&line); /* go */
+		pthread_barrier_wait(&line); /* done */
+		bindif_close(shared_fd);
+		__atomic_store_n(&egress[shared_fd], 0, __ATOMIC_SEQ_CST);
+	}
+	judging = 0;
+	for (i = 0; i < THREADS; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&line);
+	assert_int_equal(misrouted, 0);
+}
+
 static void
 v4(struct sockaddr_in *s, const char *a)
 {
@@ -537,6 +621,7 @@ main(void)
 		    reset),
 		cmocka_unit_test_setup(test_unseen_socket_egress_cleared, reset),
 		cmocka_unit_test_setup(test_no_egress_option, reset),
+		cmocka_unit_test_setup(test_threads_never_misroute, reset),
 	};
 	char rules[] = "/tmp/bindif-hotpath.XXXXXX";
 	const char *text = "rules = (\n"
