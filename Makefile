@@ -45,7 +45,7 @@ CONFIG_SRCS = config/load.c config/match.c
 SHIM_CORE_SRCS = shim/hooks.c shim/decide.c shim/fdtable.c shim/egress.c \
 	shim/state.c shim/dnsconf.c shim/hooks_dns.c shim/resolve.c \
 	shim/dnsresult.c shim/uaccess.c shim/localaddr.c shim/preload.c \
-	shim/children.c shim/hooks_exec.c shim/announce.c
+	shim/children.c shim/hooks_exec.c shim/announce.c shim/dgram.c
 LAUNCHER_CORE_SRCS = launcher/opts.c launcher/target.c launcher/iface.c \
 	launcher/checks.c launcher/env.c launcher/explain.c launcher/uplink.c \
 	launcher/child.c launcher/handshake.c
@@ -78,6 +78,10 @@ TESTABLE_OS_SRCS = shim/plat_linux.c launcher/plat_linux.c \
 	launcher/uplink_linux.c launcher/kernel_linux.c \
 	launcher/handshake_linux.c
 SHIM_LDFLAGS = -shared -Wl,--as-needed -Wl,-z,defs -Wl,-z,now
+# The shim is preloaded, never dlopen'ed: its thread-locals can live in the
+# static TLS block, read with one %fs load instead of a __tls_get_addr call
+# each (three on every unconnected sendto; perf: 0.8 % of its samples).
+ALL_CFLAGS += -ftls-model=initial-exec
 SHIM_LIBS = $(CONFIG_LIBS) $(CARES_LIBS) -ldl -lpthread
 APT_PACKAGES = build-essential pkg-config libconfig-dev libcmocka-dev \
 	libc-ares-dev clang curl socat netcat-openbsd python3 iproute2 \
@@ -107,7 +111,7 @@ UNIT_BINS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 WRAP_test_plat_linux = -Wl,--wrap=setsockopt,--wrap=getsockopt
 WRAP_test_plat_darwin = -Wl,--wrap=setsockopt,--wrap=getsockopt
 WRAP_test_hotpath = -Wl,--wrap=setsockopt,--wrap=getsockopt \
-	-Wl,--wrap=process_vm_readv,--wrap=plat_bind_real
+	-Wl,--wrap=process_vm_readv,--wrap=plat_bind_real,--wrap=rules_match
 WRAP_test_secure = -Wl,--wrap=getauxval
 EXTRA_OBJS_test_plat_darwin = $(call obj,shim/plat_darwin.c)
 

@@ -7,6 +7,7 @@
 #ifndef BINDIF_FDTABLE_H
 #define BINDIF_FDTABLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum fdt_state {
@@ -21,11 +22,18 @@ enum fdt_state {
 typedef uint64_t fdt_entry;
 
 /* bits 0-3 state, 4-7 protocol class, 8-15 address family, 16 "a
- * decision was logged", 32-63 interface index */
+ * decision was logged", 17-19 the sticky egress of an unconnected datagram
+ * socket (dgram.c), 32-63 interface index */
 #define FDT_STATE(e) ((enum fdt_state)((e)&0xfu))
 #define FDT_PROTO(e) ((unsigned)(((e) >> 4) & 0xfu))
 #define FDT_FAMILY(e) ((int)(((e) >> 8) & 0xffu))
 #define FDT_LOGGED ((fdt_entry)1 << 16)
+/* FDT_NEW datagram sockets: the socket's own egress is set to FDT_IFINDEX
+ * (0: maybe set, to an unknown one); a thread is changing it; it is never
+ * to be set again. */
+#define FDT_STUCK ((fdt_entry)1 << 17)
+#define FDT_STICKING ((fdt_entry)1 << 18)
+#define FDT_PER_DGRAM ((fdt_entry)1 << 19)
 #define FDT_IFINDEX(e) ((unsigned)((e) >> 32))
 #define FDT_MAKE(state, proto, family, ifindex)                            \
 	((fdt_entry)(state) | ((fdt_entry)((proto)&0xfu) << 4) |           \
@@ -42,5 +50,24 @@ fdt_entry fdt_get(int fd);
 int fdt_set(int fd, fdt_entry e);
 void fdt_clear(int fd);
 void fdt_clear_range(unsigned lo, unsigned hi);
+
+/* Atomic updates of an entry (a set block only): whether *old was still
+ * there and became new (else *old is what is); the bits set or cleared,
+ * returning the entry from before. */
+bool fdt_cas(int fd, fdt_entry *old, fdt_entry new_entry);
+fdt_entry fdt_or(int fd, fdt_entry bits);
+fdt_entry fdt_and(int fd, fdt_entry bits);
+
+/*
+ * Senders in flight on fd that rely on its egress as entry e says it is:
+ * fdt_enter counts one and returns true if the entry is still e (false:
+ * not counted), fdt_leave uncounts it, and whoever changes the egress
+ * waits until fdt_senders is 0. The count is kept apart from the entry
+ * (a close may clear the entry under a sender) and on a cache line of its
+ * own per fd, so threads on different sockets never share one.
+ */
+bool fdt_enter(int fd, fdt_entry e);
+void fdt_leave(int fd);
+unsigned fdt_senders(int fd);
 
 #endif

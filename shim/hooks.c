@@ -1,8 +1,10 @@
 /*
  * hooks.c - one thin function per intercepted call: decide, apply, call the
  * real one. Streams and connected datagram sockets are bound once with the
- * OS's bind-to-interface option; unconnected datagrams are steered one by
- * one with IP(V6)_PKTINFO, so the same socket can still reach loopback.
+ * OS's bind-to-interface option; unconnected datagrams go by the socket's
+ * own egress while they all decide one interface (dgram.c), and are
+ * steered one by one with IP(V6)_PKTINFO once they do not, so the same
+ * socket can still reach loopback.
  */
 #define _DEFAULT_SOURCE /* F_DUPFD_CLOEXEC */
 #include <errno.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 #include <sys/uio.h>
 
+#include "dgram.h"
 #include "egress.h"
 #include "fdtable.h"
 #include "hooks.h"
@@ -41,8 +44,13 @@ classify(int fd)
 		e = FDT_MAKE(FDT_SKIP, 0, 0, 0);
 	else if (plat_bound_ifindex(fd, si.family, &cur) == 0 && cur != 0)
 		e = FDT_MAKE(FDT_BOUND, proto, si.family, cur);
-	else
+	else if (proto == RULES_PROTO_TCP)
 		e = FDT_MAKE(FDT_NEW, proto, si.family, 0);
+	else
+		/* A datagram socket from before an exec, or passed to us, may
+		 * carry an egress a shim set: stuck to an unknown interface,
+		 * so the first datagram sets it or clears it. */
+		e = FDT_MAKE(FDT_NEW, proto, si.family, 0) | FDT_STUCK;
 	(void)fdt_set(fd, e);
 	return e;
 }
@@ -87,6 +95,42 @@ apply_bind(const struct shim_cfg *c, int fd, fdt_entry *e,
 	return 0;
 }
 
+/* The plan of a datagram that goes by the socket's own egress: as is,
+ * with any PKTINFO of the program's rewritten (it would override ours). */
+static enum hook_plan
+by_own_egress(unsigned ifindex, struct hook_egress *eg)
+{
+	eg->ifindex = ifindex;
+	eg->append = false;
+	eg->held = true;
+	return PLAN_PKTINFO;
+}
+
+/* A datagram decided "bind": by the socket's egress when it can be stuck
+ * to the interface, else steered alone with PKTINFO. */
+static enum hook_plan
+plan_datagram(int fd, fdt_entry e, const struct sockaddr *sa, socklen_t len,
+    bool may_hold, const struct decision *d, struct hook_egress *eg)
+{
+	bool native = decide_egress_family(sa, len) == FDT_FAMILY(e);
+	int rc;
+
+	if (may_hold && native) {
+		rc = dgram_stick(fd, sa, len, FDT_PROTO(e), d->ifindex);
+		if (rc > 0)
+			return by_own_egress(d->ifindex, eg);
+	} else
+		rc = dgram_steer(fd, d->ifindex, native);
+	if (rc < 0) {
+		eg->err = -rc;
+		return PLAN_FAIL;
+	}
+	eg->family = decide_egress_family(sa, len);
+	eg->ifindex = d->ifindex;
+	eg->append = true;
+	return PLAN_PKTINFO;
+}
+
 enum hook_plan
 hook_prepare(int fd, const struct sockaddr *sa, socklen_t len,
     const char *call, struct hook_egress *eg)
@@ -95,8 +139,10 @@ hook_prepare(int fd, const struct sockaddr *sa, socklen_t len,
 	struct decision d;
 	struct sockaddr_storage ss;
 	fdt_entry e = fdt_get(fd), before;
-	bool whole_socket;
+	bool whole_socket, may_hold;
+	int rc;
 
+	eg->held = false;
 	if (FDT_STATE(e) == FDT_UNKNOWN)
 		e = classify(fd);
 	if (FDT_STATE(e) == FDT_BOUND) {
@@ -108,6 +154,10 @@ hook_prepare(int fd, const struct sockaddr *sa, socklen_t len,
 	}
 	if (sa == NULL || FDT_STATE(e) != FDT_NEW)
 		return PLAN_AS_IS;
+	whole_socket = is_stream(e) || strcmp(call, "connect") == 0;
+	may_hold = !whole_socket && strcmp(call, "sendmmsg") != 0;
+	if (may_hold && dgram_hit(fd, e, sa, len))
+		return by_own_egress(FDT_IFINDEX(e), eg);
 	/* Decide on our own copy: the kernel answers a bad pointer with
 	 * EFAULT, and so must we rather than fault in the program. */
 	if (len > sizeof(ss))
@@ -122,19 +172,29 @@ hook_prepare(int fd, const struct sockaddr *sa, socklen_t len,
 	if (!decide(c, sa, len, FDT_PROTO(e), &d) || c->inert)
 		return PLAN_AS_IS;
 	before = e;
-	whole_socket = is_stream(e) || strcmp(call, "connect") == 0;
 	if (d.action == RULES_REJECT) {
 		log_decision(c, &e, call, sa, &d, NULL);
 		eg->err = d.err;
+		return PLAN_FAIL;
+	}
+	/* From a connect on, the socket is bound or passed as a whole. */
+	if (whole_socket && !is_stream(e) && (rc = dgram_release(fd)) < 0) {
+		eg->err = -rc;
 		return PLAN_FAIL;
 	}
 	if (d.action == RULES_PASS) {
 		log_decision(c, &e, call, sa, &d, NULL);
 		if (is_stream(e))
 			e = FDT_WITH(e, FDT_PASS, 0);
+		else if (!whole_socket) {
+			if ((rc = dgram_plain(fd, may_hold)) < 0) {
+				eg->err = -rc;
+				return PLAN_FAIL;
+			}
+			eg->held = rc > 0;
+		}
 	} else if (whole_socket) {
-		int rc = apply_bind(c, fd, &e, &d);
-
+		rc = apply_bind(c, fd, &e, &d);
 		if (rc < 0) {
 			eg->err = -rc;
 			return PLAN_FAIL;
@@ -142,16 +202,26 @@ hook_prepare(int fd, const struct sockaddr *sa, socklen_t len,
 		log_decision(c, &e, call, sa, &d,
 		    FDT_IFINDEX(e) != d.ifindex ? " (already bound by the program)"
 						: NULL);
-	} else {
+	} else
 		log_decision(c, &e, call, sa, &d, NULL);
-		eg->family = decide_egress_family(sa, len);
-		eg->ifindex = d.ifindex;
-		eg->append = true;
+	if (e != before) {
+		/* A datagram only adds its log mark; other threads may be
+		 * changing the entry's egress bits at the same time. */
+		if (whole_socket)
+			(void)fdt_set(fd, e);
+		else
+			(void)fdt_or(fd, e & FDT_LOGGED);
 	}
-	if (e != before)
-		(void)fdt_set(fd, e);
-	return d.action == RULES_BIND && !whole_socket ? PLAN_PKTINFO
-						       : PLAN_AS_IS;
+	if (d.action == RULES_BIND && !whole_socket)
+		return plan_datagram(fd, e, sa, len, may_hold, &d, eg);
+	return PLAN_AS_IS;
+}
+
+void
+hook_done(int fd, const struct hook_egress *eg)
+{
+	if (eg->held)
+		dgram_done(fd);
 }
 
 int
@@ -191,30 +261,21 @@ bindif_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	return r->connect(fd, sa, len);
 }
 
-/* sendmsg, named as the program called it for the log. */
+/* sendmsg as planned: with our PKTINFO, or the program's rewritten. */
 static ssize_t
-send_steered(int fd, const struct msghdr *msg, int flags, const char *call)
+send_planned(int fd, const struct msghdr *msg, int flags,
+    const struct hook_egress *eg)
 {
 	const struct plat_real *r = state_real();
 	unsigned char stack[STACK_CONTROL];
 	unsigned char *ctl = stack;
-	struct hook_egress eg;
 	struct msghdr m;
 	size_t room = msg->msg_controllen + EGRESS_EXTRA;
 	ssize_t n;
 	int err;
 
-	switch (hook_prepare(fd, msg->msg_name, msg->msg_namelen, call, &eg)) {
-	case PLAN_AS_IS:
-		return r->sendmsg(fd, msg, flags);
-	case PLAN_FAIL:
-		errno = eg.err;
-		return -1;
-	case PLAN_PKTINFO:
-		break;
-	}
-	if (!eg.append && msg->msg_controllen == 0)
-		return r->sendmsg(fd, msg, flags); /* bound, nothing to rewrite */
+	if (!eg->append && msg->msg_controllen == 0)
+		return r->sendmsg(fd, msg, flags); /* nothing to rewrite */
 	if (!ua_readable(msg->msg_control, msg->msg_controllen)) {
 		errno = EFAULT;
 		return -1;
@@ -226,10 +287,10 @@ send_steered(int fd, const struct msghdr *msg, int flags, const char *call)
 	if (ctl == stack)
 		room = sizeof(stack);
 	m = *msg;
-	n = eg.append ? egress_control(eg.family, eg.ifindex, msg->msg_control,
-			    msg->msg_controllen, ctl, room)
-		      : egress_rewrite(eg.ifindex, msg->msg_control,
-			    msg->msg_controllen, ctl, room);
+	n = eg->append ? egress_control(eg->family, eg->ifindex,
+			     msg->msg_control, msg->msg_controllen, ctl, room)
+		       : egress_rewrite(eg->ifindex, msg->msg_control,
+			     msg->msg_controllen, ctl, room);
 	if (n < 0) {
 		errno = ENOBUFS;
 	} else {
@@ -251,6 +312,8 @@ ssize_t
 bindif_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	const struct plat_real *r = state_real();
+	struct hook_egress eg;
+	ssize_t n;
 
 	if (msg == NULL || state_busy())
 		return r->sendmsg(fd, msg, flags);
@@ -261,7 +324,20 @@ bindif_sendmsg(int fd, const struct msghdr *msg, int flags)
 	/* Connected and no control: decided at connect, nothing to do. */
 	if (msg->msg_name == NULL && msg->msg_controllen == 0)
 		return r->sendmsg(fd, msg, flags);
-	return send_steered(fd, msg, flags, "sendmsg");
+	switch (hook_prepare(fd, msg->msg_name, msg->msg_namelen, "sendmsg",
+	    &eg)) {
+	case PLAN_FAIL:
+		errno = eg.err;
+		return -1;
+	case PLAN_AS_IS:
+		n = r->sendmsg(fd, msg, flags);
+		break;
+	default:
+		n = send_planned(fd, msg, flags, &eg);
+		break;
+	}
+	hook_done(fd, &eg);
+	return n;
 }
 
 ssize_t
@@ -269,9 +345,11 @@ bindif_sendto(int fd, const void *buf, size_t n, int flags,
     const struct sockaddr *sa, socklen_t len)
 {
 	const struct plat_real *r = state_real();
+	struct hook_egress eg;
 	fdt_entry e;
 	struct msghdr m;
 	struct iovec iov;
+	ssize_t sent;
 
 	/* The hot path: connected sockets were decided at connect. */
 	if (sa == NULL || state_busy())
@@ -280,14 +358,38 @@ bindif_sendto(int fd, const void *buf, size_t n, int flags,
 	if (FDT_STATE(e) == FDT_SKIP || FDT_STATE(e) == FDT_PASS ||
 	    FDT_STATE(e) == FDT_BOUND)
 		return r->sendto(fd, buf, n, flags, sa, len);
-	memset(&m, 0, sizeof(m));
-	iov.iov_base = (void *)buf;
-	iov.iov_len = n;
-	m.msg_name = (void *)sa;
-	m.msg_namelen = len;
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	return send_steered(fd, &m, flags, "sendto");
+	/* And an unconnected one stuck to the interface this destination
+	 * decides: one compare, then the real call. */
+	if (dgram_hit(fd, e, sa, len)) {
+		sent = r->sendto(fd, buf, n, flags, sa, len);
+		dgram_done(fd);
+		return sent;
+	}
+	switch (hook_prepare(fd, sa, len, "sendto", &eg)) {
+	case PLAN_FAIL:
+		errno = eg.err;
+		return -1;
+	case PLAN_AS_IS:
+		sent = r->sendto(fd, buf, n, flags, sa, len);
+		break;
+	default:
+		if (!eg.append) {
+			/* By the socket's egress, or bound: no control. */
+			sent = r->sendto(fd, buf, n, flags, sa, len);
+			break;
+		}
+		memset(&m, 0, sizeof(m));
+		iov.iov_base = (void *)buf;
+		iov.iov_len = n;
+		m.msg_name = (void *)sa;
+		m.msg_namelen = len;
+		m.msg_iov = &iov;
+		m.msg_iovlen = 1;
+		sent = send_planned(fd, &m, flags, &eg);
+		break;
+	}
+	hook_done(fd, &eg);
+	return sent;
 }
 
 int

@@ -30,19 +30,24 @@ enum hook_plan {
 };
 
 /* How to make the call: for PLAN_PKTINFO, the index to put in every
- * PKTINFO, and whether to add one (of family) when there is none. */
+ * PKTINFO, and whether to add one (of family) when there is none; held:
+ * the datagram relies on the socket's own egress (dgram.c) and the caller
+ * calls hook_done once it is sent. */
 struct hook_egress {
 	int family;
 	unsigned ifindex;
 	bool append;
+	bool held;
 	int err; /* PLAN_FAIL */
 };
 
 /*
  * Prepares fd for a call toward sa (NULL: the connected peer): decides,
  * binds when the socket is to be bound, and says how to make the call.
+ * "sendmmsg" never holds (a batch is one call).
  */
 enum hook_plan hook_prepare(int fd, const struct sockaddr *sa,
     socklen_t len, const char *call, struct hook_egress *eg);
+void hook_done(int fd, const struct hook_egress *eg);
 
 #endif

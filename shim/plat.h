@@ -88,6 +88,16 @@ int plat_bind_ifindex(int fd, int family, unsigned ifindex,
     const char *ifname);
 
 /*
+ * Sets the interface unconnected datagrams leave by when they name none
+ * themselves (no PKTINFO index), picking their source address, without
+ * privilege and changeable at any time; ifindex 0 gives them back to the
+ * routing table. Not a binding: receiving, and plat_bound_ifindex, are
+ * unchanged. Only for datagrams of the socket's own family (an AF_INET6
+ * socket's v4-mapped ones are not covered). 0 or -errno.
+ */
+int plat_set_egress(int fd, int family, unsigned ifindex);
+
+/*
  * Whether one byte at p can be read, asked of the kernel: 0, -EFAULT, or
  * 0 as well when the kernel cannot say (a seccomp filter): then we trust
  * the pointer as the program did.

@@ -149,6 +149,14 @@ plat_bind_ifindex(int fd, int family, unsigned ifindex, const char *ifname)
 	return 0;
 }
 
+/* IP_BOUND_IF and IPV6_BOUND_IF are settable again and clearable (0) at
+ * any time and unprivileged: the same options as the binding. */
+int
+plat_set_egress(int fd, int family, unsigned ifindex)
+{
+	return plat_bind_ifindex(fd, family, ifindex, NULL);
+}
+
 bool
 plat_secure_mode(void)
 {

@@ -1,6 +1,7 @@
 /*
  * plat_linux.c - the shim's Linux layer: SO_BINDTOIFINDEX (falling back to
- * SO_BINDTODEVICE before Linux 5.0), the socket's own facts via getsockopt,
+ * SO_BINDTODEVICE before Linux 5.0), IP(V6)_UNICAST_IF for unconnected
+ * datagrams, the socket's own facts via getsockopt,
  * dlsym(RTLD_NEXT) for the real functions, secure mode from AT_SECURE.
  */
 #define _GNU_SOURCE
@@ -9,7 +10,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -22,6 +25,12 @@
 
 #ifndef SO_BINDTOIFINDEX
 #define SO_BINDTOIFINDEX 62
+#endif
+#ifndef IP_UNICAST_IF
+#define IP_UNICAST_IF 50
+#endif
+#ifndef IPV6_UNICAST_IF
+#define IPV6_UNICAST_IF 76
 #endif
 
 /*
@@ -212,6 +221,33 @@ plat_bind_ifindex(int fd, int family, unsigned ifindex, const char *ifname)
 		ifindex ? (socklen_t)strlen(ifname) + 1 : 0) == 0)
 		return 0;
 	return -errno;
+}
+
+/*
+ * IP_UNICAST_IF and IPV6_UNICAST_IF, not a binding: a bound socket (even
+ * by SO_BINDTOIFINDEX, unprivileged) cannot be unbound again, and an IPv6
+ * one then refuses every datagram whose PKTINFO names another interface
+ * (ip6_datagram_send_ctl: EINVAL), so it could never reach loopback again.
+ * These can be cleared; the route lookup gets the same oif as a bound
+ * socket's, so they escape split routes and fwmark policy rules alike
+ * (tests/integration/test_dgram.sh). Both families take the index in
+ * network byte order (do_ip_setsockopt, do_ipv6_setsockopt: ntohl);
+ * measured: a host-order IPv6 index is refused with EADDRNOTAVAIL.
+ */
+int
+plat_set_egress(int fd, int family, unsigned ifindex)
+{
+	uint32_t idx = htonl(ifindex);
+	int rc;
+
+	if (family == AF_INET)
+		rc = setsockopt(fd, IPPROTO_IP, IP_UNICAST_IF, &idx, sizeof(idx));
+	else if (family == AF_INET6)
+		rc = setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_IF, &idx,
+		    sizeof(idx));
+	else
+		return -EAFNOSUPPORT;
+	return rc < 0 ? -errno : 0;
 }
 
 /*

@@ -461,6 +461,9 @@ lab_up() {
 #   client.py udp-sendto HOST           sendto without connect
 #   client.py udp-sendmsg HOST          sendmsg without connect
 #   client.py udp-sendmmsg HOST1 HOST2  one sendmmsg to both (IPv4), replies sorted
+#   client.py udp-mixed HOST...         one unconnected socket, sendto each HOST in
+#                                       turn and read its reply; -HOST: not waited for
+#   client.py udp-mixedmsg HOST...      the same with sendmsg
 #   client.py icmp HOST                 ICMP echo on a datagram socket
 #   client.py udp-pktinfo HOST IFACE    sendmsg with its own PKTINFO for IFACE
 #   client.py tfo HOST                  sendto(MSG_FASTOPEN) on TCP 80
@@ -553,6 +556,18 @@ def main():
         s = sock(host, socket.SOCK_DGRAM)
         s.sendmsg([b"h", b"i"], [], 0, (host, 9))
         return s.recvfrom(512)[0].decode().strip()
+    if mode in ("udp-mixed", "udp-mixedmsg"):
+        s = sock(host.lstrip("-"), socket.SOCK_DGRAM)
+        out = []
+        for h in sys.argv[2:]:
+            quiet, h = h.startswith("-"), h.lstrip("-")
+            if mode == "udp-mixed":
+                s.sendto(b"hi", (h, 9))
+            else:
+                s.sendmsg([b"hi"], [], 0, (h, 9))
+            if not quiet:
+                out.append(s.recvfrom(512)[0].decode().strip())
+        return " ".join(out)
     if mode == "udp-sendmmsg":
         # Python has no sendmmsg; call libc's through ctypes, which the
         # preloaded shim interposes like any other caller's.

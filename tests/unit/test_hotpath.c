@@ -1,9 +1,11 @@
 /*
  * test_hotpath.c - a decided socket costs no extra system call: after the
  * first decision, connect/sendto through the hooks make no setsockopt,
- * getsockopt or memory probe. setsockopt, getsockopt and process_vm_readv
- * are counted with --wrap; the real connect/sendto/sendmsg are replaced
- * (by wrapping plat_bind_real) with fakes that send nothing anywhere.
+ * getsockopt or memory probe, and an unconnected datagram socket decides
+ * once per destination, not per datagram. setsockopt, getsockopt,
+ * process_vm_readv and rules_match are counted with --wrap; the real
+ * connect/sendto/sendmsg are replaced (by wrapping plat_bind_real) with
+ * fakes that send nothing anywhere but note the egress each datagram had.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -15,6 +17,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
+#include <pthread.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +26,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "../config/rules.h"
 #include "hooks.h"
 #include "plat.h"
 
@@ -32,6 +37,10 @@ int __real_getsockopt(int, int, int, void *, socklen_t *);
 ssize_t __real_process_vm_readv(pid_t, const struct iovec *, unsigned long,
     const struct iovec *, unsigned long, unsigned long);
 int __real_plat_bind_real(struct plat_real *);
+void __real_rules_match(const struct rules_policy *, const struct rules_query *,
+    struct rules_verdict *);
+void __wrap_rules_match(const struct rules_policy *, const struct rules_query *,
+    struct rules_verdict *);
 int __wrap_setsockopt(int, int, int, const void *, socklen_t);
 int __wrap_getsockopt(int, int, int, void *, socklen_t *);
 ssize_t __wrap_process_vm_readv(pid_t, const struct iovec *, unsigned long,
@@ -39,29 +48,54 @@ ssize_t __wrap_process_vm_readv(pid_t, const struct iovec *, unsigned long,
 int __wrap_plat_bind_real(struct plat_real *);
 
 static struct {
-	unsigned setsockopt, getsockopt, probe;
+	unsigned setsockopt, getsockopt, probe, match;
 	unsigned connect, sendto, sendmsg;
 	unsigned pktinfo_ifindex; /* of the last sendmsg, 0: none */
+	unsigned egress;	  /* the socket's own egress at the last send */
 } n;
 
-#ifndef SO_BINDTOIFINDEX
-#define SO_BINDTOIFINDEX 62
-#endif
+/* The kernel's numbers, spelled out: not the code's own constants. */
+#define OPT_BINDTOIFINDEX 62
+#define OPT_IP_UNICAST_IF 50
+#define OPT_IPV6_UNICAST_IF 76
 
-/* What the fake bind bound each descriptor to, as the kernel would keep. */
+/* What the fake kernel keeps per descriptor: the binding, and the unicast
+ * egress (IP_UNICAST_IF / IPV6_UNICAST_IF, in network byte order). */
 static int bound[1024];
+static unsigned egress[1024]; /* atomic builtins: threads read it */
+static int no_egress_option; /* a protocol without IP_UNICAST_IF */
 
 /* Pretends the bind worked: a unit test has no privilege to bind. */
 int
 __wrap_setsockopt(int fd, int level, int name, const void *val,
     socklen_t len)
 {
-	(void)len;
+	uint32_t be;
+
 	n.setsockopt++;
-	if (level == SOL_SOCKET && name == SO_BINDTOIFINDEX && fd >= 0 &&
-	    fd < 1024)
+	if (fd < 0 || fd >= 1024)
+		return 0;
+	if (no_egress_option && name != OPT_BINDTOIFINDEX) {
+		errno = ENOPROTOOPT;
+		return -1;
+	}
+	if (level == SOL_SOCKET && name == OPT_BINDTOIFINDEX)
 		bound[fd] = *(const int *)val;
+	if ((level == IPPROTO_IP && name == OPT_IP_UNICAST_IF) ||
+	    (level == IPPROTO_IPV6 && name == OPT_IPV6_UNICAST_IF)) {
+		assert_int_equal(len, sizeof(be));
+		memcpy(&be, val, sizeof(be));
+		__atomic_store_n(&egress[fd], ntohl(be), __ATOMIC_SEQ_CST);
+	}
 	return 0;
+}
+
+void
+__wrap_rules_match(const struct rules_policy *p, const struct rules_query *q,
+    struct rules_verdict *v)
+{
+	n.match++;
+	__real_rules_match(p, q, v);
 }
 
 /* The kernel's own answer, with the fake binds in it. */
@@ -94,12 +128,42 @@ fake_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	return 0;
 }
 
+/* The thread test's judge: a plain datagram's egress as the kernel would
+ * read it, looked at twice across a yield (a send takes time). */
+static struct sockaddr_in dst, loop;
+static unsigned lo_index;
+static _Atomic int judging;
+static _Atomic unsigned misrouted;
+
+static void
+judge(int fd, const struct sockaddr *sa)
+{
+	const struct sockaddr_in *s = (const struct sockaddr_in *)sa;
+	unsigned want, i;
+
+	if (!judging || s == NULL)
+		return;
+	if (s->sin_addr.s_addr == loop.sin_addr.s_addr)
+		want = 0; /* pass: the routing table's */
+	else if (s->sin_addr.s_addr == dst.sin_addr.s_addr)
+		want = lo_index;
+	else
+		return;
+	for (i = 0; i < 2; i++) {
+		if (__atomic_load_n(&egress[fd], __ATOMIC_SEQ_CST) != want)
+			misrouted++;
+		sched_yield();
+	}
+}
+
 static ssize_t
 fake_sendto(int fd, const void *buf, size_t len, int flags,
     const struct sockaddr *sa, socklen_t salen)
 {
-	(void)fd, (void)buf, (void)flags, (void)sa, (void)salen;
+	(void)buf, (void)flags, (void)salen;
+	judge(fd, sa);
 	n.sendto++;
+	n.egress = fd >= 0 && fd < 1024 ? egress[fd] : 0;
 	return (ssize_t)len;
 }
 
@@ -109,9 +173,10 @@ fake_sendmsg(int fd, const struct msghdr *m, int flags)
 	struct cmsghdr *c;
 	struct msghdr copy = *m;
 
-	(void)fd, (void)flags;
+	(void)flags;
 	n.sendmsg++;
 	n.pktinfo_ifindex = 0;
+	n.egress = fd >= 0 && fd < 1024 ? egress[fd] : 0;
 	for (c = CMSG_FIRSTHDR(&copy); c != NULL; c = CMSG_NXTHDR(&copy, c))
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
 			struct in_pktinfo pi;
@@ -134,8 +199,12 @@ __wrap_plat_bind_real(struct plat_real *r)
 	return rc;
 }
 
-static struct sockaddr_in dst; /* 192.0.2.1:9, decided "bind to lo" */
-static unsigned lo_index;
+/* dst: 192.0.2.1:9, decided "bind to lo"; loop: 127.0.0.1:9, "pass" */
+static struct sockaddr_in dst2;	 /* 203.0.113.77:9, the same decision */
+static struct sockaddr_in passed; /* 198.51.100.7:9, a "pass" rule */
+static struct sockaddr_in refused; /* 203.0.113.9:9, a "reject" rule */
+static struct sockaddr_in6 dst6;   /* [2001:db8::1]:9, "bind to lo" */
+static struct sockaddr_in6 mapped; /* [::ffff:192.0.2.1]:9, "bind to lo" */
 
 static int
 reset(void **state)
@@ -143,6 +212,7 @@ reset(void **state)
 	(void)state;
 	memset(&n, 0, sizeof(n));
 	memset(bound, 0, sizeof(bound)); /* each test's sockets are new */
+	memset(egress, 0, sizeof(egress));
 	return 0;
 }
 
@@ -158,21 +228,181 @@ send_rounds(int fd, const struct sockaddr *sa, socklen_t len)
 		    sizeof(payload));
 }
 
-/* Unconnected UDP: every datagram is steered with PKTINFO, none bound. */
+static ssize_t
+send1(int fd, const void *sa, socklen_t len)
+{
+	return bindif_sendto(fd, "x", 1, 0, (const struct sockaddr *)sa, len);
+}
+
+/* Unconnected UDP: the first datagram sets the socket's egress, the rest
+ * are the real sendto alone - no control message, no system call, no
+ * second decision. */
 static void
-test_udp_sendto_steers_without_syscalls(void **state)
+test_udp_sendto_sticks_once(void **state)
 {
 	int fd = bindif_socket(AF_INET, SOCK_DGRAM, 0);
 
 	(void)state;
 	assert_true(fd >= 0);
 	send_rounds(fd, (struct sockaddr *)&dst, sizeof(dst));
-	assert_int_equal(n.sendmsg, ROUNDS);
-	assert_int_equal(n.pktinfo_ifindex, lo_index);
-	assert_int_equal(n.setsockopt, 0);
+	assert_int_equal(n.sendto, ROUNDS);
+	assert_int_equal(n.sendmsg, 0);
+	assert_int_equal(n.egress, lo_index);
+	assert_int_equal(egress[fd], lo_index);
+	assert_int_equal(n.setsockopt, 1); /* the one IP_UNICAST_IF */
 	assert_int_equal(n.getsockopt, 0);
+	assert_int_equal(n.match, 1);
 	/* The caller's address is probed once, then its page is known. */
 	assert_true(n.probe <= 1);
+	memset(&n, 0, sizeof(n));
+	send_rounds(fd, (struct sockaddr *)&dst, sizeof(dst));
+	assert_int_equal(n.sendto, ROUNDS);
+	assert_int_equal(n.setsockopt + n.getsockopt + n.probe + n.match, 0);
+	/* Another destination of the same decision: decided once more (the
+	 * last-destination check misses), still the socket's egress. */
+	memset(&n, 0, sizeof(n));
+	send_rounds(fd, (struct sockaddr *)&dst2, sizeof(dst2));
+	assert_int_equal(n.sendto, ROUNDS);
+	assert_int_equal(n.sendmsg, 0);
+	assert_int_equal(n.match, 1);
+	assert_int_equal(n.setsockopt + n.getsockopt, 0);
+	bindif_close(fd);
+}
+
+/* The same for IPv6, whose option takes the index in network order too;
+ * a v4-mapped destination is not covered by it (the kernel's IPv4 path
+ * reads another option): the socket goes back to PKTINFO for good. */
+static void
+test_udp6_sticks_and_mapped_steers(void **state)
+{
+	int fd = bindif_socket(AF_INET6, SOCK_DGRAM, 0);
+	struct sockaddr_in6 other;
+
+	(void)state;
+	if (fd < 0)
+		skip();
+	send_rounds(fd, (struct sockaddr *)&dst6, sizeof(dst6));
+	assert_int_equal(n.sendto, ROUNDS);
+	assert_int_equal(n.sendmsg, 0);
+	assert_int_equal(egress[fd], lo_index);
+	assert_int_equal(n.setsockopt, 1);
+	assert_int_equal(n.match, 1);
+	/* Destinations that differ in their last bytes only are not one:
+	 * the address's last byte, then the scope id alone. */
+	memset(&n, 0, sizeof(n));
+	other = dst6;
+	other.sin6_addr.s6_addr[15] ^= 1;
+	assert_int_equal(send1(fd, &other, sizeof(other)), 1);
+	other = dst6;
+	other.sin6_scope_id = 1;
+	assert_int_equal(send1(fd, &other, sizeof(other)), 1);
+	assert_int_equal(n.match, 2);
+	memset(&n, 0, sizeof(n));
+	assert_int_equal(send1(fd, &mapped, sizeof(mapped)), 1);
+	assert_int_equal(n.sendmsg, 1);
+	assert_int_equal(n.pktinfo_ifindex, lo_index); /* IP_PKTINFO */
+	assert_int_equal(egress[fd], 0);
+	assert_int_equal(n.setsockopt, 1); /* the clear */
+	memset(&n, 0, sizeof(n));
+	send_rounds(fd, (struct sockaddr *)&dst6, sizeof(dst6));
+	assert_int_equal(n.sendmsg, ROUNDS); /* per datagram from now on */
+	assert_int_equal(n.setsockopt, 0);
+	bindif_close(fd);
+}
+
+/* Datagrams that decide otherwise on a stuck socket get their own
+ * decision: loopback and a "pass" rule leave with no egress set (the
+ * routing table's), a "reject" fails and changes nothing; the socket is
+ * cleared once and steered per datagram after. */
+static void
+test_divergent_datagrams(void **state)
+{
+	int fd = bindif_socket(AF_INET, SOCK_DGRAM, 0), i;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(send1(fd, &dst, sizeof(dst)), 1);
+	assert_int_equal(egress[fd], lo_index);
+	/* reject: fails with the rule's errno, the socket stays stuck. */
+	memset(&n, 0, sizeof(n));
+	errno = 0;
+	assert_int_equal(send1(fd, &refused, sizeof(refused)), -1);
+	assert_int_equal(errno, EACCES);
+	assert_int_equal(n.sendto + n.sendmsg + n.setsockopt, 0);
+	assert_int_equal(send1(fd, &dst, sizeof(dst)), 1);
+	assert_int_equal(n.sendto, 1);
+	assert_int_equal(n.setsockopt, 0);
+	/* loopback: the egress is cleared before it is sent. */
+	memset(&n, 0, sizeof(n));
+	assert_int_equal(send1(fd, &loop, sizeof(loop)), 1);
+	assert_int_equal(n.sendto, 1);
+	assert_int_equal(n.sendmsg, 0);
+	assert_int_equal(n.egress, 0);
+	assert_int_equal(n.setsockopt, 1);
+	/* Back outside: PKTINFO per datagram, never stuck again. */
+	memset(&n, 0, sizeof(n));
+	for (i = 0; i < ROUNDS; i++) {
+		assert_int_equal(send1(fd, &dst, sizeof(dst)), 1);
+		assert_int_equal(n.pktinfo_ifindex, lo_index);
+		assert_int_equal(send1(fd, &passed, sizeof(passed)), 1);
+		assert_int_equal(n.egress, 0);
+	}
+	assert_int_equal(n.sendmsg, ROUNDS);
+	assert_int_equal(n.sendto, ROUNDS);
+	assert_int_equal(n.setsockopt, 0);
+	bindif_close(fd);
+
+	/* A "pass" first, then outside: the socket may still be stuck. */
+	fd = bindif_socket(AF_INET, SOCK_DGRAM, 0);
+	memset(&n, 0, sizeof(n));
+	assert_int_equal(send1(fd, &passed, sizeof(passed)), 1);
+	assert_int_equal(n.egress, 0);
+	assert_int_equal(n.setsockopt, 0);
+	send_rounds(fd, (struct sockaddr *)&dst, sizeof(dst));
+	assert_int_equal(n.sendto, ROUNDS + 1);
+	assert_int_equal(n.egress, lo_index);
+	assert_int_equal(n.setsockopt, 1);
+	bindif_close(fd);
+}
+
+/* sendmsg on a stuck socket: its own real call, no control added. */
+static void
+test_udp_sendmsg_sticks(void **state)
+{
+	int fd = bindif_socket(AF_INET, SOCK_DGRAM, 0), i;
+	struct iovec iov = { "x", 1 };
+	struct msghdr m;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.msg_name = &dst;
+	m.msg_namelen = sizeof(dst);
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	for (i = 0; i < ROUNDS; i++) {
+		assert_int_equal(bindif_sendmsg(fd, &m, 0), 1);
+		assert_int_equal(n.pktinfo_ifindex, 0);
+		assert_int_equal(n.egress, lo_index);
+	}
+	assert_int_equal(n.sendmsg, ROUNDS);
+	assert_int_equal(n.setsockopt, 1);
+	assert_int_equal(n.match, 1);
+	bindif_close(fd);
+}
+
+/* A connect on a stuck socket clears its egress, then binds it. */
+static void
+test_connect_after_sticking(void **state)
+{
+	int fd = bindif_socket(AF_INET, SOCK_DGRAM, 0);
+
+	(void)state;
+	assert_int_equal(send1(fd, &dst, sizeof(dst)), 1);
+	assert_int_equal(egress[fd], lo_index);
+	assert_int_equal(bindif_connect(fd, (struct sockaddr *)&loop,
+			     sizeof(loop)), 0);
+	assert_int_equal(egress[fd], 0);
+	assert_int_equal(bound[fd], 0); /* loopback: passed */
 	bindif_close(fd);
 }
 
@@ -241,9 +471,10 @@ test_unseen_socket_classified_once(void **state)
 	(void)state;
 	assert_true(fd >= 0);
 	send_rounds(fd, (struct sockaddr *)&dst, sizeof(dst));
-	assert_int_equal(n.sendmsg, ROUNDS);
+	assert_int_equal(n.sendto, ROUNDS);
 	assert_true(n.getsockopt > 0);
 	assert_true(n.getsockopt <= 4); /* family, type, protocol, bound */
+	assert_int_equal(n.setsockopt, 1);
 	memset(&n, 0, sizeof(n));
 	send_rounds(fd, (struct sockaddr *)&dst, sizeof(dst));
 	assert_int_equal(n.setsockopt, 0);
@@ -252,28 +483,171 @@ test_unseen_socket_classified_once(void **state)
 	bindif_close(fd);
 }
 
+/* A datagram socket we did not see made may carry an egress (set by a
+ * shim before an exec): a loopback datagram first still leaves with none,
+ * and a connect clears it before deciding. */
+static void
+test_unseen_socket_egress_cleared(void **state)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	(void)state;
+	assert_true(fd >= 0);
+	egress[fd] = 7;
+	assert_int_equal(send1(fd, &loop, sizeof(loop)), 1);
+	assert_int_equal(n.egress, 0);
+	assert_int_equal(send1(fd, &dst, sizeof(dst)), 1);
+	assert_int_equal(n.pktinfo_ifindex, lo_index);
+	bindif_close(fd);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	egress[fd] = 7;
+	assert_int_equal(bindif_connect(fd, (struct sockaddr *)&loop,
+			     sizeof(loop)), 0);
+	assert_int_equal(egress[fd], 0);
+	bindif_close(fd); /* the next test's unseen socket gets this number */
+}
+
+/* A socket whose protocol has no unicast egress option: nothing was set
+ * on it, so a loopback datagram goes; a remote one is steered by PKTINFO. */
+static void
+test_no_egress_option(void **state)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	(void)state;
+	no_egress_option = 1;
+	assert_int_equal(send1(fd, &loop, sizeof(loop)), 1);
+	assert_int_equal(n.sendto, 1);
+	assert_int_equal(send1(fd, &dst, sizeof(dst)), 1);
+	assert_int_equal(n.pktinfo_ifindex, lo_index);
+	bindif_close(fd);
+	fd = bindif_socket(AF_INET, SOCK_DGRAM, 0);
+	memset(&n, 0, sizeof(n));
+	send_rounds(fd, (struct sockaddr *)&dst, sizeof(dst));
+	assert_int_equal(n.sendmsg, ROUNDS);
+	assert_int_equal(n.pktinfo_ifindex, lo_index);
+	assert_int_equal(n.setsockopt, 1); /* tried once */
+	assert_int_equal(send1(fd, &loop, sizeof(loop)), 1);
+	no_egress_option = 0;
+	bindif_close(fd);
+}
+
+#define THREADS 4
+#define SOCKETS 200
+static int shared_fd;
+static pthread_barrier_t line;
+
+/* Threads on one socket: most send to dst, one turns to loopback midway,
+ * so the egress is set and cleared while others send. */
+static void *
+sender(void *arg)
+{
+	long me = (long)arg;
+	int k, r;
+
+	for (r = 0; r < SOCKETS; r++) {
+		pthread_barrier_wait(&line);
+		for (k = 0; k < 50; k++) {
+			const void *to = me == 0 && k >= 10 ? (const void *)&loop
+							   : (const void *)&dst;
+			(void)send1(shared_fd, to, sizeof(dst));
+		}
+		pthread_barrier_wait(&line);
+	}
+	return NULL;
+}
+
+/* No datagram leaves by an egress it was not decided for while other
+ * threads stick and clear the socket under it (a mutant without the
+ * sender count fails this). */
+static void
+test_threads_never_misroute(void **state)
+{
+	pthread_t t[THREADS];
+	long i;
+	int r;
+
+	(void)state;
+	pthread_barrier_init(&line, NULL, THREADS + 1);
+	for (i = 0; i < THREADS; i++)
+		pthread_create(&t[i], NULL, sender, (void *)i);
+	judging = 1;
+	for (r = 0; r < SOCKETS; r++) {
+		shared_fd = bindif_socket(AF_INET, SOCK_DGRAM, 0);
+		assert_true(shared_fd >= 0 && shared_fd < 1024);
+		pthread_barrier_wait(&line); /* go */
+		pthread_barrier_wait(&line); /* done */
+		bindif_close(shared_fd);
+		__atomic_store_n(&egress[shared_fd], 0, __ATOMIC_SEQ_CST);
+	}
+	judging = 0;
+	for (i = 0; i < THREADS; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&line);
+	assert_int_equal(misrouted, 0);
+}
+
+static void
+v4(struct sockaddr_in *s, const char *a)
+{
+	memset(s, 0, sizeof(*s));
+	s->sin_family = AF_INET;
+	s->sin_port = htons(9);
+	assert_int_equal(inet_pton(AF_INET, a, &s->sin_addr), 1);
+}
+
+static void
+v6(struct sockaddr_in6 *s, const char *a)
+{
+	memset(s, 0, sizeof(*s));
+	s->sin6_family = AF_INET6;
+	s->sin6_port = htons(9);
+	assert_int_equal(inet_pton(AF_INET6, a, &s->sin6_addr), 1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_udp_sendto_steers_without_syscalls,
+		cmocka_unit_test_setup(test_udp_sendto_sticks_once, reset),
+		cmocka_unit_test_setup(test_udp6_sticks_and_mapped_steers,
 		    reset),
+		cmocka_unit_test_setup(test_divergent_datagrams, reset),
+		cmocka_unit_test_setup(test_udp_sendmsg_sticks, reset),
+		cmocka_unit_test_setup(test_connect_after_sticking, reset),
 		cmocka_unit_test_setup(test_udp_connect_then_send, reset),
 		cmocka_unit_test_setup(test_tcp_connect_once, reset),
 		cmocka_unit_test_setup(test_unseen_socket_classified_once,
 		    reset),
+		cmocka_unit_test_setup(test_unseen_socket_egress_cleared, reset),
+		cmocka_unit_test_setup(test_no_egress_option, reset),
+		cmocka_unit_test_setup(test_threads_never_misroute, reset),
 	};
+	char rules[] = "/tmp/bindif-hotpath.XXXXXX";
+	const char *text = "rules = (\n"
+			   "  { dst = \"198.51.100.7\"; action = \"pass\"; },\n"
+			   "  { dst = \"203.0.113.9\"; action = \"reject\";"
+			   " errno = \"EACCES\"; }\n);\n";
+	int fd = mkstemp(rules), rc;
 
-	/* Every destination goes to "lo" by default; 192.0.2.1 is no
+	/* Every other destination goes to "lo" by default; 192.0.2.1 is no
 	 * address of this machine, so the rules decide "bind". Nothing is
 	 * sent: the real send calls are fakes. */
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
 	setenv("BINDIF_INTERFACE", "lo", 1);
-	unsetenv("BINDIF_RULES");
+	setenv("BINDIF_RULES", rules, 1);
 	unsetenv("BINDIF_VERBOSE");
 	lo_index = if_nametoindex("lo");
-	memset(&dst, 0, sizeof(dst));
-	dst.sin_family = AF_INET;
-	dst.sin_port = htons(9);
-	inet_pton(AF_INET, "192.0.2.1", &dst.sin_addr);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	v4(&dst, "192.0.2.1");
+	v4(&dst2, "203.0.113.77");
+	v4(&loop, "127.0.0.1");
+	v4(&passed, "198.51.100.7");
+	v4(&refused, "203.0.113.9");
+	v6(&dst6, "2001:db8::1");
+	v6(&mapped, "::ffff:192.0.2.1");
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	unlink(rules);
+	return rc;
 }

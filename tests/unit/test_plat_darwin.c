@@ -212,6 +212,23 @@ test_bound_reads_same_options(void **state)
 	assert_int_equal(plat_bound_ifindex(3, AF_INET6, &got), -EBADF);
 }
 
+/* The sticky egress of datagram sockets: the same options, host order,
+ * set again and cleared at will (macOS allows both unprivileged). */
+static void
+test_set_egress_uses_bound_if(void **state)
+{
+	(void)state;
+	expect_set(5, IPPROTO_IP, MAC_IP_BOUND_IF, 7, 0);
+	assert_int_equal(plat_set_egress(5, AF_INET, 7), 0);
+	expect_set(5, IPPROTO_IP, MAC_IP_BOUND_IF, 0, 0);
+	assert_int_equal(plat_set_egress(5, AF_INET, 0), 0);
+	expect_set(6, IPPROTO_IPV6, MAC_IPV6_BOUND_IF, 7, 0);
+	assert_int_equal(plat_set_egress(6, AF_INET6, 7), 0);
+	expect_set(6, IPPROTO_IPV6, MAC_IPV6_BOUND_IF, 0, -EINVAL);
+	assert_int_equal(plat_set_egress(6, AF_INET6, 0), -EINVAL);
+	assert_int_equal(plat_set_egress(6, AF_UNIX, 7), -EAFNOSUPPORT);
+}
+
 static void
 test_secure_mode_follows_issetugid(void **state)
 {
@@ -341,6 +358,7 @@ main(void)
 		cmocka_unit_test(test_bind_errors_are_negative_errno),
 		cmocka_unit_test(test_other_families_refused),
 		cmocka_unit_test(test_bound_reads_same_options),
+		cmocka_unit_test(test_set_egress_uses_bound_if),
 		cmocka_unit_test(test_secure_mode_follows_issetugid),
 		cmocka_unit_test(test_getenv_null_in_secure_mode),
 		cmocka_unit_test(test_program),

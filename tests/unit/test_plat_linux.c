@@ -23,6 +23,8 @@
 #include "plat.h"
 
 #define OPT_BINDTOIFINDEX 62 /* the kernel's number, spelled out on purpose */
+#define OPT_IP_UNICAST_IF 50
+#define OPT_IPV6_UNICAST_IF 76
 
 int __real_setsockopt(int, int, int, const void *, socklen_t);
 int __real_getsockopt(int, int, int, void *, socklen_t *);
@@ -184,6 +186,49 @@ test_bind_other_errors_no_fallback(void **state)
 	assert_int_equal(plat_bind_ifindex(5, AF_INET, 7, "phy0"), -ENODEV);
 	expect_set(5, SOL_SOCKET, OPT_BINDTOIFINDEX, &idx, sizeof(int), -EBADF);
 	assert_int_equal(plat_bind_ifindex(5, AF_INET6, 7, "phy0"), -EBADF);
+}
+
+/* Unconnected datagrams' egress: IP(V6)_UNICAST_IF, both families in
+ * network byte order (a host-order IPv6 index is refused: EADDRNOTAVAIL,
+ * measured), not a binding. */
+static void
+test_set_egress_uses_unicast_if(void **state)
+{
+	unsigned char be7[4] = { 0, 0, 0, 7 }, zero[4] = { 0 };
+
+	(void)state;
+	expect_set(5, IPPROTO_IP, OPT_IP_UNICAST_IF, be7, 4, 0);
+	assert_int_equal(plat_set_egress(5, AF_INET, 7), 0);
+	expect_set(6, IPPROTO_IPV6, OPT_IPV6_UNICAST_IF, be7, 4, 0);
+	assert_int_equal(plat_set_egress(6, AF_INET6, 7), 0);
+	expect_set(6, IPPROTO_IPV6, OPT_IPV6_UNICAST_IF, zero, 4, 0);
+	assert_int_equal(plat_set_egress(6, AF_INET6, 0), 0);
+	expect_set(5, IPPROTO_IP, OPT_IP_UNICAST_IF, be7, 4, -EINVAL);
+	assert_int_equal(plat_set_egress(5, AF_INET, 7), -EINVAL);
+	assert_int_equal(plat_set_egress(5, AF_UNIX, 7), -EAFNOSUPPORT);
+}
+
+/* On the kernel, unprivileged: set to lo, changed, cleared, for both
+ * families; the socket stays unbound. */
+static void
+test_set_egress_on_kernel(void **state)
+{
+	unsigned lo = if_nametoindex("lo"), got = 99;
+	int fams[] = { AF_INET, AF_INET6 }, i, fd;
+
+	(void)state;
+	if (lo == 0)
+		skip();
+	for (i = 0; i < 2; i++) {
+		if ((fd = socket(fams[i], SOCK_DGRAM, 0)) < 0)
+			continue; /* no IPv6 */
+		assert_int_equal(plat_set_egress(fd, fams[i], lo), 0);
+		assert_int_equal(plat_set_egress(fd, fams[i], lo), 0);
+		assert_int_equal(plat_bound_ifindex(fd, fams[i], &got), 0);
+		assert_int_equal(got, 0);
+		assert_int_equal(plat_set_egress(fd, fams[i], 0), 0);
+		close(fd);
+	}
 }
 
 static void
@@ -422,6 +467,8 @@ main(void)
 		    test_bind_unbind_fallback_sends_empty_name, mocked),
 		cmocka_unit_test_setup(
 		    test_bind_other_errors_no_fallback, mocked),
+		cmocka_unit_test_setup(test_set_egress_uses_unicast_if, mocked),
+		cmocka_unit_test_setup(test_set_egress_on_kernel, real),
 		cmocka_unit_test_setup(test_bound_reads_bindtoifindex, mocked),
 		cmocka_unit_test_setup(test_bound_falls_back_to_name, mocked),
 		cmocka_unit_test_setup(
