@@ -934,8 +934,8 @@ by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static bool
-is_conf_name(const char *n)
+bool
+rules_is_conf_name(const char *n)
 {
 	size_t len = strlen(n);
 
@@ -972,7 +972,7 @@ load_dir(struct rules_set *set, const char *path, struct rules_errors *errs)
 		return !oom;
 	}
 	while ((d = readdir(dir)) != NULL) {
-		if (!is_conf_name(d->d_name))
+		if (!rules_is_conf_name(d->d_name))
 			continue;
 		if ((grown = realloc(names, (n + 1) * sizeof(*names))) == NULL ||
 		    (names = grown, names[n] = strdup(d->d_name)) == NULL) {
