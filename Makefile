@@ -41,7 +41,7 @@ SHIM_CORE_SRCS = shim/hooks.c shim/decide.c shim/fdtable.c shim/egress.c \
 	shim/dnsresult.c shim/uaccess.c shim/localaddr.c
 LAUNCHER_CORE_SRCS = launcher/opts.c launcher/target.c launcher/iface.c \
 	launcher/checks.c launcher/env.c launcher/explain.c launcher/uplink.c \
-	launcher/preload.c
+	launcher/preload.c launcher/cache.c launcher/handoff.c
 
 ifeq ($(UNAME_S),Darwin)
 SHIM = $(B)/libbindif.dylib
