@@ -56,7 +56,8 @@ PKG_INSTALL = brew install libconfig cmocka c-ares pkg-config
 # they run on Linux, where plat_darwin.c is compiled and tested too.
 UNIT_SKIP = tests/unit/test_plat_linux.c tests/unit/test_plat_darwin.c \
 	tests/unit/test_uaccess.c tests/unit/test_hotpath.c \
-	tests/unit/test_uplink_linux.c tests/unit/test_kernel.c
+	tests/unit/test_uplink_linux.c tests/unit/test_kernel.c \
+	tests/unit/test_handoff.c
 TESTABLE_OS_SRCS = shim/plat_darwin.c launcher/plat_darwin.c \
 	launcher/uplink_darwin.c
 else
@@ -94,6 +95,7 @@ WRAP_test_plat_darwin = -Wl,--wrap=setsockopt,--wrap=getsockopt
 WRAP_test_hotpath = -Wl,--wrap=setsockopt,--wrap=getsockopt \
 	-Wl,--wrap=process_vm_readv,--wrap=plat_bind_real
 WRAP_test_secure = -Wl,--wrap=getauxval
+WRAP_test_handoff = -Wl,--wrap=getauxval
 EXTRA_OBJS_test_plat_darwin = $(call obj,shim/plat_darwin.c)
 
 all: $(B)/bindif $(SHIM)
