@@ -350,13 +350,14 @@ main(int argc, char **argv)
 		die(EXIT_OURS, "%s", why);
 	if (rules != NULL) {
 		/* --explain reads the files themselves: always parsed. */
-		if (lrules_load(&lr, rules, o.iface, o.explain ? NULL :
+		rc = lrules_load(&lr, rules, o.iface, o.explain ? NULL :
 		    cache_dir(getenv("XDG_CACHE_HOME"), getenv("HOME"),
-		    cachebuf, sizeof(cachebuf)), report, &problems) < 0)
-			exit(EXIT_OURS);
+		    cachebuf, sizeof(cachebuf)), report, &problems);
 		if (o.verbose && lr.from_cache)
 			fprintf(stderr, "bindif: rules from the cache %s\n",
 			    lr.file);
+		if (rc < 0)
+			exit(EXIT_OURS);
 		/* interface = "auto" in a file: resolved here, once, and
 		 * handed to the shim, which has no uplink detection. */
 		lrules_each_iface(&lr, names_auto, &file_auto);
