@@ -265,11 +265,12 @@ FUZZ_CC = clang
 FUZZ_B = $(B)/fuzz
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined $(BASE_CFLAGS) $(CONFIG_CFLAGS)
-FUZZ_TARGETS = rules opts dnsconf
+FUZZ_TARGETS = rules opts dnsconf image
 FUZZ_SRCS_rules = $(CONFIG_SRCS)
 FUZZ_SRCS_opts = $(LAUNCHER_CORE_SRCS) $(LAUNCHER_OS_SRCS) shim/dnsconf.c \
 	shim/decide.c shim/localaddr.c $(CONFIG_SRCS)
 FUZZ_SRCS_dnsconf = shim/dnsconf.c
+FUZZ_SRCS_image = $(CONFIG_SRCS)
 FUZZ_OPTS = -timeout=10 -rss_limit_mb=2048 -max_len=8192
 
 $(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(CONFIG_SRCS) $(SHIM_CORE_SRCS) \

@@ -592,7 +592,8 @@ rules_bundle_select(const void *bundle, size_t len, const uint8_t *token,
 	    !fits(h.progs, h.nprog, sizeof(*progs), len) ||
 	    !fits(h.names, h.nnames, 4, len) || !fits(h.str, h.nstr, 1, len) ||
 	    !fits(h.dir, h.npol, sizeof(*dir), len) ||
-	    (h.keybytes > 0 && !fits(h.keys, h.npol, h.keybytes, len)) ||
+	    !fits(h.keys, h.keybytes ? h.npol : 0, h.keybytes ? h.keybytes : 1,
+		len) ||
 	    h.nstr == 0 || base[h.str + h.nstr - 1] != '\0' ||
 	    (h.dflt != IMG_NONE && h.dflt >= h.nstr))
 		return bundle_refuse(why, whylen, "table out of bounds");
