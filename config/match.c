@@ -264,7 +264,12 @@ sweep(struct builder *b, int fam)
 		b->oom = true;
 		goto out;
 	}
-	if (nev > 0)
+	/* Lists are usually written in order (a country's networks, a
+	 * blocklist): then the events already are, and sorting them was
+	 * a tenth of a 100,000-CIDR start. */
+	for (j = 1; j < nev && key_cmp(&ev[j - 1].k, &ev[j].k) <= 0; j++)
+		;
+	if (j < nev)
 		qsort(ev, nev, sizeof(*ev), event_cmp);
 	while (i < nev && !b->oom) {
 		struct key k = ev[i].k;
