@@ -2,7 +2,7 @@
  * test_cache.c - launcher/cache.c: the compiled rules come from the cache
  * only while every source file and the directory are unchanged; a damaged,
  * foreign or unwritable cache means parsing, never a failure; a cached
- * policy decides as a parsed one does; and handoff() seals what it hands.
+ * policy decides as a parsed one does. (handoff(): test_handoff.c.)
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -294,54 +294,6 @@ test_cache_dir(void **state)
 	assert_null(cache_dir(NULL, "rel", buf, sizeof(buf)));
 }
 
-/* handoff(): a sealed descriptor, inherited, holding the bundle with the
- * token the value names. */
-static void
-test_handoff_sealed(void **state)
-{
-	struct lrules r;
-	struct rules_policy *p;
-	char env[64], why[256], hex[3];
-	uint8_t token[RULES_TOKEN_LEN];
-	unsigned char *back;
-	int problems, fd, i;
-
-	(void)state;
-	setup_dirs();
-	assert_int_equal(lrules_load(&r, rulesdir, NULL, NULL, report,
-	    &problems), 0);
-	p = lrules_policy(&r, "/usr/bin/curl", "curl", why, sizeof(why));
-	assert_non_null(p);
-	rules_policy_free(p);
-	assert_int_equal(handoff(&r, env, sizeof(env), why, sizeof(why)), 0);
-	fd = atoi(env);
-	assert_true(fd > 2);
-	assert_int_equal(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
-	assert_int_equal(fcntl(fd, F_GET_SEALS), F_SEAL_WRITE | F_SEAL_SHRINK |
-	    F_SEAL_GROW | F_SEAL_SEAL);
-	assert_int_equal(write(fd, "x", 1), -1);
-	assert_int_equal(strlen(strchr(env, ':') + 1), 2 * RULES_TOKEN_LEN);
-	for (i = 0; i < RULES_TOKEN_LEN; i++) {
-		memcpy(hex, strchr(env, ':') + 1 + 2 * i, 2);
-		hex[2] = '\0';
-		token[i] = (uint8_t)strtoul(hex, NULL, 16);
-	}
-	back = aligned_alloc(8, (r.bundle_len + 7) & ~(size_t)7);
-	assert_int_equal(pread(fd, back, r.bundle_len, 0),
-	    (ssize_t)r.bundle_len);
-	p = rules_bundle_select(back, r.bundle_len, token, "/usr/bin/curl",
-	    "curl", NULL, why, sizeof(why));
-	assert_non_null(p);
-	rules_policy_free(p);
-	token[0] ^= 1;
-	assert_null(rules_bundle_select(back, r.bundle_len, token,
-	    "/usr/bin/curl", "curl", NULL, why, sizeof(why)));
-	free(back);
-	close(fd);
-	lrules_free(&r);
-	rm_rf(tmpdir);
-}
-
 int
 main(void)
 {
@@ -352,7 +304,6 @@ main(void)
 		cmocka_unit_test(test_unwritable_cache),
 		cmocka_unit_test(test_bad_rules_not_cached),
 		cmocka_unit_test(test_cache_dir),
-		cmocka_unit_test(test_handoff_sealed),
 	};
 
 	(void)remove_tmpdir; /* the scratch tree has directories: rm_rf */

@@ -5,7 +5,8 @@
  * per-app files the bundle lacks, or secure mode (getauxval is wrapped)
  * each fall back to parsing BINDIF_RULES. The two sources disagree on
  * purpose, so each verdict says which one was used. Each case runs in a
- * child: the settings are built once a process.
+ * child: the settings are built once a process. Also the launcher's side:
+ * handoff() leaves an inherited, sealed memfd under the token it names.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -28,6 +29,7 @@
 #include <unistd.h>
 
 #include "decide.h"
+#include "launcher.h"
 #include "plat.h"
 #include "state.h"
 #include "tmpdir.h"
@@ -323,6 +325,63 @@ test_secure_ignores_it(void **state)
 	close(fd);
 }
 
+/* The launcher's side, handoff(): a sealed descriptor, inherited, holding
+ * the bundle with the token the value names. */
+static void
+report(const char *line)
+{
+	print_message("%s\n", line);
+}
+
+static void
+test_launcher_handoff_sealed(void **state)
+{
+	struct lrules r;
+	struct rules_policy *p;
+	char env[64], why[256], hex[3], dir[128];
+	uint8_t tok[RULES_TOKEN_LEN];
+	unsigned char *back;
+	int problems, fd, i;
+
+	(void)state;
+	close(sealed_bundle(false, true)); /* writes handed/ */
+	snprintf(dir, sizeof(dir), "%s/handed", tmpdir);
+	assert_int_equal(lrules_load(&r, dir, NULL, NULL, report, &problems),
+	    0);
+	p = lrules_policy(&r, "/usr/bin/curl", "curl", why, sizeof(why));
+	assert_non_null(p);
+	rules_policy_free(p);
+	assert_int_equal(handoff(&r, env, sizeof(env), why, sizeof(why)), 0);
+	fd = atoi(env);
+	assert_true(fd > 2);
+	assert_int_equal(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
+	assert_int_equal(fcntl(fd, F_GET_SEALS), F_SEAL_WRITE | F_SEAL_SHRINK |
+	    F_SEAL_GROW | F_SEAL_SEAL);
+	assert_int_equal(write(fd, "x", 1), -1);
+	assert_int_equal(strlen(strchr(env, ':') + 1), 2 * RULES_TOKEN_LEN);
+	for (i = 0; i < RULES_TOKEN_LEN; i++) {
+		memcpy(hex, strchr(env, ':') + 1 + 2 * i, 2);
+		hex[2] = '\0';
+		tok[i] = (uint8_t)strtoul(hex, NULL, 16);
+	}
+	back = aligned_alloc(8, (r.bundle_len + 7) & ~(size_t)7);
+	assert_int_equal(pread(fd, back, r.bundle_len, 0),
+	    (ssize_t)r.bundle_len);
+	p = rules_bundle_select(back, r.bundle_len, tok, "/usr/bin/curl",
+	    "curl", NULL, why, sizeof(why));
+	assert_non_null(p);
+	rules_policy_free(p);
+	tok[0] ^= 1;
+	assert_null(rules_bundle_select(back, r.bundle_len, tok,
+	    "/usr/bin/curl", "curl", NULL, why, sizeof(why)));
+	free(back);
+	/* And the shim takes it, as the launcher's child would. */
+	setenv("BINDIF_POLICY", env, 1);
+	assert_string_equal(run_child(0, NULL).file, "50-handed.conf");
+	close(fd);
+	lrules_free(&r);
+}
+
 int
 main(void)
 {
@@ -338,6 +397,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_secure_ignores_it, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_launcher_handoff_sealed,
+		    setup, teardown),
 	};
 
 	(void)remove_tmpdir;
