@@ -177,7 +177,9 @@ cache_read(const char *file, const char *key, struct cache_head *h)
 		done += (size_t)n;
 	}
 	memcpy(h, buf, sizeof(*h));
+	/* In this order, so no sum below can wrap. */
 	if (memcmp(h->magic, CACHE_MAGIC, 8) != 0 || h->keylen != keylen ||
+	    keylen > done - sizeof(*h) ||
 	    h->checklen > done - sizeof(*h) - keylen ||
 	    h->bundleoff % 8 != 0 ||
 	    h->bundleoff < sizeof(*h) + h->keylen + h->checklen ||

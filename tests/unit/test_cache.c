@@ -220,6 +220,21 @@ test_damaged_cache(void **state)
 	assert_int_equal(truncate(file, st.st_size / 2), 0);
 	assert_false(load("/usr/bin/curl", "curl", cachedir, &action));
 	assert_true(load("/usr/bin/curl", "curl", cachedir, &action));
+	/* A header alone whose sizes wrap around (sum 0) and whose checksum
+	 * is right: refused before anything past it is read (ASan). */
+	{
+		uint64_t hdr[6]; /* struct cache_head */
+
+		memcpy(hdr, buf, sizeof(hdr));
+		hdr[2] = (uint64_t)0 - sizeof(hdr) - hdr[1];	/* checklen */
+		hdr[3] = 0;					/* bundleoff */
+		hdr[4] = sizeof(hdr);				/* bundlelen */
+		hdr[5] = 0xcbf29ce484222325ull; /* checksum of nothing */
+		fd = open(file, O_WRONLY | O_TRUNC);
+		assert_int_equal(write(fd, hdr, sizeof(hdr)), sizeof(hdr));
+		close(fd);
+		assert_false(load("/usr/bin/curl", "curl", cachedir, &action));
+	}
 	/* Readable by others: not trusted to be ours alone. */
 	assert_int_equal(chmod(file, 0644), 0);
 	assert_false(load("/usr/bin/curl", "curl", cachedir, &action));
