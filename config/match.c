@@ -257,9 +257,14 @@ sweep(struct builder *b, int fam)
 	struct event *ev = b->ev[fam].v;
 	size_t nev = b->ev[fam].n, i = 0, j, nactive = 0, n,
 	       ns = b->slot_line.n ? b->slot_line.n : 1;
-	uint32_t *count = calloc(ns, sizeof(*count));
-	uint32_t *active = malloc(ns * sizeof(*active));
+	uint32_t *count, *active;
 
+	/* No CIDR (-i alone, the shim's fallback for bad settings): no
+	 * allocation either; every process builds this one. */
+	if (nev == 0)
+		return;
+	count = calloc(ns, sizeof(*count));
+	active = malloc(ns * sizeof(*active));
 	if (count == NULL || active == NULL) {
 		b->oom = true;
 		goto out;
