@@ -73,9 +73,13 @@ lplat_random(void *buf, size_t len)
 }
 
 /*
- * macOS has no memfd and no seals: an unlinked file of our own that only
- * this process and the command it becomes hold open.
+ * macOS has no memfd and no seals: a file of our own, unlinked at once and
+ * opened a second time read-only; once written, that read-only descriptor
+ * takes the writable one's number, so the command inherits no way to
+ * change what the shim checked once.
  */
+static int policy_ro = -1;
+
 int
 lplat_policy_fd(char *why, size_t whylen)
 {
@@ -90,17 +94,27 @@ lplat_policy_fd(char *why, size_t whylen)
 		snprintf(why, whylen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	policy_ro = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	(void)unlink(path);
+	if (policy_ro < 0) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
 int
 lplat_policy_seal(int fd, char *why, size_t whylen)
 {
-	(void)why;
-	(void)whylen;
-	(void)fchmod(fd, 0400);
-	return 0;
+	/* dup2 leaves the new descriptor open across exec. */
+	int rc = dup2(policy_ro, fd);
+
+	if (rc < 0)
+		snprintf(why, whylen, "dup2: %s", strerror(errno));
+	close(policy_ro);
+	policy_ro = -1;
+	return rc < 0 ? -1 : 0;
 }
 
 void
