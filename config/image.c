@@ -478,7 +478,7 @@ rules_bundle_build(const struct rules_set *set, const char *default_iface,
 	struct bytes b = { 0 };
 	struct bundle_dir *dir = NULL;
 	uint8_t *keys, *key;
-	size_t i, j, nprog = 0, kb, ngroups = 0;
+	size_t i, j, nprog = 0, kb, ngroups = 0, nkept;
 	const void *img;
 
 	if (set == NULL)
@@ -491,15 +491,16 @@ rules_bundle_build(const struct rules_set *set, const char *default_iface,
 	if (keys == NULL || dir == NULL)
 		goto oom;
 	key = keys + RULES_BUNDLE_MAX * kb; /* scratch */
-	/* The programs about to run first, then no per-app file, then each
-	 * name any file gives: what a child a program starts may be. */
+	/* No per-app file, then the programs about to run, then each name
+	 * any file gives: what a child a program starts may be. */
+	memset(key, 0, kb);
+	add_group(keys, &ngroups, kb, key);
 	for (i = 0; i < nprogs; i++) {
 		memset(key, 0, kb);
 		group_of(set, progs[i].exe, progs[i].argv0, key);
 		add_group(keys, &ngroups, kb, key);
 	}
-	memset(key, 0, kb);
-	add_group(keys, &ngroups, kb, key);
+	nkept = ngroups; /* these go in whatever their size */
 	for (i = 0; i < set->nfiles; i++)
 		for (j = 0; j < set->files[i].nprograms; j++) {
 			const char *name = set->files[i].programs[j];
@@ -513,10 +514,17 @@ rules_bundle_build(const struct rules_set *set, const char *default_iface,
 	bundle_programs(set, default_iface, &h, &b);
 	h.keys = append(&b, keys, ngroups * kb);
 	for (i = 0; i < ngroups && !b.oom; i++) {
-		struct rules_policy *p = compile_group(set, keys + i * kb,
-		    default_iface, why, whylen);
+		struct rules_policy *p;
 
-		if (p == NULL) {
+		/* Every group holds the general files again: with a large
+		 * one, stop while the next would pass the bound (the
+		 * general group and the named programs' always go in). */
+		if (i >= nkept && b.n + dir[i - 1].len > RULES_BUNDLE_BYTES) {
+			ngroups = i;
+			break;
+		}
+		if ((p = compile_group(set, keys + i * kb, default_iface, why,
+		    whylen)) == NULL) {
 			free(b.v);
 			free(keys);
 			free(dir);

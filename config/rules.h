@@ -150,6 +150,7 @@ struct rules_policy *rules_image_open(const void *img, size_t len, char *why,
  */
 #define RULES_TOKEN_LEN 16
 #define RULES_BUNDLE_MAX 64 /* policies at most: the others parse again */
+#define RULES_BUNDLE_BYTES ((size_t)16 << 20) /* and about this size */
 struct rules_prog {
 	const char *exe, *argv0;
 };

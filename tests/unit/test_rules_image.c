@@ -424,6 +424,68 @@ test_bundle_damaged(void **state)
 	rules_set_free(set);
 }
 
+/* A large general file and many per-app files: each group repeats the
+ * general policy, so the bundle stops near RULES_BUNDLE_BYTES; the general
+ * group and the named program's are always in it, the rest may parse. */
+static void
+test_bundle_bounded(void **state)
+{
+	const char *texts[13], *names[13];
+	char *big, namebuf[12][32], textbuf[12][64];
+	struct rules_set *set;
+	struct rules_prog prog = { "/usr/bin/app11", "app11" };
+	struct rules_policy *p;
+	size_t len, i, off = 0, missing = 0;
+	char why[256];
+	void *bundle;
+
+	(void)state;
+	big = malloc(100000 * 32 + 64);
+	assert_non_null(big);
+	off += (size_t)sprintf(big, "exclude = [\n");
+	for (i = 0; i < 100000; i++)
+		off += (size_t)sprintf(big + off, " \"2001:db8:%zx:%zx::/64\",\n",
+		    0x1000 + i / 32768, 2 * (i % 32768));
+	sprintf(big + off - 2, "\n];\n");
+	texts[0] = big;
+	names[0] = "50-general.conf";
+	for (i = 0; i < 12; i++) {
+		snprintf(namebuf[i], sizeof(namebuf[i]), "%02zu-app.conf", i);
+		snprintf(textbuf[i], sizeof(textbuf[i]),
+		    "program = \"app%zu\";\ninterface = \"lo\";\n", i);
+		texts[i + 1] = textbuf[i];
+		names[i + 1] = namebuf[i];
+	}
+	set = load_texts(texts, names, 13);
+	assert_int_equal(rules_bundle_build(set, NULL, &prog, 1, &bundle, &len,
+	    why, sizeof(why)), 0);
+	print_message("bundle of 13 files: %zu bytes\n", len);
+	assert_true(len < RULES_BUNDLE_BYTES + (4u << 20));
+	for (i = 0; i < 12; i++) {
+		char exe[32], argv0[16];
+
+		snprintf(argv0, sizeof(argv0), "app%zu", i);
+		snprintf(exe, sizeof(exe), "/usr/bin/%s", argv0);
+		p = rules_bundle_select(bundle, len, NULL, exe, argv0, NULL, why,
+		    sizeof(why));
+		missing += p == NULL;
+		rules_policy_free(p);
+	}
+	assert_true(missing > 0);
+	p = rules_bundle_select(bundle, len, NULL, "/usr/bin/app11", "app11",
+	    NULL, why, sizeof(why));
+	assert_non_null(p);
+	assert_string_equal(rules_policy_iface(p, 0), "lo");
+	rules_policy_free(p);
+	p = rules_bundle_select(bundle, len, NULL, "/bin/sh", "sh", NULL, why,
+	    sizeof(why));
+	assert_non_null(p);
+	rules_policy_free(p);
+	free(bundle);
+	rules_set_free(set);
+	free(big);
+}
+
 int
 main(void)
 {
@@ -433,6 +495,7 @@ main(void)
 		cmocka_unit_test(test_image_corrupted),
 		cmocka_unit_test(test_bundle_groups),
 		cmocka_unit_test(test_bundle_damaged),
+		cmocka_unit_test(test_bundle_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
