@@ -41,14 +41,14 @@ CARES_LIBS := $(shell $(PKG_CONFIG) --libs libcares 2>/dev/null)
 ALL_CFLAGS = $(BASE_CFLAGS) $(CONFIG_CFLAGS) $(CARES_CFLAGS) $(CFLAGS) \
 	$(CPPFLAGS)
 
-CONFIG_SRCS = config/load.c config/match.c
+CONFIG_SRCS = config/load.c config/match.c config/image.c
 SHIM_CORE_SRCS = shim/hooks.c shim/decide.c shim/fdtable.c shim/egress.c \
 	shim/state.c shim/dnsconf.c shim/hooks_dns.c shim/resolve.c \
 	shim/dnsresult.c shim/uaccess.c shim/localaddr.c shim/preload.c \
 	shim/children.c shim/hooks_exec.c shim/announce.c shim/dgram.c
 LAUNCHER_CORE_SRCS = launcher/opts.c launcher/target.c launcher/iface.c \
 	launcher/checks.c launcher/env.c launcher/explain.c launcher/uplink.c \
-	launcher/child.c launcher/handshake.c
+	launcher/child.c launcher/handshake.c launcher/cache.c launcher/handoff.c
 
 ifeq ($(UNAME_S),Darwin)
 SHIM = $(B)/libbindif.dylib
@@ -65,7 +65,8 @@ PKG_INSTALL = brew install libconfig cmocka c-ares pkg-config
 UNIT_SKIP = tests/unit/test_plat_linux.c tests/unit/test_plat_darwin.c \
 	tests/unit/test_uaccess.c tests/unit/test_hotpath.c \
 	tests/unit/test_uplink_linux.c tests/unit/test_kernel.c \
-	tests/unit/test_children.c tests/unit/test_handshake.c
+	tests/unit/test_children.c tests/unit/test_handshake.c \
+	tests/unit/test_handoff.c
 TESTABLE_OS_SRCS = shim/plat_darwin.c launcher/plat_darwin.c \
 	launcher/uplink_darwin.c
 else
@@ -113,6 +114,7 @@ WRAP_test_plat_darwin = -Wl,--wrap=setsockopt,--wrap=getsockopt
 WRAP_test_hotpath = -Wl,--wrap=setsockopt,--wrap=getsockopt \
 	-Wl,--wrap=process_vm_readv,--wrap=plat_bind_real,--wrap=rules_match
 WRAP_test_secure = -Wl,--wrap=getauxval
+WRAP_test_handoff = -Wl,--wrap=getauxval
 EXTRA_OBJS_test_plat_darwin = $(call obj,shim/plat_darwin.c)
 
 all: $(B)/bindif $(SHIM)
@@ -284,11 +286,12 @@ FUZZ_CC = clang
 FUZZ_B = $(B)/fuzz
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined $(BASE_CFLAGS) $(CONFIG_CFLAGS)
-FUZZ_TARGETS = rules opts dnsconf
+FUZZ_TARGETS = rules opts dnsconf image
 FUZZ_SRCS_rules = $(CONFIG_SRCS)
 FUZZ_SRCS_opts = $(LAUNCHER_CORE_SRCS) $(LAUNCHER_OS_SRCS) \
 	$(LAUNCHER_SHIM_SRCS) $(CONFIG_SRCS)
 FUZZ_SRCS_dnsconf = shim/dnsconf.c
+FUZZ_SRCS_image = $(CONFIG_SRCS)
 FUZZ_OPTS = -timeout=10 -rss_limit_mb=2048 -max_len=8192
 
 $(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(CONFIG_SRCS) $(SHIM_CORE_SRCS) \

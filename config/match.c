@@ -1,61 +1,24 @@
 /*
  * match.c - compiles the rules that apply to one program into sorted,
  * non-overlapping address intervals, each carrying the ascending list of
- * entries that cover it; a lookup is a binary search and a short walk, so
- * tens of thousands of CIDRs cost a few comparisons. Pure: no I/O at all.
+ * slots (a rule, or one CIDR of an exclude list) that cover it; a lookup is
+ * a binary search and a short walk, so tens of thousands of CIDRs cost a
+ * few comparisons. The result is an image (image.h) that matching reads in
+ * place. Pure: no I/O at all.
  */
 #define _DEFAULT_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules_impl.h"
+#include "image.h"
 
-/* One compiled decision: a rule, one exclude CIDR, with its place. */
-struct pentry {
-	unsigned proto;
-	const struct rules_ports *ports;
-	size_t nports;
-	enum rules_action action;
-	enum rules_reason reason;
-	unsigned iface; /* slot */
-	int err;
-	const char *file;
-	int line;
-};
+/* ---- keys ---- */
 
-/* Addresses of both families as one 128-bit key; IPv4 uses lo only. */
+/* An address as a 128-bit key; IPv4 uses hi only. */
 struct key {
 	uint64_t hi, lo;
 };
-
-struct family_index {
-	struct key *start; /* interval i covers [start[i], start[i+1]) */
-	uint32_t *list;	   /* its entries: an offset into pool */
-	size_t n;
-	uint32_t *wild; /* entries for every address: no dst, or a /0 */
-	size_t nwild;
-};
-
-struct rules_policy {
-	struct pentry *e;
-	size_t ne;
-	struct rules_ports *ports; /* every entry's ports, copied */
-	uint32_t *pool;		   /* lists: count, then entry numbers */
-	size_t npool;
-	struct family_index fam[2]; /* [0]: IPv4, [1]: IPv6 */
-	char **ifaces;		    /* slot 0: the default, "" when none */
-	size_t nifaces;
-	char **files; /* names the verdicts point into */
-	size_t nfiles;
-	const char *default_file; /* NULL when -i set it */
-	int default_line;
-	const char *unbound_file;
-	int unbound_line;
-	char *dns; /* the first applicable dns =, or NULL */
-};
-
-/* ---- keys ---- */
 
 static struct key
 key_of(int family, const uint8_t *addr)
@@ -65,7 +28,7 @@ key_of(int family, const uint8_t *addr)
 
 	if (family == 4) {
 		for (i = 0; i < 4; i++)
-			k.lo = k.lo << 8 | addr[i];
+			k.hi = k.hi << 8 | addr[i];
 		return k;
 	}
 	for (i = 0; i < 8; i++)
@@ -85,21 +48,25 @@ key_cmp(const struct key *a, const struct key *b)
 	return 0;
 }
 
-/* The last address of a CIDR; returns false when it is the family's last
- * address (so the interval has no end to mark). */
+/* One past the last address of a CIDR; false when that is past the
+ * family's last address (so the interval has no end to mark). */
 static bool
 cidr_end_plus_one(const struct rules_cidr *c, struct key *out)
 {
 	struct key k = key_of(c->family, c->addr);
 	int host = (c->family == 4 ? 32 : 128) - c->len;
 
+	if (c->family == 4) {
+		k.hi += 1ull << host;
+		*out = k;
+		return k.hi <= 0xffffffffull;
+	}
 	if (host >= 64) {
 		k.lo = ~0ull;
 		k.hi |= host >= 128 ? ~0ull : (1ull << (host - 64)) - 1;
 	} else if (host > 0)
 		k.lo |= (1ull << host) - 1;
-	if (c->family == 4 ? k.lo == 0xffffffffull : (k.hi == ~0ull &&
-	    k.lo == ~0ull))
+	if (k.hi == ~0ull && k.lo == ~0ull)
 		return false;
 	if (++k.lo == 0)
 		k.hi++;
@@ -109,9 +76,49 @@ cidr_end_plus_one(const struct rules_cidr *c, struct key *out)
 
 /* ---- building ---- */
 
+/* A growing array. */
+struct vec {
+	void *v;
+	size_t n, cap;
+};
+
+static void *
+vec_add(struct vec *a, size_t size, size_t count, bool *oom)
+{
+	size_t cap = a->cap ? a->cap : 16;
+	void *nv;
+
+	if (*oom)
+		return NULL;
+	if (a->n + count > a->cap) {
+		while (cap < a->n + count)
+			cap *= 2;
+		if (cap > (size_t)1 << 31 || (nv = realloc(a->v, cap * size)) ==
+		    NULL) {
+			*oom = true;
+			return NULL;
+		}
+		a->v = nv;
+		a->cap = cap;
+	}
+	nv = (char *)a->v + a->n * size;
+	a->n += count;
+	return nv;
+}
+
+static bool
+vec_u32(struct vec *a, uint32_t x, bool *oom)
+{
+	uint32_t *p = vec_add(a, sizeof(x), 1, oom);
+
+	if (p != NULL)
+		*p = x;
+	return p != NULL;
+}
+
 struct event {
 	struct key k;
-	uint32_t entry;
+	uint32_t slot;
 	int delta;
 };
 
@@ -123,169 +130,175 @@ event_cmp(const void *a, const void *b)
 }
 
 struct builder {
-	struct rules_policy *p;
-	struct event *ev[2];
-	size_t nev[2], capev[2];
+	struct vec e, slot_line, slot_entry, ports, str, ifaces, files, pool;
+	struct vec ev[2], wild[2], hi[2], lo[2], list[2];
+	bool wide[2];
+	uint32_t default_file, default_line, unbound_file, unbound_line, dns;
 	bool oom;
 };
 
-static void *
-grow(void *v, size_t *cap, size_t need, size_t size, bool *oom)
-{
-	size_t n = *cap ? *cap : 16;
-	void *nv;
-
-	if (need <= *cap)
-		return v;
-	while (n < need)
-		n *= 2;
-	if ((nv = realloc(v, n * size)) == NULL) {
-		*oom = true;
-		return NULL;
-	}
-	*cap = n;
-	return nv;
-}
-
 static bool
-catch_all(const struct pentry *e)
+catch_all(const struct builder *b, uint32_t slot)
 {
+	const struct pentry *e = (const struct pentry *)b->e.v +
+	    ((const uint32_t *)b->slot_entry.v)[slot];
+
 	return e->proto == RULES_PROTO_ANY && e->nports == 0;
 }
 
-static void
-add_event(struct builder *b, int fam, struct key k, uint32_t entry,
-    int delta)
+static uint32_t
+add_string(struct builder *b, const char *s)
 {
-	struct event *v = grow(b->ev[fam], &b->capev[fam], b->nev[fam] + 1,
-	    sizeof(*v), &b->oom);
+	size_t len = strlen(s) + 1;
+	char *p = vec_add(&b->str, 1, len, &b->oom);
 
-	if (v == NULL)
-		return;
-	b->ev[fam] = v;
-	v[b->nev[fam]++] = (struct event){ k, entry, delta };
+	if (p == NULL)
+		return 0;
+	memcpy(p, s, len);
+	return (uint32_t)(b->str.n - len);
 }
 
 static void
-add_wild(struct builder *b, int fam, uint32_t entry)
+add_event(struct builder *b, int fam, struct key k, uint32_t slot, int delta)
 {
-	struct family_index *fi = &b->p->fam[fam];
-	uint32_t *v;
+	struct event *v = vec_add(&b->ev[fam], sizeof(*v), 1, &b->oom);
 
-	/* Entries arrive in order: nothing after a catch-all can win. */
-	if (fi->nwild > 0 && (fi->wild[fi->nwild - 1] == entry ||
-	    catch_all(&b->p->e[fi->wild[fi->nwild - 1]])))
-		return;
-	if ((v = realloc(fi->wild, (fi->nwild + 1) * sizeof(*v))) == NULL) {
-		b->oom = true;
-		return;
-	}
-	fi->wild = v;
-	v[fi->nwild++] = entry;
+	if (v != NULL)
+		*v = (struct event){ k, slot, delta };
 }
 
 static void
-add_cidr(struct builder *b, const struct rules_cidr *c, uint32_t entry)
+add_wild(struct builder *b, int fam, uint32_t slot)
+{
+	struct vec *w = &b->wild[fam];
+	const uint32_t *v = w->v;
+
+	/* Slots arrive in order: nothing after a catch-all can win. */
+	if (w->n > 0 && (v[w->n - 1] == slot || catch_all(b, v[w->n - 1])))
+		return;
+	vec_u32(w, slot, &b->oom);
+}
+
+static void
+add_cidr(struct builder *b, const struct rules_cidr *c, uint32_t slot)
 {
 	int fam = c->family == 6;
 	struct key end;
 
 	if (c->len == 0) {
-		add_wild(b, fam, entry);
+		add_wild(b, fam, slot);
 		return;
 	}
-	add_event(b, fam, key_of(c->family, c->addr), entry, +1);
+	if (c->len > 64)
+		b->wide[fam] = true;
+	add_event(b, fam, key_of(c->family, c->addr), slot, +1);
 	if (cidr_end_plus_one(c, &end))
-		add_event(b, fam, end, entry, -1);
+		add_event(b, fam, end, slot, -1);
 }
 
-/* Appends list (n entries) to the pool unless it equals the last one. */
+/* Whether the list value prev holds exactly list (n slots). */
 static bool
-emit(struct builder *b, struct family_index *fi, size_t *capstart,
-    size_t *cappool, struct key k, const uint32_t *list, size_t n)
+same_list(const struct builder *b, uint32_t prev, const uint32_t *list,
+    size_t n)
 {
-	struct rules_policy *p = b->p;
-	uint32_t off = 0, prev = fi->n ? fi->list[fi->n - 1] : 0;
-	struct key *ks;
-	uint32_t *ls, *pool;
+	const uint32_t *pool = b->pool.v;
 
-	if (p->pool[prev] == n &&
-	    memcmp(&p->pool[prev + 1], list, n * sizeof(*list)) == 0)
-		return true;
-	if (n > 0) {
-		pool = grow(p->pool, cappool, p->npool + n + 1, sizeof(*pool),
-		    &b->oom);
-		if (pool == NULL)
-			return false;
-		p->pool = pool;
-		off = (uint32_t)p->npool;
-		pool[off] = (uint32_t)n;
-		memcpy(&pool[off + 1], list, n * sizeof(*list));
-		p->npool += n + 1;
-	}
-	{
-		size_t cap = *capstart;
+	if (n == 0 || prev == 0)
+		return n == 0 && prev == 0;
+	if (n == 1 || (prev & IMG_SINGLE))
+		return n == 1 && prev == (IMG_SINGLE | list[0]);
+	return pool[prev] == n && memcmp(&pool[prev + 1], list,
+	    n * sizeof(*list)) == 0;
+}
 
-		ks = grow(fi->start, &cap, fi->n + 1, sizeof(*ks), &b->oom);
-		if (ks == NULL)
-			return false;
-		fi->start = ks;
-		cap = *capstart;
-		ls = grow(fi->list, &cap, fi->n + 1, sizeof(*ls), &b->oom);
-		if (ls == NULL)
-			return false;
-		fi->list = ls;
-		*capstart = cap;
+/* Starts an interval at k with list (n slots) unless it carries on the
+ * previous one. */
+static void
+emit(struct builder *b, int fam, struct key k, const uint32_t *list, size_t n)
+{
+	struct vec *l = &b->list[fam];
+	uint32_t prev = l->n ? ((const uint32_t *)l->v)[l->n - 1] : 0, val;
+	uint64_t *h;
+
+	if (same_list(b, prev, list, n))
+		return;
+	if (n == 0)
+		val = 0;
+	else if (n == 1)
+		val = IMG_SINGLE | list[0];
+	else {
+		uint32_t *p = vec_add(&b->pool, sizeof(*p), n + 1, &b->oom);
+
+		if (p == NULL)
+			return;
+		p[0] = (uint32_t)n;
+		memcpy(p + 1, list, n * sizeof(*list));
+		val = (uint32_t)(b->pool.n - n - 1);
 	}
-	fi->start[fi->n] = k;
-	fi->list[fi->n++] = off;
-	return true;
+	if ((h = vec_add(&b->hi[fam], sizeof(*h), 1, &b->oom)) == NULL)
+		return;
+	*h = k.hi;
+	if (b->wide[fam]) {
+		if ((h = vec_add(&b->lo[fam], sizeof(*h), 1, &b->oom)) == NULL)
+			return;
+		*h = k.lo;
+	}
+	vec_u32(l, val, &b->oom);
 }
 
 /*
- * Sweeps the sorted interval ends, keeping the entries that cover the
+ * Sweeps the sorted interval ends, keeping the slots that cover the
  * current point in ascending order, and cuts each emitted list after its
- * first catch-all entry: later ones can never be the first match.
+ * first catch-all slot: later ones can never be the first match.
  */
 static void
-sweep(struct builder *b, int fam, size_t *cappool)
+sweep(struct builder *b, int fam)
 {
-	struct rules_policy *p = b->p;
-	struct family_index *fi = &p->fam[fam];
-	struct event *ev = b->ev[fam];
-	size_t nev = b->nev[fam], i = 0, j, nactive = 0, capstart = 0, n;
-	uint32_t *count = calloc(p->ne ? p->ne : 1, sizeof(*count));
-	uint32_t *active = malloc((p->ne ? p->ne : 1) * sizeof(*active));
+	struct event *ev = b->ev[fam].v;
+	size_t nev = b->ev[fam].n, i = 0, j, nactive = 0, n,
+	       ns = b->slot_line.n ? b->slot_line.n : 1;
+	uint32_t *count, *active;
 
+	/* No CIDR (-i alone, the shim's fallback for bad settings): no
+	 * allocation either; every process builds this one. */
+	if (nev == 0)
+		return;
+	count = calloc(ns, sizeof(*count));
+	active = malloc(ns * sizeof(*active));
 	if (count == NULL || active == NULL) {
 		b->oom = true;
 		goto out;
 	}
-	if (nev > 0)
+	/* Lists are usually written in order (a country's networks, a
+	 * blocklist): then the events already are, and sorting them was
+	 * a tenth of a 100,000-CIDR start. */
+	for (j = 1; j < nev && key_cmp(&ev[j - 1].k, &ev[j].k) <= 0; j++)
+		;
+	if (j < nev)
 		qsort(ev, nev, sizeof(*ev), event_cmp);
 	while (i < nev && !b->oom) {
 		struct key k = ev[i].k;
 
 		for (; i < nev && key_cmp(&ev[i].k, &k) == 0; i++) {
-			uint32_t e = ev[i].entry;
+			uint32_t s = ev[i].slot;
 
-			if (ev[i].delta > 0 && count[e]++ == 0) {
-				for (j = nactive; j > 0 && active[j - 1] > e; j--)
+			if (ev[i].delta > 0 && count[s]++ == 0) {
+				for (j = nactive; j > 0 && active[j - 1] > s; j--)
 					active[j] = active[j - 1];
-				active[j] = e;
+				active[j] = s;
 				nactive++;
-			} else if (ev[i].delta < 0 && --count[e] == 0) {
-				for (j = 0; active[j] != e; j++)
+			} else if (ev[i].delta < 0 && --count[s] == 0) {
+				for (j = 0; active[j] != s; j++)
 					;
 				memmove(&active[j], &active[j + 1],
 				    (nactive - j - 1) * sizeof(*active));
 				nactive--;
 			}
 		}
-		for (n = 0; n < nactive && !catch_all(&p->e[active[n]]); n++)
+		for (n = 0; n < nactive && !catch_all(b, active[n]); n++)
 			;
 		n = n < nactive ? n + 1 : nactive;
-		emit(b, fi, &capstart, cappool, k, active, n);
+		emit(b, fam, k, active, n);
 	}
 out:
 	free(count);
@@ -302,230 +315,282 @@ base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-static bool
-program_matches(const struct rules_file *f, const char *exe,
-    const char *argv0)
+bool
+rules_name_matches(const char *want, const char *exe, const char *argv0)
 {
-	size_t i;
+	const char *cands[2] = { exe, argv0 };
+	int c;
 
-	for (i = 0; i < f->nprograms; i++) {
-		const char *want = f->programs[i];
-		const char *cands[2] = { exe, argv0 };
-		int c;
-
-		for (c = 0; c < 2; c++) {
-			if (cands[c] == NULL || cands[c][0] == '\0')
-				continue;
-			if (strchr(want, '/') ? strcmp(want, cands[c]) == 0
-					      : strcmp(want,
-						    base_name(cands[c])) == 0)
-				return true;
-		}
+	for (c = 0; c < 2; c++) {
+		if (cands[c] == NULL || cands[c][0] == '\0')
+			continue;
+		if (strchr(want, '/') ? strcmp(want, cands[c]) == 0
+				      : strcmp(want, base_name(cands[c])) == 0)
+			return true;
 	}
 	return false;
 }
 
-static char *
-keep(struct builder *b, char ***v, size_t *n, const char *s)
+bool
+rules_file_matches(const struct rules_file *f, const char *exe,
+    const char *argv0)
 {
-	char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
+	size_t i;
 
-	if (nv == NULL) {
-		b->oom = true;
-		return NULL;
-	}
-	*v = nv;
-	if ((nv[*n] = strdup(s)) == NULL) {
-		b->oom = true;
-		return NULL;
-	}
-	return nv[(*n)++];
+	for (i = 0; i < f->nprograms; i++)
+		if (rules_name_matches(f->programs[i], exe, argv0))
+			return true;
+	return false;
 }
 
-static unsigned
+static uint32_t
 slot_of(struct builder *b, const char *iface)
 {
-	struct rules_policy *p = b->p;
+	const uint32_t *v = b->ifaces.v;
 	size_t i;
 
 	if (iface == NULL)
 		return 0;
-	for (i = 0; i < p->nifaces; i++)
-		if (strcmp(p->ifaces[i], iface) == 0)
-			return (unsigned)i;
-	keep(b, &p->ifaces, &p->nifaces, iface);
-	return b->oom ? 0 : (unsigned)(p->nifaces - 1);
+	for (i = 0; i < b->ifaces.n; i++)
+		if (strcmp((const char *)b->str.v + v[i], iface) == 0)
+			return (uint32_t)i;
+	vec_u32(&b->ifaces, add_string(b, iface), &b->oom);
+	return b->oom ? 0 : (uint32_t)(b->ifaces.n - 1);
+}
+
+/* A slot: where its verdict's line is, and whose it is. */
+static uint32_t
+add_slot(struct builder *b, int line)
+{
+	vec_u32(&b->slot_line, (uint32_t)line, &b->oom);
+	vec_u32(&b->slot_entry, (uint32_t)(b->e.n - 1), &b->oom);
+	return (uint32_t)(b->slot_line.n - 1);
 }
 
 static void
-add_pentry(struct builder *b, size_t *cap, const struct rules_entry *re,
-    const char *file, int line, const struct rules_ports *ports)
+add_pentry(struct builder *b, const struct rules_entry *re, uint32_t file,
+    int line)
 {
-	struct rules_policy *p = b->p;
-	struct pentry *e = grow(p->e, cap, p->ne + 1, sizeof(*e), &b->oom);
+	struct pentry *e = vec_add(&b->e, sizeof(*e), 1, &b->oom);
+	struct rules_ports *ports;
 
 	if (e == NULL)
 		return;
-	p->e = e;
-	e = &e[p->ne];
-	e->proto = re->proto;
-	e->ports = ports;
-	e->nports = re->nports;
-	e->action = re->action;
-	e->reason = re->reason;
-	e->iface = re->action == RULES_BIND ? slot_of(b, re->iface) : 0;
+	memset(e, 0, sizeof(*e));
+	e->first_slot = (uint32_t)b->slot_line.n;
+	e->ports = (uint32_t)b->ports.n;
+	e->nports = (uint32_t)re->nports;
+	e->proto = (uint8_t)re->proto;
+	e->action = (uint8_t)re->action;
+	e->reason = (uint8_t)re->reason;
 	e->err = re->err;
 	e->file = file;
-	e->line = line;
+	if (re->nports > 0 && (ports = vec_add(&b->ports, sizeof(*ports),
+	    re->nports, &b->oom)) != NULL)
+		memcpy(ports, re->ports, re->nports * sizeof(*ports));
+	/* After the vec_adds: e may have moved with them. */
+	e = (struct pentry *)b->e.v + b->e.n - 1;
+	e->iface = re->action == RULES_BIND ? slot_of(b, re->iface) : 0;
+	e = (struct pentry *)b->e.v + b->e.n - 1;
 	if (e->action == RULES_BIND && e->iface == 0 &&
-	    p->ifaces[0][0] == '\0' && p->unbound_file == NULL) {
-		p->unbound_file = file;
-		p->unbound_line = line;
+	    ((const char *)b->str.v)[((const uint32_t *)b->ifaces.v)[0]] ==
+		'\0' && b->unbound_file == IMG_NONE) {
+		b->unbound_file = file;
+		b->unbound_line = (uint32_t)line;
 	}
-	p->ne++;
 }
 
 /* Copies what the applicable files say, in precedence order. */
 static void
-collect(struct builder *b, const struct rules_file **files, size_t nfiles)
+collect(struct builder *b, const struct rules_file *const *files,
+    size_t nfiles)
 {
-	struct rules_policy *p = b->p;
-	size_t i, j, k, nports = 0, used = 0, cap = 0;
+	size_t i, j, k;
 
-	for (i = 0; i < nfiles; i++)
-		for (j = 0; j < files[i]->nentries; j++)
-			nports += files[i]->entries[j].nports;
-	if (nports > 0 &&
-	    (p->ports = malloc(nports * sizeof(*p->ports))) == NULL) {
-		b->oom = true;
-		return;
-	}
 	for (i = 0; i < nfiles && !b->oom; i++) {
-		const char *name = keep(b, &p->files, &p->nfiles,
-		    files[i]->name);
+		uint32_t file = (uint32_t)b->files.n;
 
+		vec_u32(&b->files, add_string(b, files[i]->name), &b->oom);
 		for (j = 0; j < files[i]->nentries && !b->oom; j++) {
 			const struct rules_entry *re = &files[i]->entries[j];
-			const struct rules_ports *ports =
-			    p->ports ? p->ports + used : NULL;
+			uint32_t slot;
 
-			if (re->nports > 0)
-				memcpy(&p->ports[used], re->ports,
-				    re->nports * sizeof(*re->ports));
-			used += re->nports;
 			if (re->reason == RULES_BY_EXCLUDE) {
-				/* One entry per CIDR, so a verdict names the
-				 * line of the very address that matched. */
-				for (k = 0; k < re->ndst && !b->oom; k++) {
-					add_pentry(b, &cap, re, name,
-					    re->dst[k].line, ports);
+				/* One entry for the list, one slot per CIDR,
+				 * so a verdict names the line of the very
+				 * address that matched. */
+				if (re->ndst == 0)
+					continue;
+				add_pentry(b, re, file, re->dst[0].line);
+				for (k = 0; k < re->ndst && !b->oom; k++)
 					add_cidr(b, &re->dst[k],
-					    (uint32_t)(p->ne - 1));
-				}
+					    add_slot(b, re->dst[k].line));
 				continue;
 			}
-			add_pentry(b, &cap, re, name, re->line, ports);
+			add_pentry(b, re, file, re->line);
+			slot = add_slot(b, re->line);
 			if (re->ndst == 0) {
-				add_wild(b, 0, (uint32_t)(p->ne - 1));
-				add_wild(b, 1, (uint32_t)(p->ne - 1));
+				add_wild(b, 0, slot);
+				add_wild(b, 1, slot);
 			}
 			for (k = 0; k < re->ndst && !b->oom; k++)
-				add_cidr(b, &re->dst[k], (uint32_t)(p->ne - 1));
+				add_cidr(b, &re->dst[k], slot);
 		}
 	}
+}
+
+static void
+builder_free(struct builder *b)
+{
+	int f;
+
+	free(b->e.v);
+	free(b->slot_line.v);
+	free(b->slot_entry.v);
+	free(b->ports.v);
+	free(b->str.v);
+	free(b->ifaces.v);
+	free(b->files.v);
+	free(b->pool.v);
+	for (f = 0; f < 2; f++) {
+		free(b->ev[f].v);
+		free(b->wild[f].v);
+		free(b->hi[f].v);
+		free(b->lo[f].v);
+		free(b->list[f].v);
+	}
+}
+
+/* The builder's arrays as a policy, for image_pack. */
+static void
+view_of(const struct builder *b, struct rules_policy *p)
+{
+	int f;
+
+	memset(p, 0, sizeof(*p));
+	p->e = b->e.v;
+	p->ne = (uint32_t)b->e.n;
+	p->slot_line = b->slot_line.v;
+	p->nslots = (uint32_t)b->slot_line.n;
+	p->pool = b->pool.v;
+	p->npool = (uint32_t)b->pool.n;
+	p->ports = b->ports.v;
+	p->nports = (uint32_t)b->ports.n;
+	for (f = 0; f < 2; f++) {
+		p->fam[f].hi = b->hi[f].v;
+		p->fam[f].lo = b->wide[f] ? b->lo[f].v : NULL;
+		p->fam[f].list = b->list[f].v;
+		p->fam[f].n = (uint32_t)b->list[f].n;
+		p->fam[f].wild = b->wild[f].v;
+		p->fam[f].nwild = (uint32_t)b->wild[f].n;
+	}
+	p->str = b->str.v;
+	p->nstr = (uint32_t)b->str.n;
+	p->ifaces = b->ifaces.v;
+	p->nifaces = (uint32_t)b->ifaces.n;
+	p->files = b->files.v;
+	p->nfiles = (uint32_t)b->files.n;
+	p->default_file = b->default_file;
+	p->default_line = b->default_line;
+	p->unbound_file = b->unbound_file;
+	p->unbound_line = b->unbound_line;
+	p->dns = b->dns;
+}
+
+struct rules_policy *
+rules_compile(const struct rules_file *const *files, size_t nfiles,
+    const char *default_iface, char *why, size_t whylen)
+{
+	struct builder b;
+	struct rules_policy view, *p = NULL;
+	const char *dflt = default_iface;
+	size_t i, dflt_file = nfiles, len = 0;
+	void *img = NULL;
+
+	memset(&b, 0, sizeof(b));
+	b.default_file = b.unbound_file = b.dns = IMG_NONE;
+	vec_u32(&b.pool, 0, &b.oom); /* offset 0: the empty list */
+	for (i = 0; dflt == NULL && i < nfiles; i++)
+		if (files[i]->iface != NULL) {
+			dflt = files[i]->iface;
+			dflt_file = i;
+			b.default_line = (uint32_t)files[i]->iface_line;
+		}
+	vec_u32(&b.ifaces, add_string(&b, dflt ? dflt : ""), &b.oom);
+	for (i = 0; i < nfiles; i++)
+		if (files[i]->dns != NULL) {
+			b.dns = add_string(&b, files[i]->dns);
+			break;
+		}
+	collect(&b, files, nfiles);
+	if (dflt_file < nfiles)
+		b.default_file = (uint32_t)dflt_file; /* files' order */
+	sweep(&b, 0);
+	sweep(&b, 1);
+	if (!b.oom) {
+		view_of(&b, &view);
+		img = image_pack(&view, &len);
+	}
+	builder_free(&b);
+	if (img != NULL &&
+	    (p = rules_image_open(img, len, why, whylen)) != NULL) {
+		p->own = img;
+		return p;
+	}
+	free(img);
+	if (img == NULL)
+		snprintf(why, whylen, "out of memory compiling the rules");
+	return NULL;
 }
 
 struct rules_policy *
 rules_select(const struct rules_set *set, const char *exe, const char *argv0,
     const char *default_iface, char *why, size_t whylen)
 {
-	struct rules_policy *p = calloc(1, sizeof(*p));
-	struct builder b = { p, { NULL, NULL }, { 0, 0 }, { 0, 0 }, false };
 	const struct rules_file **files = NULL;
-	size_t i, nfiles = 0, cappool = 1, nsets = set ? set->nfiles : 0;
-	const char *dflt = default_iface;
+	size_t i, nfiles = 0, nsets = set ? set->nfiles : 0;
+	struct rules_policy *p;
 	int pass;
 
-	if (p == NULL || (p->pool = calloc(1, sizeof(*p->pool))) == NULL ||
-	    (nsets > 0 && (files = malloc(nsets * sizeof(*files))) == NULL))
-		goto oom;
-	p->npool = 1; /* offset 0: the empty list */
+	if (nsets > 0 && (files = malloc(nsets * sizeof(*files))) == NULL) {
+		snprintf(why, whylen, "out of memory compiling the rules");
+		return NULL;
+	}
 	/* Per-app files first, then the general ones, each in name order. */
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < nsets; i++) {
 			const struct rules_file *f = &set->files[i];
 
 			if (pass == 0 ? f->nprograms > 0 &&
-				program_matches(f, exe, argv0)
+				rules_file_matches(f, exe, argv0)
 				      : f->nprograms == 0)
 				files[nfiles++] = f;
 		}
-	for (i = 0; dflt == NULL && i < nfiles; i++)
-		if (files[i]->iface != NULL) {
-			dflt = files[i]->iface;
-			p->default_line = files[i]->iface_line;
-			/* default_file is set once the names are kept */
-		}
-	if (keep(&b, &p->ifaces, &p->nifaces, dflt ? dflt : "") == NULL)
-		goto oom;
-	for (i = 0; i < nfiles; i++)
-		if (files[i]->dns != NULL) {
-			if ((p->dns = strdup(files[i]->dns)) == NULL)
-				goto oom;
-			break;
-		}
-	collect(&b, files, nfiles);
-	for (i = 0; default_iface == NULL && dflt != NULL && i < nfiles; i++)
-		if (files[i]->iface == dflt) {
-			p->default_file = p->files[i];
-			break;
-		}
-	sweep(&b, 0, &cappool);
-	sweep(&b, 1, &cappool);
-	if (b.oom)
-		goto oom;
-	free(b.ev[0]);
-	free(b.ev[1]);
+	p = rules_compile(files, nfiles, default_iface, why, whylen);
 	free(files);
 	return p;
-oom:
-	free(b.ev[0]);
-	free(b.ev[1]);
-	free(files);
-	rules_policy_free(p);
-	snprintf(why, whylen, "out of memory compiling the rules");
-	return NULL;
 }
 
 void
 rules_policy_free(struct rules_policy *p)
 {
-	size_t i;
-
 	if (p == NULL)
 		return;
-	for (i = 0; i < 2; i++) {
-		free(p->fam[i].start);
-		free(p->fam[i].list);
-		free(p->fam[i].wild);
-	}
-	for (i = 0; i < p->nifaces; i++)
-		free(p->ifaces[i]);
-	for (i = 0; i < p->nfiles; i++)
-		free(p->files[i]);
-	free(p->ifaces);
-	free(p->files);
-	free(p->dns);
-	free(p->e);
-	free(p->ports);
-	free(p->pool);
+	free(p->own);
 	free(p);
+}
+
+size_t
+rules_policy_image(const struct rules_policy *p, const void **img)
+{
+	*img = p->img;
+	return p->imglen;
 }
 
 const char *
 rules_policy_dns(const struct rules_policy *p)
 {
-	return p->dns;
+	return p->dns == IMG_NONE ? NULL : p->str + p->dns;
 }
 
 size_t
@@ -537,25 +602,44 @@ rules_policy_nifaces(const struct rules_policy *p)
 const char *
 rules_policy_iface(const struct rules_policy *p, unsigned slot)
 {
-	return slot < p->nifaces ? p->ifaces[slot] : "";
+	return slot < p->nifaces ? p->str + p->ifaces[slot] : "";
 }
 
 bool
 rules_policy_unbound_bind(const struct rules_policy *p, const char **file,
     int *line)
 {
-	if (p->unbound_file == NULL)
+	if (p->unbound_file == IMG_NONE)
 		return false;
-	*file = p->unbound_file;
-	*line = p->unbound_line;
+	*file = p->str + p->files[p->unbound_file];
+	*line = (int)p->unbound_line;
 	return true;
 }
 
 /* ---- matching ---- */
 
-static bool
-takes(const struct pentry *e, unsigned proto, uint16_t port)
+/* The entry a slot belongs to: the last whose first slot is at or before. */
+static const struct pentry *
+entry_of(const struct rules_policy *p, uint32_t slot)
 {
+	size_t lo = 0, hi = p->ne;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->e[mid].first_slot <= slot)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return &p->e[lo - 1]; /* image_open: e[0] starts at slot 0 */
+}
+
+static bool
+takes(const struct rules_policy *p, const struct pentry *e, unsigned proto,
+    uint16_t port)
+{
+	const struct rules_ports *ports = p->ports + e->ports;
 	size_t i;
 
 	if (!(e->proto & proto))
@@ -565,32 +649,43 @@ takes(const struct pentry *e, unsigned proto, uint16_t port)
 	if (!(proto & (RULES_PROTO_TCP | RULES_PROTO_UDP)))
 		return false;
 	for (i = 0; i < e->nports; i++)
-		if (port >= e->ports[i].lo && port <= e->ports[i].hi)
+		if (port >= ports[i].lo && port <= ports[i].hi)
 			return true;
 	return false;
 }
 
 static const uint32_t *
-interval_list(const struct rules_policy *p, const struct family_index *fi,
-    const struct key *k, size_t *n)
+interval_list(const struct rules_policy *p, const struct image_family *fi,
+    const struct key *k, size_t *n, uint32_t *single)
 {
 	size_t lo = 0, hi = fi->n;
+	uint32_t v;
 
 	/* The last interval that starts at or before k. */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
+		bool le = fi->lo != NULL
+		    ? fi->hi[mid] < k->hi || (fi->hi[mid] == k->hi &&
+			fi->lo[mid] <= k->lo)
+		    : fi->hi[mid] <= k->hi;
 
-		if (key_cmp(&fi->start[mid], k) <= 0)
+		if (le)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo == 0) {
+	v = lo == 0 ? 0 : fi->list[lo - 1];
+	if (v == 0) {
 		*n = 0;
 		return NULL;
 	}
-	*n = p->pool[fi->list[lo - 1]];
-	return &p->pool[fi->list[lo - 1] + 1];
+	if (v & IMG_SINGLE) {
+		*single = v & ~IMG_SINGLE;
+		*n = 1;
+		return single;
+	}
+	*n = p->pool[v];
+	return &p->pool[v + 1];
 }
 
 static bool
@@ -613,17 +708,6 @@ is_special(int family, const uint8_t *a)
 	return (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) || a[0] == 0xff;
 }
 
-static void
-verdict_of(const struct pentry *e, struct rules_verdict *v)
-{
-	v->action = e->action;
-	v->reason = e->reason;
-	v->iface = e->iface;
-	v->err = e->err;
-	v->file = e->file;
-	v->line = e->line;
-}
-
 void
 rules_match(const struct rules_policy *p, const struct rules_query *query,
     struct rules_verdict *v)
@@ -634,6 +718,7 @@ rules_match(const struct rules_policy *p, const struct rules_query *query,
 	size_t n, nwild, i = 0, j = 0;
 	const uint8_t *addr = query->addr;
 	int family = query->family;
+	uint32_t single = 0;
 	struct key k;
 	bool special;
 
@@ -648,29 +733,38 @@ rules_match(const struct rules_policy *p, const struct rules_query *query,
 	}
 	special = is_special(family, addr);
 	k = key_of(family, addr);
-	list = interval_list(p, &p->fam[family == 6], &k, &n);
+	list = interval_list(p, &p->fam[family == 6], &k, &n, &single);
 	wild = p->fam[family == 6].wild;
 	nwild = special ? 0 : p->fam[family == 6].nwild;
-	/* Both lists ascend: the first entry that takes the query wins. */
+	/* Both lists ascend: the first slot that takes the query wins. */
 	while (i < n || j < nwild) {
-		uint32_t e;
+		const struct pentry *e;
+		uint32_t s;
 
 		if (j >= nwild || (i < n && list[i] < wild[j]))
-			e = list[i++];
+			s = list[i++];
 		else
-			e = wild[j++];
-		if (takes(&p->e[e], query->proto, query->port)) {
-			verdict_of(&p->e[e], v);
+			s = wild[j++];
+		e = entry_of(p, s);
+		if (takes(p, e, query->proto, query->port)) {
+			v->action = (enum rules_action)e->action;
+			v->reason = (enum rules_reason)e->reason;
+			v->iface = e->iface;
+			v->err = e->err;
+			v->file = p->str + p->files[e->file];
+			v->line = (int)p->slot_line[s];
 			return;
 		}
 	}
 	if (special) {
 		v->reason = RULES_BY_SPECIAL;
-	} else if (p->ifaces[0][0] != '\0') {
+	} else if (p->str[p->ifaces[0]] != '\0') {
 		v->action = RULES_BIND;
 		v->reason = RULES_BY_DEFAULT;
-		v->file = p->default_file;
-		v->line = p->default_line;
+		v->file = p->default_file == IMG_NONE
+		    ? NULL
+		    : p->str + p->files[p->default_file];
+		v->line = (int)p->default_line;
 	} else
 		v->reason = RULES_BY_NOTHING;
 }

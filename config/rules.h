@@ -127,6 +127,51 @@ void rules_match(const struct rules_policy *, const struct rules_query *,
  */
 const char *rules_policy_dns(const struct rules_policy *);
 
+/*
+ * A compiled policy is one block of bytes without pointers (an image):
+ * rules_policy_image gives the policy's own (valid while it lives), and
+ * rules_image_open reads one in place, from the heap or from a read-only
+ * mapping, touching only the pages lookups visit. Opening checks every
+ * size, offset and index, so a corrupt image is refused (NULL, why filled),
+ * never read out of bounds. img must be 8-byte aligned and outlive the
+ * policy; rules_policy_free then frees only the view.
+ */
+size_t rules_policy_image(const struct rules_policy *, const void **img);
+struct rules_policy *rules_image_open(const void *img, size_t len, char *why,
+    size_t whylen);
+
+/*
+ * A bundle: what the launcher hands the shim. The policies of a set for
+ * every group of per-app files one program name selects (and for the
+ * programs named in progs, as exe/argv0 pairs), compiled with default_iface,
+ * plus every file's program = list, so a process can find its own group.
+ * A heap block (*out, *len), or -1 and why. The token (RULES_TOKEN_LEN
+ * bytes, zero when built) lets a reader tell its bundle from any other.
+ */
+#define RULES_TOKEN_LEN 16
+#define RULES_BUNDLE_MAX 64 /* policies at most: the others parse again */
+#define RULES_BUNDLE_BYTES ((size_t)16 << 20) /* and about this size */
+struct rules_prog {
+	const char *exe, *argv0;
+};
+int rules_bundle_build(const struct rules_set *, const char *default_iface,
+    const struct rules_prog *progs, size_t nprogs, void **out, size_t *len,
+    char *why, size_t whylen);
+void rules_bundle_set_token(void *bundle, size_t len,
+    const uint8_t token[RULES_TOKEN_LEN]);
+/*
+ * The policy of a bundle for the program exe/argv0 under default_iface
+ * (NULL: none), opened in place; token NULL skips that check. NULL, with
+ * why, when the bundle is not valid or not for this token or interface, or
+ * holds no policy for the program's group of files: then parse instead.
+ */
+struct rules_policy *rules_bundle_select(const void *bundle, size_t len,
+    const uint8_t *token, const char *exe, const char *argv0,
+    const char *default_iface, char *why, size_t whylen);
+
+/* Whether a directory entry is a rules file rules_load reads ("*.conf"). */
+bool rules_is_conf_name(const char *name);
+
 /* Names for messages: "bind", "tcp", "rule", ... */
 const char *rules_action_name(enum rules_action);
 const char *rules_proto_name(unsigned proto);

@@ -50,6 +50,19 @@ checks_rules_path(const struct opts *o, const char *xdg, const char *home,
 	return NULL;
 }
 
+int
+checks_iface(const char *ifname, const char *file, int line,
+    void (*report)(const char *line))
+{
+	char why[700], msg[1200];
+
+	if (iface_exists(ifname, why, sizeof(why)) == 0)
+		return 0;
+	snprintf(msg, sizeof(msg), "%s:%d: %s", file, line, why);
+	report(msg);
+	return 1;
+}
+
 struct iface_ctx {
 	void (*report)(const char *line);
 	int problems;
@@ -59,13 +72,8 @@ static int
 check_iface(void *arg, const char *ifname, const char *file, int line)
 {
 	struct iface_ctx *ctx = arg;
-	char why[700], msg[1200];
 
-	if (iface_exists(ifname, why, sizeof(why)) < 0) {
-		snprintf(msg, sizeof(msg), "%s:%d: %s", file, line, why);
-		ctx->report(msg);
-		ctx->problems++;
-	}
+	ctx->problems += checks_iface(ifname, file, line, ctx->report);
 	return 0;
 }
 

@@ -62,6 +62,57 @@ const char *checks_rules_path(const struct opts *o, const char *xdg,
 struct rules_set *checks_rules(const char *path,
     void (*report)(const char *line), int *problems);
 
+/* Reports (file:line: reason) an interface that does not exist; 1 if it
+ * does not, else 0. */
+int checks_iface(const char *ifname, const char *file, int line,
+    void (*report)(const char *line));
+
+/*
+ * cache.c: the rules as the launcher has them: parsed, or taken from the
+ * cache of what an earlier run compiled from the same, unchanged files
+ * ($XDG_CACHE_HOME/bindif/, see cache_dir). Either way every check that
+ * concerns the running system (the interfaces) is made again.
+ */
+struct lrules {
+	const char *path;  /* the rules file or directory, as given */
+	const char *iface; /* -i, compiled into the policies */
+	void (*report)(const char *line);
+	struct rules_set *set; /* parsed; NULL when from the cache */
+	void *bundle;	       /* the compiled policies (rules_bundle_build) */
+	size_t bundle_len;
+	char *file;   /* the cache file; NULL: no cache */
+	char *key;    /* the files' identity when they were read */
+	char *cache;  /* a cache file's bytes (bundle points into it) */
+	char *checks; /* its interfaces: "line name file\n" each */
+	bool from_cache;
+	int *problems; /* lrules_load's count, while it checks */
+};
+
+/* The cache directory from $XDG_CACHE_HOME and $HOME; NULL when neither. */
+const char *cache_dir(const char *xdg, const char *home, char *buf,
+    size_t len);
+
+/* Loads the rules of path, from the cache in dir when it holds them
+ * (dir NULL: always parse). Problems go to report, one per line, and
+ * *problems counts them; 0, or -1 when there was any. */
+int lrules_load(struct lrules *r, const char *path, const char *iface,
+    const char *dir, void (*report)(const char *line), int *problems);
+/* Every interface the rules name, with where (rules_set_each_iface). */
+int lrules_each_iface(const struct lrules *r,
+    int (*fn)(void *arg, const char *ifname, const char *file, int line),
+    void *arg);
+/* The policy for the command exe run as argv0: compiles the bundle and
+ * writes the cache after a parse. NULL with why on failure, or when the
+ * rules changed into something bad (then reported, *problems set). */
+struct rules_policy *lrules_policy(struct lrules *r, const char *exe,
+    const char *argv0, char *why, size_t whylen);
+void lrules_free(struct lrules *r);
+
+/* handoff.c: the bundle, in a sealed descriptor the command inherits;
+ * env gets BINDIF_POLICY's value "fd:token". 0, or -1 with why. */
+int handoff(struct lrules *r, char *env, size_t envlen, char *why,
+    size_t whylen);
+
 /* explain.c: --explain. Parses DEST[:PORT][/PROTO] (tcp when none). */
 struct sockaddr_storage;
 int explain_parse(const char *text, struct sockaddr_storage *ss,
@@ -80,5 +131,14 @@ int lplat_self_exe(char *buf, size_t len);
 /* The preload variable of the OS and the shim's file name. */
 extern const char lplat_preload_var[];
 extern const char lplat_shim_name[];
+/* len random bytes; 0 or -1. */
+int lplat_random(void *buf, size_t len);
+/* A file for the policy hand-off, not close-on-exec, above 2; then sealed
+ * against change where the OS can. fd / 0, or -1 with why. */
+int lplat_policy_fd(char *why, size_t whylen);
+int lplat_policy_seal(int fd, char *why, size_t whylen);
+/* "dev ino size mtime ctime" of a file, nanoseconds included. */
+struct stat;
+void lplat_file_id(FILE *to, const struct stat *st);
 
 #endif

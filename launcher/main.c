@@ -69,10 +69,11 @@ find_shim(char *out, size_t len)
 	    self, BINDIF_LIBDIR);
 }
 
-/* Rules selected for the command: interfaces up, no bind without one. */
+/* Rules selected for the command: interfaces up, no bind without one.
+ * lr NULL: there are no rules files. */
 static void
-check_policy(const struct rules_set *set, const struct opts *o,
-    const char *exe, char *dflt, size_t dfltlen)
+check_policy(struct lrules *lr, const struct opts *o, const char *exe,
+    char *dflt, size_t dfltlen)
 {
 	char why[512];
 	struct rules_policy *p;
@@ -80,7 +81,8 @@ check_policy(const struct rules_set *set, const struct opts *o,
 	size_t i;
 	int line;
 
-	p = rules_select(set, exe, o->argv[0], o->iface, why, sizeof(why));
+	p = lr ? lrules_policy(lr, exe, o->argv[0], why, sizeof(why))
+	       : rules_select(NULL, exe, o->argv[0], o->iface, why, sizeof(why));
 	if (p == NULL)
 		die(EXIT_OURS, "%s", why);
 	if (rules_policy_unbound_bind(p, &file, &line))
@@ -323,9 +325,9 @@ int
 main(int argc, char **argv)
 {
 	char why[1024], rulesbuf[PATH_MAX], rulesabs[PATH_MAX], exe[PATH_MAX],
-	    shim[PATH_MAX];
+	    shim[PATH_MAX], cachebuf[PATH_MAX], policy[64];
 	const char *rules;
-	struct rules_set *set = NULL;
+	struct lrules lr = { 0 };
 	char autoname[RULES_IFNAMSIZ], fileauto[RULES_IFNAMSIZ],
 	    dflt[RULES_IFNAMSIZ];
 	bool file_auto = false, shim_expected = false;
@@ -365,11 +367,18 @@ main(int argc, char **argv)
 	if (rules == NULL && o.iface == NULL)
 		die(EXIT_OURS, "%s", why);
 	if (rules != NULL) {
-		if ((set = checks_rules(rules, report, &problems)) == NULL)
+		/* --explain reads the files themselves: always parsed. */
+		rc = lrules_load(&lr, rules, o.iface, o.explain ? NULL :
+		    cache_dir(getenv("XDG_CACHE_HOME"), getenv("HOME"),
+		    cachebuf, sizeof(cachebuf)), report, &problems);
+		if (o.verbose && lr.from_cache)
+			fprintf(stderr, "bindif: rules from the cache %s\n",
+			    lr.file);
+		if (rc < 0)
 			exit(EXIT_OURS);
 		/* interface = "auto" in a file: resolved here, once, and
 		 * handed to the shim, which has no uplink detection. */
-		rules_set_each_iface(set, names_auto, &file_auto);
+		lrules_each_iface(&lr, names_auto, &file_auto);
 		if (file_auto)
 			resolve_auto(fileauto, sizeof(fileauto), o.verbose);
 		/* The program may chdir; the shim needs an absolute path. */
@@ -377,25 +386,36 @@ main(int argc, char **argv)
 			die(EXIT_OURS, "%s: %s", rules, strerror(errno));
 	}
 	if (o.explain != NULL) {
-		if (explain(set, o.program, o.iface, o.explain, stdout, why,
+		if (explain(lr.set, o.program, o.iface, o.explain, stdout, why,
 			sizeof(why)) < 0)
 			die(EXIT_OURS, "%s", why);
-		rules_set_free(set);
+		lrules_free(&lr);
 		return 0;
 	}
 	rc = target_resolve(o.argv[0], getenv("PATH"), exe, sizeof(exe), why,
 	    sizeof(why));
 	if (rc != 0)
 		die(rc, "%s", why);
-	check_policy(set, &o, exe, dflt, sizeof(dflt));
+	check_policy(rules ? &lr : NULL, &o, exe, dflt, sizeof(dflt));
 	if (!o.kernel)
 		o.argv = reachable(&o, exe, dflt, &o.kernel, &shim_expected);
 	/* Kernel mode and the handshake keep bindif waiting for the whole
-	 * command: the parsed rules, and the heap they grew, go first. */
-	rules_set_free(set);
-	plat_release_memory();
-	if (o.kernel)
+	 * command: the rules, and the heap they grew, go first. */
+	if (o.kernel) {
+		lrules_free(&lr);
+		plat_release_memory();
 		run_in_kernel_mode(&o, exe, dflt);
+	}
+	/* The compiled rules for the shim; without them it parses. */
+	if (rules != NULL && handoff(&lr, policy, sizeof(policy), why,
+	    sizeof(why)) < 0) {
+		if (o.verbose)
+			fprintf(stderr, "bindif: rules not handed over (%s); "
+			    "the command parses them\n", why);
+		policy[0] = '\0';
+	}
+	lrules_free(&lr);
+	plat_release_memory();
 	if (o.verbose)
 		warn_overrides();
 	find_shim(shim, sizeof(shim));
@@ -412,6 +432,7 @@ main(int argc, char **argv)
 	/* For the shim's judgement of the command's own children. */
 	set_env("BINDIF_FORCE", o.force ? "1" : NULL);
 	set_env("BINDIF_DEFAULT", dflt[0] ? dflt : NULL);
+	set_env("BINDIF_POLICY", rules && policy[0] ? policy : NULL);
 
 	/* --force: the user chose to run it whatever the loader does. */
 	if (shim_expected && !o.force)

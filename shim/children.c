@@ -26,6 +26,10 @@ const struct child_setting child_settings[] = {
 	{ "BINDIF_RULES", false }, /* a path */
 	{ "BINDIF_LOG", false },   /* a path */
 	{ "BINDIF_DNS", false },   /* servers: secure mode ignores them */
+	/* The compiled rules' descriptor: where the child still has it open
+	 * it spares the parse; secure mode ignores it. BINDIF_HANDSHAKE is
+	 * not here: it names a pipe for the command alone. */
+	{ "BINDIF_POLICY", false },
 	{ NULL, false },
 };
 

@@ -108,6 +108,18 @@ int plat_probe_read(const void *p);
  * megabytes of it behind in every wrapped process. */
 void plat_release_memory(void);
 
+/*
+ * The launcher's compiled rules, handed over in descriptor fd (see
+ * BINDIF_POLICY): mapped read-only and shared when fd is a regular file of
+ * at most PLAT_POLICY_MAX bytes that nobody can change any more (on Linux a
+ * memfd sealed against writing, growing, shrinking and further seals).
+ * NULL when anything is off: the program may have closed the descriptor and
+ * reused its number. errno is kept.
+ */
+#define PLAT_POLICY_MAX ((size_t)1 << 30)
+const void *plat_map_policy(int fd, size_t *len);
+void plat_unmap_policy(const void *p, size_t len);
+
 /* True when the process runs setuid/setgid/with file capabilities. */
 bool plat_secure_mode(void);
 

@@ -20,7 +20,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "plat.h"
@@ -75,6 +77,36 @@ void
 plat_release_memory(void)
 {
 	/* macOS's allocator returns large blocks by itself. */
+}
+
+/* macOS has no memfd and no seals: the launcher hands over an unlinked
+ * file of its own, so a regular file of the right size is all to check. */
+const void *
+plat_map_policy(int fd, size_t *len)
+{
+	int saved = errno;
+	struct stat st;
+	void *p = NULL;
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uint64_t)st.st_size <= PLAT_POLICY_MAX) {
+		p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED)
+			p = NULL;
+		else
+			*len = (size_t)st.st_size;
+	}
+	errno = saved;
+	return p;
+}
+
+void
+plat_unmap_policy(const void *p, size_t len)
+{
+	int saved = errno;
+
+	(void)munmap((void *)p, len);
+	errno = saved;
 }
 
 int

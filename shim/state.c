@@ -1,7 +1,8 @@
 /*
- * state.c - builds the shim's settings from BINDIF_INTERFACE, BINDIF_RULES
- * and BINDIF_VERBOSE. Bad settings never stop the program: they make every
- * decision a reject (fail closed) and say so once on stderr. In secure mode
+ * state.c - builds the shim's settings from BINDIF_INTERFACE, BINDIF_POLICY
+ * (the launcher's compiled rules), BINDIF_RULES and BINDIF_VERBOSE. Bad
+ * settings never stop the program: they make every decision a reject (fail
+ * closed) and say so once on stderr. In secure mode
  * no path comes from the environment (see state_trusted_rules).
  */
 #define _GNU_SOURCE
@@ -245,6 +246,59 @@ state_trusted_rules(const char *path, uid_t owner, char *why, size_t len)
 	return rc;
 }
 
+/*
+ * BINDIF_POLICY=<fd>:<token in hex>: the launcher's compiled rules, in a
+ * sealed descriptor it left open (launcher/handoff.c). Used when the
+ * descriptor is still what the launcher made (the token is in its header)
+ * and holds the policy of this program's own per-app files; otherwise NULL
+ * and the rules are parsed from BINDIF_RULES as without the launcher. A
+ * value from the environment: never in secure mode.
+ */
+static struct rules_policy *
+handed_policy(const char *exe, const char *argv0, const char *ifname)
+{
+	const char *v = plat_getenv("BINDIF_POLICY"), *p;
+	uint8_t token[RULES_TOKEN_LEN];
+	struct rules_policy *policy;
+	const void *map;
+	char why[256];
+	size_t len, i;
+	long fd = 0;
+
+	if (v == NULL || v[0] == '\0')
+		return NULL;
+	for (p = v; *p >= '0' && *p <= '9' && fd < 1 << 24; p++)
+		fd = fd * 10 + (*p - '0');
+	if (p == v || *p++ != ':' || strlen(p) != 2 * RULES_TOKEN_LEN)
+		goto unusable;
+	for (i = 0; i < 2 * RULES_TOKEN_LEN; i++) {
+		int c = p[i], d = c >= '0' && c <= '9' ? c - '0'
+		    : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+
+		if (d < 0)
+			goto unusable;
+		token[i / 2] = (uint8_t)(i % 2 ? token[i / 2] << 4 | d : d);
+	}
+	if ((map = plat_map_policy((int)fd, &len)) == NULL) {
+		snprintf(why, sizeof(why), "descriptor %ld is not the "
+		    "launcher's any more", fd);
+		goto say;
+	}
+	policy = rules_bundle_select(map, len, token, exe, argv0, ifname, why,
+	    sizeof(why));
+	if (policy != NULL)
+		return policy; /* mapped for good: the policy points into it */
+	plat_unmap_policy(map, len);
+	goto say;
+unusable:
+	snprintf(why, sizeof(why), "malformed");
+say:
+	if (cfg.verbose)
+		state_log(&cfg, "BINDIF_POLICY not used (%s); reading the "
+		    "rules files", why);
+	return NULL;
+}
+
 static void
 build_cfg(void)
 {
@@ -310,7 +364,10 @@ build_cfg(void)
 		building--;
 		return;
 	}
-	if (path != NULL) {
+	if (path != NULL)
+		cfg.policy = handed_policy(exe[0] ? exe : NULL, argv0,
+		    ifname && ifname[0] ? ifname : NULL);
+	if (path != NULL && cfg.policy == NULL) {
 		set = rules_load(path, &errs);
 		if (set == NULL || errs.n > 0) {
 			char msg[600];
@@ -329,8 +386,9 @@ build_cfg(void)
 			return;
 		}
 	}
-	cfg.policy = rules_select(set, exe[0] ? exe : NULL, argv0,
-	    ifname && ifname[0] ? ifname : NULL, why, sizeof(why));
+	if (cfg.policy == NULL)
+		cfg.policy = rules_select(set, exe[0] ? exe : NULL, argv0,
+		    ifname && ifname[0] ? ifname : NULL, why, sizeof(why));
 	if (set != NULL) {
 		rules_set_free(set);
 		plat_release_memory();

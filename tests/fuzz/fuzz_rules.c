@@ -1,7 +1,8 @@
 /*
  * fuzz_rules.c - libFuzzer target for rules files: rules_load_string on the
  * input and, when it parses, rules_select and rules_match for a few
- * programs and for destinations taken from the input's own bytes.
+ * programs and for destinations taken from the input's own bytes, and the
+ * bundle built for each program gives it the same verdicts.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -66,6 +67,41 @@ check_policy(const struct rules_policy *p, const uint8_t *data, size_t size)
 	}
 }
 
+/* The bundle the launcher hands over gives the program the very policy
+ * rules_select does: same verdicts for the same queries. */
+static void
+same_in_bundle(const struct rules_set *set, const struct rules_policy *p,
+    const char *const prog[3], const uint8_t *data, size_t size)
+{
+	struct rules_prog named = { prog[0], prog[1] };
+	struct rules_policy *b;
+	struct rules_query q;
+	struct rules_verdict v, w;
+	char why[256];
+	void *bundle;
+	size_t len, i;
+
+	if (rules_bundle_build(set, prog[2], &named, 1, &bundle, &len, why,
+	    sizeof(why)) < 0)
+		return;
+	b = rules_bundle_select(bundle, len, NULL, prog[0], prog[1], prog[2],
+	    why, sizeof(why));
+	if (b == NULL)
+		__builtin_trap(); /* the program it was built for */
+	for (i = 0; i < 8; i++) {
+		query_at(data, size, i * 53 + 7, &q);
+		rules_match(p, &q, &v);
+		rules_match(b, &q, &w);
+		if (v.action != w.action || v.reason != w.reason ||
+		    v.line != w.line || v.err != w.err ||
+		    strcmp(rules_policy_iface(p, v.iface),
+			rules_policy_iface(b, w.iface)) != 0)
+			__builtin_trap();
+	}
+	rules_policy_free(b);
+	free(bundle);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -93,6 +129,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			if (p != NULL) {
 				check_policy(p, data, size);
+				same_in_bundle(set, p, progs[i], data, size);
 				rules_policy_free(p);
 			}
 		}

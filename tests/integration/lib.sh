@@ -80,6 +80,14 @@ expect_contains() {
 	esac
 }
 
+# expect_not_contains NAME NEEDLE HAYSTACK
+expect_not_contains() {
+	case $3 in
+	*"$2"*) fail "$1"; show "expected not to contain" "$2"; show seen "$3" ;;
+	*) pass "$1" ;;
+	esac
+}
+
 # run CMD...: OUT gets stdout, ERR stderr, RC the status. Callers give the
 # command its own timeout; this is only capture.
 run() {
@@ -438,6 +446,8 @@ lab_up() {
 	lab_trap
 	LAB_TMP=$(mktemp -d /tmp/bindif-lab.XXXXXX)
 	chmod 700 "$LAB_TMP"
+	# The launcher's rules cache: the lab's, not root's home.
+	export XDG_CACHE_HOME=$LAB_TMP/cache
 	lab_pub
 	lab_netns
 	lab_phy

@@ -126,6 +126,94 @@ rules = ( { port = 0; } );'
 	expect_eq "  and nothing ran" "no" "$([ -e "$marker" ] && echo yes || echo no)"
 }
 
+# The compiled rules reach the shim without a parse (BINDIF_POLICY), per
+# program; the launcher's cache serves a second run and notices changes.
+handoff_and_cache() {
+	local d=$RULES/dir cache=$XDG_CACHE_HOME/bindif
+	rm -rf "$cache"
+	# Like git running ssh: each process picks its own per-app file
+	# from the bundle, and neither parses: the command moves the files
+	# away first, so a parse would fail closed (ENETUNREACH).
+	mkdir -p "$RULES/apps"
+	chmod 755 "$RULES/apps"
+	conf apps/10-ssh.conf 'program = "ssh";
+rules = ( { dst = "198.51.100.10"; port = 80; proto = "tcp"; interface = "phy0"; } );'
+	conf apps/50-general.conf 'rules = (
+  { dst = "198.51.100.10"; port = 80; proto = "tcp"; action = "reject"; errno = "EACCES"; }
+);'
+	ln -sf "$PY" "$LAB_PUB/ssh"
+	tun_mark
+	run app_bindif -v -c "$RULES/apps" -- "$PY" -c "
+import os, socket, subprocess, sys
+os.rename('$RULES/apps', '$RULES/apps.away')
+s = socket.socket()
+s.settimeout(3)
+try:
+    s.connect(('198.51.100.10', 80)); print('python: connected')
+except OSError as e:
+    print('python:', e)
+sys.stdout.flush()
+os.execv('$LAB_PUB/ssh', ['ssh', '$CLIENT', 'http', '$SRV4'])
+"
+	mv "$RULES/apps.away" "$RULES/apps"
+	expect_contains "python gets the general file: rejected" \
+		"python: [Errno 13] Permission denied" "$OUT"
+	expect_contains "  and the ssh it becomes gets ssh's file: bound" \
+		"peer=$APP4" "$OUT"
+	expect_tun_quiet "  and nothing of either in the tun"
+	expect_not_contains "  neither parsed the files (BINDIF_POLICY used)" \
+		"network connections will fail" "$ERR"
+	expect_eq "  and the launcher wrote its cache, mode 0600" "600" \
+		"$(stat -c %a "$cache"/rules-* 2>/dev/null)"
+
+	# The move changed the directory's ctime: one run caches it again.
+	run app_bindif -c "$RULES/apps" -- true
+	run app_bindif -v -c "$RULES/apps" -- "$PY" "$CLIENT" http $SRV4
+	expect_contains "a second run: rules from the cache" \
+		"rules from the cache" "$ERR"
+	expect_eq "  and the same verdict" "error: [Errno 13] Permission denied" "$OUT"
+
+	# A program that closes every descriptor loses the bundle, not its
+	# rules: the shim parses BINDIF_RULES.
+	run app_bindif -v -c "$RULES/apps" -- "$PY" -c "
+import os
+os.closerange(3, 1024)
+os.execv('$PY', ['python3', '$CLIENT', 'http', '$SRV4'])
+"
+	expect_eq "descriptor closed: the files are parsed, same verdict" \
+		"error: [Errno 13] Permission denied" "$OUT"
+	expect_contains "  and -v says why" "BINDIF_POLICY not used" "$ERR"
+
+	# An edit is seen at once.
+	conf apps/50-general.conf 'rules = (
+  { dst = "198.51.100.10"; port = 80; proto = "tcp"; interface = "phy0"; }
+);'
+	run app_bindif -v -c "$RULES/apps" -- "$PY" "$CLIENT" http $SRV4
+	expect_not_contains "an edited file: not from the cache" \
+		"rules from the cache" "$ERR"
+	expect_reply "  and its new rule applies" "peer=$APP4"
+
+	# A cached interface that has gone: still refused with file:line.
+	ip -n "$NS_APP" link add gone0 type veth peer name gone1
+	ip -n "$NS_APP" addr add 203.0.113.77/32 dev gone0
+	ip -n "$NS_APP" link set gone1 up
+	ip -n "$NS_APP" link set gone0 up
+	conf gone.conf 'interface = "gone0";'
+	run app_bindif -c "$RULES/gone.conf" -- true
+	expect_eq "an interface that exists: runs" 0 "$RC"
+	ip -n "$NS_APP" link del gone0
+	expect_exit "  cached, then deleted: 125" 125 \
+		app_bindif -v -c "$RULES/gone.conf" -- true
+	expect_contains "  from the cache" "rules from the cache" "$ERR"
+	expect_contains "  with file:line" "gone.conf:1: interface 'gone0' does not exist" "$ERR"
+
+	# A damaged cache is ignored.
+	for f in "$cache"/rules-*; do printf 'garbage' | dd of="$f" bs=1 seek=100 conv=notrunc 2>/dev/null; done
+	run app_bindif -v -c "$RULES/apps" -- "$PY" "$CLIENT" http $SRV4
+	expect_reply "a damaged cache: parsed again, right verdict" "peer=$APP4"
+	expect_not_contains "  not from the cache" "rules from the cache" "$ERR"
+}
+
 # --explain and --check on the same files the tests above ran.
 diagnostics() {
 	local d=$RULES/dir
@@ -186,6 +274,7 @@ per_app
 exclude_and_reject
 default_places
 bad_files
+handoff_and_cache
 diagnostics
 lab_down
 summary

@@ -2,7 +2,8 @@
  * test_rules_match.c - config/match.c: which files apply to a program, and
  * the verdict for a destination. Hand-picked cases for each rule of the
  * spec, then a seeded property test against a brute-force reference (a
- * linear scan, written here from the spec) and a scale test.
+ * linear scan, written here from the spec), asked of the compiled policy
+ * and of its image opened elsewhere in place, and a scale test.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -802,6 +803,7 @@ test_names(void **state)
 
 static uint64_t rng;
 static bool few_wide; /* big runs: no /0, few short prefixes */
+static bool narrow6;  /* no IPv6 prefix longer than /64: 64-bit keys */
 
 static uint64_t
 next(void)
@@ -916,6 +918,8 @@ random_cidr(struct rcidr *c)
 							      : 32 + (int)below(97);
 		if (below(400) == 0)
 			c->len = few_wide ? 32 : 0;
+		if (narrow6 && c->len > 64)
+			c->len = 48 + (int)below(17);
 	}
 	mask(c);
 }
@@ -1296,9 +1300,12 @@ property_run(uint64_t seed, size_t nrules, size_t nexcl, size_t nq, int mode)
 	struct model m = { 0 };
 	struct rules_errors errs = { 0 };
 	struct rules_set *set;
-	struct rules_policy *p;
+	struct rules_policy *p, *opened;
+	struct rules_query last_q;
+	const void *img;
+	void *copy;
 	char why[128];
-	size_t i, failed = 0, seen[RULES_BY_SPECIAL + 1] = { 0 };
+	size_t i, len, failed = 0, seen[RULES_BY_SPECIAL + 1] = { 0 };
 
 	rng = seed;
 	few_wide = nrules > 100;
@@ -1330,19 +1337,35 @@ property_run(uint64_t seed, size_t nrules, size_t nexcl, size_t nq, int mode)
 	m.dflt = mode == 0 ? "dflt" : mode == 1 ? "cli0" : NULL;
 	if (mode != 0)
 		m.dflt_line = 0;
-	for (i = 0; i < nq; i++) {
+	/* The same image copied elsewhere and opened in place, as the shim
+	 * opens the launcher's: every query is asked of both. */
+	len = rules_policy_image(p, &img);
+	copy = aligned_alloc(8, (len + 7) & ~(size_t)7);
+	assert_non_null(copy);
+	memcpy(copy, img, len);
+	opened = rules_image_open(copy, len, why, sizeof(why));
+	if (opened == NULL)
+		print_message("%s\n", why);
+	assert_non_null(opened);
+	for (i = 0; i < nq * 2; i++) {
+		const struct rules_policy *asked = i % 2 ? opened : p;
 		struct rules_query q;
 		struct rules_verdict got, want;
 		const char *wantif, *gotif;
 
 		memset(&q, 0, sizeof(q));
-		pick_address(&m, &q);
-		pick_port(&m, &q);
+		if (i % 2 == 0) {
+			pick_address(&m, &q);
+			pick_port(&m, &q);
+			last_q = q;
+		} else
+			q = last_q;
 		reference(&m, &q, &want, &wantif);
-		seen[want.reason]++;
-		rules_match(p, &q, &got);
+		if (i % 2 == 0)
+			seen[want.reason]++;
+		rules_match(asked, &q, &got);
 		gotif = got.action == RULES_BIND
-		    ? rules_policy_iface(p, got.iface)
+		    ? rules_policy_iface(asked, got.iface)
 		    : "";
 		if (got.action != want.action || got.reason != want.reason ||
 		    got.line != want.line || strcmp(gotif, wantif) != 0 ||
@@ -1358,11 +1381,12 @@ property_run(uint64_t seed, size_t nrules, size_t nexcl, size_t nq, int mode)
 			inet_ntop(q.family == 4 ? AF_INET : AF_INET6, q.addr, a,
 			    sizeof(a));
 			if (failed < 10)
-				print_message("seed %llu query %zu: %s port %u "
-					      "%s: want %s/%s line %d '%s' "
-					      "err %d, got %s/%s line %d '%s' "
-					      "err %d\n",
-				    (unsigned long long)seed, i, a, q.port,
+				print_message("seed %llu query %zu (%s): %s "
+					      "port %u %s: want %s/%s line %d "
+					      "'%s' err %d, got %s/%s line %d "
+					      "'%s' err %d\n",
+				    (unsigned long long)seed, i / 2,
+				    i % 2 ? "opened image" : "compiled", a, q.port,
 				    rules_proto_name(q.proto),
 				    rules_action_name(want.action),
 				    rules_reason_name(want.reason), want.line,
@@ -1383,6 +1407,8 @@ property_run(uint64_t seed, size_t nrules, size_t nexcl, size_t nq, int mode)
 		    seen[RULES_BY_EXCLUDE], seen[RULES_BY_DEFAULT],
 		    seen[RULES_BY_NOTHING], seen[RULES_BY_LOOPBACK],
 		    seen[RULES_BY_SPECIAL]);
+	rules_policy_free(opened);
+	free(copy);
 	rules_policy_free(p);
 	free_model(&m);
 	free(t.s);
@@ -1396,6 +1422,9 @@ test_property(void **state)
 	property_run(0x9e3779b97f4a7c15ull, 2000, 300, 100000, 0);
 	property_run(0x243f6a8885a308d3ull, 2000, 300, 20000, 1);
 	property_run(0x13198a2e03707344ull, 2000, 300, 20000, 2);
+	narrow6 = true;
+	property_run(0xa4093822299f31d0ull, 2000, 3000, 20000, 0);
+	narrow6 = false;
 	/* Small sets: the same code with few entries, many times. */
 	{
 		uint64_t s;

@@ -1,0 +1,74 @@
+/*
+ * image.h - the compiled form of a policy, private to config/: one
+ * pointer-free block ("image") that match.c reads in place, whether it sits
+ * in the heap or in a read-only mapping handed over by the launcher. Every
+ * reference is an index or an offset, so image.c can check them all.
+ */
+#ifndef BINDIF_IMAGE_H
+#define BINDIF_IMAGE_H
+
+#include "rules_impl.h"
+
+#define IMG_NONE 0xffffffffu	   /* no file, no string */
+#define IMG_SINGLE 0x80000000u	   /* a list of one slot, held in place */
+
+/*
+ * One rule, or one whole exclude list. Its slots (one per CIDR of an
+ * exclude list, one for a rule) run from first_slot to the next entry's;
+ * slots are the precedence order, and each has the line a verdict names.
+ */
+struct pentry {
+	uint32_t first_slot;
+	uint32_t ports, nports; /* into the ports array */
+	uint32_t iface;		/* slot of the interface table */
+	uint32_t file;		/* into the files table */
+	int32_t err;
+	uint8_t proto, action, reason, pad;
+};
+
+/*
+ * Sorted, non-overlapping address intervals of one family: interval i
+ * starts at key i and carries list i (0: empty; IMG_SINGLE|slot; else an
+ * offset into the pool, where a count precedes the slots). Keys are 64 bits
+ * (IPv4, and IPv6 when no prefix is longer than /64) or 128 (lo non-NULL).
+ */
+struct image_family {
+	const uint64_t *hi, *lo;
+	const uint32_t *list;
+	uint32_t n;
+	const uint32_t *wild; /* slots matching every address: no dst, /0 */
+	uint32_t nwild;
+};
+
+struct rules_policy {
+	const struct pentry *e;
+	uint32_t ne;
+	const uint32_t *slot_line;
+	uint32_t nslots;
+	const uint32_t *pool;
+	uint32_t npool;
+	const struct rules_ports *ports;
+	uint32_t nports;
+	struct image_family fam[2]; /* [0]: IPv4, [1]: IPv6 */
+	const char *str;	    /* NUL-terminated strings */
+	uint32_t nstr;
+	const uint32_t *ifaces; /* string offsets; slot 0 the default, "" none */
+	uint32_t nifaces;
+	const uint32_t *files; /* string offsets */
+	uint32_t nfiles;
+	uint32_t default_file, default_line; /* IMG_NONE: -i, or none */
+	uint32_t unbound_file, unbound_line;
+	uint32_t dns; /* string offset or IMG_NONE */
+	const void *img; /* the block all of the above points into */
+	size_t imglen;
+	void *own; /* freed with the policy; NULL when the caller owns img */
+};
+
+/*
+ * Lays out a policy whose arrays live anywhere (match.c's builder) as one
+ * image in a new heap block (8-aligned, as malloc gives). NULL on
+ * allocation failure.
+ */
+void *image_pack(const struct rules_policy *, size_t *len);
+
+#endif

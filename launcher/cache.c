@@ -1,0 +1,403 @@
+/*
+ * cache.c - the launcher's rules, parsed or cached. Parsing a 100,000-CIDR
+ * file with libconfig costs tens of milliseconds a run; when every source
+ * file (and a directory's own entry) is as it was, the compiled bundle of
+ * the last run is used instead, and only what can change without the
+ * files - the interfaces - is checked again. A cache is written only for
+ * rules that passed every check, atomically, mode 0600; anything wrong with
+ * it (missing, foreign, damaged, unwritable) just means parsing.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "launcher.h"
+
+#define CACHE_MAGIC "BDFCACH1"
+#define CACHE_MAX ((size_t)1 << 30)
+
+struct cache_head {
+	char magic[8];
+	uint64_t keylen, checklen, bundleoff, bundlelen, sum;
+};
+
+const char *
+cache_dir(const char *xdg, const char *home, char *buf, size_t len)
+{
+	int n;
+
+	if (xdg != NULL && xdg[0] == '/')
+		n = snprintf(buf, len, "%s/bindif", xdg);
+	else if (home != NULL && home[0] == '/')
+		n = snprintf(buf, len, "%s/.cache/bindif", home);
+	else
+		return NULL;
+	return n > 0 && (size_t)n < len ? buf : NULL;
+}
+
+/* Not a cryptographic hash: it only has to notice damage. */
+static uint64_t
+checksum(const char *p, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull, w;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0x100000001b3ull;
+		h ^= h >> 29;
+	}
+	for (; i < len; i++)
+		h = (h ^ (unsigned char)p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "file ID PATH" for each file rules_load would read, in its order. */
+static bool
+key_dir(FILE *m, const char *dir)
+{
+	char **names = NULL, **grown, path[PATH_MAX];
+	size_t n = 0, i;
+	struct dirent *d;
+	struct stat st;
+	bool ok = true;
+	DIR *dp = opendir(dir);
+
+	if (dp == NULL)
+		return false;
+	while ((d = readdir(dp)) != NULL && ok) {
+		if (!rules_is_conf_name(d->d_name))
+			continue;
+		if ((grown = realloc(names, (n + 1) * sizeof(*names))) == NULL ||
+		    (names = grown, names[n] = strdup(d->d_name)) == NULL)
+			ok = false;
+		else
+			n++;
+	}
+	closedir(dp);
+	if (n > 0)
+		qsort(names, n, sizeof(*names), by_name);
+	for (i = 0; i < n && ok; i++) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+		    names[i]) >= sizeof(path) || stat(path, &st) < 0)
+			ok = false;
+		else {
+			fputs("file ", m);
+			lplat_file_id(m, &st);
+			fprintf(m, " %s\n", path);
+		}
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return ok;
+}
+
+/*
+ * What the compiled rules depend on, as text: the path, -i, and the
+ * identity (device, inode, size, modification and change times) of every
+ * source file and of a directory itself, whose times change when a file is
+ * added or removed. NULL when it cannot be said (then no cache).
+ */
+static char *
+cache_key(const char *path, const char *iface)
+{
+	char abs[PATH_MAX], *text = NULL;
+	size_t len = 0;
+	struct stat st;
+	FILE *m;
+	bool ok;
+
+	if (realpath(path, abs) == NULL || stat(abs, &st) < 0 ||
+	    (m = open_memstream(&text, &len)) == NULL)
+		return NULL;
+	fprintf(m, "bindif rules\npath %s\niface %s\n", abs, iface ? iface : "");
+	fputs(S_ISDIR(st.st_mode) ? "dir " : "file ", m);
+	lplat_file_id(m, &st);
+	fprintf(m, " %s\n", abs);
+	ok = !S_ISDIR(st.st_mode) || key_dir(m, abs);
+	if (fclose(m) != 0 || !ok || strlen(text) != len) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+static char *
+cache_file(const char *dir, const char *key)
+{
+	/* One file per rules path and -i: the key's second and third lines. */
+	const char *from = strchr(key, '\n') + 1;
+	const char *to = strchr(strchr(from, '\n') + 1, '\n');
+	char *file;
+
+	if (asprintf(&file, "%s/rules-%016llx", dir,
+	    (unsigned long long)checksum(from, (size_t)(to - from))) < 0)
+		return NULL;
+	return file;
+}
+
+/* Reads a cache file of ours that holds key; NULL otherwise. */
+static char *
+cache_read(const char *file, const char *key, struct cache_head *h)
+{
+	int fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	size_t keylen = strlen(key), done = 0;
+	struct stat st;
+	char *buf = NULL;
+	ssize_t n;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid() || (st.st_mode & 077) != 0 ||
+	    (size_t)st.st_size < sizeof(*h) || (size_t)st.st_size > CACHE_MAX ||
+	    (buf = malloc((size_t)st.st_size)) == NULL)
+		goto bad;
+	while (done < (size_t)st.st_size) {
+		n = read(fd, buf + done, (size_t)st.st_size - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto bad;
+		done += (size_t)n;
+	}
+	memcpy(h, buf, sizeof(*h));
+	/* In this order, so no sum below can wrap. */
+	if (memcmp(h->magic, CACHE_MAGIC, 8) != 0 || h->keylen != keylen ||
+	    keylen > done - sizeof(*h) ||
+	    h->checklen > done - sizeof(*h) - keylen ||
+	    h->bundleoff % 8 != 0 ||
+	    h->bundleoff < sizeof(*h) + h->keylen + h->checklen ||
+	    h->bundleoff > done || h->bundlelen != done - h->bundleoff ||
+	    h->sum != checksum(buf + sizeof(*h), done - sizeof(*h)) ||
+	    memcmp(buf + sizeof(*h), key, keylen) != 0 ||
+	    memchr(buf + sizeof(*h) + keylen, '\0', h->checklen) != NULL ||
+	    (h->checklen > 0 &&
+		buf[sizeof(*h) + keylen + h->checklen - 1] != '\n'))
+		goto bad;
+	close(fd);
+	return buf;
+bad:
+	free(buf);
+	close(fd);
+	return NULL;
+}
+
+static int
+add_check(void *arg, const char *ifname, const char *file, int line)
+{
+	/* A name has no spaces or newlines (load.c); the file ends the line. */
+	fprintf(arg, "%d %s %s\n", line, ifname, file);
+	return strchr(file, '\n') != NULL;
+}
+
+/*
+ * Writes the cache: header, key, checks, bundle. Only when the files are
+ * still what the key says (a file edited while it was parsed is not
+ * cached), through a temporary file renamed over the old one.
+ */
+static void
+cache_write(const struct lrules *r)
+{
+	char *checks = NULL, *now = cache_key(r->path, r->iface), *tmp = NULL,
+	     *dir = NULL, *buf = NULL, *slash;
+	size_t checklen = 0, keylen, total, off;
+	struct cache_head h;
+	FILE *m = open_memstream(&checks, &checklen);
+	int fd = -1, bad;
+
+	if (m == NULL || now == NULL || strcmp(now, r->key) != 0)
+		goto out;
+	bad = rules_set_each_iface(r->set, add_check, m);
+	if (fclose(m) != 0 || bad)
+		goto out;
+	m = NULL;
+	keylen = strlen(r->key);
+	off = (sizeof(h) + keylen + checklen + 7) & ~(size_t)7;
+	total = off + r->bundle_len;
+	if ((buf = calloc(1, total)) == NULL)
+		goto out;
+	memcpy(buf + sizeof(h), r->key, keylen);
+	memcpy(buf + sizeof(h) + keylen, checks, checklen);
+	memcpy(buf + off, r->bundle, r->bundle_len);
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, CACHE_MAGIC, 8);
+	h.keylen = keylen;
+	h.checklen = checklen;
+	h.bundleoff = off;
+	h.bundlelen = r->bundle_len;
+	h.sum = checksum(buf + sizeof(h), total - sizeof(h));
+	memcpy(buf, &h, sizeof(h));
+	/* The directory, and its parent for ~/.cache: errors show below. */
+	if ((dir = strdup(r->file)) == NULL ||
+	    (slash = strrchr(dir, '/')) == NULL)
+		goto out;
+	*slash = '\0';
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		(void)mkdir(dir, 0700);
+		*slash = '/';
+	}
+	(void)mkdir(dir, 0700);
+	if (asprintf(&tmp, "%s/.tmp-XXXXXX", dir) < 0) {
+		tmp = NULL;
+		goto out;
+	}
+	if ((fd = mkstemp(tmp)) < 0)
+		goto out;
+	if (fchmod(fd, 0600) < 0 || write(fd, buf, total) != (ssize_t)total ||
+	    close(fd) < 0 || rename(tmp, r->file) < 0) {
+		if (fd >= 0)
+			(void)close(fd);
+		(void)unlink(tmp);
+	}
+	fd = -1;
+out:
+	if (m != NULL)
+		fclose(m);
+	free(checks);
+	free(now);
+	free(tmp);
+	free(dir);
+	free(buf);
+}
+
+static int
+check_cached(void *arg, const char *ifname, const char *file, int line)
+{
+	const struct lrules *r = arg;
+
+	if (checks_iface(ifname, file, line, r->report))
+		r->problems[0]++;
+	return 0;
+}
+
+static int
+parse(struct lrules *r, int *problems)
+{
+	rules_set_free(r->set);
+	free(r->cache);
+	r->cache = r->checks = NULL;
+	r->bundle = NULL;
+	r->from_cache = false;
+	r->set = checks_rules(r->path, r->report, problems);
+	return r->set ? 0 : -1;
+}
+
+int
+lrules_load(struct lrules *r, const char *path, const char *iface,
+    const char *dir, void (*report)(const char *line), int *problems)
+{
+	struct cache_head h;
+
+	memset(r, 0, sizeof(*r));
+	r->path = path;
+	r->iface = iface;
+	r->report = report;
+	*problems = 0;
+	/* The key is taken before the files are read: if they change
+	 * while they are parsed, it no longer matches and nothing is
+	 * written. */
+	if (dir != NULL && (r->key = cache_key(path, iface)) != NULL &&
+	    (r->file = cache_file(dir, r->key)) != NULL &&
+	    (r->cache = cache_read(r->file, r->key, &h)) != NULL) {
+		/* Lines end in '\n', the last one too: it becomes the
+		 * NUL, inside the checks. */
+		r->checks = h.checklen ? r->cache + sizeof(h) + h.keylen : NULL;
+		if (r->checks != NULL)
+			r->checks[h.checklen - 1] = '\0';
+		r->bundle = r->cache + h.bundleoff;
+		r->bundle_len = (size_t)h.bundlelen;
+		r->from_cache = true;
+		r->problems = problems;
+		/* Interfaces can come and go without the files changing. */
+		if (lrules_each_iface(r, check_cached, r) == 0)
+			return *problems ? -1 : 0;
+		*problems = 0; /* unreadable after all: parse */
+	}
+	return parse(r, problems);
+}
+
+int
+lrules_each_iface(const struct lrules *r,
+    int (*fn)(void *arg, const char *ifname, const char *file, int line),
+    void *arg)
+{
+	const char *p = r->checks;
+	char name[RULES_IFNAMSIZ], file[PATH_MAX];
+	int line, n, rc;
+
+	if (!r->from_cache)
+		return rules_set_each_iface(r->set, fn, arg);
+	for (; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+		if (sscanf(p, "%d %15s %n", &line, name, &n) != 2)
+			return -1;
+		snprintf(file, sizeof(file), "%.*s", (int)strcspn(p + n, "\n"),
+		    p + n);
+		if ((rc = fn(arg, name, file, line)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+struct rules_policy *
+lrules_policy(struct lrules *r, const char *exe, const char *argv0,
+    char *why, size_t whylen)
+{
+	char real[PATH_MAX];
+	struct rules_prog progs[2] = { { exe, argv0 }, { exe, argv0 } };
+	struct rules_policy *p;
+	int problems;
+
+	if (r->from_cache) {
+		p = rules_bundle_select(r->bundle, r->bundle_len, NULL, exe,
+		    argv0, r->iface, why, whylen);
+		if (p != NULL)
+			return p;
+		/* A program whose group of per-app files the cache does not
+		 * hold: parse, and cache a bundle that holds it too. */
+		if (parse(r, &problems) < 0) {
+			snprintf(why, whylen, "%s: the rules changed", r->path);
+			return NULL;
+		}
+	}
+	/* The shim sees the resolved executable. */
+	if (exe != NULL && realpath(exe, real) != NULL)
+		progs[1].exe = real;
+	if (r->bundle == NULL) {
+		if (rules_bundle_build(r->set, r->iface, progs, 2, &r->bundle,
+		    &r->bundle_len, why, whylen) < 0)
+			return NULL;
+		if (r->file != NULL)
+			cache_write(r);
+	}
+	return rules_bundle_select(r->bundle, r->bundle_len, NULL, exe, argv0,
+	    r->iface, why, whylen);
+}
+
+void
+lrules_free(struct lrules *r)
+{
+	rules_set_free(r->set);
+	if (!r->from_cache)
+		free(r->bundle);
+	free(r->cache);
+	free(r->file);
+	free(r->key);
+	memset(r, 0, sizeof(*r));
+}
