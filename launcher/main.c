@@ -91,7 +91,12 @@ check_policy(struct lrules *lr, const struct opts *o, const char *exe,
 	for (i = 0; i < rules_policy_nifaces(p); i++) {
 		const char *name = rules_policy_iface(p, (unsigned)i);
 
-		if (name[0] != '\0' && iface_check(name, why, sizeof(why)) < 0)
+		/* -i was checked before the rules were read: one netlink
+		 * dump less on every start. */
+		if (name[0] == '\0' ||
+		    (o->iface != NULL && strcmp(name, o->iface) == 0))
+			continue;
+		if (iface_check(name, why, sizeof(why)) < 0)
 			die(EXIT_OURS, "%s", why);
 	}
 	/* The default interface, as a name the tools' own options take. */
