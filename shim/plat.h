@@ -166,6 +166,10 @@ bool plat_file_caps(const char *path);
 bool plat_sip_protected(const char *path);
 /* Which tools' interface options apply (preload_tool_option). */
 bool plat_is_darwin(void);
+/* The file name of the C library's dynamic loader ("ld-linux-x86-64.so.2"),
+ * "" where programs name none: what a static launcher compares targets'
+ * PT_INTERP with, having none of its own. */
+const char *plat_loader_name(void);
 
 /* Same name on both OSes: IP_PKTINFO/IPV6_PKTINFO option levels and names. */
 struct plat_pktinfo_opt {

@@ -260,6 +260,12 @@ plat_is_darwin(void)
 	return true;
 }
 
+const char *
+plat_loader_name(void)
+{
+	return ""; /* Mach-O: dyld is implied, never named */
+}
+
 const char plat_preload_var[] = "DYLD_INSERT_LIBRARIES";
 const char plat_shim_name[] = "libbindif.dylib";
 

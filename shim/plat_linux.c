@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <gnu/lib-names.h>
 #include <malloc.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -353,6 +354,12 @@ bool
 plat_is_darwin(void)
 {
 	return false;
+}
+
+const char *
+plat_loader_name(void)
+{
+	return LD_SO;
 }
 
 const char plat_preload_var[] = "LD_PRELOAD";

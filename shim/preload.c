@@ -269,7 +269,14 @@ preload_self(const char *path, struct elf_facts *self)
 	size_t len;
 
 	memset(self, 0, sizeof(*self));
-	return read_head(path, buf, &len) && preload_parse(buf, len, self);
+	if (!read_head(path, buf, &len) || !preload_parse(buf, len, self))
+		return false;
+	/* A static launcher names no loader; its C library's is the one the
+	 * shim needs. */
+	if (self->elf && self->interp[0] == '\0')
+		snprintf(self->interp, sizeof(self->interp), "%s",
+		    plat_loader_name());
+	return true;
 }
 
 enum preload_verdict

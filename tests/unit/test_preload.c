@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "elf64.h"
+#include "plat.h"
 #include "preload.h"
 #include "tmpdir.h"
 
@@ -219,6 +220,45 @@ test_check_real_files(void **state)
 	    PRELOAD_NOT_ELF);
 }
 
+/* A static launcher has no PT_INTERP of its own: the loader it compares
+ * targets with is its C library's, so a program of another C library is
+ * still refused before it runs. */
+static void
+test_static_self(void **state)
+{
+	unsigned char buf[1024];
+	char path[sizeof(tmpdir) + 16];
+	struct elf_facts self, target;
+	struct preload_facts f;
+	FILE *fp;
+	size_t n;
+
+	(void)state;
+	make_tmpdir("self");
+	snprintf(path, sizeof(path), "%s/static", tmpdir);
+	n = elf64(buf, 62, NULL);
+	assert_non_null(fp = fopen(path, "wb"));
+	assert_int_equal(fwrite(buf, 1, n, fp), n);
+	fclose(fp);
+	assert_true(preload_self(path, &self));
+	assert_string_equal(self.interp, plat_loader_name());
+	assert_true(self.interp[0] != '\0');
+	unlink(path);
+	remove_tmpdir();
+
+	memset(&f, 0, sizeof(f));
+	f.self = self;
+	f.mode = 0755;
+	n = elf64(buf, 62, "/lib/ld-musl-x86_64.so.1");
+	assert_true(preload_parse(buf, n, &target));
+	f.target = target;
+	assert_int_equal(preload_judge(&f), PRELOAD_FOREIGN_LOADER);
+	snprintf(path, sizeof(path), "/lib64/%s", plat_loader_name());
+	n = elf64(buf, 62, path);
+	assert_true(preload_parse(buf, n, &f.target));
+	assert_int_equal(preload_judge(&f), PRELOAD_OK);
+}
+
 int
 main(void)
 {
@@ -227,6 +267,7 @@ main(void)
 		cmocka_unit_test(test_judge),
 		cmocka_unit_test(test_translate),
 		cmocka_unit_test(test_check_real_files),
+		cmocka_unit_test(test_static_self),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
