@@ -180,6 +180,10 @@ reachable(const struct opts *o, const char *exe, const char *dflt,
 		*shim_expected = true;
 		return o->argv;
 	}
+	/* A nested bindif: nothing of the shim in it, but its own command
+	 * gets the shim and the check. */
+	if (v == PRELOAD_BINDIF)
+		return o->argv;
 	argv = preload_translate(exe, o->argv, dflt, plat_is_darwin(),
 	    &already);
 	reason = preload_reason(v);

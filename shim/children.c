@@ -322,7 +322,7 @@ child_plan_exec(const struct child_start *s, const char *path,
 	if (argv == NULL)
 		argv = no_strings;
 	p->argv = argv;
-	if (v == PRELOAD_OK || v == PRELOAD_NOT_ELF)
+	if (v == PRELOAD_OK || v == PRELOAD_NOT_ELF || v == PRELOAD_BINDIF)
 		return;
 	p->reason = preload_reason(v);
 	opt = preload_tool_option(path, argv, s->darwin, &already);

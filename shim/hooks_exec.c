@@ -244,7 +244,8 @@ planned(const struct call *c, const char *path, char *const *argv,
 
 		self_facts(&self);
 		v = preload_judge_file(path, &self, judged, sizeof(judged));
-		if (!changes && (v == PRELOAD_OK || v == PRELOAD_NOT_ELF))
+		if (!changes && (v == PRELOAD_OK || v == PRELOAD_NOT_ELF ||
+		    v == PRELOAD_BINDIF))
 			return call_real(c, path, argv, envp);
 	}
 	/* Only a child to refuse, or whose environment or argv is rebuilt

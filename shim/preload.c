@@ -17,6 +17,7 @@
 #include "preload.h"
 
 #define PT_INTERP_ 3
+#define PT_NOTE_ 4
 #define PT_DYNAMIC_ 2
 #define HEAD 4096
 
@@ -29,6 +30,33 @@ rd(const unsigned char *p, int size, bool le)
 	for (i = 0; i < size; i++)
 		v |= (uint64_t)p[le ? i : size - 1 - i] << (8 * i);
 	return v;
+}
+
+/* Whether the notes in [off, off + size) of buf carry bindif's mark. */
+static bool
+has_mark(const unsigned char *buf, size_t len, uint64_t off, uint64_t size,
+    uint64_t align, bool le)
+{
+	const size_t namelen = sizeof(PRELOAD_MARK_NAME);
+	uint64_t end, namesz, descsz, pad = align == 8 ? 7 : 3;
+
+	if (off > len || size > len - off)
+		return false; /* beyond what was read: not judged */
+	end = off + size;
+	while (end - off >= 12) {
+		namesz = rd(buf + off, 4, le);
+		descsz = rd(buf + off + 4, 4, le);
+		if (namesz == namelen && end - off - 12 >= namesz &&
+		    rd(buf + off + 8, 4, le) == PRELOAD_MARK_TYPE &&
+		    memcmp(buf + off + 12, PRELOAD_MARK_NAME, namelen) == 0)
+			return true;
+		namesz = (namesz + pad) & ~pad;
+		descsz = (descsz + pad) & ~pad;
+		if (namesz > end - off - 12 || descsz > end - off - 12 - namesz)
+			break;
+		off += 12 + namesz + descsz;
+	}
+	return false;
 }
 
 static bool
@@ -86,6 +114,11 @@ preload_parse(const unsigned char *buf, size_t len, struct elf_facts *f)
 		type = (uint32_t)rd(ph, 4, le);
 		if (type == PT_DYNAMIC_)
 			f->dynamic = true;
+		if (type == PT_NOTE_ && !f->bindif)
+			f->bindif = has_mark(buf, len,
+			    is64 ? rd(ph + 8, 8, le) : rd(ph + 4, 4, le),
+			    is64 ? rd(ph + 32, 8, le) : rd(ph + 16, 4, le),
+			    is64 ? rd(ph + 48, 8, le) : rd(ph + 28, 4, le), le);
 		if (type != PT_INTERP_)
 			continue;
 		off = is64 ? rd(ph + 8, 8, le) : rd(ph + 4, 4, le);
@@ -125,7 +158,9 @@ preload_judge(const struct preload_facts *f)
 	    f->target.machine != f->self.machine)
 		return PRELOAD_FOREIGN_ELF;
 	if (f->target.interp[0] == '\0')
-		return PRELOAD_STATIC; /* also static-pie: no loader to ask */
+		/* also static-pie: no loader to ask; bindif itself needs
+		 * none, it preloads the shim into its own command */
+		return f->target.bindif ? PRELOAD_BINDIF : PRELOAD_STATIC;
 	/* ld-linux-x86-64.so.2 vs ld-musl-x86_64.so.1: another libc's
 	 * loader would not even load our glibc-linked shim. */
 	if (f->self.interp[0] != '\0' &&
@@ -157,6 +192,9 @@ preload_reason(enum preload_verdict v)
 	case PRELOAD_SIP:
 		return "it is protected by System Integrity Protection, which "
 		       "strips DYLD_* variables";
+	case PRELOAD_BINDIF:
+		return "it is bindif, which preloads the shim into its own "
+		       "command";
 	default:
 		return "the shim can enter it";
 	}

@@ -24,7 +24,9 @@ enum preload_verdict {
 	PRELOAD_FOREIGN_ELF,   /* another class or machine than the shim */
 	PRELOAD_FOREIGN_LOADER, /* another C library's loader (musl...) */
 	PRELOAD_SIP,	       /* macOS: under System Integrity Protection */
-	PRELOAD_NOT_ELF	       /* not a program we can judge: trust it */
+	PRELOAD_NOT_ELF,       /* not a program we can judge: trust it */
+	PRELOAD_BINDIF	       /* bindif itself (its mark): static, but it
+				* preloads the shim into its own command */
 };
 
 /* What an executable file's header says, from its first bytes. */
@@ -36,7 +38,13 @@ struct elf_facts {
 	bool dynamic;	   /* has PT_DYNAMIC */
 	char interp[256];  /* PT_INTERP, "" when none (static) */
 	char shebang[256]; /* "#!" interpreter path, "" when not a script */
+	bool bindif;	   /* carries bindif's mark (PRELOAD_MARK_NAME) */
 };
+
+/* The launcher's mark: an ELF note of this name and type, so that the
+ * checks guarding the shim know bindif itself from other static programs. */
+#define PRELOAD_MARK_NAME "bindif"
+#define PRELOAD_MARK_TYPE 0x62646966u
 
 /* Parses the first len bytes of a file; false when they cannot be read as
  * an ELF header or a #! line (then nothing is known). */

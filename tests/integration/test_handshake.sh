@@ -106,6 +106,27 @@ checked() {
 	fi
 }
 
+# bindif is linked static where it can be: its mark tells the checks
+# that guard the shim that a nested bindif is not a static program to
+# refuse (it puts the shim into its own command, and checks it).
+nesting() {
+	if ! readelf -lW "$BINDIF" 2>/dev/null | grep -q INTERP; then
+		note "this bindif is static: nesting must still work"
+	fi
+	tun_mark
+	run app_bindif_nobody -i phy0 -- "$PUB_BINDIF" -i phy0 -- \
+		"${CURL[@]}" "$URL4"
+	expect_reply "nobody: bindif inside bindif, curl leaves by phy0" "peer=$APP4"
+	expect_tun_quiet "  nothing in the tun"
+	run app_bindif -i phy0 -- sh -c "\"$BINDIF\" -i phy0 -- curl -s -m 3 \
+		--noproxy '*' $URL4"
+	expect_reply "root: bindif started by a wrapped shell, curl leaves by phy0" \
+		"peer=$APP4"
+	expect_tun_quiet "  nothing in the tun"
+	expect_exit "a static program without the mark is still refused" 125 \
+		app_bindif_nobody -i phy0 -- "$LAB_PUB/staticclient" exit 0
+}
+
 parenthood() {
 	expect_exit "exit status passes through (7)" 7 \
 		app_bindif -i phy0 -- sh -c 'exit 7'
@@ -139,6 +160,7 @@ parenthood() {
 nested
 unreadable
 checked
+nesting
 parenthood
 lab_down
 summary

@@ -259,6 +259,72 @@ test_static_self(void **state)
 	assert_int_equal(preload_judge(&f), PRELOAD_OK);
 }
 
+/* A static ELF with one PT_NOTE at offset 600 holding note (n bytes). */
+static size_t
+static_with_note(unsigned char *buf, const unsigned char *note, size_t n,
+    unsigned align)
+{
+	size_t len = elf64(buf, 62, NULL);
+	unsigned char *ph = buf + 64 + 56;
+
+	put(buf + 56, 2, 2); /* two program headers */
+	put(ph, 4, 4);	     /* PT_NOTE */
+	put(ph + 8, 600, 8);
+	put(ph + 32, n, 8);
+	put(ph + 48, align, 8);
+	memcpy(buf + 600, note, n);
+	return len;
+}
+
+static void
+test_bindif_mark(void **state)
+{
+	/* A GNU build-id note first, then bindif's. */
+	static const unsigned char two[] = { 4, 0, 0, 0, 4, 0, 0, 0, 3, 0, 0,
+		0, 'G', 'N', 'U', 0, 1, 2, 3, 4, 7, 0, 0, 0, 0, 0, 0, 0, 0x66,
+		0x69, 0x64, 0x62, 'b', 'i', 'n', 'd', 'i', 'f', 0, 0 };
+	static const unsigned char other_type[] = { 7, 0, 0, 0, 0, 0, 0, 0, 1,
+		0, 0, 0, 'b', 'i', 'n', 'd', 'i', 'f', 0, 0 };
+	static const unsigned char huge_name[] = { 0xff, 0xff, 0xff, 0x7f, 0,
+		0, 0, 0, 0x66, 0x69, 0x64, 0x62, 'b', 'i', 'n', 'd' };
+	unsigned char buf[1024];
+	struct preload_facts f;
+	size_t n;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	n = elf64(buf, 62, "/lib64/ld-linux-x86-64.so.2");
+	assert_true(preload_parse(buf, n, &f.self));
+	f.mode = 0755;
+
+	n = static_with_note(buf, two, sizeof(two), 4);
+	assert_true(preload_parse(buf, n, &f.target));
+	assert_true(f.target.bindif);
+	assert_int_equal(preload_judge(&f), PRELOAD_BINDIF);
+	/* Root's setuid copy of someone else's is still judged as setuid. */
+	f.mode = 04755;
+	f.owner = 1000;
+	f.ruid = 1001;
+	assert_int_equal(preload_judge(&f), PRELOAD_SETUID);
+	f.mode = 0755;
+
+	n = static_with_note(buf, other_type, sizeof(other_type), 4);
+	assert_true(preload_parse(buf, n, &f.target));
+	assert_false(f.target.bindif);
+	assert_int_equal(preload_judge(&f), PRELOAD_STATIC);
+
+	n = static_with_note(buf, huge_name, sizeof(huge_name), 4);
+	assert_true(preload_parse(buf, n, &f.target));
+	assert_false(f.target.bindif);
+
+	/* A note segment past what was read is not looked into. */
+	n = static_with_note(buf, two, sizeof(two), 4);
+	assert_true(preload_parse(buf, 610, &f.target));
+	assert_false(f.target.bindif);
+	assert_string_equal(preload_reason(PRELOAD_BINDIF),
+	    "it is bindif, which preloads the shim into its own command");
+}
+
 int
 main(void)
 {
@@ -268,6 +334,7 @@ main(void)
 		cmocka_unit_test(test_translate),
 		cmocka_unit_test(test_check_real_files),
 		cmocka_unit_test(test_static_self),
+		cmocka_unit_test(test_bindif_mark),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
