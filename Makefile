@@ -255,8 +255,13 @@ SAN_UB_FLAGS = -fsanitize=undefined -fno-sanitize-recover=undefined \
 sanitize: deps-if-missing
 	@$(SAN_ENV) ASAN_OPTIONS=detect_leaks=1:$(SAN_ASAN) $(SAN_MAKE) unit
 	@# A static program cannot carry a sanitizer: built plainly.
-	@$(MAKE) --no-print-directory B=$(SAN_B) $(SAN_B)/tests/staticclient
-	@$(SAN_MAKE) all $(filter-out %/staticclient,$(subst $(B)/,$(SAN_B)/,$(TEST_PROGS)))
+	@# Nor badptr: its control measures what the kernel answers to bad
+	@# pointers, and ASan's own execve and posix_spawn interceptors read
+	@# them first (3 of 42 cases then answered otherwise).
+	@rm -f $(SAN_B)/tests/badptr
+	@$(MAKE) --no-print-directory B=$(SAN_B) $(SAN_B)/tests/staticclient \
+		$(SAN_B)/tests/badptr
+	@$(SAN_MAKE) all $(filter-out %/staticclient %/badptr,$(subst $(B)/,$(SAN_B)/,$(TEST_PROGS)))
 	@$(MAKE) --no-print-directory B=$(SAN_UB_B) \
 		CFLAGS="-O1 -g $(SAN_UB_FLAGS)" LDFLAGS="$(SAN_UB_FLAGS)" \
 		$(SAN_UB_B)/libbindif.so
