@@ -85,48 +85,33 @@ set_ip(pid_t pid, uint64_t ip)
 }
 #endif
 
-/* The whole of a /proc file, NUL-terminated; NULL with errno set. */
-static char *
-slurp_proc(pid_t pid, const char *what, size_t *lenp)
+/*
+ * The child's auxiliary vector into buf: a few dozen pairs, so one page
+ * holds it. Bytes read, or -1 with errno set (a program the user may run
+ * but not read: EACCES).
+ */
+static ssize_t
+read_auxv(pid_t pid, unsigned char *buf, size_t len)
 {
-	char path[64], *buf = NULL, *nbuf;
-	size_t len = 0, cap = 0;
+	char path[64];
+	size_t got = 0;
 	ssize_t n;
 	int fd, err;
 
-	snprintf(path, sizeof(path), "/proc/%ld/%s", (long)pid, what);
+	snprintf(path, sizeof(path), "/proc/%ld/auxv", (long)pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return NULL;
-	for (;;) {
-		if (cap - len < 4096) {
-			cap = cap ? cap * 2 : 16384;
-			if ((nbuf = realloc(buf, cap + 1)) == NULL) {
-				err = ENOMEM;
-				goto fail;
-			}
-			buf = nbuf;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = errno;
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
+		return -1;
+	while (got < len && ((n = read(fd, buf + got, len - got)) > 0 ||
+	    (n < 0 && errno == EINTR)))
+		if (n > 0)
+			got += (size_t)n;
+	err = errno;
+	close(fd);
+	if (n < 0) {
+		errno = err;
+		return -1;
 	}
-	close(fd);
-	buf[len] = '\0';
-	if (lenp)
-		*lenp = len;
-	return buf;
-fail:
-	close(fd);
-	free(buf);
-	errno = err;
-	return NULL;
+	return (ssize_t)got;
 }
 
 /* What the child tells the parent through a close-on-exec pipe. */
@@ -183,8 +168,8 @@ check_child(pid_t pid, const char *name, int announced, int *status,
     bool *ended, char *why, size_t whylen)
 {
 #if HAVE_BREAKPOINT
-	unsigned char *auxv;
-	size_t len;
+	unsigned char auxv[4096];
+	ssize_t len;
 	uint64_t entry;
 	long orig, patched;
 	bool secure;
@@ -194,8 +179,7 @@ check_child(pid_t pid, const char *name, int announced, int *status,
 	/* Should bindif die now, the command must not run on unchecked. */
 	(void)ptrace(PTRACE_SETOPTIONS, pid, NULL,
 	    (void *)(long)PTRACE_O_EXITKILL);
-	auxv = (unsigned char *)slurp_proc(pid, "auxv", &len);
-	if (auxv == NULL) {
+	if ((len = read_auxv(pid, auxv, sizeof(auxv))) < 0) {
 		snprintf(why, whylen, "%s: cannot look into it to check that "
 		    "the shim took (%s; a program you may run but not read "
 		    "is closed to you); give --force to run it unchecked",
@@ -203,8 +187,7 @@ check_child(pid_t pid, const char *name, int announced, int *status,
 		kill_and_reap(pid);
 		return HANDSHAKE_STOPPED;
 	}
-	rc = handshake_auxv(auxv, len, sizeof(long), &entry, &secure);
-	free(auxv);
+	rc = handshake_auxv(auxv, (size_t)len, sizeof(long), &entry, &secure);
 	if (rc < 0) {
 		snprintf(why, whylen, "%s: no entry point in its auxiliary "
 		    "vector; cannot check that the shim took", name);
