@@ -128,9 +128,6 @@ char *env_preload(const char *existing, const char *shim);
 
 /* plat_<os>.c: the running launcher's own executable, resolved. */
 int lplat_self_exe(char *buf, size_t len);
-/* The preload variable of the OS and the shim's file name. */
-extern const char lplat_preload_var[];
-extern const char lplat_shim_name[];
 /* len random bytes; 0 or -1. */
 int lplat_random(void *buf, size_t len);
 /* A file for the policy hand-off, not close-on-exec, above 2; then sealed

@@ -53,19 +53,19 @@ find_shim(char *out, size_t len)
 
 		snprintf(dir, sizeof(dir), "%s", self);
 		d = dirname(dir);
-		n = snprintf(out, len, "%s/%s", d, lplat_shim_name);
+		n = snprintf(out, len, "%s/%s", d, plat_shim_name);
 		if (n > 0 && (size_t)n < len && access(out, R_OK) == 0)
 			return;
 		/* An install moved as a whole (DESTDIR, a package root). */
 		n = snprintf(out, len, "%s/../lib/bindif/%s", d,
-		    lplat_shim_name);
+		    plat_shim_name);
 		if (n > 0 && (size_t)n < len && access(out, R_OK) == 0)
 			return;
 	}
-	snprintf(out, len, "%s/%s", BINDIF_LIBDIR, lplat_shim_name);
+	snprintf(out, len, "%s/%s", BINDIF_LIBDIR, plat_shim_name);
 	if (access(out, R_OK) == 0)
 		return;
-	die(EXIT_OURS, "cannot find %s next to %s or in %s", lplat_shim_name,
+	die(EXIT_OURS, "cannot find %s next to %s or in %s", plat_shim_name,
 	    self, BINDIF_LIBDIR);
 }
 
@@ -429,9 +429,9 @@ main(int argc, char **argv)
 		warn_overrides();
 	find_shim(shim, sizeof(shim));
 
-	if ((preload = env_preload(getenv(lplat_preload_var), shim)) == NULL)
+	if ((preload = env_preload(getenv(plat_preload_var), shim)) == NULL)
 		die(EXIT_OURS, "out of memory");
-	set_env(lplat_preload_var, preload);
+	set_env(plat_preload_var, preload);
 	free(preload);
 	set_env("BINDIF_INTERFACE", o.iface);
 	set_env("BINDIF_RULES", rules ? rulesabs : NULL);

@@ -1,7 +1,8 @@
 /*
  * plat_darwin.c - what the launcher needs from macOS: its own executable
- * (to find the shim next to it), the name of the preload variable, and an
- * unlinked file to hand the compiled rules to the shim (no memfd here).
+ * (to find the shim next to it) and an unlinked file to hand the compiled
+ * rules to the shim (no memfd here). The preload variable and the shim's
+ * file name are the shim's plat layer's (shim/plat.h).
  */
 #include <mach-o/dyld.h>
 #include <errno.h>
@@ -14,9 +15,6 @@
 #include <unistd.h>
 
 #include "launcher.h"
-
-const char lplat_preload_var[] = "DYLD_INSERT_LIBRARIES";
-const char lplat_shim_name[] = "libbindif.dylib";
 
 int
 lplat_self_exe(char *buf, size_t len)

@@ -1,8 +1,8 @@
 /*
  * plat_linux.c - what the launcher needs from Linux: its own executable
- * (to find the shim next to it), the name of the preload variable, and a
- * sealed memfd to hand the compiled rules to the shim. File capabilities
- * are the shim's plat layer's (shim/preload.c asks).
+ * (to find the shim next to it) and a sealed memfd to hand the compiled
+ * rules to the shim. File capabilities, the preload variable and the
+ * shim's file name are the shim's plat layer's (shim/plat.h).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,9 +31,6 @@ __asm__(".pushsection .note.bindif, \"a\", %note\n"
 	".asciz \"bindif\"\n"
 	".balign 4\n"
 	".popsection\n");
-
-const char lplat_preload_var[] = "LD_PRELOAD";
-const char lplat_shim_name[] = "libbindif.so";
 
 int
 lplat_self_exe(char *buf, size_t len)
