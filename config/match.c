@@ -20,21 +20,26 @@ struct key {
 	uint64_t hi, lo;
 };
 
+static uint64_t
+be64(const uint8_t *p)
+{
+	return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 |
+	    (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 | (uint64_t)p[4] << 24 |
+	    (uint64_t)p[5] << 16 | (uint64_t)p[6] << 8 | p[7];
+}
+
 static struct key
 key_of(int family, const uint8_t *addr)
 {
 	struct key k = { 0, 0 };
-	int i;
 
 	if (family == 4) {
-		for (i = 0; i < 4; i++)
-			k.hi = k.hi << 8 | addr[i];
+		k.hi = (uint64_t)addr[0] << 24 | (uint64_t)addr[1] << 16 |
+		    (uint64_t)addr[2] << 8 | addr[3];
 		return k;
 	}
-	for (i = 0; i < 8; i++)
-		k.hi = k.hi << 8 | addr[i];
-	for (i = 8; i < 16; i++)
-		k.lo = k.lo << 8 | addr[i];
+	k.hi = be64(addr);
+	k.lo = be64(addr + 8);
 	return k;
 }
 
@@ -48,15 +53,15 @@ key_cmp(const struct key *a, const struct key *b)
 	return 0;
 }
 
-/* One past the last address of a CIDR; false when that is past the
- * family's last address (so the interval has no end to mark). */
+/* One past the last address of the CIDR k/len of family fam (0: IPv4);
+ * false when that is past the family's last address (so the interval has
+ * no end to mark). */
 static bool
-cidr_end_plus_one(const struct rules_cidr *c, struct key *out)
+cidr_end_plus_one(struct key k, int fam, int len, struct key *out)
 {
-	struct key k = key_of(c->family, c->addr);
-	int host = (c->family == 4 ? 32 : 128) - c->len;
+	int host = (fam == 0 ? 32 : 128) - len;
 
-	if (c->family == 4) {
+	if (fam == 0) {
 		k.hi += 1ull << host;
 		*out = k;
 		return k.hi <= 0xffffffffull;
@@ -106,6 +111,24 @@ vec_add(struct vec *a, size_t size, size_t count, bool *oom)
 	return nv;
 }
 
+/* Room for count more at once, where the count is known: growing a
+ * large array by doubling copies it into fresh pages each time. */
+static void
+vec_reserve(struct vec *a, size_t size, size_t count, bool *oom)
+{
+	void *nv;
+
+	if (*oom || a->n + count <= a->cap)
+		return;
+	if (a->n + count > (size_t)1 << 31 ||
+	    (nv = realloc(a->v, (a->n + count) * size)) == NULL) {
+		*oom = true;
+		return;
+	}
+	a->v = nv;
+	a->cap = a->n + count;
+}
+
 static bool
 vec_u32(struct vec *a, uint32_t x, bool *oom)
 {
@@ -116,22 +139,36 @@ vec_u32(struct vec *a, uint32_t x, bool *oom)
 	return p != NULL;
 }
 
-struct event {
+/* A CIDR of some slot: its first address and prefix length. */
+struct span {
 	struct key k;
 	uint32_t slot;
-	int delta;
+	uint32_t len;
 };
 
+/* The sweep's order: by first address, the larger block first (it holds
+ * the smaller: CIDRs never overlap otherwise), then by slot. */
 static int
-event_cmp(const void *a, const void *b)
+span_cmp(const struct span *a, const struct span *b)
 {
-	return key_cmp(&((const struct event *)a)->k,
-	    &((const struct event *)b)->k);
+	int c = key_cmp(&a->k, &b->k);
+
+	if (c != 0)
+		return c;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return a->slot < b->slot ? -1 : a->slot > b->slot;
+}
+
+static int
+span_qcmp(const void *a, const void *b)
+{
+	return span_cmp(a, b);
 }
 
 struct builder {
 	struct vec e, slot_line, slot_entry, ports, str, ifaces, files, pool;
-	struct vec ev[2], wild[2], hi[2], lo[2], list[2];
+	struct vec spans[2], wild[2], hi[2], lo[2], list[2];
 	bool wide[2];
 	uint32_t default_file, default_line, unbound_file, unbound_line, dns;
 	bool oom;
@@ -158,14 +195,6 @@ add_string(struct builder *b, const char *s)
 	return (uint32_t)(b->str.n - len);
 }
 
-static void
-add_event(struct builder *b, int fam, struct key k, uint32_t slot, int delta)
-{
-	struct event *v = vec_add(&b->ev[fam], sizeof(*v), 1, &b->oom);
-
-	if (v != NULL)
-		*v = (struct event){ k, slot, delta };
-}
 
 static void
 add_wild(struct builder *b, int fam, uint32_t slot)
@@ -183,7 +212,7 @@ static void
 add_cidr(struct builder *b, const struct rules_cidr *c, uint32_t slot)
 {
 	int fam = c->family == 6;
-	struct key end;
+	struct span *sp;
 
 	if (c->len == 0) {
 		add_wild(b, fam, slot);
@@ -191,9 +220,9 @@ add_cidr(struct builder *b, const struct rules_cidr *c, uint32_t slot)
 	}
 	if (c->len > 64)
 		b->wide[fam] = true;
-	add_event(b, fam, key_of(c->family, c->addr), slot, +1);
-	if (cidr_end_plus_one(c, &end))
-		add_event(b, fam, end, slot, -1);
+	if ((sp = vec_add(&b->spans[fam], sizeof(*sp), 1, &b->oom)) != NULL)
+		*sp = (struct span){ key_of(c->family, c->addr), slot,
+			(uint32_t)c->len };
 }
 
 /* Whether the list value prev holds exactly list (n slots). */
@@ -246,63 +275,114 @@ emit(struct builder *b, int fam, struct key k, const uint32_t *list, size_t n)
 	vec_u32(l, val, &b->oom);
 }
 
+/* The slots covering the point the sweep is at, ascending; count[slot]
+ * says how many of a slot's CIDRs do (a rule may list nested ones). */
+struct cover {
+	uint32_t *count, *active;
+	size_t n;
+};
+
+static void
+cover_add(struct cover *c, uint32_t s)
+{
+	size_t j;
+
+	if (c->count[s]++ != 0)
+		return;
+	for (j = c->n; j > 0 && c->active[j - 1] > s; j--)
+		c->active[j] = c->active[j - 1];
+	c->active[j] = s;
+	c->n++;
+}
+
+static void
+cover_drop(struct cover *c, uint32_t s)
+{
+	size_t j;
+
+	if (--c->count[s] != 0)
+		return;
+	for (j = 0; c->active[j] != s; j++)
+		;
+	memmove(&c->active[j], &c->active[j + 1],
+	    (c->n - j - 1) * sizeof(*c->active));
+	c->n--;
+}
+
+/* Where a CIDR ends, on the sweep's stack; none: it runs to the end of
+ * the family. */
+struct open {
+	struct key end;
+	uint32_t slot;
+	bool none;
+};
+
 /*
- * Sweeps the sorted interval ends, keeping the slots that cover the
- * current point in ascending order, and cuts each emitted list after its
- * first catch-all slot: later ones can never be the first match.
+ * Sweeps the CIDRs in address order. They nest or are apart, so the open
+ * ones form a stack whose top ends first: at each point where one starts
+ * or ends, the slots covering it change, and an interval starts there,
+ * with those slots in ascending order, cut after the first catch-all
+ * (later ones can never be the first match).
  */
 static void
 sweep(struct builder *b, int fam)
 {
-	struct event *ev = b->ev[fam].v;
-	size_t nev = b->ev[fam].n, i = 0, j, nactive = 0, n,
+	struct span *sp = b->spans[fam].v;
+	size_t nsp = b->spans[fam].n, i = 0, j, n, top = 0,
 	       ns = b->slot_line.n ? b->slot_line.n : 1;
-	uint32_t *count, *active;
+	struct cover cov = { NULL, NULL, 0 };
+	struct open *stack;
 
 	/* No CIDR (-i alone, the shim's fallback for bad settings): no
 	 * allocation either; every process builds this one. */
-	if (nev == 0)
+	if (nsp == 0)
 		return;
-	count = calloc(ns, sizeof(*count));
-	active = malloc(ns * sizeof(*active));
-	if (count == NULL || active == NULL) {
+	/* An interval starts at most at each start and end. */
+	vec_reserve(&b->hi[fam], sizeof(uint64_t), 2 * nsp, &b->oom);
+	if (b->wide[fam])
+		vec_reserve(&b->lo[fam], sizeof(uint64_t), 2 * nsp, &b->oom);
+	vec_reserve(&b->list[fam], sizeof(uint32_t), 2 * nsp, &b->oom);
+	cov.count = calloc(ns, sizeof(*cov.count));
+	cov.active = malloc(ns * sizeof(*cov.active));
+	stack = malloc(nsp * sizeof(*stack));
+	if (cov.count == NULL || cov.active == NULL || stack == NULL) {
 		b->oom = true;
 		goto out;
 	}
 	/* Lists are usually written in order (a country's networks, a
-	 * blocklist): then the events already are, and sorting them was
-	 * a tenth of a 100,000-CIDR start. */
-	for (j = 1; j < nev && key_cmp(&ev[j - 1].k, &ev[j].k) <= 0; j++)
+	 * blocklist): then there is nothing to sort. */
+	for (j = 1; j < nsp && span_cmp(&sp[j - 1], &sp[j]) <= 0; j++)
 		;
-	if (j < nev)
-		qsort(ev, nev, sizeof(*ev), event_cmp);
-	while (i < nev && !b->oom) {
-		struct key k = ev[i].k;
+	if (j < nsp)
+		qsort(sp, nsp, sizeof(*sp), span_qcmp);
+	while ((i < nsp || (top > 0 && !stack[top - 1].none)) && !b->oom) {
+		/* The next point: the innermost open CIDR's end, or the
+		 * next start, whichever comes first. */
+		struct key k = i < nsp ? sp[i].k : stack[top - 1].end;
 
-		for (; i < nev && key_cmp(&ev[i].k, &k) == 0; i++) {
-			uint32_t s = ev[i].slot;
+		if (top > 0 && !stack[top - 1].none &&
+		    key_cmp(&stack[top - 1].end, &k) < 0)
+			k = stack[top - 1].end;
+		while (top > 0 && !stack[top - 1].none &&
+		    key_cmp(&stack[top - 1].end, &k) == 0)
+			cover_drop(&cov, stack[--top].slot);
+		for (; i < nsp && key_cmp(&sp[i].k, &k) == 0; i++) {
+			struct open *o = &stack[top++];
 
-			if (ev[i].delta > 0 && count[s]++ == 0) {
-				for (j = nactive; j > 0 && active[j - 1] > s; j--)
-					active[j] = active[j - 1];
-				active[j] = s;
-				nactive++;
-			} else if (ev[i].delta < 0 && --count[s] == 0) {
-				for (j = 0; active[j] != s; j++)
-					;
-				memmove(&active[j], &active[j + 1],
-				    (nactive - j - 1) * sizeof(*active));
-				nactive--;
-			}
+			o->slot = sp[i].slot;
+			o->none = !cidr_end_plus_one(sp[i].k, fam,
+			    (int)sp[i].len, &o->end);
+			cover_add(&cov, sp[i].slot);
 		}
-		for (n = 0; n < nactive && !catch_all(b, active[n]); n++)
+		for (n = 0; n < cov.n && !catch_all(b, cov.active[n]); n++)
 			;
-		n = n < nactive ? n + 1 : nactive;
-		emit(b, fam, k, active, n);
+		n = n < cov.n ? n + 1 : cov.n;
+		emit(b, fam, k, cov.active, n);
 	}
 out:
-	free(count);
-	free(active);
+	free(stack);
+	free(cov.count);
+	free(cov.active);
 }
 
 /* ---- selection ---- */
@@ -405,7 +485,22 @@ static void
 collect(struct builder *b, const struct rules_file *const *files,
     size_t nfiles)
 {
-	size_t i, j, k;
+	size_t i, j, k, n[2] = { 0, 0 }, slots = 0;
+
+	/* Every array sized once: a span per CIDR, a slot per CIDR of
+	 * an exclude list. */
+	for (i = 0; i < nfiles; i++)
+		for (j = 0; j < files[i]->nentries; j++) {
+			const struct rules_entry *re = &files[i]->entries[j];
+
+			for (k = 0; k < re->ndst; k++)
+				n[re->dst[k].family == 6]++;
+			slots += re->reason == RULES_BY_EXCLUDE ? re->ndst : 1;
+		}
+	vec_reserve(&b->spans[0], sizeof(struct span), n[0], &b->oom);
+	vec_reserve(&b->spans[1], sizeof(struct span), n[1], &b->oom);
+	vec_reserve(&b->slot_line, sizeof(uint32_t), slots, &b->oom);
+	vec_reserve(&b->slot_entry, sizeof(uint32_t), slots, &b->oom);
 
 	for (i = 0; i < nfiles && !b->oom; i++) {
 		uint32_t file = (uint32_t)b->files.n;
@@ -453,7 +548,7 @@ builder_free(struct builder *b)
 	free(b->files.v);
 	free(b->pool.v);
 	for (f = 0; f < 2; f++) {
-		free(b->ev[f].v);
+		free(b->spans[f].v);
 		free(b->wild[f].v);
 		free(b->hi[f].v);
 		free(b->lo[f].v);
