@@ -49,7 +49,8 @@ CARES_LIBS := $(shell $(PKG_CONFIG) --libs libcares 2>/dev/null)
 ALL_CFLAGS = $(BASE_CFLAGS) $(CONFIG_CFLAGS) $(CARES_CFLAGS) $(CFLAGS) \
 	$(CPPFLAGS)
 
-CONFIG_SRCS = config/load.c config/match.c config/image.c
+CONFIG_SRCS = config/load.c config/bulk.c config/cidr.c config/match.c \
+	config/image.c
 SHIM_CORE_SRCS = shim/hooks.c shim/decide.c shim/fdtable.c shim/egress.c \
 	shim/state.c shim/dnsconf.c shim/hooks_dns.c shim/resolve.c \
 	shim/dnsresult.c shim/uaccess.c shim/localaddr.c shim/preload.c \

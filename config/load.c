@@ -3,7 +3,7 @@
  * is collected as file:line: reason, so one run of --check or of the
  * launcher shows them all; nothing here knows about sockets or processes.
  */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE /* memmem */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bulk.h"
+#include "cidr.h"
 #include "rules_impl.h"
 
 /* About 400,000 CIDRs, several times what real lists hold. */
@@ -28,6 +30,15 @@ struct loader {
 	const char *text;   /* the file's text, for elem_line() */
 	size_t *lines;	    /* offset of each line's start (line 1 first) */
 	size_t nlines;
+	struct bulk bulk; /* the arrays libconfig did not read */
+};
+
+/* One value: read by libconfig (s), or an element of an array bulk.c
+ * read (s NULL). */
+struct elem {
+	const config_setting_t *s;
+	const char *str; /* NULL when the value is not a string */
+	int line;
 };
 
 static const char *const top_keys[] = { "interface", "exclude", "program",
@@ -104,6 +115,30 @@ line_has(const struct loader *ld, int l, const char *text, size_t qlen)
 	return false;
 }
 
+/* Where each line starts, for elem_line(): made at its first question,
+ * which the big arrays (bulk.c) never ask. False when it cannot be. */
+static bool
+index_lines(struct loader *ld)
+{
+	const char *p, *end;
+	size_t n = 1;
+
+	if (ld->lines != NULL || ld->nlines != 0)
+		return ld->lines != NULL;
+	end = ld->text + strlen(ld->text);
+	for (p = ld->text; (p = memchr(p, '\n', (size_t)(end - p))) != NULL;
+	     p++)
+		n++;
+	ld->nlines = 1; /* tried */
+	if ((ld->lines = malloc(n * sizeof(*ld->lines))) == NULL)
+		return false; /* only messages' lines suffer */
+	ld->lines[0] = 0;
+	for (p = ld->text; (p = memchr(p, '\n', (size_t)(end - p))) != NULL;
+	     p++)
+		ld->lines[ld->nlines++] = (size_t)(p + 1 - ld->text);
+	return true;
+}
+
 /*
  * libconfig notes a string element's line when it reads the token after it
  * (adjacent strings concatenate), so in [ "a",<newline> "b"<newline> ] "b"
@@ -112,16 +147,16 @@ line_has(const struct loader *ld, int l, const char *text, size_t qlen)
  * further than the parent's line; keeps libconfig's line when unsure.
  */
 static int
-elem_line(const struct loader *ld, const config_setting_t *s)
+elem_line(struct loader *ld, const config_setting_t *s)
 {
 	int line = line_of(s), l, lo;
 	const char *v = config_setting_get_string(s), *p;
 	char quoted[INET6_ADDRSTRLEN + 16];
 	size_t qlen;
 
-	if (v == NULL || ld->lines == NULL || config_setting_name(s) != NULL ||
+	if (v == NULL || config_setting_name(s) != NULL ||
 	    config_setting_source_file(s) != NULL || line < 1 ||
-	    (size_t)line > ld->nlines)
+	    !index_lines(ld) || (size_t)line > ld->nlines)
 		return line;
 	for (p = ld->text + ld->lines[line - 1]; *p == ' ' || *p == '\t'; p++)
 		;
@@ -195,36 +230,94 @@ is_aggregate(const config_setting_t *s)
 	return config_setting_is_array(s) || config_setting_is_list(s);
 }
 
+static struct elem
+elem_of(struct loader *ld, const config_setting_t *s)
+{
+	struct elem el = { s, config_setting_get_string(s), 0 };
+
+	el.line = el.str ? elem_line(ld, s) : line_of(s);
+	return el;
+}
+
+typedef void each_fn(struct loader *, const struct elem *, void *);
+
+/* The elements of an array bulk.c read, each as a string of its own. */
+static void
+each_bulk(struct loader *ld, const struct bulk_array *a, each_fn *fn,
+    void *arg)
+{
+	struct bulk_iter it;
+	struct elem el = { NULL, NULL, 0 };
+	const char *v;
+	size_t len;
+	/* No element is longer than the array's body. */
+	char *buf = malloc(a->close - a->open);
+
+	if (buf == NULL) {
+		ld->oom = true;
+		return;
+	}
+	el.str = buf;
+	bulk_iter_init(&it, ld->text, a);
+	while (!ld->oom && bulk_next(&it, &v, &len, &el.line)) {
+		memcpy(buf, v, len);
+		buf[len] = '\0';
+		fn(ld, &el, arg);
+	}
+	free(buf);
+}
+
+/* How many values each_value() will give fn. */
+static size_t
+values_count(const struct loader *ld, const config_setting_t *s)
+{
+	long a;
+
+	if (!is_aggregate(s))
+		return 1;
+	if (config_setting_length(s) == 1 && (a = bulk_marker(&ld->bulk,
+	    config_setting_get_string(config_setting_get_elem(s, 0)))) >= 0)
+		return ld->bulk.v[a].count;
+	return (size_t)config_setting_length(s);
+}
+
 /*
  * A setting that may be one value or an array/list of them: calls fn on
  * each element. An empty list is a mistake (a rule that matches nothing).
  */
 static void
 each_value(struct loader *ld, config_setting_t *s, const char *what,
-    void (*fn)(struct loader *, config_setting_t *, void *), void *arg)
+    each_fn *fn, void *arg)
 {
+	struct elem el;
+	long a;
 	int i, n;
 
 	if (!is_aggregate(s)) {
-		fn(ld, s, arg);
+		el = elem_of(ld, s);
+		fn(ld, &el, arg);
 		return;
 	}
 	n = config_setting_length(s);
 	if (n == 0)
 		problem(ld, line_of(s), "%s: empty list", what);
-	for (i = 0; i < n; i++)
-		fn(ld, config_setting_get_elem(s, (unsigned)i), arg);
+	if (n == 1 && (a = bulk_marker(&ld->bulk, config_setting_get_string(
+	    config_setting_get_elem(s, 0)))) >= 0) {
+		each_bulk(ld, &ld->bulk.v[a], fn, arg);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		el = elem_of(ld, config_setting_get_elem(s, (unsigned)i));
+		fn(ld, &el, arg);
+	}
 }
 
 static const char *
-string_of(struct loader *ld, const config_setting_t *s, const char *what)
+string_of(struct loader *ld, const struct elem *el, const char *what)
 {
-	const char *v = config_setting_get_string(s);
-
-	if (v == NULL)
-		problem(ld, elem_line(ld, s), "%s: expected a string in quotes",
-		    what);
-	return v;
+	if (el->str == NULL)
+		problem(ld, el->line, "%s: expected a string in quotes", what);
+	return el->str;
 }
 
 static bool
@@ -245,13 +338,14 @@ valid_ifname(const char *name)
 static char *
 iface_of(struct loader *ld, const config_setting_t *s)
 {
-	const char *v = string_of(ld, s, "interface");
+	struct elem el = elem_of(ld, s);
+	const char *v = string_of(ld, &el, "interface");
 	char *copy;
 
 	if (v == NULL)
 		return NULL;
 	if (!valid_ifname(v)) {
-		problem(ld, line_of(s), "interface: '%s' is not a valid interface "
+		problem(ld, el.line, "interface: '%s' is not a valid interface "
 		    "name (1 to %d characters, no '/', ':' or spaces)", v,
 		    RULES_IFNAMSIZ - 1);
 		return NULL;
@@ -265,69 +359,9 @@ iface_of(struct loader *ld, const config_setting_t *s)
 
 struct cidr_list {
 	struct rules_cidr *v;
-	size_t n;
+	size_t n, cap;
 	const char *what; /* "dst" or "exclude", for messages */
 };
-
-/*
- * "198.51.100.0/24", "2001:db8::/32", or a bare address for one host.
- * Numeric only: a name here would need DNS at load time, and string
- * prefixes ("10.1" covering "10.10.x.x") are the classic mistake.
- */
-static int
-parse_cidr(const char *text, struct rules_cidr *c, char *why, size_t whylen)
-{
-	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
-	int max, i;
-	long len;
-
-	if (strlen(text) >= sizeof(buf)) {
-		snprintf(why, whylen, "'%s' is not an address or CIDR", text);
-		return -1;
-	}
-	strcpy(buf, text);
-	slash = strchr(buf, '/');
-	if (slash != NULL)
-		*slash++ = '\0';
-	memset(c->addr, 0, sizeof(c->addr));
-	if (inet_pton(AF_INET, buf, c->addr) == 1) {
-		c->family = 4;
-		max = 32;
-	} else if (inet_pton(AF_INET6, buf, c->addr) == 1) {
-		c->family = 6;
-		max = 128;
-	} else {
-		snprintf(why, whylen, "'%s' is not an IPv4 or IPv6 address%s",
-		    buf, slash ? "" : " or CIDR");
-		return -1;
-	}
-	len = max;
-	if (slash != NULL) {
-		errno = 0;
-		len = strtol(slash, &end, 10);
-		if (*slash < '0' || *slash > '9' || *end != '\0' || errno ||
-		    len > max) {
-			snprintf(why, whylen, "'%s': prefix length must be 0 to %d",
-			    text, max);
-			return -1;
-		}
-	}
-	c->len = (int)len;
-	for (i = c->len; i < max; i++)
-		if (c->addr[i / 8] & (0x80 >> (i % 8))) {
-			struct rules_cidr fixed = *c;
-			char shown[INET6_ADDRSTRLEN];
-
-			for (; i < max; i++)
-				fixed.addr[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
-			inet_ntop(c->family == 4 ? AF_INET : AF_INET6, fixed.addr,
-			    shown, sizeof(shown));
-			snprintf(why, whylen, "'%s' has host bits set (did you mean "
-			    "'%s/%d'?)", text, shown, c->len);
-			return -1;
-		}
-	return 0;
-}
 
 /*
  * Room for element n of an array that holds n: the capacity doubles at
@@ -348,26 +382,45 @@ grow_for(void *v, size_t n, size_t size)
 }
 
 static void
-add_cidr(struct loader *ld, config_setting_t *s, void *arg)
+add_cidr(struct loader *ld, const struct elem *el, void *arg)
 {
 	struct cidr_list *l = arg;
 	struct rules_cidr c, *v;
-	const char *text = string_of(ld, s, l->what);
+	const char *text = string_of(ld, el, l->what);
 	char why[200];
 
 	if (text == NULL)
 		return;
-	c.line = elem_line(ld, s);
-	if (parse_cidr(text, &c, why, sizeof(why)) < 0) {
+	c.line = el->line;
+	if (cidr_parse(text, &c, why, sizeof(why)) < 0) {
 		problem(ld, c.line, "%s: %s", l->what, why);
 		return;
 	}
-	if ((v = grow_for(l->v, l->n, sizeof(*v))) == NULL) {
-		ld->oom = true;
-		return;
+	if (l->n == l->cap) {
+		/* Reserved by cidr_reserve; grown only past that. */
+		size_t cap = l->cap ? 2 * l->cap : 8;
+
+		if (cap > SIZE_MAX / sizeof(*v) ||
+		    (v = realloc(l->v, cap * sizeof(*v))) == NULL) {
+			ld->oom = true;
+			return;
+		}
+		l->v = v;
+		l->cap = cap;
 	}
-	l->v = v;
 	l->v[l->n++] = c;
+}
+
+/* Room for the values of s at once: a 100,000-CIDR list is not grown
+ * (and copied) seventeen times. */
+static void
+cidr_reserve(struct loader *ld, struct cidr_list *l, const config_setting_t *s)
+{
+	size_t n = values_count(ld, s);
+
+	if (n > 0 && n <= SIZE_MAX / sizeof(*l->v) &&
+	    (l->v = malloc(n * sizeof(*l->v))) != NULL)
+		l->cap = n;
 }
 
 /* ---- ports ---- */
@@ -391,46 +444,41 @@ parse_port(const char *s, const char **end)
 }
 
 static void
-add_ports(struct loader *ld, config_setting_t *s, void *arg)
+add_ports(struct loader *ld, const struct elem *el, void *arg)
 {
 	struct port_list *l = arg;
 	struct rules_ports p, *v;
-	const char *text, *end;
+	const char *text = el->str, *end;
+	int type = el->s ? config_setting_type(el->s) : CONFIG_TYPE_STRING;
 	int lo, hi;
 
-	switch (config_setting_type(s)) {
-	case CONFIG_TYPE_INT:
-	case CONFIG_TYPE_INT64: {
-		long long n = config_setting_get_int64(s);
+	if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64) {
+		long long n = config_setting_get_int64(el->s);
 
 		if (n < 1 || n > 65535) {
-			problem(ld, line_of(s), "port: %lld is out of range (1 to "
+			problem(ld, el->line, "port: %lld is out of range (1 to "
 			    "65535)", n);
 			return;
 		}
 		p.lo = p.hi = (uint16_t)n;
-		break;
-	}
-	case CONFIG_TYPE_STRING:
-		text = config_setting_get_string(s);
+	} else if (text != NULL) {
 		if ((lo = parse_port(text, &end)) < 0 ||
 		    (*end == '-' ? (hi = parse_port(end + 1, &end)) < 0
 				 : (hi = lo, false)) ||
 		    *end != '\0') {
-			problem(ld, elem_line(ld, s), "port: '%s' is not a port or range "
+			problem(ld, el->line, "port: '%s' is not a port or range "
 			    "(like 443 or \"8000-8100\", ports 1 to 65535)", text);
 			return;
 		}
 		if (lo > hi) {
-			problem(ld, elem_line(ld, s), "port: range '%s' runs backwards",
+			problem(ld, el->line, "port: range '%s' runs backwards",
 			    text);
 			return;
 		}
 		p.lo = (uint16_t)lo;
 		p.hi = (uint16_t)hi;
-		break;
-	default:
-		problem(ld, line_of(s), "port: expected a number or a \"lo-hi\" "
+	} else {
+		problem(ld, el->line, "port: expected a number or a \"lo-hi\" "
 		    "range");
 		return;
 	}
@@ -445,7 +493,7 @@ add_ports(struct loader *ld, config_setting_t *s, void *arg)
 /* ---- protocols, action, errno ---- */
 
 static void
-add_proto(struct loader *ld, config_setting_t *s, void *arg)
+add_proto(struct loader *ld, const struct elem *el, void *arg)
 {
 	static const struct {
 		const char *name;
@@ -454,7 +502,7 @@ add_proto(struct loader *ld, config_setting_t *s, void *arg)
 		{ "icmp", RULES_PROTO_ICMP }, { "raw", RULES_PROTO_RAW },
 		{ "any", RULES_PROTO_ANY } };
 	unsigned *mask = arg;
-	const char *v = string_of(ld, s, "proto");
+	const char *v = string_of(ld, el, "proto");
 	size_t i;
 
 	if (v == NULL)
@@ -464,7 +512,7 @@ add_proto(struct loader *ld, config_setting_t *s, void *arg)
 			*mask |= names[i].mask;
 			return;
 		}
-	problem(ld, elem_line(ld, s), "proto: unknown protocol '%s' (tcp, udp, icmp, "
+	problem(ld, el->line, "proto: unknown protocol '%s' (tcp, udp, icmp, "
 	    "raw or any)", v);
 }
 
@@ -472,7 +520,8 @@ static int
 action_of(struct loader *ld, const config_setting_t *s,
     enum rules_action *out)
 {
-	const char *v = string_of(ld, s, "action");
+	struct elem el = elem_of(ld, s);
+	const char *v = string_of(ld, &el, "action");
 
 	if (v == NULL)
 		return -1;
@@ -493,7 +542,8 @@ action_of(struct loader *ld, const config_setting_t *s,
 static int
 errno_of(struct loader *ld, const config_setting_t *s)
 {
-	const char *v = string_of(ld, s, "errno");
+	struct elem el = elem_of(ld, s);
+	const char *v = string_of(ld, &el, "errno");
 	size_t i;
 
 	if (v == NULL)
@@ -521,7 +571,7 @@ static void
 load_rule(struct loader *ld, config_setting_t *g, struct rules_entry *e)
 {
 	config_setting_t *s, *iface = NULL, *err = NULL, *action = NULL;
-	struct cidr_list dst = { NULL, 0, "dst" };
+	struct cidr_list dst = { NULL, 0, 0, "dst" };
 	struct port_list ports = { 0 };
 	int i, n = config_setting_length(g);
 	bool bad_action;
@@ -534,8 +584,10 @@ load_rule(struct loader *ld, config_setting_t *g, struct rules_entry *e)
 		s = config_setting_get_elem(g, (unsigned)i);
 		if (!known_key(ld, s, rule_keys, " in a rule"))
 			continue;
-		if (strcmp(config_setting_name(s), "dst") == 0)
+		if (strcmp(config_setting_name(s), "dst") == 0) {
+			cidr_reserve(ld, &dst, s);
 			each_value(ld, s, "dst", add_cidr, &dst);
+		}
 		else if (strcmp(config_setting_name(s), "port") == 0)
 			each_value(ld, s, "port", add_ports, &ports);
 		else if (strcmp(config_setting_name(s), "proto") == 0)
@@ -622,9 +674,10 @@ load_rules(struct loader *ld, config_setting_t *list, struct rules_file *f)
 static void
 load_exclude(struct loader *ld, config_setting_t *s, struct rules_file *f)
 {
-	struct cidr_list dst = { NULL, 0, "exclude" };
+	struct cidr_list dst = { NULL, 0, 0, "exclude" };
 	struct rules_entry *e;
 
+	cidr_reserve(ld, &dst, s);
 	each_value(ld, s, "exclude", add_cidr, &dst);
 	if ((e = grow_entries(ld, f)) == NULL) {
 		free(dst.v);
@@ -641,16 +694,16 @@ load_exclude(struct loader *ld, config_setting_t *s, struct rules_file *f)
 }
 
 static void
-add_program(struct loader *ld, config_setting_t *s, void *arg)
+add_program(struct loader *ld, const struct elem *el, void *arg)
 {
 	struct rules_file *f = arg;
-	const char *v = string_of(ld, s, "program");
+	const char *v = string_of(ld, el, "program");
 	char **p;
 
 	if (v == NULL)
 		return;
 	if (v[0] == '\0' || (strchr(v, '/') != NULL && v[0] != '/')) {
-		problem(ld, elem_line(ld, s), "program: '%s' is neither a program name "
+		problem(ld, el->line, "program: '%s' is neither a program name "
 		    "nor an absolute path", v);
 		return;
 	}
@@ -670,10 +723,10 @@ add_program(struct loader *ld, config_setting_t *s, void *arg)
 /* dns = ["192.0.2.53", "2001:db8::53"]: plain addresses, kept as a comma
  * list, the form the shim also takes from --dns. */
 static void
-add_dns(struct loader *ld, config_setting_t *s, void *arg)
+add_dns(struct loader *ld, const struct elem *el, void *arg)
 {
 	struct rules_file *f = arg;
-	const char *v = string_of(ld, s, "dns");
+	const char *v = string_of(ld, el, "dns");
 	unsigned char buf[16];
 	size_t old, len;
 	char *grown;
@@ -681,7 +734,7 @@ add_dns(struct loader *ld, config_setting_t *s, void *arg)
 	if (v == NULL)
 		return;
 	if (inet_pton(AF_INET, v, buf) != 1 && inet_pton(AF_INET6, v, buf) != 1) {
-		problem(ld, elem_line(ld, s), "dns: '%s' is not an IPv4 or IPv6 "
+		problem(ld, el->line, "dns: '%s' is not an IPv4 or IPv6 "
 		    "address", v);
 		return;
 	}
@@ -813,22 +866,6 @@ sort_errors(struct rules_errors *errs, size_t from, bool *oom)
 	free(v);
 }
 
-/* Where each line starts, for elem_line(). */
-static void
-index_lines(struct loader *ld)
-{
-	const char *p;
-	size_t n = 1;
-
-	for (p = ld->text; (p = strchr(p, '\n')) != NULL; p++)
-		n++;
-	if ((ld->lines = malloc(n * sizeof(*ld->lines))) == NULL)
-		return; /* only messages' lines suffer */
-	ld->lines[0] = 0;
-	for (ld->nlines = 1, p = ld->text; (p = strchr(p, '\n')) != NULL; p++)
-		ld->lines[ld->nlines++] = (size_t)(p + 1 - ld->text);
-}
-
 /*
  * libconfig 1.5's scanner exit()s on an @include of a directory ("input in
  * flex scanner failed"), blocks on a FIFO and reads /dev/zero forever; in
@@ -839,21 +876,24 @@ index_lines(struct loader *ld)
 static bool
 has_include(struct loader *ld)
 {
-	const char *p = ld->text;
+	const char *text = ld->text, *end = text + strlen(text), *p, *q;
 	bool found = false;
 	int line = 1;
 
-	for (; *p != '\0'; line++) {
-		p += strspn(p, " \t");
-		if (strncmp(p, "@include", 8) == 0) {
-			errs_push(ld->errs, &ld->oom, ld->name, line,
-			    "@include is not supported (put the files in one "
-			    "directory and give that to -c)");
-			found = true;
-		}
-		if ((p = strchr(p, '\n')) == NULL)
-			break;
-		p++;
+	/* One search of the text, then each hit's line: a large list has
+	 * none. */
+	for (p = text; (p = memmem(p, (size_t)(end - p), "@include", 8)) != NULL;
+	     p += 8) {
+		for (q = p; q > text && (q[-1] == ' ' || q[-1] == '\t'); q--)
+			;
+		if (q != text && q[-1] != '\n')
+			continue;
+		for (; text < q; text++)
+			line += *text == '\n';
+		errs_push(ld->errs, &ld->oom, ld->name, line,
+		    "@include is not supported (put the files in one "
+		    "directory and give that to -c)");
+		found = true;
 	}
 	return found;
 }
@@ -873,6 +913,15 @@ load_one(struct rules_set *set, const char *name, FILE *fp, const char *text,
 	if ((f = new_file(set, name)) == NULL)
 		return false;
 	if (fp != NULL) {
+		struct stat st;
+
+		/* Sized once for a regular file (a big list is not copied
+		 * as it grows); read to the end in any case. */
+		if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_size <= RULES_MAX_FILE)
+			cap = (size_t)st.st_size + 4096 + 2;
+		if (cap > 0 && (buf = malloc(cap)) == NULL)
+			return false;
 		/* Read as a string: the text also serves elem_line(). */
 		do {
 			char *grown;
@@ -908,7 +957,6 @@ load_one(struct rules_set *set, const char *name, FILE *fp, const char *text,
 		}
 		ld.text = text = buf;
 	}
-	index_lines(&ld);
 	config_init(&cfg);
 	/* @include is relative to the including file, not to the cwd of
 	 * whatever program the shim happens to live in. */
@@ -919,11 +967,15 @@ load_one(struct rules_set *set, const char *name, FILE *fp, const char *text,
 	}
 	if (has_include(&ld))
 		ok = false;
-	else if (!(ok = config_read_string(&cfg, text)))
+	else if (bulk_find(text, fp ? len : strlen(text), &ld.bulk) < 0)
+		ld.oom = true;
+	else if (!(ok = config_read_string(&cfg,
+	    ld.bulk.cfg ? ld.bulk.cfg : text)))
 		syntax_problem(&ld, &cfg);
 	else
 		load_config(&ld, &cfg, f);
 	config_destroy(&cfg);
+	bulk_free(&ld.bulk);
 	sort_errors(errs, first, &ld.oom);
 	free(ld.lines);
 	free(buf);

@@ -453,6 +453,76 @@ test_exclude_element_lines(void **state)
 	rules_set_free(set);
 }
 
+/* Arrays of strings are read without libconfig (config/bulk.c): the same
+ * values, exact lines, and libconfig's lines after them unchanged. */
+static void
+test_bracket_arrays(void **state)
+{
+	const char *text = "exclude = [\n"			 /* 1 */
+			   "  \"10.0.0.0/8\", \"172.16.0.0/12\",\n" /* 2 */
+			   "  /* a comment\n"			 /* 3 */
+			   "     \"192.0.2.0/24\" */\n"	 /* 4 */
+			   "  \"192.168.0.0/16\"  # private\n"	 /* 5 */
+			   "  ,\n"				 /* 6 */
+			   "  \"fd00::/8\"\n"			 /* 7 */
+			   "];\n"				 /* 8 */
+			   "program = [\"a]b\", \"c#d\"];\n"	 /* 9 */
+			   "rules = ( { dst = [\"198.51.100.0/24\",\n" /* 10 */
+			   "  \"2001:db8::/32\"]; port = [\"80\", \"8000-8100\"]; "
+			   "proto = [\"tcp\", \"udp\"]; } );\n"	 /* 11 */
+			   "interface = \"eth0\";\n";		 /* 12 */
+	struct rules_set *set;
+	const struct rules_file *f;
+	const struct rules_entry *e;
+
+	(void)state;
+	set = good(text);
+	f = &set->files[0];
+	assert_string_equal(f->iface, "eth0");
+	assert_int_equal(f->iface_line, 12);
+	assert_int_equal(f->nprograms, 2);
+	assert_string_equal(f->programs[0], "a]b");
+	assert_string_equal(f->programs[1], "c#d");
+	assert_int_equal(f->nentries, 2);
+	e = &f->entries[0]; /* the rule: rules before exclude */
+	assert_int_equal(e->ndst, 2);
+	assert_cidr(&e->dst[0], "198.51.100.0", 24, 10);
+	assert_cidr(&e->dst[1], "2001:db8::", 32, 11);
+	assert_int_equal(e->nports, 2);
+	assert_int_equal(e->ports[1].lo, 8000);
+	assert_int_equal(e->ports[1].hi, 8100);
+	assert_int_equal(e->proto, RULES_PROTO_TCP | RULES_PROTO_UDP);
+	e = &f->entries[1];
+	assert_int_equal(e->ndst, 4);
+	assert_cidr(&e->dst[0], "10.0.0.0", 8, 2);
+	assert_cidr(&e->dst[1], "172.16.0.0", 12, 2);
+	assert_cidr(&e->dst[2], "192.168.0.0", 16, 5);
+	assert_cidr(&e->dst[3], "fd00::", 8, 7);
+	rules_set_free(set);
+	/* Mistakes inside and after them, on their own lines. */
+	bad("exclude = [\n\"10.0.0.0/8\",\n\n\"10.0.0.1/8\"];\n", 4,
+	    "host bits");
+	bad("exclude = [\n\"10.0.0.0/8\",\n\"10.0.0.0/8\"];\nexclud = 1;\n",
+	    4, "unknown setting 'exclud'");
+	bad("exclude = [\n\"10.0.0.0/8\",\n\"fd00::/8\"];\nx = ;\n", 4,
+	    "syntax error");
+	bad("rules = ( { dst = [\"10.0.0.0/8\",\n\"10.0.0.0/8\"]; port = "
+	    "[\"0\"]; } );\n", 2, "port:");
+	bad("program = [\"a\",\n\"rel/x\"];\n", 2, "neither");
+	bad("dns = [\"192.0.2.53\",\n\"nope\"];\n", 2, "dns: 'nope'");
+	bad("rules = ( { proto = [\"tcp\",\n\"sctp\"]; } );\n", 2,
+	    "unknown protocol 'sctp'");
+	/* A trailing comma is libconfig's to refuse, on its line. */
+	bad("exclude = [\n\"10.0.0.0/8\",\n];\n", 3, "syntax error");
+	/* A string made to look like the marker stays a string. */
+	set = good("program = [\"\\x01bindif:0\"];\n"
+		   "exclude = [\"10.0.0.0/8\"];\n");
+	assert_int_equal(set->files[0].nprograms, 1);
+	assert_string_equal(set->files[0].programs[0], "\001bindif:0");
+	assert_int_equal(set->files[0].entries[0].ndst, 1);
+	rules_set_free(set);
+}
+
 static void
 test_exclude_forms(void **state)
 {
@@ -799,6 +869,7 @@ main(void)
 		cmocka_unit_test(test_errors_append),
 		cmocka_unit_test(test_parse_everything),
 		cmocka_unit_test(test_exclude_element_lines),
+		cmocka_unit_test(test_bracket_arrays),
 		cmocka_unit_test(test_exclude_forms),
 		cmocka_unit_test(test_every_errno),
 		cmocka_unit_test(test_interface_names),

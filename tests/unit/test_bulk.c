@@ -1,0 +1,176 @@
+/*
+ * test_bulk.c - config/bulk.c: which arrays it takes from libconfig, the
+ * text libconfig gets instead (same lines), the elements and their lines,
+ * and that no string of a file can pass for its marker.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bulk.h"
+
+static size_t
+lines_of(const char *s)
+{
+	size_t n = 1;
+
+	for (; *s != '\0'; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* How many arrays bulk takes from text. */
+static size_t
+taken(const char *text)
+{
+	struct bulk b;
+	size_t n;
+
+	assert_int_equal(bulk_find(text, strlen(text), &b), 0);
+	n = b.n;
+	if (n > 0) {
+		assert_non_null(b.cfg);
+		/* Every line stays where it was. */
+		assert_int_equal(lines_of(b.cfg), lines_of(text));
+	} else
+		assert_null(b.cfg);
+	bulk_free(&b);
+	return n;
+}
+
+static void
+test_what_is_taken(void **state)
+{
+	(void)state;
+	assert_int_equal(taken("exclude = [\"10.0.0.0/8\", \"fd00::/8\"];\n"), 1);
+	assert_int_equal(taken("a = [\"x\"]; b = [ \"y\" ,\n\"z\" ];\n"), 2);
+	/* Comments and blanks between elements, libconfig's three kinds. */
+	assert_int_equal(taken("a = [ # one\n \"x\", // two\n /* three\n */ "
+			       "\"y\"\r\f\t];\n"), 1);
+	/* Inside a rule's group, inside a list. */
+	assert_int_equal(taken("rules = ( { dst = [\"10.0.0.0/8\"]; } );\n"), 1);
+	/* Brackets and comment starts inside strings are text. */
+	assert_int_equal(taken("program = [\"a]b\", \"c#d\", \"e//f\", "
+			       "\"/*g\"];\n"), 1);
+	/* Left to libconfig: what it must read or judge itself. */
+	assert_int_equal(taken("a = [];\n"), 0);		/* empty */
+	assert_int_equal(taken("a = [80, 443];\n"), 0);	/* numbers */
+	assert_int_equal(taken("a = [\"x\", 1];\n"), 0);	/* mixed */
+	assert_int_equal(taken("a = [\"x\",];\n"), 0);	/* trailing comma */
+	assert_int_equal(taken("a = [,\"x\"];\n"), 0);
+	assert_int_equal(taken("a = [\"x\" \"y\"];\n"), 0); /* adjacent */
+	assert_int_equal(taken("a = [\"x\\\"y\"];\n"), 0); /* escape */
+	assert_int_equal(taken("a = [\"x\ny\"];\n"), 0);	/* newline */
+	assert_int_equal(taken("a = [\"x\ty\"];\n"), 0);	/* control */
+	assert_int_equal(taken("a = [\"x\""), 0);		/* unclosed */
+	assert_int_equal(taken("a = [\"x\" /* open"), 0);
+	assert_int_equal(taken("a = (\"x\", \"y\");\n"), 0); /* a list */
+	/* Not arrays at all: brackets in strings and comments. */
+	assert_int_equal(taken("a = \"[\\\"x\\\"]\";\n"), 0);
+	assert_int_equal(taken("# [\"x\"]\na = 1;\n"), 0);
+	assert_int_equal(taken("/* [\"x\"] */ a = 1;\n"), 0);
+	assert_int_equal(taken("// [\"x\"]\na = 1;\n"), 0);
+	/* An unclosed comment hides the rest. */
+	assert_int_equal(taken("/* a = [\"x\"];\n"), 0);
+	/* The marker's first byte anywhere, or its escape: nothing is
+	 * taken, so no string can pass for a marker. */
+	assert_int_equal(taken("a = [\"x\"]; b = \"\001\";\n"), 0);
+	assert_int_equal(taken("a = [\"x\"]; b = \"\\x01bindif:0\";\n"), 0);
+	assert_int_equal(taken("a = [\"x\"]; b = \"\\x02\";\n"), 1);
+}
+
+static void
+test_elements_and_lines(void **state)
+{
+	const char *text = "top = 1;\n"	   /* 1 */
+			   "exclude = [\n"  /* 2 */
+			   "  \"a\", \"bb\",\n" /* 3 */
+			   "  # note \"q\"\n"	   /* 4 */
+			   "  \"c\" /* x\n"	   /* 5 */
+			   "  y */ , \"\"\n"	   /* 6 */
+			   "];\n"		   /* 7 */
+			   "after = [\"d\"];\n"; /* 8 */
+	static const char *const want[] = { "a", "bb", "c", "", "d" };
+	static const int want_line[] = { 3, 3, 5, 6, 8 };
+	struct bulk b;
+	struct bulk_iter it;
+	const char *s;
+	size_t len, i, k = 0;
+	int line;
+	long m;
+
+	(void)state;
+	assert_int_equal(bulk_find(text, strlen(text), &b), 0);
+	assert_int_equal(b.n, 2);
+	assert_int_equal(b.v[0].line, 2);
+	assert_int_equal(b.v[0].lines, 5);
+	assert_int_equal(b.v[0].count, 4);
+	assert_int_equal(b.v[1].line, 8);
+	assert_int_equal(b.v[1].count, 1);
+	assert_int_equal(text[b.v[0].open], '[');
+	assert_int_equal(text[b.v[0].close], ']');
+	/* What libconfig reads: the marker with the body's newlines. */
+	assert_string_equal(b.cfg, "top = 1;\nexclude = [ \"\001bindif:0\n\n\n"
+				   "\n\n\" ];\nafter = [ \"\001bindif:1\" ];\n");
+	for (i = 0; i < b.n; i++) {
+		bulk_iter_init(&it, text, &b.v[i]);
+		while (bulk_next(&it, &s, &len, &line)) {
+			assert_true(k < 5);
+			assert_int_equal(len, strlen(want[k]));
+			assert_memory_equal(s, want[k], len);
+			assert_int_equal(line, want_line[k]);
+			k++;
+		}
+	}
+	assert_int_equal(k, 5);
+	/* Markers: only the exact ones, as libconfig hands them back. */
+	assert_int_equal(bulk_marker(&b, "\001bindif:0\n\n\n\n\n"), 0);
+	assert_int_equal(bulk_marker(&b, "\001bindif:1"), 1);
+	assert_int_equal(bulk_marker(&b, "\001bindif:0"), -1); /* lines */
+	assert_int_equal(bulk_marker(&b, "\001bindif:2"), -1);
+	assert_int_equal(bulk_marker(&b, "\001bindif:1x"), -1);
+	assert_int_equal(bulk_marker(&b, "\001bindif:"), -1);
+	assert_int_equal(bulk_marker(&b, "bindif:1"), -1);
+	assert_int_equal(bulk_marker(&b, "a"), -1);
+	assert_int_equal(bulk_marker(&b, NULL), -1);
+	m = bulk_marker(&b, "\001bindif:00000000000000000000000001");
+	assert_true(m == -1 || m == 1);
+	bulk_free(&b);
+	/* No array taken: no marker is one. */
+	assert_int_equal(bulk_find("a = 1;", 6, &b), 0);
+	assert_int_equal(bulk_marker(&b, "\001bindif:0"), -1);
+	bulk_free(&b);
+}
+
+/* A NUL ends the text, for bulk as for libconfig. */
+static void
+test_nul_ends_text(void **state)
+{
+	static const char text[] = "a = [\"x\"];\0b = [\"y\"];\n";
+	struct bulk b;
+
+	(void)state;
+	assert_int_equal(bulk_find(text, sizeof(text) - 1, &b), 0);
+	assert_int_equal(b.n, 1);
+	assert_string_equal(b.cfg, "a = [ \"\001bindif:0\" ];");
+	bulk_free(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_what_is_taken),
+		cmocka_unit_test(test_elements_and_lines),
+		cmocka_unit_test(test_nul_ends_text),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

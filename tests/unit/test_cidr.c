@@ -1,0 +1,202 @@
+/*
+ * test_cidr.c - config/cidr.c: the quick reading of CIDRs is held to
+ * inet_pton, on the forms lists are written in, on every edge of the
+ * grammar, and on a seeded stream of random strings of the right alphabet;
+ * cidr_parse gives the same answers as before it had a quick reading.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cidr.h"
+
+/*
+ * The reference: inet_pton on the address, a decimal prefix no longer
+ * than the family's, no host bits. 1 when valid, with c filled.
+ */
+static int
+reference(const char *text, struct rules_cidr *c)
+{
+	char buf[128], *slash, *end;
+	long len;
+	int max, i;
+
+	if (strlen(text) >= sizeof(buf))
+		return 0;
+	strcpy(buf, text);
+	if ((slash = strchr(buf, '/')) != NULL)
+		*slash++ = '\0';
+	memset(c->addr, 0, sizeof(c->addr));
+	if (inet_pton(AF_INET, buf, c->addr) == 1) {
+		c->family = 4;
+		max = 32;
+	} else if (inet_pton(AF_INET6, buf, c->addr) == 1) {
+		c->family = 6;
+		max = 128;
+	} else
+		return 0;
+	len = max;
+	if (slash != NULL) {
+		errno = 0;
+		len = strtol(slash, &end, 10);
+		if (*slash < '0' || *slash > '9' || *end != '\0' || errno ||
+		    len > max)
+			return 0;
+	}
+	c->len = (int)len;
+	for (i = c->len; i < max; i++)
+		if (c->addr[i / 8] & (0x80 >> (i % 8)))
+			return 0;
+	return 1;
+}
+
+/* quick may say "not sure" (0) of anything; when it says yes, it must
+ * agree with the reference byte for byte. */
+static void
+hold_to_reference(const char *text, int *quick_yes)
+{
+	struct rules_cidr q, r, full;
+	char why[200];
+	int got = cidr_parse_quick(text, &q), want = reference(text, &r);
+
+	if (got && (!want || q.family != r.family || q.len != r.len ||
+	    memcmp(q.addr, r.addr, sizeof(q.addr)) != 0)) {
+		print_message("'%s': quick says %d/%d, inet_pton %s\n", text,
+		    q.family, q.len, want ? "differs" : "refuses it");
+		fail();
+	}
+	*quick_yes += got;
+	/* And the whole parse answers as the reference does. */
+	assert_int_equal(cidr_parse(text, &full, why, sizeof(why)) == 0, want);
+	if (want) {
+		assert_int_equal(full.family, r.family);
+		assert_int_equal(full.len, r.len);
+		assert_memory_equal(full.addr, r.addr, sizeof(r.addr));
+	} else
+		assert_true(why[0] != '\0');
+}
+
+static void
+test_plain_forms_are_quick(void **state)
+{
+	static const char *const plain[] = { "192.0.2.0/24", "10.0.0.0/8",
+		"0.0.0.0/0", "255.255.255.255", "198.51.100.7/32", "1.2.3.4",
+		"2001:db8::/32", "2001:db8:1000:2::/64", "::/0", "::1",
+		"fe80::/10", "2001:DB8:ABCD::/48", "1:2:3:4:5:6:7:8",
+		"1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "2001:db8::1:0:0:1/128",
+		"2001:0db8:0000:0000:0000:0000:0000:0000/32", "ff00::/8",
+		"0.0.0.0", "::", "203.0.113.128/25", "2001:db8::/064" };
+	struct rules_cidr c;
+	size_t i;
+	int yes = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+		if (!cidr_parse_quick(plain[i], &c))
+			print_message("not quick: %s\n", plain[i]);
+		assert_true(cidr_parse_quick(plain[i], &c));
+		hold_to_reference(plain[i], &yes);
+	}
+	assert_true(cidr_parse_quick("2001:db8:1000:2::/64", &c));
+	assert_int_equal(c.family, 6);
+	assert_int_equal(c.len, 64);
+	assert_int_equal(c.addr[0], 0x20);
+	assert_int_equal(c.addr[3], 0xb8);
+	assert_int_equal(c.addr[4], 0x10);
+	assert_int_equal(c.addr[7], 0x02);
+	assert_int_equal(c.addr[15], 0);
+}
+
+static void
+test_edges(void **state)
+{
+	/* Every one is judged by the reference; most are refused by it,
+	 * a few are valid forms the quick reading leaves to inet_pton. */
+	static const char *const edge[] = { "", "/", "/24", "1.2.3", "1.2.3.4.5",
+		"1.2.3.256", "01.2.3.4", "1.2.3.04", "1.2.3.4/", "1.2.3.4/33",
+		"1.2.3.4/-1", "1.2.3.4/+8", "1.2.3.4/ 8", "1.2.3.4/8x",
+		"1.2.3.4/08", "1.2.3.0/0024", "1.2.3.4 ", " 1.2.3.4", "1..2.3",
+		"1.2.3.4/32/1", "10.0.0.1/8", "::ffff:1.2.3.4", "::1.2.3.4",
+		"1:2:3:4:5:6:1.2.3.4", ":", ":::", "1:::2", "1::2::3", "::1:",
+		":1::", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7:8::",
+		"1::2:3:4:5:6:7:8", "12345::", "g::", "1:2:3:4:5:6:7",
+		"2001:db8::/129", "2001:db8::1/64", "2001:db8::/-0",
+		"fe80::1%eth0", "2001:db8::/0640", "[::1]", "::/0x",
+		"1.2.3.4/00", "00::", "0000:0000::", "00000::",
+		"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128",
+		"ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127", "8000::/1",
+		"8000::/0", "128.0.0.0/1", "128.0.0.0/0", "1.2.3.4/32",
+		"1.2.3.4/31", "2001:db8:0:0:0:0:0:0/33" };
+	size_t i;
+	int yes = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(edge) / sizeof(edge[0]); i++)
+		hold_to_reference(edge[i], &yes);
+	assert_true(yes > 5); /* the valid plain ones among them */
+}
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static unsigned
+below(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+/* Random strings near the grammar: pieces of addresses glued together. */
+static void
+test_random_strings(void **state)
+{
+	static const char *const piece[] = { "0", "1", "9", "10", "25", "255",
+		"256", "00", "01", "a", "f", "F", "db8", "ffff", "10000", ".",
+		":", "::", "/", "/0", "/8", "/32", "/64", "/128", "/129", "x",
+		" ", "1.2.3.4", "2001", "-" };
+	char buf[96];
+	size_t i, len;
+	int yes = 0, k, n;
+
+	(void)state;
+	for (i = 0; i < 200000; i++) {
+		len = 0;
+		buf[0] = '\0';
+		for (k = 0, n = 1 + (int)below(12); k < n; k++) {
+			const char *p = piece[below(sizeof(piece) /
+			    sizeof(piece[0]))];
+
+			if (len + strlen(p) + 1 > sizeof(buf))
+				break;
+			memcpy(buf + len, p, strlen(p) + 1);
+			len += strlen(p);
+		}
+		hold_to_reference(buf, &yes);
+	}
+	/* The stream reached the quick reading's yes often enough to mean
+	 * something. */
+	print_message("quick said yes to %d of 200000\n", yes);
+	assert_true(yes > 1000);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plain_forms_are_quick),
+		cmocka_unit_test(test_edges),
+		cmocka_unit_test(test_random_strings),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
