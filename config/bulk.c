@@ -4,7 +4,7 @@
  * forms, strings); everything it is not sure of it leaves to libconfig.
  * Pure: no I/O.
  */
-#define _GNU_SOURCE /* memmem */
+#define _POSIX_C_SOURCE 200809L /* strnlen */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +50,7 @@ static const unsigned char stops[256] = {
  * "/ * ... * /".
  */
 static const char *
-skip_blank(const char *p, const char *end, int *line)
+skip_comments(const char *p, const char *end, int *line)
 {
 	while (p < end) {
 		if (*p == '\n') {
@@ -72,6 +72,22 @@ skip_blank(const char *p, const char *end, int *line)
 		} else
 			break;
 	}
+	return p;
+}
+
+/* The same, with the blanks between list elements in line: they are
+ * what a long list is made of. */
+static inline const char *
+skip_blank(const char *p, const char *end, int *line)
+{
+	for (; p < end; p++) {
+		if (*p == '\n')
+			(*line)++;
+		else if (*p != ' ' && *p != '\t')
+			break;
+	}
+	if (p < end && (*p == '#' || *p == '/' || *p == '\r' || *p == '\f'))
+		return skip_comments(p, end, line);
 	return p;
 }
 
@@ -118,6 +134,17 @@ skip_string(const char *p, const char *end, int *line)
 			(*line)++;
 	}
 	return p < end ? p + 1 : end;
+}
+
+/* Whether "\\x01" occurs: a search for the backslash, which big lists
+ * do not hold, rather than for the four bytes. */
+static bool
+has_escape_x01(const char *p, const char *end)
+{
+	for (; (p = memchr(p, '\\', (size_t)(end - p))) != NULL; p++)
+		if (end - p >= 4 && memcmp(p, "\\x01", 4) == 0)
+			return true;
+	return false;
 }
 
 static int
@@ -183,8 +210,7 @@ bulk_find(const char *text, size_t len, struct bulk *b)
 	end = text + len;
 	/* The two ways a libconfig string can hold the marker's first byte:
 	 * the byte itself, or its escape. */
-	if (memchr(text, MARKER[0], len) != NULL ||
-	    memmem(text, len, "\\x01", 4) != NULL)
+	if (memchr(text, MARKER[0], len) != NULL || has_escape_x01(text, end))
 		return 0;
 	while (p < end) {
 		switch (*p) {
@@ -199,7 +225,7 @@ bulk_find(const char *text, size_t len, struct bulk *b)
 				p++;
 				break;
 			}
-			if ((p = skip_blank(p, end, &line)) == NULL)
+			if ((p = skip_comments(p, end, &line)) == NULL)
 				p = end; /* an open comment runs to the end */
 			break;
 		case '"':

@@ -74,17 +74,14 @@ parse_slow(const char *text, struct rules_cidr *c, char *why, size_t whylen)
 }
 
 
-/* A hex digit's value, or 16. */
-static unsigned
-hexval(char ch)
-{
-	unsigned d = (unsigned)(unsigned char)ch - '0';
-
-	if (d < 10)
-		return d;
-	d = ((unsigned)(unsigned char)ch | 0x20) - 'a';
-	return d < 6 ? d + 10 : 16;
-}
+/* A hex digit's value plus one; 0 for any other byte. */
+static const unsigned char hex1[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6,
+	['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+#define HEXVAL(ch) ((unsigned)hex1[(unsigned char)(ch)] - 1) /* > 15: none */
 
 /* Four decimal octets with no leading zero; past them, or NULL. */
 static const char *
@@ -127,7 +124,7 @@ six(const char *p, uint8_t *out)
 			return p;
 	}
 	for (;;) {
-		for (v = 0, d = 0; d < 4 && (h = hexval(*p)) < 16; d++, p++)
+		for (v = 0, d = 0; d < 4 && (h = HEXVAL(*p)) < 16; d++, p++)
 			v = v << 4 | h;
 		if (d == 0 || n == 8)
 			return NULL;
@@ -145,7 +142,7 @@ six(const char *p, uint8_t *out)
 		}
 	}
 	/* A fifth digit, or a dotted quad: inet_pton's to judge. */
-	if (hexval(*p) < 16 || *p == '.' || (gap < 0 ? n != 8 : n > 7))
+	if (HEXVAL(*p) < 16 || *p == '.' || (gap < 0 ? n != 8 : n > 7))
 		return NULL;
 	if (gap >= 0) {
 		/* The groups after the gap go to the end. */
@@ -163,12 +160,17 @@ cidr_parse_quick(const char *text, struct rules_cidr *c)
 	int max, len, i, d;
 
 	memset(c->addr, 0, sizeof(c->addr));
-	if ((p = quad(text, c->addr)) != NULL) {
-		c->family = 4;
-		max = 32;
-	} else if ((p = six(text, c->addr)) != NULL) {
+	/* A colon among the first five bytes: IPv6 (a quad has none). */
+	for (i = 0; i < 5 && text[i] != '\0' && text[i] != ':'; i++)
+		;
+	if (i < 5 && text[i] == ':') {
+		if ((p = six(text, c->addr)) == NULL)
+			return 0;
 		c->family = 6;
 		max = 128;
+	} else if ((p = quad(text, c->addr)) != NULL) {
+		c->family = 4;
+		max = 32;
 	} else
 		return 0;
 	len = max;

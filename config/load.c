@@ -3,7 +3,7 @@
  * is collected as file:line: reason, so one run of --check or of the
  * launcher shows them all; nothing here knows about sockets or processes.
  */
-#define _GNU_SOURCE /* memmem */
+#define _DEFAULT_SOURCE
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -880,10 +880,11 @@ has_include(struct loader *ld)
 	bool found = false;
 	int line = 1;
 
-	/* One search of the text, then each hit's line: a large list has
+	/* A search for the '@', then each hit's line: a large list has
 	 * none. */
-	for (p = text; (p = memmem(p, (size_t)(end - p), "@include", 8)) != NULL;
-	     p += 8) {
+	for (p = text; (p = memchr(p, '@', (size_t)(end - p))) != NULL; p++) {
+		if (end - p < 8 || memcmp(p, "@include", 8) != 0)
+			continue;
 		for (q = p; q > text && (q[-1] == ' ' || q[-1] == '\t'); q--)
 			;
 		if (q != text && q[-1] != '\n')
