@@ -57,19 +57,23 @@ place(size_t *at, size_t bytes)
 	return off;
 }
 
+/* Writes a section where place() put it, zeroing the padding before it
+ * (*end: where the last one ended). */
 static void
-put(char *img, uint64_t off, const void *src, size_t bytes)
+put(char *img, size_t *end, uint64_t off, const void *src, size_t bytes)
 {
+	memset(img + *end, 0, (size_t)off - *end);
 	if (bytes > 0)
 		memcpy(img + off, src, bytes);
+	*end = (size_t)off + bytes;
 }
 
-void *
-image_pack(const struct rules_policy *p, size_t *len)
+size_t
+image_pack_into(const struct rules_policy *p, void *dst)
 {
 	struct img_head h;
-	size_t at = sizeof(h);
-	char *img;
+	size_t at = sizeof(h), end = sizeof(h);
+	char *img = dst;
 	int f;
 
 	memset(&h, 0, sizeof(h));
@@ -106,27 +110,28 @@ image_pack(const struct rules_policy *p, size_t *len)
 		h.fam[f].wild = place(&at, fi->nwild * sizeof(uint32_t));
 	}
 	h.size = place(&at, 0);
-	if ((img = calloc(1, (size_t)h.size)) == NULL)
-		return NULL;
+	if (img == NULL)
+		return (size_t)h.size;
 	memcpy(img, &h, sizeof(h));
-	put(img, h.e, p->e, p->ne * sizeof(*p->e));
-	put(img, h.slot_line, p->slot_line, p->nslots * sizeof(uint32_t));
-	put(img, h.pool, p->pool, p->npool * sizeof(uint32_t));
-	put(img, h.ports, p->ports, p->nports * sizeof(*p->ports));
-	put(img, h.ifaces, p->ifaces, p->nifaces * sizeof(uint32_t));
-	put(img, h.files, p->files, p->nfiles * sizeof(uint32_t));
-	put(img, h.str, p->str, p->nstr);
+	put(img, &end, h.e, p->e, p->ne * sizeof(*p->e));
+	put(img, &end, h.slot_line, p->slot_line, p->nslots * sizeof(uint32_t));
+	put(img, &end, h.pool, p->pool, p->npool * sizeof(uint32_t));
+	put(img, &end, h.ports, p->ports, p->nports * sizeof(*p->ports));
+	put(img, &end, h.ifaces, p->ifaces, p->nifaces * sizeof(uint32_t));
+	put(img, &end, h.files, p->files, p->nfiles * sizeof(uint32_t));
+	put(img, &end, h.str, p->str, p->nstr);
 	for (f = 0; f < 2; f++) {
 		const struct image_family *fi = &p->fam[f];
 
-		put(img, h.fam[f].hi, fi->hi, fi->n * sizeof(uint64_t));
-		if (fi->lo != NULL)
-			put(img, h.fam[f].lo, fi->lo, fi->n * sizeof(uint64_t));
-		put(img, h.fam[f].list, fi->list, fi->n * sizeof(uint32_t));
-		put(img, h.fam[f].wild, fi->wild, fi->nwild * sizeof(uint32_t));
+		put(img, &end, h.fam[f].hi, fi->hi, fi->n * sizeof(uint64_t));
+		put(img, &end, h.fam[f].lo, fi->lo,
+		    fi->lo ? fi->n * sizeof(uint64_t) : 0);
+		put(img, &end, h.fam[f].list, fi->list, fi->n * sizeof(uint32_t));
+		put(img, &end, h.fam[f].wild, fi->wild,
+		    fi->nwild * sizeof(uint32_t));
 	}
-	*len = (size_t)h.size;
-	return img;
+	put(img, &end, h.size, NULL, 0);
+	return (size_t)h.size;
 }
 
 /* ---- opening ---- */
@@ -357,7 +362,7 @@ append_at(struct bytes *b, const void *src, size_t len, bool align)
 		b->cap = cap;
 	}
 	memset(b->v + b->n, 0, off - b->n);
-	if (len > 0)
+	if (len > 0 && src != NULL) /* NULL: room, filled by the caller */
 		memcpy(b->v + off, src, len);
 	b->n = off + len;
 	return off;
@@ -399,20 +404,33 @@ add_group(uint8_t *keys, size_t *n, size_t kb, const uint8_t *key)
 		memcpy(keys + (*n)++ * kb, key, kb);
 }
 
-/* The policy of one group: its per-app files, then the general ones. */
-static struct rules_policy *
+/* Room for an image at the bundle's next 8-aligned offset. */
+static void *
+bundle_room(void *arg, size_t len)
+{
+	struct bytes *b = arg;
+	size_t off;
+
+	off = (size_t)append(b, NULL, 0);
+	if (b->oom || append_at(b, NULL, len, false) != off)
+		return NULL;
+	return b->v + off;
+}
+
+/* The policy of one group (its per-app files, then the general ones),
+ * compiled in place at the end of b; its size, or 0 and why. */
+static size_t
 compile_group(const struct rules_set *set, const uint8_t *key,
-    const char *default_iface, char *why, size_t whylen)
+    const char *default_iface, struct bytes *b, char *why, size_t whylen)
 {
 	const struct rules_file **files = malloc((set->nfiles + 1) *
 	    sizeof(*files));
-	struct rules_policy *p;
-	size_t i, n = 0, bit;
+	size_t i, n = 0, bit, len;
 	int pass;
 
 	if (files == NULL) {
 		snprintf(why, whylen, "out of memory compiling the rules");
-		return NULL;
+		return 0;
 	}
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0, bit = 0; i < set->nfiles; i++) {
@@ -424,9 +442,10 @@ compile_group(const struct rules_set *set, const uint8_t *key,
 				files[n++] = f;
 			bit += f->nprograms > 0;
 		}
-	p = rules_compile(files, n, default_iface, why, whylen);
+	len = rules_compile_to(files, n, default_iface, bundle_room, b, why,
+	    whylen);
 	free(files);
-	return p;
+	return len;
 }
 
 /* The strings (-i, the program names), the names and the program table. */
@@ -479,7 +498,6 @@ rules_bundle_build(const struct rules_set *set, const char *default_iface,
 	struct bundle_dir *dir = NULL;
 	uint8_t *keys, *key;
 	size_t i, j, nprog = 0, kb, ngroups = 0, nkept;
-	const void *img;
 
 	if (set == NULL)
 		set = &none;
@@ -514,8 +532,6 @@ rules_bundle_build(const struct rules_set *set, const char *default_iface,
 	bundle_programs(set, default_iface, &h, &b);
 	h.keys = append(&b, keys, ngroups * kb);
 	for (i = 0; i < ngroups && !b.oom; i++) {
-		struct rules_policy *p;
-
 		/* Every group holds the general files again: with a large
 		 * one, stop while the next would pass the bound (the
 		 * general group and the named programs' always go in). */
@@ -523,16 +539,14 @@ rules_bundle_build(const struct rules_set *set, const char *default_iface,
 			ngroups = i;
 			break;
 		}
-		if ((p = compile_group(set, keys + i * kb, default_iface, why,
-		    whylen)) == NULL) {
+		dir[i].off = append(&b, NULL, 0);
+		if ((dir[i].len = compile_group(set, keys + i * kb,
+		    default_iface, &b, why, whylen)) == 0) {
 			free(b.v);
 			free(keys);
 			free(dir);
 			return -1;
 		}
-		dir[i].len = rules_policy_image(p, &img);
-		dir[i].off = append(&b, img, (size_t)dir[i].len);
-		rules_policy_free(p);
 	}
 	h.dir = append(&b, dir, ngroups * sizeof(*dir));
 	(void)append(&b, NULL, 0); /* the size, 8-aligned */

@@ -66,9 +66,9 @@ struct rules_policy {
 
 /*
  * Lays out a policy whose arrays live anywhere (match.c's builder) as one
- * image in a new heap block (8-aligned, as malloc gives). NULL on
- * allocation failure.
+ * image: its size when dst is NULL, else written at dst (8-aligned, that
+ * many bytes), padding zeroed.
  */
-void *image_pack(const struct rules_policy *, size_t *len);
+size_t image_pack_into(const struct rules_policy *, void *dst);
 
 #endif

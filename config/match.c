@@ -87,28 +87,41 @@ struct vec {
 	size_t n, cap;
 };
 
+/* vec_add past the capacity: doubles it. */
 static void *
-vec_add(struct vec *a, size_t size, size_t count, bool *oom)
+vec_grow(struct vec *a, size_t size, size_t count, bool *oom)
 {
 	size_t cap = a->cap ? a->cap : 16;
 	void *nv;
 
-	if (*oom)
+	while (cap < a->n + count)
+		cap *= 2;
+	if (cap > (size_t)1 << 31 || (nv = realloc(a->v, cap * size)) == NULL) {
+		*oom = true;
 		return NULL;
-	if (a->n + count > a->cap) {
-		while (cap < a->n + count)
-			cap *= 2;
-		if (cap > (size_t)1 << 31 || (nv = realloc(a->v, cap * size)) ==
-		    NULL) {
-			*oom = true;
-			return NULL;
-		}
-		a->v = nv;
-		a->cap = cap;
 	}
+	a->v = nv;
+	a->cap = cap;
 	nv = (char *)a->v + a->n * size;
 	a->n += count;
 	return nv;
+}
+
+/* Room for count more elements at the end; NULL once out of memory. The
+ * usual case, within the capacity, is a few instructions in line: the
+ * sweep adds three elements per CIDR. */
+static inline void *
+vec_add(struct vec *a, size_t size, size_t count, bool *oom)
+{
+	void *p;
+
+	if (*oom)
+		return NULL;
+	if (a->n + count > a->cap)
+		return vec_grow(a, size, count, oom);
+	p = (char *)a->v + a->n * size;
+	a->n += count;
+	return p;
 }
 
 /* Room for count more at once, where the count is known: growing a
@@ -592,15 +605,16 @@ view_of(const struct builder *b, struct rules_policy *p)
 	p->dns = b->dns;
 }
 
-struct rules_policy *
-rules_compile(const struct rules_file *const *files, size_t nfiles,
-    const char *default_iface, char *why, size_t whylen)
+size_t
+rules_compile_to(const struct rules_file *const *files, size_t nfiles,
+    const char *default_iface, void *(*room)(void *arg, size_t len),
+    void *arg, char *why, size_t whylen)
 {
 	struct builder b;
-	struct rules_policy view, *p = NULL;
+	struct rules_policy view;
 	const char *dflt = default_iface;
 	size_t i, dflt_file = nfiles, len = 0;
-	void *img = NULL;
+	void *img;
 
 	memset(&b, 0, sizeof(b));
 	b.default_file = b.unbound_file = b.dns = IMG_NONE;
@@ -624,17 +638,39 @@ rules_compile(const struct rules_file *const *files, size_t nfiles,
 	sweep(&b, 1);
 	if (!b.oom) {
 		view_of(&b, &view);
-		img = image_pack(&view, &len);
+		len = image_pack_into(&view, NULL);
+		if ((img = room(arg, len)) != NULL)
+			(void)image_pack_into(&view, img);
+		else
+			len = 0;
 	}
 	builder_free(&b);
-	if (img != NULL &&
-	    (p = rules_image_open(img, len, why, whylen)) != NULL) {
+	if (len == 0)
+		snprintf(why, whylen, "out of memory compiling the rules");
+	return len;
+}
+
+/* A heap block of its own for an image (malloc aligns to 8 and more). */
+static void *
+heap_room(void *arg, size_t len)
+{
+	return *(void **)arg = malloc(len);
+}
+
+struct rules_policy *
+rules_compile(const struct rules_file *const *files, size_t nfiles,
+    const char *default_iface, char *why, size_t whylen)
+{
+	struct rules_policy *p;
+	void *img = NULL;
+	size_t len = rules_compile_to(files, nfiles, default_iface, heap_room,
+	    &img, why, whylen);
+
+	if (len > 0 && (p = rules_image_open(img, len, why, whylen)) != NULL) {
 		p->own = img;
 		return p;
 	}
 	free(img);
-	if (img == NULL)
-		snprintf(why, whylen, "out of memory compiling the rules");
 	return NULL;
 }
 

@@ -60,5 +60,13 @@ bool rules_file_matches(const struct rules_file *f, const char *exe,
 /* Compiles exactly these files, in this order (rules_select's choice). */
 struct rules_policy *rules_compile(const struct rules_file *const *files,
     size_t nfiles, const char *default_iface, char *why, size_t whylen);
+/*
+ * The same, as an image written where room(arg, size) says (8-aligned;
+ * NULL: out of memory), unopened: the bundle takes it in place. Its size,
+ * or 0 with why.
+ */
+size_t rules_compile_to(const struct rules_file *const *files, size_t nfiles,
+    const char *default_iface, void *(*room)(void *arg, size_t len),
+    void *arg, char *why, size_t whylen);
 
 #endif
