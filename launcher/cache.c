@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "launcher.h"
@@ -43,11 +44,14 @@ cache_dir(const char *xdg, const char *home, char *buf, size_t len)
 	return n > 0 && (size_t)n < len ? buf : NULL;
 }
 
-/* Not a cryptographic hash: it only has to notice damage. */
+/* Not a cryptographic hash: it only has to notice damage. Pieces chain
+ * (h is the sum so far; start with CHECKSUM_START) where each but the
+ * last is a multiple of 8 bytes long. */
+#define CHECKSUM_START 0xcbf29ce484222325ull
 static uint64_t
-checksum(const char *p, size_t len)
+checksum_more(uint64_t h, const char *p, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ull, w;
+	uint64_t w;
 	size_t i;
 
 	for (i = 0; i + 8 <= len; i += 8) {
@@ -58,6 +62,12 @@ checksum(const char *p, size_t len)
 	for (; i < len; i++)
 		h = (h ^ (unsigned char)p[i]) * 0x100000001b3ull;
 	return h;
+}
+
+static uint64_t
+checksum(const char *p, size_t len)
+{
+	return checksum_more(CHECKSUM_START, p, len);
 }
 
 static int
@@ -209,41 +219,23 @@ add_check(void *arg, const char *ifname, const char *file, int line)
 /*
  * Writes the cache: header, key, checks, bundle. Only when the files are
  * still what the key says (a file edited while it was parsed is not
- * cached), through a temporary file renamed over the old one.
+ * cached), through a temporary file renamed over the old one. The bundle
+ * is written from where it is, not copied: it is megabytes for a big list.
  */
 static void
 cache_write(const struct lrules *r)
 {
-	char *checks = NULL, *now = cache_key(r->path, r->iface), *tmp = NULL,
-	     *dir = NULL, *buf = NULL, *slash;
-	size_t checklen = 0, keylen, total, off;
+	char *checks = NULL, *now = NULL, *tmp = NULL, *dir = NULL,
+	     *head = NULL, *slash;
+	size_t checklen = 0, keylen, off;
 	struct cache_head h;
-	FILE *m = open_memstream(&checks, &checklen);
+	struct iovec iov[2];
+	FILE *m = NULL;
 	int fd = -1, bad;
+	bool made = false;
 
-	if (m == NULL || now == NULL || strcmp(now, r->key) != 0)
-		goto out;
-	bad = rules_set_each_iface(r->set, add_check, m);
-	if (fclose(m) != 0 || bad)
-		goto out;
-	m = NULL;
-	keylen = strlen(r->key);
-	off = (sizeof(h) + keylen + checklen + 7) & ~(size_t)7;
-	total = off + r->bundle_len;
-	if ((buf = calloc(1, total)) == NULL)
-		goto out;
-	memcpy(buf + sizeof(h), r->key, keylen);
-	memcpy(buf + sizeof(h) + keylen, checks, checklen);
-	memcpy(buf + off, r->bundle, r->bundle_len);
-	memset(&h, 0, sizeof(h));
-	memcpy(h.magic, CACHE_MAGIC, 8);
-	h.keylen = keylen;
-	h.checklen = checklen;
-	h.bundleoff = off;
-	h.bundlelen = r->bundle_len;
-	h.sum = checksum(buf + sizeof(h), total - sizeof(h));
-	memcpy(buf, &h, sizeof(h));
-	/* The directory, and its parent for ~/.cache: errors show below. */
+	/* The directory, and its parent for ~/.cache; no temporary file, no
+	 * cache, and nothing else to do. */
 	if ((dir = strdup(r->file)) == NULL ||
 	    (slash = strrchr(dir, '/')) == NULL)
 		goto out;
@@ -260,21 +252,54 @@ cache_write(const struct lrules *r)
 	}
 	if ((fd = mkstemp(tmp)) < 0)
 		goto out;
-	if (fchmod(fd, 0600) < 0 || write(fd, buf, total) != (ssize_t)total ||
-	    close(fd) < 0 || rename(tmp, r->file) < 0) {
-		if (fd >= 0)
-			(void)close(fd);
-		(void)unlink(tmp);
+	made = true;
+	if ((now = cache_key(r->path, r->iface)) == NULL ||
+	    strcmp(now, r->key) != 0 ||
+	    (m = open_memstream(&checks, &checklen)) == NULL)
+		goto out;
+	bad = rules_set_each_iface(r->set, add_check, m);
+	if (fclose(m) != 0 || bad) {
+		m = NULL;
+		goto out;
 	}
-	fd = -1;
+	m = NULL;
+	keylen = strlen(r->key);
+	off = (sizeof(h) + keylen + checklen + 7) & ~(size_t)7;
+	if ((head = calloc(1, off)) == NULL)
+		goto out;
+	memcpy(head + sizeof(h), r->key, keylen);
+	memcpy(head + sizeof(h) + keylen, checks, checklen);
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, CACHE_MAGIC, 8);
+	h.keylen = keylen;
+	h.checklen = checklen;
+	h.bundleoff = off;
+	h.bundlelen = r->bundle_len;
+	/* sizeof(h) and off are multiples of 8: the sum chains. */
+	h.sum = checksum_more(checksum(head + sizeof(h), off - sizeof(h)),
+	    r->bundle, r->bundle_len);
+	memcpy(head, &h, sizeof(h));
+	iov[0] = (struct iovec){ head, off };
+	iov[1] = (struct iovec){ r->bundle, r->bundle_len };
+	if (fchmod(fd, 0600) == 0 &&
+	    writev(fd, iov, 2) == (ssize_t)(off + r->bundle_len)) {
+		bad = close(fd);
+		fd = -1;
+		if (bad == 0 && rename(tmp, r->file) == 0)
+			made = false; /* it is the cache now */
+	}
 out:
+	if (fd >= 0)
+		(void)close(fd);
+	if (made)
+		(void)unlink(tmp);
 	if (m != NULL)
 		fclose(m);
 	free(checks);
 	free(now);
 	free(tmp);
 	free(dir);
-	free(buf);
+	free(head);
 }
 
 static int
