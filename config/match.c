@@ -179,9 +179,21 @@ span_qcmp(const void *a, const void *b)
 	return span_cmp(a, b);
 }
 
+/*
+ * The longest exclude list of a family, when it is in sweep order already
+ * (lists usually are written sorted): read in place, not copied into
+ * spans. Its CIDR k has slot first_slot + k; CIDRs of the other family
+ * and /0 (a wildcard) are skipped.
+ */
+struct run {
+	const struct rules_entry *re; /* NULL: none */
+	uint32_t first_slot;
+};
+
 struct builder {
 	struct vec e, slot_line, slot_entry, ports, str, ifaces, files, pool;
 	struct vec spans[2], wild[2], hi[2], lo[2], list[2];
+	struct run run[2];
 	bool wide[2];
 	uint32_t default_file, default_line, unbound_file, unbound_line, dns;
 	bool oom;
@@ -236,6 +248,84 @@ add_cidr(struct builder *b, const struct rules_cidr *c, uint32_t slot)
 	if ((sp = vec_add(&b->spans[fam], sizeof(*sp), 1, &b->oom)) != NULL)
 		*sp = (struct span){ key_of(c->family, c->addr), slot,
 			(uint32_t)c->len };
+}
+
+/* The sweep's view of a family's CIDRs in order: the run merged with the
+ * sorted spans. */
+struct cursor {
+	const struct rules_entry *re;
+	size_t r;
+	uint32_t first_slot;
+	int family;
+	const struct span *sp;
+	size_t nsp, x;
+	struct span buf[2]; /* the next two, while have says so */
+	int have;
+};
+
+/* The run's next span from index r on, if any. */
+static bool
+run_next(struct cursor *c, struct span *out)
+{
+	const struct rules_entry *re = c->re;
+
+	for (; re != NULL && c->r < re->ndst; c->r++) {
+		const struct rules_cidr *d = &re->dst[c->r];
+
+		if (d->family != c->family || d->len == 0)
+			continue;
+		*out = (struct span){ key_of(d->family, d->addr),
+			c->first_slot + (uint32_t)c->r, (uint32_t)d->len };
+		return true;
+	}
+	return false;
+}
+
+/* Fills buf up to two spans ahead. */
+static void
+cursor_fill(struct cursor *c)
+{
+	struct span r;
+
+	while (c->have < 2) {
+		/* run_next stops at its span without taking it. */
+		bool hr = run_next(c, &r);
+
+		if (hr && (c->x >= c->nsp || span_cmp(&r, &c->sp[c->x]) <= 0)) {
+			c->r++;
+			c->buf[c->have++] = r;
+		} else if (c->x < c->nsp)
+			c->buf[c->have++] = c->sp[c->x++];
+		else
+			break;
+	}
+}
+
+static void
+cursor_init(struct cursor *c, const struct builder *b, int fam)
+{
+	memset(c, 0, sizeof(*c));
+	c->re = b->run[fam].re;
+	c->first_slot = b->run[fam].first_slot;
+	c->family = fam == 0 ? 4 : 6;
+	c->sp = b->spans[fam].v;
+	c->nsp = b->spans[fam].n;
+	cursor_fill(c);
+}
+
+/* The next span, or NULL at the end; valid until cursor_step. */
+static const struct span *
+cursor_peek(const struct cursor *c, int ahead)
+{
+	return ahead < c->have ? &c->buf[ahead] : NULL;
+}
+
+static void
+cursor_step(struct cursor *c)
+{
+	c->buf[0] = c->buf[1];
+	c->have--;
+	cursor_fill(c);
 }
 
 /* Whether the list value prev holds exactly list (n slots). */
@@ -341,11 +431,16 @@ static void
 sweep(struct builder *b, int fam)
 {
 	struct span *sp = b->spans[fam].v;
-	size_t nsp = b->spans[fam].n, i = 0, j, n, top = 0,
+	size_t nsp = b->spans[fam].n, j, n, top = 0,
 	       ns = b->slot_line.n ? b->slot_line.n : 1;
 	struct cover cov = { NULL, NULL, 0 };
+	const struct span *at, *after;
+	struct cursor cur;
 	struct open *stack;
 
+	/* All of them: the run's count is an upper bound. */
+	if (b->run[fam].re != NULL)
+		nsp += b->run[fam].re->ndst;
 	/* No CIDR (-i alone, the shim's fallback for bad settings): no
 	 * allocation either; every process builds this one. */
 	if (nsp == 0)
@@ -362,16 +457,30 @@ sweep(struct builder *b, int fam)
 		b->oom = true;
 		goto out;
 	}
-	/* Lists are usually written in order (a country's networks, a
-	 * blocklist): then there is nothing to sort. */
-	for (j = 1; j < nsp && span_cmp(&sp[j - 1], &sp[j]) <= 0; j++)
+	/* What the run left, in the same order; written in order, there is
+	 * nothing to sort. */
+	for (j = 1; j < b->spans[fam].n && span_cmp(&sp[j - 1], &sp[j]) <= 0;
+	     j++)
 		;
-	if (j < nsp)
-		qsort(sp, nsp, sizeof(*sp), span_qcmp);
-	while ((i < nsp || (top > 0 && !stack[top - 1].none)) && !b->oom) {
+	if (j < b->spans[fam].n)
+		qsort(sp, b->spans[fam].n, sizeof(*sp), span_qcmp);
+	cursor_init(&cur, b, fam);
+	while (((at = cursor_peek(&cur, 0)) != NULL ||
+	    (top > 0 && !stack[top - 1].none)) && !b->oom) {
 		/* The next point: the innermost open CIDR's end, or the
 		 * next start, whichever comes first. */
-		struct key k = i < nsp ? sp[i].k : stack[top - 1].end;
+		struct key k = at != NULL ? at->k : stack[top - 1].end, end;
+
+		/* Most of a long list: a CIDR alone, nothing open, the next
+		 * one starting past its end. Its two intervals, directly. */
+		if (top == 0 && cidr_end_plus_one(k, fam, (int)at->len, &end) &&
+		    ((after = cursor_peek(&cur, 1)) == NULL ||
+			key_cmp(&after->k, &end) > 0)) {
+			emit(b, fam, k, &at->slot, 1);
+			emit(b, fam, end, NULL, 0);
+			cursor_step(&cur);
+			continue;
+		}
 
 		if (top > 0 && !stack[top - 1].none &&
 		    key_cmp(&stack[top - 1].end, &k) < 0)
@@ -379,13 +488,14 @@ sweep(struct builder *b, int fam)
 		while (top > 0 && !stack[top - 1].none &&
 		    key_cmp(&stack[top - 1].end, &k) == 0)
 			cover_drop(&cov, stack[--top].slot);
-		for (; i < nsp && key_cmp(&sp[i].k, &k) == 0; i++) {
+		for (; (at = cursor_peek(&cur, 0)) != NULL &&
+		     key_cmp(&at->k, &k) == 0; cursor_step(&cur)) {
 			struct open *o = &stack[top++];
 
-			o->slot = sp[i].slot;
-			o->none = !cidr_end_plus_one(sp[i].k, fam,
-			    (int)sp[i].len, &o->end);
-			cover_add(&cov, sp[i].slot);
+			o->slot = at->slot;
+			o->none = !cidr_end_plus_one(at->k, fam, (int)at->len,
+			    &o->end);
+			cover_add(&cov, at->slot);
 		}
 		for (n = 0; n < cov.n && !catch_all(b, cov.active[n]); n++)
 			;
@@ -493,15 +603,68 @@ add_pentry(struct builder *b, const struct rules_entry *re, uint32_t file,
 	}
 }
 
+/* How many of an exclude list's CIDRs of family fam are spans, when they
+ * are in sweep order; 0 when they are not. */
+static size_t
+sorted_run(const struct rules_entry *re, int family)
+{
+	struct span prev = { { 0, 0 }, 0, 0 }, cur;
+	size_t k, n = 0;
+
+	for (k = 0; k < re->ndst; k++) {
+		const struct rules_cidr *d = &re->dst[k];
+
+		if (d->family != family || d->len == 0)
+			continue;
+		/* Slots grow with k: ties are in order by themselves. */
+		cur = (struct span){ key_of(family, d->addr), (uint32_t)k,
+			(uint32_t)d->len };
+		if (n++ > 0 && span_cmp(&prev, &cur) > 0)
+			return 0;
+		prev = cur;
+	}
+	return n;
+}
+
+/* Picks each family's run: its longest exclude list, if sorted. */
+static void
+pick_runs(struct builder *b, const struct rules_file *const *files,
+    size_t nfiles, size_t in_run[2])
+{
+	size_t i, j, k, best[2] = { 0, 0 }, n[2];
+	const struct rules_entry *cand[2] = { NULL, NULL };
+	int f;
+
+	for (i = 0; i < nfiles; i++)
+		for (j = 0; j < files[i]->nentries; j++) {
+			const struct rules_entry *re = &files[i]->entries[j];
+
+			if (re->reason != RULES_BY_EXCLUDE)
+				continue;
+			n[0] = n[1] = 0;
+			for (k = 0; k < re->ndst; k++)
+				n[re->dst[k].family == 6]++;
+			for (f = 0; f < 2; f++)
+				if (n[f] > best[f]) {
+					best[f] = n[f];
+					cand[f] = re;
+				}
+		}
+	for (f = 0; f < 2; f++) {
+		in_run[f] = cand[f] ? sorted_run(cand[f], f == 0 ? 4 : 6) : 0;
+		b->run[f].re = in_run[f] > 0 ? cand[f] : NULL;
+	}
+}
+
 /* Copies what the applicable files say, in precedence order. */
 static void
 collect(struct builder *b, const struct rules_file *const *files,
     size_t nfiles)
 {
-	size_t i, j, k, n[2] = { 0, 0 }, slots = 0;
+	size_t i, j, k, n[2] = { 0, 0 }, slots = 0, in_run[2];
 
-	/* Every array sized once: a span per CIDR, a slot per CIDR of
-	 * an exclude list. */
+	/* Every array sized once: a span per CIDR not in a run, a slot per
+	 * CIDR of an exclude list. */
 	for (i = 0; i < nfiles; i++)
 		for (j = 0; j < files[i]->nentries; j++) {
 			const struct rules_entry *re = &files[i]->entries[j];
@@ -510,8 +673,11 @@ collect(struct builder *b, const struct rules_file *const *files,
 				n[re->dst[k].family == 6]++;
 			slots += re->reason == RULES_BY_EXCLUDE ? re->ndst : 1;
 		}
-	vec_reserve(&b->spans[0], sizeof(struct span), n[0], &b->oom);
-	vec_reserve(&b->spans[1], sizeof(struct span), n[1], &b->oom);
+	pick_runs(b, files, nfiles, in_run);
+	vec_reserve(&b->spans[0], sizeof(struct span), n[0] - in_run[0],
+	    &b->oom);
+	vec_reserve(&b->spans[1], sizeof(struct span), n[1] - in_run[1],
+	    &b->oom);
 	vec_reserve(&b->slot_line, sizeof(uint32_t), slots, &b->oom);
 	vec_reserve(&b->slot_entry, sizeof(uint32_t), slots, &b->oom);
 
@@ -530,9 +696,20 @@ collect(struct builder *b, const struct rules_file *const *files,
 				if (re->ndst == 0)
 					continue;
 				add_pentry(b, re, file, re->dst[0].line);
-				for (k = 0; k < re->ndst && !b->oom; k++)
-					add_cidr(b, &re->dst[k],
-					    add_slot(b, re->dst[k].line));
+				for (k = 0; k < re->ndst && !b->oom; k++) {
+					const struct rules_cidr *d = &re->dst[k];
+					int fam = d->family == 6, f;
+					uint32_t s = add_slot(b, d->line);
+
+					/* A list's slots are consecutive. */
+					for (f = 0; k == 0 && f < 2; f++)
+						if (b->run[f].re == re)
+							b->run[f].first_slot = s;
+					if (b->run[fam].re == re && d->len > 0)
+						b->wide[fam] |= d->len > 64;
+					else
+						add_cidr(b, d, s);
+				}
 				continue;
 			}
 			add_pentry(b, re, file, re->line);

@@ -803,6 +803,7 @@ test_names(void **state)
 
 static uint64_t rng;
 static bool few_wide; /* big runs: no /0, few short prefixes */
+static bool sorted_excl; /* exclude lists written in address order */
 static bool narrow6;  /* no IPv6 prefix longer than /64: 64-bit keys */
 
 static uint64_t
@@ -979,6 +980,20 @@ add_all(struct model *m, const struct rcidr *c)
  * rules, then an exclude list of nexcl CIDRs. top_iface: write
  * interface = "dflt".
  */
+/* Family, address, then the shorter prefix first. */
+static int
+rcidr_order(const void *a, const void *b)
+{
+	const struct rcidr *x = a, *y = b;
+	int c;
+
+	if (x->family != y->family)
+		return x->family - y->family;
+	if ((c = memcmp(x->addr, y->addr, sizeof(x->addr))) != 0)
+		return c;
+	return x->len - y->len;
+}
+
 static void
 generate(struct text *t, struct model *m, size_t nrules, size_t nexcl,
     bool top_iface)
@@ -1106,8 +1121,13 @@ generate(struct text *t, struct model *m, size_t nrules, size_t nexcl,
 		e->dst = calloc(nexcl, sizeof(*e->dst));
 		assert_non_null(e->dst);
 		put(t, "exclude = [\n");
-		for (j = 0; j < nexcl; j++) {
+		for (j = 0; j < nexcl; j++)
 			random_cidr(&e->dst[j]);
+		/* As lists are usually written: then the compiler reads
+		 * the list in place instead of copying it. */
+		if (sorted_excl)
+			qsort(e->dst, nexcl, sizeof(*e->dst), rcidr_order);
+		for (j = 0; j < nexcl; j++) {
 			e->dst[j].line = t->line;
 			add_all(m, &e->dst[j]);
 			cidr_text(&e->dst[j], buf, sizeof(buf));
@@ -1425,6 +1445,19 @@ test_property(void **state)
 	narrow6 = true;
 	property_run(0xa4093822299f31d0ull, 2000, 3000, 20000, 0);
 	narrow6 = false;
+	/* Sorted lists, nested and duplicate CIDRs among them, merged with
+	 * the rules' CIDRs. */
+	sorted_excl = true;
+	property_run(0x082efa98ec4e6c89ull, 2000, 3000, 20000, 0);
+	property_run(0x452821e638d01377ull, 20, 3000, 20000, 1);
+	{
+		uint64_t s;
+
+		for (s = 1; s <= 100; s++)
+			property_run(s * 0x9e3779b97f4a7c15ull, s % 7,
+			    1 + s % 40, 300, (int)(s % 3));
+	}
+	sorted_excl = false;
 	/* Small sets: the same code with few entries, many times. */
 	{
 		uint64_t s;
