@@ -13,9 +13,10 @@
 
 /*
  * What stands for an array's body in the text libconfig reads: one string,
- * MARKER, the array's number, then the body's newlines, so libconfig
- * counts them in one token. No string of a file whose arrays are taken
- * can hold \001, so no string of the user's can pass for a marker.
+ * MARKER and the array's number, then one newline if the body had any, so
+ * the '[' and the ']' keep lines of their own and each maps back to the
+ * file's (bulk_line). No string of a file whose arrays are taken can hold
+ * \001, so no string of the user's can pass for a marker.
  */
 #define MARKER "\001bindif:"
 #define MARKER_ROOM 32 /* ' "' MARKER digits '" ' */
@@ -171,24 +172,26 @@ static int
 make_cfg(const char *text, size_t len, struct bulk *b)
 {
 	size_t i, at = 0, from = 0;
+	int shift = 0;
 	char *out;
 
-	/* A body holds no more newlines than bytes: the text grows by at
-	 * most a marker an array. */
+	/* The text grows by at most a marker an array. */
 	if (b->n > (((size_t)-1) - len - 1) / MARKER_ROOM ||
 	    (out = malloc(len + b->n * MARKER_ROOM + 1)) == NULL)
 		return -1;
 	for (i = 0; i < b->n; i++) {
-		const struct bulk_array *a = &b->v[i];
+		struct bulk_array *a = &b->v[i];
 
 		memcpy(out + at, text + from, a->open + 1 - from);
 		at += a->open + 1 - from;
 		at += (size_t)snprintf(out + at, MARKER_ROOM, " \"" MARKER
-		    "%zu", i);
-		memset(out + at, '\n', (size_t)a->lines);
-		at += (size_t)a->lines;
-		memcpy(out + at, "\" ", 2);
-		at += 2;
+		    "%zu\" %s", i, a->lines > 0 ? "\n" : "");
+		/* The ']' is on the '[''s next line here, a->lines below
+		 * it in the file. */
+		a->cfg_close = a->line - shift + (a->lines > 0);
+		if (a->lines > 1)
+			shift += a->lines - 1;
+		a->shift = shift;
 		from = a->close;
 	}
 	memcpy(out + at, text + from, len - from);
@@ -268,7 +271,7 @@ bulk_free(struct bulk *b)
 long
 bulk_marker(const struct bulk *b, const char *value)
 {
-	size_t i = 0, nl;
+	size_t i = 0;
 	const char *p;
 
 	if (b->cfg == NULL || value == NULL ||
@@ -279,9 +282,23 @@ bulk_marker(const struct bulk *b, const char *value)
 		return -1;
 	for (; *p >= '0' && *p <= '9' && i <= b->n; p++)
 		i = i * 10 + (size_t)(*p - '0');
-	nl = strspn(p, "\n");
-	return p[nl] == '\0' && i < b->n && nl == (size_t)b->v[i].lines ?
-	    (long)i : -1;
+	return *p == '\0' && i < b->n ? (long)i : -1;
+}
+
+int
+bulk_line(const struct bulk *b, int cfg_line)
+{
+	size_t lo = 0, hi = b->n, mid;
+
+	/* The last array whose ']' is on cfg_line or above it. */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (b->v[mid].cfg_close <= cfg_line)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo == 0 ? cfg_line : cfg_line + b->v[lo - 1].shift;
 }
 
 void

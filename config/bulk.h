@@ -4,8 +4,8 @@
  * two allocations and a scanner match per element (most of a cold start);
  * here it is one pass over the bytes. libconfig still parses the rest of
  * the file, with each such array's body replaced by a marker string and
- * the body's newlines, so every line number it reports stays true.
- * Private to config/.
+ * at most one newline; bulk_line() turns the lines libconfig reports back
+ * into the file's. Private to config/.
  */
 #ifndef BINDIF_BULK_H
 #define BINDIF_BULK_H
@@ -18,6 +18,8 @@ struct bulk_array {
 	int line;	    /* of the '[' */
 	int lines;	    /* newlines between '[' and ']' */
 	size_t count;	    /* elements */
+	int cfg_close;	    /* the ']''s line in the text libconfig reads */
+	int shift;	    /* what that line and later ones add to be real */
 };
 
 struct bulk {
@@ -38,6 +40,9 @@ void bulk_free(struct bulk *b);
 /* Which array a string value libconfig read from b->cfg stands for, or
  * -1 when it is an ordinary string. */
 long bulk_marker(const struct bulk *b, const char *value);
+
+/* The file's line for a line of b->cfg (what libconfig reports). */
+int bulk_line(const struct bulk *b, int cfg_line);
 
 /* Walks one array's elements in order. */
 struct bulk_iter {

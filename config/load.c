@@ -95,10 +95,11 @@ errs_push(struct rules_errors *errs, bool *oom, const char *file, int line,
 #define problem(ld, line, ...) \
 	errs_push((ld)->errs, &(ld)->oom, (ld)->name, (line), __VA_ARGS__)
 
+/* A setting's line in the file (libconfig's, through bulk.c's text). */
 static int
-line_of(const config_setting_t *s)
+line_of(const struct loader *ld, const config_setting_t *s)
 {
-	return (int)config_setting_source_line(s);
+	return bulk_line(&ld->bulk, (int)config_setting_source_line(s));
 }
 
 /* Whether line l (1-based) holds text, which is qlen long. */
@@ -149,7 +150,7 @@ index_lines(struct loader *ld)
 static int
 elem_line(struct loader *ld, const config_setting_t *s)
 {
-	int line = line_of(s), l, lo;
+	int line = line_of(ld, s), l, lo;
 	const char *v = config_setting_get_string(s), *p;
 	char quoted[INET6_ADDRSTRLEN + 16];
 	size_t qlen;
@@ -167,7 +168,7 @@ elem_line(struct loader *ld, const config_setting_t *s)
 		sizeof(quoted) ||
 	    (*p == ',' && line_has(ld, line, quoted, qlen)))
 		return line;
-	lo = config_setting_parent(s) ? line_of(config_setting_parent(s)) : 1;
+	lo = config_setting_parent(s) ? line_of(ld, config_setting_parent(s)) : 1;
 	for (l = line - 1; l >= lo && l >= 1; l--)
 		if (line_has(ld, l, quoted, qlen))
 			return l;
@@ -217,10 +218,10 @@ known_key(struct loader *ld, const config_setting_t *s,
 		}
 	}
 	if (best != NULL)
-		problem(ld, line_of(s), "unknown setting '%s'%s (did you mean "
+		problem(ld, line_of(ld, s), "unknown setting '%s'%s (did you mean "
 		    "'%s'?)", name, where, best);
 	else
-		problem(ld, line_of(s), "unknown setting '%s'%s", name, where);
+		problem(ld, line_of(ld, s), "unknown setting '%s'%s", name, where);
 	return false;
 }
 
@@ -235,7 +236,7 @@ elem_of(struct loader *ld, const config_setting_t *s)
 {
 	struct elem el = { s, config_setting_get_string(s), 0 };
 
-	el.line = el.str ? elem_line(ld, s) : line_of(s);
+	el.line = el.str ? elem_line(ld, s) : line_of(ld, s);
 	return el;
 }
 
@@ -300,7 +301,7 @@ each_value(struct loader *ld, config_setting_t *s, const char *what,
 	}
 	n = config_setting_length(s);
 	if (n == 0)
-		problem(ld, line_of(s), "%s: empty list", what);
+		problem(ld, line_of(ld, s), "%s: empty list", what);
 	if (n == 1 && (a = bulk_marker(&ld->bulk, config_setting_get_string(
 	    config_setting_get_elem(s, 0)))) >= 0) {
 		each_bulk(ld, &ld->bulk.v[a], fn, arg);
@@ -532,7 +533,7 @@ action_of(struct loader *ld, const config_setting_t *s,
 	else if (strcmp(v, "reject") == 0)
 		*out = RULES_REJECT;
 	else {
-		problem(ld, line_of(s), "action: unknown action '%s' (bind, pass "
+		problem(ld, line_of(ld, s), "action: unknown action '%s' (bind, pass "
 		    "or reject)", v);
 		return -1;
 	}
@@ -551,7 +552,7 @@ errno_of(struct loader *ld, const config_setting_t *s)
 	for (i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
 		if (strcmp(v, errnos[i].name) == 0)
 			return errnos[i].value;
-	problem(ld, line_of(s), "errno: '%s' is not one of ECONNREFUSED, EACCES, "
+	problem(ld, line_of(ld, s), "errno: '%s' is not one of ECONNREFUSED, EACCES, "
 	    "EPERM, ENETUNREACH, EHOSTUNREACH, ECONNRESET, ETIMEDOUT, "
 	    "ECONNABORTED, EADDRNOTAVAIL", v);
 	return 0;
@@ -577,7 +578,7 @@ load_rule(struct loader *ld, config_setting_t *g, struct rules_entry *e)
 	bool bad_action;
 
 	memset(e, 0, sizeof(*e));
-	e->line = line_of(g);
+	e->line = line_of(ld, g);
 	e->action = RULES_BIND;
 	e->reason = RULES_BY_RULE;
 	for (i = 0; i < n; i++) {
@@ -609,17 +610,17 @@ load_rule(struct loader *ld, config_setting_t *g, struct rules_entry *e)
 	bad_action = action != NULL && action_of(ld, action, &e->action) < 0;
 	if (iface != NULL) {
 		if (!bad_action && e->action != RULES_BIND)
-			problem(ld, line_of(iface), "interface: a rule with action "
+			problem(ld, line_of(ld, iface), "interface: a rule with action "
 			    "'%s' sends nothing to an interface",
 			    rules_action_name(e->action));
 		else {
 			e->iface = iface_of(ld, iface);
-			e->iface_line = line_of(iface);
+			e->iface_line = line_of(ld, iface);
 		}
 	}
 	if (err != NULL) {
 		if (!bad_action && e->action != RULES_REJECT)
-			problem(ld, line_of(err), "errno: only a rule with action "
+			problem(ld, line_of(ld, err), "errno: only a rule with action "
 			    "'reject' fails calls");
 		else
 			e->err = errno_of(ld, err);
@@ -651,7 +652,7 @@ load_rules(struct loader *ld, config_setting_t *list, struct rules_file *f)
 	int i, n;
 
 	if (!config_setting_is_list(list)) {
-		problem(ld, line_of(list), "rules: expected a list of rules, "
+		problem(ld, line_of(ld, list), "rules: expected a list of rules, "
 		    "( { dst = ...; }, ... )");
 		return;
 	}
@@ -660,7 +661,7 @@ load_rules(struct loader *ld, config_setting_t *list, struct rules_file *f)
 		config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
 
 		if (!config_setting_is_group(g)) {
-			problem(ld, line_of(g), "rules: each rule is a group in "
+			problem(ld, line_of(ld, g), "rules: each rule is a group in "
 			    "braces, { dst = ...; }");
 			continue;
 		}
@@ -689,7 +690,7 @@ load_exclude(struct loader *ld, config_setting_t *s, struct rules_file *f)
 	e->proto = RULES_PROTO_ANY;
 	e->action = RULES_PASS;
 	e->reason = RULES_BY_EXCLUDE;
-	e->line = line_of(s);
+	e->line = line_of(ld, s);
 	f->nentries++;
 }
 
@@ -762,7 +763,7 @@ syntax_problem(struct loader *ld, const config_t *cfg)
 		hint = " (an array [ ] holds one type; mix numbers and \"lo-hi\" "
 		       "strings in a list ( ))";
 	errs_push(ld->errs, &ld->oom, file ? file : ld->name,
-	    config_error_line(cfg), "%s%s", text, hint);
+	    bulk_line(&ld->bulk, config_error_line(cfg)), "%s%s", text, hint);
 }
 
 static void
@@ -778,13 +779,13 @@ load_config(struct loader *ld, config_t *cfg, struct rules_file *f)
 			continue;
 		if (strcmp(config_setting_name(s), "interface") == 0) {
 			f->iface = iface_of(ld, s);
-			f->iface_line = line_of(s);
+			f->iface_line = line_of(ld, s);
 		} else if (strcmp(config_setting_name(s), "program") == 0)
 			each_value(ld, s, "program", add_program, f);
 		else if (strcmp(config_setting_name(s), "exclude") == 0)
 			exclude = s;
 		else if (strcmp(config_setting_name(s), "dns") == 0) {
-			f->dns_line = line_of(s);
+			f->dns_line = line_of(ld, s);
 			each_value(ld, s, "dns", add_dns, f);
 		}
 		else

@@ -1,7 +1,7 @@
 /*
  * test_bulk.c - config/bulk.c: which arrays it takes from libconfig, the
- * text libconfig gets instead (same lines), the elements and their lines,
- * and that no string of a file can pass for its marker.
+ * text libconfig gets instead and how its lines map back, the elements and
+ * their lines, and that no string of a file can pass for its marker.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -37,8 +37,9 @@ taken(const char *text)
 	n = b.n;
 	if (n > 0) {
 		assert_non_null(b.cfg);
-		/* Every line stays where it was. */
-		assert_int_equal(lines_of(b.cfg), lines_of(text));
+		/* The last line maps back to the file's last. */
+		assert_int_equal(bulk_line(&b, (int)lines_of(b.cfg)),
+		    (int)lines_of(text));
 	} else
 		assert_null(b.cfg);
 	bulk_free(&b);
@@ -116,9 +117,15 @@ test_elements_and_lines(void **state)
 	assert_int_equal(b.v[1].count, 1);
 	assert_int_equal(text[b.v[0].open], '[');
 	assert_int_equal(text[b.v[0].close], ']');
-	/* What libconfig reads: the marker with the body's newlines. */
-	assert_string_equal(b.cfg, "top = 1;\nexclude = [ \"\001bindif:0\n\n\n"
-				   "\n\n\" ];\nafter = [ \"\001bindif:1\" ];\n");
+	/* What libconfig reads: the marker, the ']' on the next line. */
+	assert_string_equal(b.cfg, "top = 1;\nexclude = [ \"\001bindif:0\" \n];"
+				   "\nafter = [ \"\001bindif:1\" ];\n");
+	/* And its lines, back in the file. */
+	assert_int_equal(bulk_line(&b, 1), 1);
+	assert_int_equal(bulk_line(&b, 2), 2); /* exclude = [ */
+	assert_int_equal(bulk_line(&b, 3), 7); /* ]; */
+	assert_int_equal(bulk_line(&b, 4), 8); /* after */
+	assert_int_equal(bulk_line(&b, 5), 9);
 	for (i = 0; i < b.n; i++) {
 		bulk_iter_init(&it, text, &b.v[i]);
 		while (bulk_next(&it, &s, &len, &line)) {
@@ -131,9 +138,9 @@ test_elements_and_lines(void **state)
 	}
 	assert_int_equal(k, 5);
 	/* Markers: only the exact ones, as libconfig hands them back. */
-	assert_int_equal(bulk_marker(&b, "\001bindif:0\n\n\n\n\n"), 0);
+	assert_int_equal(bulk_marker(&b, "\001bindif:0"), 0);
 	assert_int_equal(bulk_marker(&b, "\001bindif:1"), 1);
-	assert_int_equal(bulk_marker(&b, "\001bindif:0"), -1); /* lines */
+	assert_int_equal(bulk_marker(&b, "\001bindif:0\n"), -1);
 	assert_int_equal(bulk_marker(&b, "\001bindif:2"), -1);
 	assert_int_equal(bulk_marker(&b, "\001bindif:1x"), -1);
 	assert_int_equal(bulk_marker(&b, "\001bindif:"), -1);
@@ -146,6 +153,28 @@ test_elements_and_lines(void **state)
 	/* No array taken: no marker is one. */
 	assert_int_equal(bulk_find("a = 1;", 6, &b), 0);
 	assert_int_equal(bulk_marker(&b, "\001bindif:0"), -1);
+	assert_int_equal(bulk_line(&b, 3), 3);
+	bulk_free(&b);
+}
+
+/* Arrays back to back, on shared lines: every line maps to its own. */
+static void
+test_lines_map_back(void **state)
+{
+	const char *text = "a = [\n\"x\"\n]; b = [\n\"y\",\n\n\"z\"]; c = [\"w\"];\n"
+			   "d = 1;\n";
+	struct bulk b;
+
+	(void)state;
+	assert_int_equal(bulk_find(text, strlen(text), &b), 0);
+	assert_int_equal(b.n, 3);
+	assert_string_equal(b.cfg, "a = [ \"\001bindif:0\" \n]; b = [ "
+				   "\"\001bindif:1\" \n]; c = [ \"\001bindif:2\" ];\n"
+				   "d = 1;\n");
+	assert_int_equal(bulk_line(&b, 1), 1); /* a = [ */
+	assert_int_equal(bulk_line(&b, 2), 3); /* ]; b = [ */
+	assert_int_equal(bulk_line(&b, 3), 6); /* ]; c = [...]; */
+	assert_int_equal(bulk_line(&b, 4), 7); /* d = 1; */
 	bulk_free(&b);
 }
 
@@ -170,6 +199,7 @@ main(void)
 		cmocka_unit_test(test_what_is_taken),
 		cmocka_unit_test(test_elements_and_lines),
 		cmocka_unit_test(test_nul_ends_text),
+		cmocka_unit_test(test_lines_map_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -512,6 +512,11 @@ test_bracket_arrays(void **state)
 	bad("dns = [\"192.0.2.53\",\n\"nope\"];\n", 2, "dns: 'nope'");
 	bad("rules = ( { proto = [\"tcp\",\n\"sctp\"]; } );\n", 2,
 	    "unknown protocol 'sctp'");
+	/* After two arrays read by bulk.c, libconfig's own lines. */
+	bad("program = [\n\"a\"\n];\nexclude = [\n\"10.0.0.0/8\",\n\n"
+	    "\"fd00::/8\"]; x = ;\n", 7, "syntax error");
+	bad("program = [\n\"a\"\n]; exclude = [\n\"10.0.0.0/8\",\n\n"
+	    "\"fd00::/8\"\n];\nrules = 1;\n", 8, "rules: expected a list");
 	/* A trailing comma is libconfig's to refuse, on its line. */
 	bad("exclude = [\n\"10.0.0.0/8\",\n];\n", 3, "syntax error");
 	/* A string made to look like the marker stays a string. */
