@@ -111,7 +111,7 @@ quad(const char *p, uint8_t *out)
  * them, or NULL. out is zero.
  */
 static const char *
-six(const char *p, uint8_t *out)
+six(const char *p, const char *end, uint8_t *out)
 {
 	unsigned v, h;
 	int n = 0, gap = -1, d;
@@ -120,7 +120,7 @@ six(const char *p, uint8_t *out)
 		if (*++p != ':')
 			return NULL;
 		gap = 0;
-		if (*++p == '/' || *p == '\0')
+		if (++p == end || *p == '/')
 			return p;
 	}
 	for (;;) {
@@ -137,7 +137,7 @@ six(const char *p, uint8_t *out)
 			if (gap >= 0)
 				return NULL;
 			gap = n;
-			if (*++p == '/' || *p == '\0')
+			if (++p == end || *p == '/')
 				break;
 		}
 	}
@@ -156,15 +156,23 @@ six(const char *p, uint8_t *out)
 int
 cidr_parse_quick(const char *text, struct rules_cidr *c)
 {
+	return cidr_parse_quick_n(text, strlen(text), c);
+}
+
+/* Every loop below stops at a byte that is not an address's, so none
+ * reads past text[n]. */
+int
+cidr_parse_quick_n(const char *text, size_t n, struct rules_cidr *c)
+{
 	const char *p;
 	int max, len, i, d;
 
 	memset(c->addr, 0, sizeof(c->addr));
 	/* A colon among the first five bytes: IPv6 (a quad has none). */
-	for (i = 0; i < 5 && text[i] != '\0' && text[i] != ':'; i++)
+	for (i = 0; i < 5 && (size_t)i < n && text[i] != ':'; i++)
 		;
-	if (i < 5 && text[i] == ':') {
-		if ((p = six(text, c->addr)) == NULL)
+	if (i < 5 && (size_t)i < n && text[i] == ':') {
+		if ((p = six(text, text + n, c->addr)) == NULL)
 			return 0;
 		c->family = 6;
 		max = 128;
@@ -180,7 +188,7 @@ cidr_parse_quick(const char *text, struct rules_cidr *c)
 		if (d == 0 || len > max)
 			return 0;
 	}
-	if (*p != '\0')
+	if (p != text + n)
 		return 0;
 	c->len = len;
 	/* No host bits: the rest of the prefix's last byte, then whole

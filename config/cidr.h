@@ -23,5 +23,8 @@ int cidr_parse(const char *text, struct rules_cidr *c, char *why,
  * c is garbage. For the tests, which hold it to inet_pton.
  */
 int cidr_parse_quick(const char *text, struct rules_cidr *c);
+/* The same for the len bytes at text, where text[len] is readable and is
+ * none of an address's bytes (a NUL, or the quote that ends a string). */
+int cidr_parse_quick_n(const char *text, size_t len, struct rules_cidr *c);
 
 #endif

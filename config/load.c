@@ -242,31 +242,55 @@ elem_of(struct loader *ld, const config_setting_t *s)
 
 typedef void each_fn(struct loader *, const struct elem *, void *);
 
-/* The elements of an array bulk.c read, each as a string of its own. */
+/* Destinations as they are read, for add_cidr. */
+struct cidr_list {
+	struct rules_cidr *v;
+	size_t n, cap;
+	const char *what; /* "dst" or "exclude", for messages */
+};
+
+/* Room for any element of a bulk array as a string: none is longer than
+ * the array's body. */
+static char *
+bulk_buf(struct loader *ld, const struct bulk_array *a)
+{
+	char *buf = malloc(a->close - a->open);
+
+	if (buf == NULL)
+		ld->oom = true;
+	return buf;
+}
+
+/* One element (len bytes at v) to fn, as a string of its own in buf. */
+static void
+bulk_elem(struct loader *ld, const char *v, size_t len, int line, char *buf,
+    each_fn *fn, void *arg)
+{
+	struct elem el = { NULL, buf, line };
+
+	memcpy(buf, v, len);
+	buf[len] = '\0';
+	fn(ld, &el, arg);
+}
+
+/* The elements of an array bulk.c read. */
 static void
 each_bulk(struct loader *ld, const struct bulk_array *a, each_fn *fn,
     void *arg)
 {
 	struct bulk_iter it;
-	struct elem el = { NULL, NULL, 0 };
 	const char *v;
 	size_t len;
-	/* No element is longer than the array's body. */
-	char *buf = malloc(a->close - a->open);
+	int line;
+	char *buf = bulk_buf(ld, a);
 
-	if (buf == NULL) {
-		ld->oom = true;
-		return;
-	}
-	el.str = buf;
 	bulk_iter_init(&it, ld->text, a);
-	while (!ld->oom && bulk_next(&it, &v, &len, &el.line)) {
-		memcpy(buf, v, len);
-		buf[len] = '\0';
-		fn(ld, &el, arg);
-	}
+	while (buf != NULL && !ld->oom && bulk_next(&it, &v, &len, &line))
+		bulk_elem(ld, v, len, line, buf, fn, arg);
 	free(buf);
 }
+
+static void add_cidr(struct loader *, const struct elem *, void *);
 
 /* How many values each_value() will give fn. */
 static size_t
@@ -280,6 +304,34 @@ values_count(const struct loader *ld, const config_setting_t *s)
 	    config_setting_get_string(config_setting_get_elem(s, 0)))) >= 0)
 		return ld->bulk.v[a].count;
 	return (size_t)config_setting_length(s);
+}
+
+/*
+ * The CIDRs of an array bulk.c read: most go straight from the text
+ * through the quick reader; the rest, and every mistake, through add_cidr
+ * as a string of their own.
+ */
+static void
+each_bulk_cidr(struct loader *ld, const struct bulk_array *a,
+    struct cidr_list *l)
+{
+	struct bulk_iter it;
+	struct rules_cidr c;
+	const char *v;
+	size_t len;
+	int line;
+	char *buf = NULL;
+
+	bulk_iter_init(&it, ld->text, a);
+	while (!ld->oom && bulk_next(&it, &v, &len, &line)) {
+		/* v[len] is the closing quote. */
+		if (l->n < l->cap && cidr_parse_quick_n(v, len, &c)) {
+			c.line = line;
+			l->v[l->n++] = c;
+		} else if (buf != NULL || (buf = bulk_buf(ld, a)) != NULL)
+			bulk_elem(ld, v, len, line, buf, add_cidr, l);
+	}
+	free(buf);
 }
 
 /*
@@ -304,7 +356,10 @@ each_value(struct loader *ld, config_setting_t *s, const char *what,
 		problem(ld, line_of(ld, s), "%s: empty list", what);
 	if (n == 1 && (a = bulk_marker(&ld->bulk, config_setting_get_string(
 	    config_setting_get_elem(s, 0)))) >= 0) {
-		each_bulk(ld, &ld->bulk.v[a], fn, arg);
+		if (fn == add_cidr)
+			each_bulk_cidr(ld, &ld->bulk.v[a], arg);
+		else
+			each_bulk(ld, &ld->bulk.v[a], fn, arg);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -357,12 +412,6 @@ iface_of(struct loader *ld, const config_setting_t *s)
 }
 
 /* ---- destinations ---- */
-
-struct cidr_list {
-	struct rules_cidr *v;
-	size_t n, cap;
-	const char *what; /* "dst" or "exclude", for messages */
-};
 
 /*
  * Room for element n of an array that holds n: the capacity doubles at

@@ -1,8 +1,9 @@
 /*
  * test_cidr.c - config/cidr.c: the quick reading of CIDRs is held to
  * inet_pton, on the forms lists are written in, on every edge of the
- * grammar, and on a seeded stream of random strings of the right alphabet;
- * cidr_parse gives the same answers as before it had a quick reading.
+ * grammar, and on a seeded stream of random strings of the right alphabet,
+ * NUL-terminated and quote-terminated; cidr_parse gives the same answers
+ * as before it had a quick reading.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -75,6 +76,24 @@ hold_to_reference(const char *text, int *quick_yes)
 		fail();
 	}
 	*quick_yes += got;
+	/* The bounded reading, as bulk.c calls it: the text ends in the
+	 * string's closing quote, and a NUL later still. */
+	{
+		char quoted[160];
+		struct rules_cidr n;
+		size_t len = strlen(text);
+
+		if (len + 3 <= sizeof(quoted)) {
+			memcpy(quoted, text, len);
+			memcpy(quoted + len, "\"1", 3);
+			assert_int_equal(cidr_parse_quick_n(quoted, len, &n), got);
+			if (got) {
+				assert_int_equal(n.family, q.family);
+				assert_int_equal(n.len, q.len);
+				assert_memory_equal(n.addr, q.addr, sizeof(q.addr));
+			}
+		}
+	}
 	/* And the whole parse answers as the reference does. */
 	assert_int_equal(cidr_parse(text, &full, why, sizeof(why)) == 0, want);
 	if (want) {
