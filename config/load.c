@@ -247,7 +247,40 @@ struct cidr_list {
 	struct rules_cidr *v;
 	size_t n, cap;
 	const char *what; /* "dst" or "exclude", for messages */
+	size_t nfam[2], last[2]; /* per family: how many, the last one's index */
+	bool unsorted[2];
 };
+
+/* Appends c (room is there), noting the order of its family's CIDRs. */
+static void
+cidr_append(struct cidr_list *l, const struct rules_cidr *c)
+{
+	int f = c->family == 6, d;
+
+	if (l->nfam[f]++ > 0) {
+		const struct rules_cidr *prev = &l->v[l->last[f]];
+
+		d = memcmp(prev->addr, c->addr, sizeof(c->addr));
+		if (d > 0 || (d == 0 && prev->len > c->len))
+			l->unsorted[f] = true;
+	}
+	l->last[f] = l->n;
+	l->v[l->n++] = *c;
+}
+
+/* The list's CIDRs into a rules entry. */
+static void
+cidr_give(struct cidr_list *l, struct rules_entry *e)
+{
+	int f;
+
+	e->dst = l->v;
+	e->ndst = l->n;
+	for (f = 0; f < 2; f++) {
+		e->nfam[f] = l->nfam[f];
+		e->sorted[f] = !l->unsorted[f];
+	}
+}
 
 /* Room for any element of a bulk array as a string: none is longer than
  * the array's body. */
@@ -327,7 +360,7 @@ each_bulk_cidr(struct loader *ld, const struct bulk_array *a,
 		/* v[len] is the closing quote. */
 		if (l->n < l->cap && cidr_parse_quick_n(v, len, &c)) {
 			c.line = line;
-			l->v[l->n++] = c;
+			cidr_append(l, &c);
 		} else if (buf != NULL || (buf = bulk_buf(ld, a)) != NULL)
 			bulk_elem(ld, v, len, line, buf, add_cidr, l);
 	}
@@ -458,7 +491,7 @@ add_cidr(struct loader *ld, const struct elem *el, void *arg)
 		l->v = v;
 		l->cap = cap;
 	}
-	l->v[l->n++] = c;
+	cidr_append(l, &c);
 }
 
 /* Room for the values of s at once: a 100,000-CIDR list is not grown
@@ -621,7 +654,7 @@ static void
 load_rule(struct loader *ld, config_setting_t *g, struct rules_entry *e)
 {
 	config_setting_t *s, *iface = NULL, *err = NULL, *action = NULL;
-	struct cidr_list dst = { NULL, 0, 0, "dst" };
+	struct cidr_list dst = { .what = "dst" };
 	struct port_list ports = { 0 };
 	int i, n = config_setting_length(g);
 	bool bad_action;
@@ -649,8 +682,7 @@ load_rule(struct loader *ld, config_setting_t *g, struct rules_entry *e)
 		else
 			err = s;
 	}
-	e->dst = dst.v;
-	e->ndst = dst.n;
+	cidr_give(&dst, e);
 	e->ports = ports.v;
 	e->nports = ports.n;
 	if (e->proto == 0)
@@ -724,7 +756,7 @@ load_rules(struct loader *ld, config_setting_t *list, struct rules_file *f)
 static void
 load_exclude(struct loader *ld, config_setting_t *s, struct rules_file *f)
 {
-	struct cidr_list dst = { NULL, 0, 0, "exclude" };
+	struct cidr_list dst = { .what = "exclude" };
 	struct rules_entry *e;
 
 	cidr_reserve(ld, &dst, s);
@@ -734,8 +766,7 @@ load_exclude(struct loader *ld, config_setting_t *s, struct rules_file *f)
 		return;
 	}
 	memset(e, 0, sizeof(*e));
-	e->dst = dst.v;
-	e->ndst = dst.n;
+	cidr_give(&dst, e);
 	e->proto = RULES_PROTO_ANY;
 	e->action = RULES_PASS;
 	e->reason = RULES_BY_EXCLUDE;

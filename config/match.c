@@ -603,57 +603,27 @@ add_pentry(struct builder *b, const struct rules_entry *re, uint32_t file,
 	}
 }
 
-/* How many of an exclude list's CIDRs of family fam are spans, when they
- * are in sweep order; 0 when they are not. */
-static size_t
-sorted_run(const struct rules_entry *re, int family)
-{
-	struct span prev = { { 0, 0 }, 0, 0 }, cur;
-	size_t k, n = 0;
-
-	for (k = 0; k < re->ndst; k++) {
-		const struct rules_cidr *d = &re->dst[k];
-
-		if (d->family != family || d->len == 0)
-			continue;
-		/* Slots grow with k: ties are in order by themselves. */
-		cur = (struct span){ key_of(family, d->addr), (uint32_t)k,
-			(uint32_t)d->len };
-		if (n++ > 0 && span_cmp(&prev, &cur) > 0)
-			return 0;
-		prev = cur;
-	}
-	return n;
-}
-
-/* Picks each family's run: its longest exclude list, if sorted. */
+/* Picks each family's run: its longest exclude list that is sorted (the
+ * loader noted which are). */
 static void
 pick_runs(struct builder *b, const struct rules_file *const *files,
     size_t nfiles, size_t in_run[2])
 {
-	size_t i, j, k, best[2] = { 0, 0 }, n[2];
-	const struct rules_entry *cand[2] = { NULL, NULL };
+	size_t i, j;
 	int f;
 
+	in_run[0] = in_run[1] = 0;
 	for (i = 0; i < nfiles; i++)
 		for (j = 0; j < files[i]->nentries; j++) {
 			const struct rules_entry *re = &files[i]->entries[j];
 
-			if (re->reason != RULES_BY_EXCLUDE)
-				continue;
-			n[0] = n[1] = 0;
-			for (k = 0; k < re->ndst; k++)
-				n[re->dst[k].family == 6]++;
 			for (f = 0; f < 2; f++)
-				if (n[f] > best[f]) {
-					best[f] = n[f];
-					cand[f] = re;
+				if (re->reason == RULES_BY_EXCLUDE &&
+				    re->sorted[f] && re->nfam[f] > in_run[f]) {
+					in_run[f] = re->nfam[f];
+					b->run[f].re = re;
 				}
 		}
-	for (f = 0; f < 2; f++) {
-		in_run[f] = cand[f] ? sorted_run(cand[f], f == 0 ? 4 : 6) : 0;
-		b->run[f].re = in_run[f] > 0 ? cand[f] : NULL;
-	}
 }
 
 /* Copies what the applicable files say, in precedence order. */
@@ -663,14 +633,15 @@ collect(struct builder *b, const struct rules_file *const *files,
 {
 	size_t i, j, k, n[2] = { 0, 0 }, slots = 0, in_run[2];
 
-	/* Every array sized once: a span per CIDR not in a run, a slot per
-	 * CIDR of an exclude list. */
+	/* Every array sized once: a span per CIDR not in a run (a /0 of a
+	 * run is a wildcard; the estimate is high by those), a slot per CIDR
+	 * of an exclude list. */
 	for (i = 0; i < nfiles; i++)
 		for (j = 0; j < files[i]->nentries; j++) {
 			const struct rules_entry *re = &files[i]->entries[j];
 
-			for (k = 0; k < re->ndst; k++)
-				n[re->dst[k].family == 6]++;
+			n[0] += re->nfam[0];
+			n[1] += re->nfam[1];
 			slots += re->reason == RULES_BY_EXCLUDE ? re->ndst : 1;
 		}
 	pick_runs(b, files, nfiles, in_run);

@@ -22,6 +22,11 @@ struct rules_ports {
 struct rules_entry {
 	struct rules_cidr *dst; /* ndst == 0: every destination */
 	size_t ndst;
+	/* Per family (0: IPv4, 1: IPv6), noted while loading: how many of
+	 * dst, and whether those ascend in the compiler's order (address,
+	 * then prefix length), so it can read a sorted list in place. */
+	size_t nfam[2];
+	bool sorted[2];
 	struct rules_ports *ports; /* nports == 0: every port */
 	size_t nports;
 	unsigned proto; /* RULES_PROTO_* mask */
