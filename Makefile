@@ -75,6 +75,7 @@ UNIT_SKIP = tests/unit/test_plat_linux.c tests/unit/test_plat_darwin.c \
 	tests/unit/test_uaccess.c tests/unit/test_hotpath.c \
 	tests/unit/test_uplink_linux.c tests/unit/test_kernel.c \
 	tests/unit/test_children.c tests/unit/test_handshake.c \
+	tests/unit/test_maptext.c \
 	tests/unit/test_handoff.c
 TESTABLE_OS_SRCS = shim/plat_darwin.c launcher/plat_darwin.c \
 	launcher/uplink_darwin.c

@@ -980,6 +980,17 @@ has_include(struct loader *ld)
 	return found;
 }
 
+/* Every wrapped program parses the file again, and libconfig does not
+ * survive running out of memory (it crashes): a bound keeps that from
+ * happening. */
+static void
+too_large(struct rules_errors *errs, bool *oom, const char *name)
+{
+	errs_push(errs, oom, name, 0, "larger than %d MB; rules files are "
+	    "read by every wrapped program, so they are kept smaller",
+	    RULES_MAX_FILE >> 20);
+}
+
 /* Reads one file (fp) or one string (text) into a new rules_file. */
 static bool
 load_one(struct rules_set *set, const char *name, FILE *fp, const char *text,
@@ -1018,14 +1029,8 @@ load_one(struct rules_set *set, const char *name, FILE *fp, const char *text,
 			}
 			got = fread(buf + len, 1, cap - len - 1, fp);
 			len += got;
-			/* Every wrapped program parses the file again, and
-			 * libconfig does not survive running out of memory
-			 * (it crashes): a bound keeps that from happening. */
 			if (len > RULES_MAX_FILE) {
-				errs_push(errs, &ld.oom, name, 0, "larger than "
-				    "%d MB; rules files are read by every "
-				    "wrapped program, so they are kept smaller",
-				    RULES_MAX_FILE >> 20);
+				too_large(errs, &ld.oom, name);
 				free(buf);
 				return !ld.oom;
 			}
@@ -1079,13 +1084,24 @@ rules_is_conf_name(const char *n)
 }
 
 static bool
-load_file(struct rules_set *set, const char *path, struct rules_errors *errs)
+load_file(struct rules_set *set, const char *path,
+    const struct rules_mapper *m, struct rules_errors *errs)
 {
-	bool oom = false;
-	FILE *fp = fopen(path, "re");
-	bool ok;
+	bool oom = false, ok;
+	const char *text;
+	size_t len;
+	FILE *fp;
 
-	if (fp == NULL) {
+	if (m != NULL && (text = m->map(path, &len)) != NULL) {
+		if (len > RULES_MAX_FILE) {
+			too_large(errs, &oom, path);
+			ok = !oom;
+		} else
+			ok = load_one(set, path, NULL, text, errs);
+		m->unmap(text, len);
+		return ok;
+	}
+	if ((fp = fopen(path, "re")) == NULL) {
 		errs_push(errs, &oom, path, 0, "cannot read: %s", strerror(errno));
 		return !oom;
 	}
@@ -1095,7 +1111,8 @@ load_file(struct rules_set *set, const char *path, struct rules_errors *errs)
 }
 
 static bool
-load_dir(struct rules_set *set, const char *path, struct rules_errors *errs)
+load_dir(struct rules_set *set, const char *path,
+    const struct rules_mapper *m, struct rules_errors *errs)
 {
 	char **names = NULL, **grown, *full;
 	size_t n = 0, i;
@@ -1132,7 +1149,7 @@ load_dir(struct rules_set *set, const char *path, struct rules_errors *errs)
 		}
 		snprintf(full, len, "%s%s%s", path,
 		    path[strlen(path) - 1] == '/' ? "" : "/", names[i]);
-		ok = load_file(set, full, errs);
+		ok = load_file(set, full, m, errs);
 		free(full);
 	}
 	for (i = 0; i < n; i++)
@@ -1144,6 +1161,13 @@ load_dir(struct rules_set *set, const char *path, struct rules_errors *errs)
 struct rules_set *
 rules_load(const char *path, struct rules_errors *errs)
 {
+	return rules_load_mapped(path, NULL, errs);
+}
+
+struct rules_set *
+rules_load_mapped(const char *path, const struct rules_mapper *m,
+    struct rules_errors *errs)
+{
 	struct rules_set *set = calloc(1, sizeof(*set));
 	struct stat st;
 	bool ok, oom = false;
@@ -1154,9 +1178,9 @@ rules_load(const char *path, struct rules_errors *errs)
 		errs_push(errs, &oom, path, 0, "%s", strerror(errno));
 		ok = !oom;
 	} else if (S_ISDIR(st.st_mode))
-		ok = load_dir(set, path, errs);
+		ok = load_dir(set, path, m, errs);
 	else
-		ok = load_file(set, path, errs);
+		ok = load_file(set, path, m, errs);
 	if (!ok) {
 		rules_set_free(set);
 		return NULL;

@@ -77,15 +77,41 @@ check_iface(void *arg, const char *ifname, const char *file, int line)
 	return 0;
 }
 
+struct load_job {
+	const char *path;
+	struct rules_errors *errs;
+	struct rules_set *set;
+};
+
+static void
+load_mapped(void *arg)
+{
+	static const struct rules_mapper mapper = { lplat_map_text,
+		lplat_unmap_text };
+	struct load_job *j = arg;
+
+	j->set = rules_load_mapped(j->path, &mapper, j->errs);
+}
+
 struct rules_set *
 checks_rules(const char *path, void (*report)(const char *line),
     int *problems)
 {
 	struct rules_errors errs = { 0 };
-	struct rules_set *set = rules_load(path, &errs);
+	struct load_job job = { path, &errs, NULL };
+	struct rules_set *set;
 	struct iface_ctx ctx = { report, 0 };
 	char msg[1200];
 	size_t i;
+
+	if (lplat_guarded(load_mapped, &job) < 0) {
+		snprintf(msg, sizeof(msg), "%s: changed while it was read; run "
+		    "again", path);
+		report(msg);
+		*problems = 1;
+		return NULL;
+	}
+	set = job.set;
 
 	for (i = 0; i < errs.n; i++) {
 		if (errs.v[i].file && errs.v[i].line > 0)

@@ -137,5 +137,14 @@ int lplat_policy_seal(int fd, char *why, size_t whylen);
 /* "dev ino size mtime ctime" of a file, nanoseconds included. */
 struct stat;
 void lplat_file_id(FILE *to, const struct stat *st);
+/*
+ * A rules file's text mapped (len bytes, then a NUL), or NULL to read it
+ * instead; only inside lplat_guarded, which runs fn(arg) and returns -1
+ * if a file mapped meanwhile shrank under it (the mapping is undone; what
+ * fn built is left), 0 otherwise.
+ */
+const char *lplat_map_text(const char *path, size_t *len);
+void lplat_unmap_text(const char *text, size_t len);
+int lplat_guarded(void (*fn)(void *), void *arg);
 
 #endif

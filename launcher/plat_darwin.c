@@ -91,3 +91,26 @@ lplat_file_id(FILE *to, const struct stat *st)
 	    st->st_mtimespec.tv_nsec, (long long)st->st_ctimespec.tv_sec,
 	    st->st_ctimespec.tv_nsec);
 }
+
+/* Rules files are read, not mapped, here: nothing to guard. */
+const char *
+lplat_map_text(const char *path, size_t *len)
+{
+	(void)path;
+	(void)len;
+	return NULL;
+}
+
+void
+lplat_unmap_text(const char *text, size_t len)
+{
+	(void)text;
+	(void)len;
+}
+
+int
+lplat_guarded(void (*fn)(void *), void *arg)
+{
+	fn(arg);
+	return 0;
+}

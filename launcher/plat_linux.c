@@ -1,12 +1,15 @@
 /*
  * plat_linux.c - what the launcher needs from Linux: its own executable
- * (to find the shim next to it) and a sealed memfd to hand the compiled
- * rules to the shim. File capabilities, the preload variable and the
- * shim's file name are the shim's plat layer's (shim/plat.h).
+ * (to find the shim next to it), a sealed memfd to hand the compiled rules
+ * to the shim, and rules files mapped rather than copied. File
+ * capabilities, the preload variable and the shim's file name are the
+ * shim's plat layer's (shim/plat.h).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -92,4 +95,109 @@ lplat_file_id(FILE *to, const struct stat *st)
 	    (intmax_t)st->st_size, (long long)st->st_mtim.tv_sec,
 	    st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec,
 	    st->st_ctim.tv_nsec);
+}
+
+/*
+ * Rules files, mapped: a 100,000-CIDR list is 3 MB that reading would copy
+ * into as many fresh pages at every cold start (1.5 ms here, against 0.15
+ * ms mapped and populated at once). A mapped file that shrinks while it is
+ * parsed faults (SIGBUS) where it was cut: lplat_guarded turns that into an
+ * error. This state is for that signal handler, and one file is mapped at
+ * a time.
+ */
+static const char *mapped;
+static size_t mapped_len;
+static sigjmp_buf *guard;
+
+/* What is mapped for a file of size bytes: its pages and one more, so a
+ * scan that ran past the NUL ending it (a writer's bytes in its last page)
+ * faults there instead of reading whatever lies beyond. */
+static size_t
+map_size(size_t size)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (size + page - 1) / page * page + page;
+}
+
+const char *
+lplat_map_text(const char *path, size_t *len)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	struct stat st;
+	void *p;
+	int fd;
+
+	/* Only inside a guard, and only a regular file whose last page has
+	 * room for the NUL the kernel fills it with; else it is read. */
+	if (guard == NULL || mapped != NULL ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (size_t)st.st_size % page == 0 || st.st_size > (64 << 20)) {
+		close(fd);
+		return NULL;
+	}
+	p = mmap(NULL, map_size((size_t)st.st_size), PROT_READ,
+	    MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return NULL;
+	mapped = p;
+	mapped_len = map_size((size_t)st.st_size);
+	*len = (size_t)st.st_size;
+	return p;
+}
+
+void
+lplat_unmap_text(const char *text, size_t len)
+{
+	(void)munmap((void *)text, map_size(len));
+	if (text == mapped)
+		mapped = NULL;
+}
+
+static void
+on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	const char *at = si->si_addr;
+
+	(void)uc;
+	if (guard != NULL && mapped != NULL && at >= mapped &&
+	    at < mapped + mapped_len)
+		siglongjmp(*guard, 1);
+	/* Not a mapped file's: die of it, as without this handler (raised
+	 * again, it is delivered as the handler returns). */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+int
+lplat_guarded(void (*fn)(void *), void *arg)
+{
+	struct sigaction sa, old;
+	sigjmp_buf env;
+	int rc = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigbus;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, &old) < 0) {
+		fn(arg); /* unguarded, so nothing is mapped */
+		return 0;
+	}
+	if (sigsetjmp(env, 1) == 0) {
+		guard = &env;
+		fn(arg);
+	} else {
+		/* What fn had built is left behind: the caller reports the
+		 * file and exits. */
+		(void)munmap((void *)mapped, mapped_len);
+		mapped = NULL;
+		rc = -1;
+	}
+	guard = NULL;
+	(void)sigaction(SIGBUS, &old, NULL);
+	return rc;
 }
