@@ -7,11 +7,12 @@
 
 #include "rules.h"
 
+/* 24 bytes: a 100,000-CIDR list is 2.4 MB of these at every cold start. */
 struct rules_cidr {
-	int family; /* 4 or 6 */
-	int len;    /* prefix length */
 	uint8_t addr[16];
 	int line;
+	uint8_t family; /* 4 or 6 */
+	uint8_t len;	/* prefix length */
 };
 
 struct rules_ports {
