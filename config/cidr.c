@@ -18,8 +18,8 @@
  * Numeric only: a name here would need DNS at load time, and string
  * prefixes ("10.1" covering "10.10.x.x") are the classic mistake.
  */
-static int
-parse_slow(const char *text, struct rules_cidr *c, char *why, size_t whylen)
+int
+cidr_parse_slow(const char *text, struct rules_cidr *c, char *why, size_t whylen)
 {
 	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
 	int max, i;
@@ -207,5 +207,5 @@ cidr_parse(const char *text, struct rules_cidr *c, char *why, size_t whylen)
 {
 	if (cidr_parse_quick(text, c))
 		return 0;
-	return parse_slow(text, c, why, whylen);
+	return cidr_parse_slow(text, c, why, whylen);
 }

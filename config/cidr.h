@@ -16,6 +16,11 @@
 int cidr_parse(const char *text, struct rules_cidr *c, char *why,
     size_t whylen);
 
+/* inet_pton's reading, and the messages: what cidr_parse falls back to,
+ * and what the quick reading is held to. */
+int cidr_parse_slow(const char *text, struct rules_cidr *c, char *why,
+    size_t whylen);
+
 /*
  * The quick reading cidr_parse tries first: 1 when text is a CIDR in the
  * plain forms lists are written in, with c filled exactly as inet_pton
