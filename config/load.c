@@ -323,48 +323,28 @@ each_bulk(struct loader *ld, const struct bulk_array *a, each_fn *fn,
 	free(buf);
 }
 
-static void add_cidr(struct loader *, const struct elem *, void *);
+/* The array bulk.c read that setting s stands for, or NULL. */
+static const struct bulk_array *
+bulk_of(const struct loader *ld, const config_setting_t *s)
+{
+	long a;
+
+	if (!config_setting_is_array(s) || config_setting_length(s) != 1 ||
+	    (a = bulk_marker(&ld->bulk, config_setting_get_string(
+		config_setting_get_elem(s, 0)))) < 0)
+		return NULL;
+	return &ld->bulk.v[a];
+}
 
 /* How many values each_value() will give fn. */
 static size_t
 values_count(const struct loader *ld, const config_setting_t *s)
 {
-	long a;
+	const struct bulk_array *a = bulk_of(ld, s);
 
-	if (!is_aggregate(s))
-		return 1;
-	if (config_setting_length(s) == 1 && (a = bulk_marker(&ld->bulk,
-	    config_setting_get_string(config_setting_get_elem(s, 0)))) >= 0)
-		return ld->bulk.v[a].count;
-	return (size_t)config_setting_length(s);
-}
-
-/*
- * The CIDRs of an array bulk.c read: most go straight from the text
- * through the quick reader; the rest, and every mistake, through add_cidr
- * as a string of their own.
- */
-static void
-each_bulk_cidr(struct loader *ld, const struct bulk_array *a,
-    struct cidr_list *l)
-{
-	struct bulk_iter it;
-	struct rules_cidr c;
-	const char *v;
-	size_t len;
-	int line;
-	char *buf = NULL;
-
-	bulk_iter_init(&it, ld->text, a);
-	while (!ld->oom && bulk_next(&it, &v, &len, &line)) {
-		/* v[len] is the closing quote. */
-		if (l->n < l->cap && cidr_parse_quick_n(v, len, &c)) {
-			c.line = line;
-			cidr_append(l, &c);
-		} else if (buf != NULL || (buf = bulk_buf(ld, a)) != NULL)
-			bulk_elem(ld, v, len, line, buf, add_cidr, l);
-	}
-	free(buf);
+	if (a != NULL)
+		return a->count;
+	return is_aggregate(s) ? (size_t)config_setting_length(s) : 1;
 }
 
 /*
@@ -375,8 +355,8 @@ static void
 each_value(struct loader *ld, config_setting_t *s, const char *what,
     each_fn *fn, void *arg)
 {
+	const struct bulk_array *a;
 	struct elem el;
-	long a;
 	int i, n;
 
 	if (!is_aggregate(s)) {
@@ -387,12 +367,8 @@ each_value(struct loader *ld, config_setting_t *s, const char *what,
 	n = config_setting_length(s);
 	if (n == 0)
 		problem(ld, line_of(ld, s), "%s: empty list", what);
-	if (n == 1 && (a = bulk_marker(&ld->bulk, config_setting_get_string(
-	    config_setting_get_elem(s, 0)))) >= 0) {
-		if (fn == add_cidr)
-			each_bulk_cidr(ld, &ld->bulk.v[a], arg);
-		else
-			each_bulk(ld, &ld->bulk.v[a], fn, arg);
+	if ((a = bulk_of(ld, s)) != NULL) {
+		each_bulk(ld, a, fn, arg);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -480,7 +456,7 @@ add_cidr(struct loader *ld, const struct elem *el, void *arg)
 		return;
 	}
 	if (l->n == l->cap) {
-		/* Reserved by cidr_reserve; grown only past that. */
+		/* Reserved by each_cidr; grown only past that. */
 		size_t cap = l->cap ? 2 * l->cap : 8;
 
 		if (cap > SIZE_MAX / sizeof(*v) ||
@@ -494,16 +470,51 @@ add_cidr(struct loader *ld, const struct elem *el, void *arg)
 	cidr_append(l, &c);
 }
 
-/* Room for the values of s at once: a 100,000-CIDR list is not grown
- * (and copied) seventeen times. */
+/*
+ * The CIDRs of an array bulk.c read: most go straight from the text
+ * through the quick reader; the rest, and every mistake, through add_cidr
+ * as a string of their own.
+ */
 static void
-cidr_reserve(struct loader *ld, struct cidr_list *l, const config_setting_t *s)
+each_bulk_cidr(struct loader *ld, const struct bulk_array *a,
+    struct cidr_list *l)
 {
+	struct bulk_iter it;
+	struct rules_cidr c;
+	const char *v;
+	size_t len;
+	int line;
+	char *buf = NULL;
+
+	bulk_iter_init(&it, ld->text, a);
+	while (!ld->oom && bulk_next(&it, &v, &len, &line)) {
+		/* v[len] is the closing quote. */
+		if (l->n < l->cap && cidr_parse_quick_n(v, len, &c)) {
+			c.line = line;
+			cidr_append(l, &c);
+		} else if (buf != NULL || (buf = bulk_buf(ld, a)) != NULL)
+			bulk_elem(ld, v, len, line, buf, add_cidr, l);
+	}
+	free(buf);
+}
+
+/*
+ * The destinations of s into l, with room for all of them at once (a
+ * 100,000-CIDR list is not grown and copied seventeen times).
+ */
+static void
+each_cidr(struct loader *ld, config_setting_t *s, struct cidr_list *l)
+{
+	const struct bulk_array *a = bulk_of(ld, s);
 	size_t n = values_count(ld, s);
 
 	if (n > 0 && n <= SIZE_MAX / sizeof(*l->v) &&
 	    (l->v = malloc(n * sizeof(*l->v))) != NULL)
 		l->cap = n;
+	if (a != NULL)
+		each_bulk_cidr(ld, a, l);
+	else
+		each_value(ld, s, l->what, add_cidr, l);
 }
 
 /* ---- ports ---- */
@@ -667,10 +678,8 @@ load_rule(struct loader *ld, config_setting_t *g, struct rules_entry *e)
 		s = config_setting_get_elem(g, (unsigned)i);
 		if (!known_key(ld, s, rule_keys, " in a rule"))
 			continue;
-		if (strcmp(config_setting_name(s), "dst") == 0) {
-			cidr_reserve(ld, &dst, s);
-			each_value(ld, s, "dst", add_cidr, &dst);
-		}
+		if (strcmp(config_setting_name(s), "dst") == 0)
+			each_cidr(ld, s, &dst);
 		else if (strcmp(config_setting_name(s), "port") == 0)
 			each_value(ld, s, "port", add_ports, &ports);
 		else if (strcmp(config_setting_name(s), "proto") == 0)
@@ -759,8 +768,7 @@ load_exclude(struct loader *ld, config_setting_t *s, struct rules_file *f)
 	struct cidr_list dst = { .what = "exclude" };
 	struct rules_entry *e;
 
-	cidr_reserve(ld, &dst, s);
-	each_value(ld, s, "exclude", add_cidr, &dst);
+	each_cidr(ld, s, &dst);
 	if ((e = grow_entries(ld, f)) == NULL) {
 		free(dst.v);
 		return;
