@@ -3,9 +3,11 @@
  * Two levels so descriptors above 65,536 are covered without a large
  * up-front allocation; a block, once installed, is never freed.
  */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
+#include <sys/mman.h>
 
 #include "fdtable.h"
 
@@ -17,8 +19,7 @@
 /* One cache line per fd: every datagram on a sticky socket writes its
  * sender count, and 32 threads on 32 sockets must not bounce a shared
  * line between CPUs (measured: bench figure 6). A block is 256 KB of
- * address space; calloc'd from fresh pages, only the pages of fds in use
- * are ever touched. */
+ * address space; mapped, only the pages of fds in use are ever touched. */
 struct slot {
 	_Alignas(LINE) _Atomic fdt_entry e;
 	_Atomic unsigned senders;
@@ -62,21 +63,29 @@ int
 fdt_set(int fd, fdt_entry v)
 {
 	struct block *b, *fresh, *expected = NULL;
-	char *raw;
 
 	if (fd < 0 || fd >= FDT_MAX)
 		return -1;
 	b = block_of(fd);
 	if (b == NULL) {
-		/* calloc aligns to 16 only: align the block to a line. */
-		if ((raw = calloc(1, sizeof(*fresh) + LINE)) == NULL)
+		/*
+		 * mmap, not calloc: a signal handler's first datagram on a
+		 * socket the shim never saw lands here, and a handler that
+		 * interrupted malloc (the settings being built, or this very
+		 * calloc on the main thread) waited for its lock forever
+		 * (test_stress, signals from the first network call on).
+		 * Pages are aligned to any line, and zero.
+		 */
+		fresh = mmap(NULL, sizeof(*fresh), PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (fresh == MAP_FAILED)
 			return -1;
-		fresh = (struct block *)(raw + (LINE - (uintptr_t)raw % LINE));
 		if (atomic_compare_exchange_strong(&blocks[fd >> BLOCK_BITS],
 			&expected, fresh))
 			b = fresh;
 		else {
-			free(raw); /* another thread installed it first */
+			/* another thread installed it first */
+			(void)munmap(fresh, sizeof(*fresh));
 			b = expected;
 		}
 	}
