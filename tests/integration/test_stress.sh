@@ -44,6 +44,12 @@ stress_run() {
 	t0=$(date +%s%N)
 	run in_app timeout -k 5 "$secs" "$@"
 	ELAPSED_MS=$((($(date +%s%N) - t0) / 1000000))
+	stress_verdict "$name" "$secs"
+}
+
+# The verdict on the last run, as stress_run gives it.
+stress_verdict() {
+	local name=$1 secs=$2
 	if [ "$RC" = 0 ]; then
 		pass "$name: finished in ${ELAPSED_MS} ms (bound ${secs} s)"
 	else
@@ -136,9 +142,22 @@ with open(sys.argv[1], "w") as f:
                    "," if i < n - 1 else ""))
     f.write(");\n")
 EOF
+	# Whether a handler lands inside the building is up to the
+	# scheduler (about one run in six misses it here): up to three runs,
+	# the first that does, or a failed one, is judged whole.
+	local try refused t0
 	tun_mark
-	stress_run "signal, 100k rules: handler sendto while the settings build" 60 \
-		"$BINDIF" -c "$big" -- "$STRESS" signal $SRV4 $APP4 $SIG_ITER
+	for try in 1 2 3; do
+		t0=$(date +%s%N)
+		run in_app timeout -k 5 60 "$BINDIF" -c "$big" -- "$STRESS" \
+			signal $SRV4 $APP4 $SIG_ITER
+		ELAPSED_MS=$((($(date +%s%N) - t0) / 1000000))
+		refused=$(line_of "signal " | sed -nE 's/.*failed=([0-9]+).*/\1/p')
+		[ "$RC" = 0 ] && [ "${refused:-0}" -ge 1 ] && break
+		[ "$RC" = 0 ] || break
+	done
+	note "signal, 100k rules: run $try of at most 3"
+	stress_verdict "signal, 100k rules: handler sendto while the settings build" 60
 	sig_check "signal, 100k rules" 1
 	expect_tun_quiet "signal, 100k rules: nothing for the servers reached the tun"
 }
