@@ -13,6 +13,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ static struct plat_real real;
 static pthread_once_t real_once = PTHREAD_ONCE_INIT;
 static struct shim_cfg cfg;
 static pthread_once_t cfg_once = PTHREAD_ONCE_INIT;
+static atomic_bool cfg_built; /* cfg_once has run: no call into it */
 static __thread int busy;     /* binding the real functions */
 static __thread int building; /* inside build_cfg, on this thread */
 
@@ -406,9 +408,19 @@ build_cfg(void)
 const struct shim_cfg *
 state_cfg(void)
 {
+	if (atomic_load_explicit(&cfg_built, memory_order_acquire))
+		return &cfg;
 	if (building)
 		return &building_cfg;
+	/* Counted before pthread_once, not only inside build_cfg: a signal
+	 * handler landing between pthread_once taking the build and
+	 * build_cfg's first line would otherwise wait on its own thread's
+	 * once for ever. A handler on a thread that waits for another's
+	 * build is refused too (EAGAIN), rather than wait in a handler. */
+	building++;
 	pthread_once(&cfg_once, build_cfg);
+	building--;
+	atomic_store_explicit(&cfg_built, true, memory_order_release);
 	return &cfg;
 }
 
