@@ -30,7 +30,7 @@ static struct shim_cfg cfg;
 static pthread_once_t cfg_once = PTHREAD_ONCE_INIT;
 static atomic_bool cfg_built; /* cfg_once has run: no call into it */
 static __thread int busy;     /* binding the real functions */
-static __thread int building; /* inside build_cfg, on this thread */
+static __thread int building; /* in state_cfg's build, on this thread */
 
 /*
  * What a hook gets when it runs on the thread that is building the
@@ -309,7 +309,6 @@ build_cfg(void)
 	struct rules_errors errs = { 0 };
 	struct rules_set *set = NULL;
 
-	building++;
 	plat_program(exe, sizeof(exe), &argv0);
 	snprintf(cfg.prog, sizeof(cfg.prog), "%.*s", (int)sizeof(cfg.prog) - 1,
 	    base_name(argv0 && argv0[0] ? argv0 : exe));
@@ -352,18 +351,15 @@ build_cfg(void)
 			snprintf(msg, sizeof(msg), "BINDIF_RULES ignored in a "
 			    "setuid or capability process, and %s", why);
 			fail_closed(&cfg, msg);
-			building--;
 			return;
 		}
 	}
 	if ((ifname == NULL || ifname[0] == '\0') && path == NULL) {
 		cfg.inert = true;
-		building--;
 		return;
 	}
 	if (ifname && strlen(ifname) >= RULES_IFNAMSIZ) {
 		fail_closed(&cfg, "BINDIF_INTERFACE is not an interface name");
-		building--;
 		return;
 	}
 	if (path != NULL)
@@ -384,7 +380,6 @@ build_cfg(void)
 			rules_errors_free(&errs);
 			rules_set_free(set);
 			fail_closed(&cfg, msg);
-			building--;
 			return;
 		}
 	}
@@ -397,12 +392,10 @@ build_cfg(void)
 	}
 	if (cfg.policy == NULL) {
 		fail_closed(&cfg, why);
-		building--;
 		return;
 	}
 	resolve_ifaces(&cfg);
 	local_addrs(&cfg.local, &cfg.nlocal);
-	building--;
 }
 
 const struct shim_cfg *
