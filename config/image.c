@@ -539,7 +539,6 @@ rules_bundle_build(const struct rules_set *set, const char *default_iface,
 			ngroups = i;
 			break;
 		}
-		dir[i].off = append(&b, NULL, 0);
 		if ((dir[i].len = compile_group(set, keys + i * kb,
 		    default_iface, &b, why, whylen)) == 0) {
 			free(b.v);
@@ -547,6 +546,7 @@ rules_bundle_build(const struct rules_set *set, const char *default_iface,
 			free(dir);
 			return -1;
 		}
+		dir[i].off = b.n - dir[i].len; /* bundle_room put it last */
 	}
 	h.dir = append(&b, dir, ngroups * sizeof(*dir));
 	(void)append(&b, NULL, 0); /* the size, 8-aligned */
