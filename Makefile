@@ -54,7 +54,8 @@ CONFIG_SRCS = config/load.c config/bulk.c config/cidr.c config/match.c \
 SHIM_CORE_SRCS = shim/hooks.c shim/decide.c shim/fdtable.c shim/egress.c \
 	shim/state.c shim/dnsconf.c shim/hooks_dns.c shim/resolve.c \
 	shim/dnsresult.c shim/uaccess.c shim/localaddr.c shim/preload.c \
-	shim/children.c shim/hooks_exec.c shim/announce.c shim/dgram.c
+	shim/children.c shim/hooks_exec.c shim/announce.c shim/dgram.c \
+	shim/flight.c
 LAUNCHER_CORE_SRCS = launcher/opts.c launcher/target.c launcher/iface.c \
 	launcher/checks.c launcher/env.c launcher/explain.c launcher/uplink.c \
 	launcher/child.c launcher/handshake.c launcher/cache.c launcher/handoff.c
@@ -75,7 +76,7 @@ UNIT_SKIP = tests/unit/test_plat_linux.c tests/unit/test_plat_darwin.c \
 	tests/unit/test_uaccess.c tests/unit/test_hotpath.c \
 	tests/unit/test_uplink_linux.c tests/unit/test_kernel.c \
 	tests/unit/test_children.c tests/unit/test_handshake.c \
-	tests/unit/test_maptext.c \
+	tests/unit/test_maptext.c tests/unit/test_flight.c \
 	tests/unit/test_handoff.c
 TESTABLE_OS_SRCS = shim/plat_darwin.c launcher/plat_darwin.c \
 	launcher/uplink_darwin.c

@@ -8,9 +8,11 @@
  * otherwise clears it for good: the socket goes back to PKTINFO steering.
  *
  * Threads share sockets, so the egress is only changed when no sender
- * relies on it: a sender counts itself in (fdt_enter) against the entry it
- * read, a changer flags the entry first and waits for the count to drain.
- * A datagram never leaves by an egress it was not decided for.
+ * relies on it: a sender holds it against the entry it read - on the hot
+ * path in its thread's flight record (flight.h), elsewhere by a count in
+ * the fd table (fdt_enter) - and a changer flags the entry first, then
+ * waits until no hold is left. A datagram never leaves by an egress it
+ * was not decided for.
  */
 #include <sched.h>
 #include <stdatomic.h>
@@ -95,8 +97,20 @@ remember(const struct sockaddr *sa, socklen_t len, unsigned proto,
 	last.seq++;
 }
 
+/* Counted in the fd table: the slow paths' hold, and a thread's without
+ * a flight record. */
+static bool
+count_in(int fd, fdt_entry e, struct dgram_hold *h)
+{
+	if (!fdt_enter(fd, e))
+		return false;
+	h->how = DGRAM_COUNTED;
+	return true;
+}
+
 bool
-dgram_hit(int fd, fdt_entry e, const struct sockaddr *sa, socklen_t len)
+dgram_hit(int fd, fdt_entry e, const struct sockaddr *sa, socklen_t len,
+    struct dgram_hold *h)
 {
 	if ((e & (FDT_STUCK | FDT_PER_DGRAM)) != FDT_STUCK)
 		return false;
@@ -105,17 +119,28 @@ dgram_hit(int fd, fdt_entry e, const struct sockaddr *sa, socklen_t len)
 		return false;
 	if (!last_is(sa, len, FDT_PROTO(e), FDT_IFINDEX(e)))
 		return false;
-	return fdt_enter(fd, e);
+	if (flight_enter(fd, e, &h->flight)) {
+		h->how = DGRAM_FLIGHT;
+		return true;
+	}
+	return count_in(fd, e, h);
 }
 
-/* Until no sender counts on the egress and no other thread changes it. */
+/*
+ * Until no sender holds the egress and no other thread changes it.
+ * flights: the entry was stuck before the caller flagged it, so hot-path
+ * senders may hold it in their flight records.
+ */
 static bool
-wait_alone(int fd, fdt_entry busy)
+wait_alone(int fd, fdt_entry busy, bool flights)
 {
 	int i;
 
+	if (flights && flight_settle() < 0)
+		return false;
 	for (i = 0; i < SPINS + YIELDS; i++) {
-		if (fdt_senders(fd) == 0 && (fdt_get(fd) & busy) == 0)
+		if (fdt_senders(fd) == 0 && (fdt_get(fd) & busy) == 0 &&
+		    !(flights && flight_held(fd)))
 			return true;
 		if (i >= SPINS)
 			sched_yield();
@@ -132,7 +157,7 @@ degrade(int fd)
 
 	if ((cur & (FDT_STUCK | FDT_STICKING)) == 0)
 		return 0;
-	if (!wait_alone(fd, FDT_STICKING))
+	if (!wait_alone(fd, FDT_STICKING, (cur & FDT_STUCK) != 0))
 		return -EAGAIN; /* fail this datagram rather than misroute it */
 	cur = fdt_get(fd);
 	if (cur & FDT_STUCK) {
@@ -160,7 +185,7 @@ stick(int fd, fdt_entry cur, unsigned ifindex)
 	/* Datagrams sent plain right now count on no egress. If they do
 	 * not drain (a handler over its own thread's send), this one goes
 	 * by PKTINFO instead of waiting again. */
-	if (!wait_alone(fd, 0)) {
+	if (!wait_alone(fd, 0, (cur & FDT_STUCK) != 0)) {
 		(void)fdt_and(fd, ~FDT_STICKING);
 		return false;
 	}
@@ -183,7 +208,7 @@ stick(int fd, fdt_entry cur, unsigned ifindex)
 
 int
 dgram_stick(int fd, const struct sockaddr *sa, socklen_t len, unsigned proto,
-    unsigned ifindex)
+    unsigned ifindex, struct dgram_hold *h)
 {
 	fdt_entry cur;
 	int tries;
@@ -203,7 +228,7 @@ dgram_stick(int fd, const struct sockaddr *sa, socklen_t len, unsigned proto,
 
 			return rc < 0 ? rc : 0;
 		}
-		if (fdt_enter(fd, cur)) {
+		if (count_in(fd, cur, h)) {
 			remember(sa, len, proto, ifindex);
 			return 1;
 		}
@@ -224,7 +249,7 @@ dgram_steer(int fd, unsigned ifindex, bool native)
 }
 
 int
-dgram_plain(int fd, bool may_hold)
+dgram_plain(int fd, struct dgram_hold *h)
 {
 	fdt_entry cur;
 	int tries, rc;
@@ -234,9 +259,9 @@ dgram_plain(int fd, bool may_hold)
 		if ((cur & (FDT_STUCK | FDT_STICKING | FDT_PER_DGRAM)) ==
 		    FDT_PER_DGRAM)
 			return 0; /* clear for good */
-		if (may_hold && !(cur & (FDT_STUCK | FDT_STICKING))) {
+		if (h != NULL && !(cur & (FDT_STUCK | FDT_STICKING))) {
 			/* Never stuck: keep it so while this one is sent. */
-			if (fdt_enter(fd, cur))
+			if (count_in(fd, cur, h))
 				return 1;
 			continue;
 		}

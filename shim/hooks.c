@@ -102,7 +102,6 @@ by_own_egress(unsigned ifindex, struct hook_egress *eg)
 {
 	eg->ifindex = ifindex;
 	eg->append = false;
-	eg->held = true;
 	return PLAN_PKTINFO;
 }
 
@@ -116,7 +115,8 @@ plan_datagram(int fd, fdt_entry e, const struct sockaddr *sa, socklen_t len,
 	int rc;
 
 	if (may_hold && native) {
-		rc = dgram_stick(fd, sa, len, FDT_PROTO(e), d->ifindex);
+		rc = dgram_stick(fd, sa, len, FDT_PROTO(e), d->ifindex,
+		    &eg->hold);
 		if (rc > 0)
 			return by_own_egress(d->ifindex, eg);
 	} else
@@ -142,7 +142,7 @@ hook_prepare(int fd, const struct sockaddr *sa, socklen_t len,
 	bool whole_socket, may_hold;
 	int rc;
 
-	eg->held = false;
+	eg->hold.how = DGRAM_FREE;
 	if (FDT_STATE(e) == FDT_UNKNOWN)
 		e = classify(fd);
 	if (FDT_STATE(e) == FDT_BOUND) {
@@ -156,7 +156,7 @@ hook_prepare(int fd, const struct sockaddr *sa, socklen_t len,
 		return PLAN_AS_IS;
 	whole_socket = is_stream(e) || strcmp(call, "connect") == 0;
 	may_hold = !whole_socket && strcmp(call, "sendmmsg") != 0;
-	if (may_hold && dgram_hit(fd, e, sa, len))
+	if (may_hold && dgram_hit(fd, e, sa, len, &eg->hold))
 		return by_own_egress(FDT_IFINDEX(e), eg);
 	/* Decide on our own copy: the kernel answers a bad pointer with
 	 * EFAULT, and so must we rather than fault in the program. */
@@ -187,11 +187,11 @@ hook_prepare(int fd, const struct sockaddr *sa, socklen_t len,
 		if (is_stream(e))
 			e = FDT_WITH(e, FDT_PASS, 0);
 		else if (!whole_socket) {
-			if ((rc = dgram_plain(fd, may_hold)) < 0) {
+			if ((rc = dgram_plain(fd,
+				 may_hold ? &eg->hold : NULL)) < 0) {
 				eg->err = -rc;
 				return PLAN_FAIL;
 			}
-			eg->held = rc > 0;
 		}
 	} else if (whole_socket) {
 		rc = apply_bind(c, fd, &e, &d);
@@ -218,10 +218,9 @@ hook_prepare(int fd, const struct sockaddr *sa, socklen_t len,
 }
 
 void
-hook_done(int fd, const struct hook_egress *eg)
+hook_done(int fd, struct hook_egress *eg)
 {
-	if (eg->held)
-		dgram_done(fd);
+	dgram_done(fd, &eg->hold);
 }
 
 int
@@ -360,9 +359,9 @@ bindif_sendto(int fd, const void *buf, size_t n, int flags,
 		return r->sendto(fd, buf, n, flags, sa, len);
 	/* And an unconnected one stuck to the interface this destination
 	 * decides: one compare, then the real call. */
-	if (dgram_hit(fd, e, sa, len)) {
+	if (dgram_hit(fd, e, sa, len, &eg.hold)) {
 		sent = r->sendto(fd, buf, n, flags, sa, len);
-		dgram_done(fd);
+		dgram_done(fd, &eg.hold);
 		return sent;
 	}
 	switch (hook_prepare(fd, sa, len, "sendto", &eg)) {

@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "dgram.h"
+
 int bindif_socket(int domain, int type, int protocol);
 int bindif_connect(int fd, const struct sockaddr *sa, socklen_t len);
 ssize_t bindif_sendto(int fd, const void *buf, size_t n, int flags,
@@ -30,14 +32,14 @@ enum hook_plan {
 };
 
 /* How to make the call: for PLAN_PKTINFO, the index to put in every
- * PKTINFO, and whether to add one (of family) when there is none; held:
+ * PKTINFO, and whether to add one (of family) when there is none; hold:
  * the datagram relies on the socket's own egress (dgram.c) and the caller
  * calls hook_done once it is sent. */
 struct hook_egress {
 	int family;
 	unsigned ifindex;
 	bool append;
-	bool held;
+	struct dgram_hold hold;
 	int err; /* PLAN_FAIL */
 };
 
@@ -48,6 +50,6 @@ struct hook_egress {
  */
 enum hook_plan hook_prepare(int fd, const struct sockaddr *sa,
     socklen_t len, const char *call, struct hook_egress *eg);
-void hook_done(int fd, const struct hook_egress *eg);
+void hook_done(int fd, struct hook_egress *eg);
 
 #endif

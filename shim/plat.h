@@ -104,6 +104,20 @@ int plat_set_egress(int fd, int family, unsigned ifindex);
  */
 int plat_probe_read(const void *p);
 
+/*
+ * A memory barrier every thread of the process passes before plat_barrier
+ * returns (flight.h): plat_barrier_setup once (cheapest while the process
+ * has one thread), then plat_barrier; each 0 or -errno. -ENOSYS where the
+ * system has none.
+ */
+int plat_barrier_setup(void);
+int plat_barrier(void);
+
+/* The calling thread's id, and whether the thread of that id in this
+ * process is still there (true when it cannot be told). */
+int plat_thread_id(void);
+bool plat_thread_alive(int tid);
+
 /* Hands freed heap back to the system: parsing a large rules file leaves
  * megabytes of it behind in every wrapped process. */
 void plat_release_memory(void);

@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -35,6 +36,9 @@
 #ifndef IPV6_UNICAST_IF
 #define IPV6_UNICAST_IF 76
 #endif
+/* <linux/membarrier.h>'s, since Linux 4.14 */
+#define BARRIER_PRIVATE_EXPEDITED (1 << 3)
+#define BARRIER_REGISTER_PRIVATE_EXPEDITED (1 << 4)
 
 /*
  * RTLD_NEXT from inside the library that defines a hook must not find that
@@ -163,6 +167,49 @@ plat_probe_read(const void *p)
 	}
 	errno = saved;
 	return 0;
+}
+
+/* The system call itself: glibc has no wrapper for membarrier, and one
+ * for gettid only since 2.30. errno is kept. */
+static long
+raw_call(long nr, long a, long b, long c)
+{
+	int saved = errno;
+	long r = syscall(nr, a, b, c);
+
+	if (r < 0) {
+		r = -errno;
+		errno = saved;
+	}
+	return r;
+}
+
+int
+plat_barrier_setup(void)
+{
+	return (int)raw_call(SYS_membarrier,
+	    BARRIER_REGISTER_PRIVATE_EXPEDITED, 0, 0);
+}
+
+int
+plat_barrier(void)
+{
+	return (int)raw_call(SYS_membarrier, BARRIER_PRIVATE_EXPEDITED, 0,
+	    0);
+}
+
+int
+plat_thread_id(void)
+{
+	return (int)raw_call(SYS_gettid, 0, 0, 0);
+}
+
+bool
+plat_thread_alive(int tid)
+{
+	/* Signal 0 delivers nothing; a thread of ours that exited is
+	 * ESRCH, and so, after fork, is every thread of the parent. */
+	return raw_call(SYS_tgkill, getpid(), tid, 0) != -ESRCH;
 }
 
 void

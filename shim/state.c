@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "localaddr.h"
+#include "flight.h"
 #include "state.h"
 
 static struct plat_real real;
@@ -424,4 +425,7 @@ __attribute__((constructor)) static void
 state_early(void)
 {
 	(void)state_real();
+	/* While the process most likely has one thread: then registering
+	 * for barriers costs a microsecond, not milliseconds. */
+	flight_setup();
 }
