@@ -1,7 +1,6 @@
 /*
- * fdtable.c - fd-indexed, lock-free table of per-socket decisions.
- * Two levels so descriptors above 65,536 are covered without a large
- * up-front allocation; a block, once installed, is never freed.
+ * fdtable.c - fd-indexed, lock-free table of per-socket decisions (its
+ * layout is in fdtable.h, for the in-line fdt_get).
  */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <stdatomic.h>
@@ -11,58 +10,32 @@
 
 #include "fdtable.h"
 
-#define BLOCK_BITS 12
-#define BLOCK_SIZE (1u << BLOCK_BITS)
-#define NBLOCKS (FDT_MAX >> BLOCK_BITS)
-#define LINE 64
-
-/* One cache line per fd: every datagram on a sticky socket writes its
- * sender count, and 32 threads on 32 sockets must not bounce a shared
- * line between CPUs (measured: bench figure 6). A block is 256 KB of
- * address space; mapped, only the pages of fds in use are ever touched. */
-struct slot {
-	_Alignas(LINE) _Atomic fdt_entry e;
-	_Atomic unsigned senders;
-};
-
-struct block {
-	struct slot s[BLOCK_SIZE];
-};
+#define BLOCK_SIZE FDT_BLOCK_SIZE
 
 /* The one table of the process: fds are process-wide, so is this. */
-static _Atomic(struct block *) blocks[NBLOCKS];
+_Atomic(struct fdt_block *) fdt_blocks[FDT_NBLOCKS];
 
-static struct block *
+static struct fdt_block *
 block_of(int fd)
 {
 	if (fd < 0 || fd >= FDT_MAX)
 		return NULL;
-	return atomic_load_explicit(&blocks[fd >> BLOCK_BITS],
+	return atomic_load_explicit(&fdt_blocks[fd >> FDT_BLOCK_BITS],
 	    memory_order_acquire);
 }
 
-static struct slot *
+static struct fdt_slot *
 slot_of(int fd)
 {
-	struct block *b = block_of(fd);
+	struct fdt_block *b = block_of(fd);
 
 	return b == NULL ? NULL : &b->s[fd & (BLOCK_SIZE - 1)];
-}
-
-fdt_entry
-fdt_get(int fd)
-{
-	struct slot *s = slot_of(fd);
-
-	if (s == NULL)
-		return 0;
-	return atomic_load_explicit(&s->e, memory_order_relaxed);
 }
 
 int
 fdt_set(int fd, fdt_entry v)
 {
-	struct block *b, *fresh, *expected = NULL;
+	struct fdt_block *b, *fresh, *expected = NULL;
 
 	if (fd < 0 || fd >= FDT_MAX)
 		return -1;
@@ -80,7 +53,7 @@ fdt_set(int fd, fdt_entry v)
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (fresh == MAP_FAILED)
 			return -1;
-		if (atomic_compare_exchange_strong(&blocks[fd >> BLOCK_BITS],
+		if (atomic_compare_exchange_strong(&fdt_blocks[fd >> FDT_BLOCK_BITS],
 			&expected, fresh))
 			b = fresh;
 		else {
@@ -97,7 +70,7 @@ fdt_set(int fd, fdt_entry v)
 void
 fdt_clear(int fd)
 {
-	struct slot *s = slot_of(fd);
+	struct fdt_slot *s = slot_of(fd);
 
 	if (s != NULL)
 		atomic_store_explicit(&s->e, 0, memory_order_relaxed);
@@ -130,7 +103,7 @@ fdt_clear_range(unsigned lo, unsigned hi)
 bool
 fdt_cas(int fd, fdt_entry *old, fdt_entry new_entry)
 {
-	struct slot *s = slot_of(fd);
+	struct fdt_slot *s = slot_of(fd);
 
 	if (s == NULL)
 		return false;
@@ -140,7 +113,7 @@ fdt_cas(int fd, fdt_entry *old, fdt_entry new_entry)
 fdt_entry
 fdt_or(int fd, fdt_entry bits)
 {
-	struct slot *s = slot_of(fd);
+	struct fdt_slot *s = slot_of(fd);
 
 	return s == NULL ? 0 : atomic_fetch_or(&s->e, bits);
 }
@@ -148,7 +121,7 @@ fdt_or(int fd, fdt_entry bits)
 fdt_entry
 fdt_and(int fd, fdt_entry bits)
 {
-	struct slot *s = slot_of(fd);
+	struct fdt_slot *s = slot_of(fd);
 
 	return s == NULL ? 0 : atomic_fetch_and(&s->e, bits);
 }
@@ -156,7 +129,7 @@ fdt_and(int fd, fdt_entry bits)
 bool
 fdt_enter(int fd, fdt_entry e)
 {
-	struct slot *s = slot_of(fd);
+	struct fdt_slot *s = slot_of(fd);
 
 	if (s == NULL)
 		return false;
@@ -170,7 +143,7 @@ fdt_enter(int fd, fdt_entry e)
 void
 fdt_leave(int fd)
 {
-	struct slot *s = slot_of(fd);
+	struct fdt_slot *s = slot_of(fd);
 
 	if (s != NULL)
 		atomic_fetch_sub_explicit(&s->senders, 1, memory_order_release);
@@ -179,7 +152,7 @@ fdt_leave(int fd)
 unsigned
 fdt_senders(int fd)
 {
-	struct slot *s = slot_of(fd);
+	struct fdt_slot *s = slot_of(fd);
 
 	return s == NULL ? 0 : atomic_load(&s->senders);
 }

@@ -25,12 +25,13 @@
 #include "flight.h"
 #include "state.h"
 
-static struct plat_real real;
+struct plat_real state_real_fns;
+atomic_bool state_real_bound;
 static pthread_once_t real_once = PTHREAD_ONCE_INIT;
 static struct shim_cfg cfg;
 static pthread_once_t cfg_once = PTHREAD_ONCE_INIT;
 static atomic_bool cfg_built; /* cfg_once has run: no call into it */
-static __thread int busy;     /* binding the real functions */
+__thread int state_binding;   /* binding the real functions */
 static __thread int building; /* in state_cfg's build, on this thread */
 
 /*
@@ -48,22 +49,17 @@ static const struct shim_cfg building_cfg = { .broken = EAGAIN,
 static void
 bind_real(void)
 {
-	busy++;
-	(void)plat_bind_real(&real);
-	busy--;
+	state_binding++;
+	(void)plat_bind_real(&state_real_fns);
+	state_binding--;
+	atomic_store_explicit(&state_real_bound, true, memory_order_release);
 }
 
 const struct plat_real *
-state_real(void)
+state_real_once(void)
 {
 	pthread_once(&real_once, bind_real);
-	return &real;
-}
-
-bool
-state_busy(void)
-{
-	return busy != 0;
+	return &state_real_fns;
 }
 
 void

@@ -6,17 +6,39 @@
 #ifndef BINDIF_STATE_H
 #define BINDIF_STATE_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
+
 #include "decide.h"
 #include "plat.h"
 
-/* The real functions. Cheap: bound in the constructor or the first hook. */
-const struct plat_real *state_real(void);
+/* The real functions, bound in the constructor or the first hook. In
+ * line, with what they need, as every hook's first step: a load and a
+ * test once bound. */
+extern struct plat_real state_real_fns;
+extern atomic_bool state_real_bound;
+const struct plat_real *state_real_once(void);
+
+static inline const struct plat_real *
+state_real(void)
+{
+	if (atomic_load_explicit(&state_real_bound, memory_order_acquire))
+		return &state_real_fns;
+	return state_real_once();
+}
 
 /* The decision settings: reads the environment and the rules once. */
 const struct shim_cfg *state_cfg(void);
 
-/* True while this thread builds the state: hooks then go straight through. */
-bool state_busy(void);
+/* True while this thread binds the real functions: hooks then go
+ * straight through. */
+extern __thread int state_binding;
+
+static inline bool
+state_busy(void)
+{
+	return state_binding != 0;
+}
 
 /*
  * Whether path (a rules file or directory) can have been written by owner

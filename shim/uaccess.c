@@ -8,29 +8,25 @@
 #include "plat.h"
 #include "uaccess.h"
 
-/* No larger than any real page size, so a probed "page" is always inside
- * one mapping. */
-#define UA_PAGE 4096u
-
-static __thread uintptr_t good_page; /* 0: none yet */
+__thread uintptr_t ua_good_page; /* 0: none yet */
 
 bool
-ua_readable(const void *p, size_t len)
+ua_readable_probe(const void *p, size_t len)
 {
 	uintptr_t a = (uintptr_t)p, page, last;
 
 	if (len == 0)
 		return true;
-	if (a < UA_PAGE || a + len < a)
+	if (a < UA_PAGE_SIZE || a + len < a)
 		return false; /* NULL and its neighbours; wrap-around */
-	last = (a + len - 1) & ~(uintptr_t)(UA_PAGE - 1);
-	for (page = a & ~(uintptr_t)(UA_PAGE - 1);; page += UA_PAGE) {
+	last = (a + len - 1) & ~(uintptr_t)(UA_PAGE_SIZE - 1);
+	for (page = a & ~(uintptr_t)(UA_PAGE_SIZE - 1);; page += UA_PAGE_SIZE) {
 		const void *probe = page < a ? p : (const void *)page;
 
-		if (page != good_page) {
+		if (page != ua_good_page) {
 			if (plat_probe_read(probe) < 0)
 				return false;
-			good_page = page;
+			ua_good_page = page;
 		}
 		if (page == last)
 			return true;
@@ -44,7 +40,7 @@ ua_string(const char *s, size_t *len)
 	size_t n = 0;
 
 	for (;;) {
-		size_t room = UA_PAGE - ((a + n) & (UA_PAGE - 1));
+		size_t room = UA_PAGE_SIZE - ((a + n) & (UA_PAGE_SIZE - 1));
 		const char *p = s + n, *nul;
 
 		/* The rest of this page only: the next may not exist. */
@@ -87,10 +83,10 @@ seen_range(struct seen *s, const void *p, size_t len)
 {
 	uintptr_t a = (uintptr_t)p, first, last;
 
-	if (a < UA_PAGE || a + len < a)
+	if (a < UA_PAGE_SIZE || a + len < a)
 		return false;
-	first = a & ~(uintptr_t)(UA_PAGE - 1);
-	last = (a + len - 1) & ~(uintptr_t)(UA_PAGE - 1);
+	first = a & ~(uintptr_t)(UA_PAGE_SIZE - 1);
+	last = (a + len - 1) & ~(uintptr_t)(UA_PAGE_SIZE - 1);
 	return seen_page(s, first, p) &&
 	    (last == first || seen_page(s, last, (const void *)last));
 }
@@ -111,7 +107,7 @@ ua_strings(char *const *v)
 		if ((str = v[i]) == NULL)
 			return true;
 		for (;;) {
-			size_t room = UA_PAGE - ((uintptr_t)str & (UA_PAGE - 1));
+			size_t room = UA_PAGE_SIZE - ((uintptr_t)str & (UA_PAGE_SIZE - 1));
 
 			if (!seen_range(&s, str, 1))
 				return false;

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * True when [p, p + len) can be read. The last page found readable is
@@ -17,7 +18,27 @@
  * the kernel would have answered with EFAULT or stale data), and one
  * unmapped by another thread between this check and our read.
  */
-bool ua_readable(const void *p, size_t len);
+bool ua_readable_probe(const void *p, size_t len);
+
+/* No larger than any real page size, so a probed "page" is always inside
+ * one mapping. */
+#define UA_PAGE_SIZE 4096u
+
+/* The page last found readable on this thread (0: none yet). */
+extern __thread uintptr_t ua_good_page;
+
+/* In line for the hot path: [p, p + len) inside the remembered page
+ * needs two compares; anything else asks ua_readable_probe. */
+static inline bool
+ua_readable(const void *p, size_t len)
+{
+	uintptr_t a = (uintptr_t)p, page = a & ~(uintptr_t)(UA_PAGE_SIZE - 1);
+
+	if (len != 0 && page != 0 && page == ua_good_page &&
+	    len <= UA_PAGE_SIZE - (a - page))
+		return true;
+	return ua_readable_probe(p, len);
+}
 
 /* True when the string at s can be read up to its NUL, whose offset goes
  * into *len: one probe per page it spans, as for ua_readable. */
