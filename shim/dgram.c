@@ -172,6 +172,34 @@ degrade(int fd)
 	return 0;
 }
 
+/*
+ * After the egress could not be set: a socket the program bound to an
+ * interface itself (IP_UNICAST_IF is EINVAL on it) keeps that binding, as
+ * at connect - PKTINFO on every datagram would be dearer (x1.2 with 32
+ * threads, bench lab) and would override the program's choice. cur: the
+ * entry, flagged FDT_STICKING by us.
+ */
+static bool
+bound_by_program(int fd, fdt_entry cur)
+{
+	unsigned bound = 0;
+	int saved = errno;
+	fdt_entry next;
+
+	if (plat_bound_ifindex(fd, FDT_FAMILY(cur), &bound) < 0 || bound == 0) {
+		errno = saved;
+		return false;
+	}
+	errno = saved;
+	do {
+		if (!(cur & FDT_STICKING))
+			return true; /* closed under us: not ours any more */
+		next = FDT_WITH(cur & ~(FDT_STICKING | FDT_STUCK), FDT_BOUND,
+		    bound);
+	} while (!fdt_cas(fd, &cur, next));
+	return true;
+}
+
 /* Sets the egress; false when this socket stays per datagram. */
 static bool
 stick(int fd, fdt_entry cur, unsigned ifindex)
@@ -191,8 +219,10 @@ stick(int fd, fdt_entry cur, unsigned ifindex)
 	}
 	rc = plat_set_egress(fd, FDT_FAMILY(cur), ifindex);
 	errno = saved;
+	if (rc < 0 && bound_by_program(fd, cur))
+		return true; /* look again: it is FDT_BOUND now */
 	if (rc < 0) {
-		/* An old kernel, a socket the program bound: as before. */
+		/* An old kernel: every datagram by PKTINFO, as before. */
 		(void)fdt_or(fd, FDT_PER_DGRAM);
 		(void)fdt_and(fd, ~FDT_STICKING);
 		return false;
@@ -215,6 +245,8 @@ dgram_stick(int fd, const struct sockaddr *sa, socklen_t len, unsigned proto,
 
 	for (tries = 0; tries < 4; tries++) {
 		cur = fdt_get(fd);
+		if (FDT_STATE(cur) == FDT_BOUND)
+			return DGRAM_BOUND;
 		if (cur & (FDT_PER_DGRAM | FDT_STICKING))
 			return 0;
 		/* Index 0: stuck to what a socket we did not see made is. */

@@ -33,10 +33,13 @@ bool dgram_hit(int fd, fdt_entry e, const struct sockaddr *sa,
 /*
  * After a decision to bind a datagram to sa (our copy, of the socket's own
  * family) to ifindex: sticks fd to it if it is not yet, and remembers sa.
- * 1: held (h), send as is, then dgram_done; 0: steer this one with
- * PKTINFO (another thread is changing the egress, or it cannot be set:
- * the socket goes on per datagram); -errno: the datagram must fail.
+ * 1: held (h), send as is, then dgram_done; DGRAM_BOUND: the program
+ * bound the socket to an interface itself, and that stands (the entry is
+ * FDT_BOUND now); 0: steer this one with PKTINFO (another thread is
+ * changing the egress, or it cannot be set: the socket goes on per
+ * datagram); -errno: the datagram must fail.
  */
+#define DGRAM_BOUND 2
 int dgram_stick(int fd, const struct sockaddr *sa, socklen_t len,
     unsigned proto, unsigned ifindex, struct dgram_hold *h);
 

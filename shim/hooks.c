@@ -108,8 +108,9 @@ by_own_egress(unsigned ifindex, struct hook_egress *eg)
 /* A datagram decided "bind": by the socket's egress when it can be stuck
  * to the interface, else steered alone with PKTINFO. */
 static enum hook_plan
-plan_datagram(int fd, fdt_entry e, const struct sockaddr *sa, socklen_t len,
-    bool may_hold, const struct decision *d, struct hook_egress *eg)
+plan_datagram(const struct shim_cfg *c, int fd, fdt_entry e,
+    const struct sockaddr *sa, socklen_t len, bool may_hold,
+    const struct decision *d, struct hook_egress *eg, const char *call)
 {
 	bool native = decide_egress_family(sa, len) == FDT_FAMILY(e);
 	int rc;
@@ -117,6 +118,19 @@ plan_datagram(int fd, fdt_entry e, const struct sockaddr *sa, socklen_t len,
 	if (may_hold && native) {
 		rc = dgram_stick(fd, sa, len, FDT_PROTO(e), d->ifindex,
 		    &eg->hold);
+		if (rc == DGRAM_BOUND) {
+			unsigned bound = FDT_IFINDEX(fdt_get(fd));
+
+			if (c->verbose && bound != d->ifindex)
+				state_log(c, "%s: not by %s: the program bound "
+				    "the socket to another interface itself",
+				    call, d->ifname);
+			/* As FDT_BOUND in hook_prepare: the binding's index
+			 * in any PKTINFO of the program's, none added. */
+			eg->ifindex = bound;
+			eg->append = false;
+			return PLAN_PKTINFO;
+		}
 		if (rc > 0)
 			return by_own_egress(d->ifindex, eg);
 	} else
@@ -213,7 +227,7 @@ hook_prepare(int fd, const struct sockaddr *sa, socklen_t len,
 			(void)fdt_or(fd, e & FDT_LOGGED);
 	}
 	if (d.action == RULES_BIND && !whole_socket)
-		return plan_datagram(fd, e, sa, len, may_hold, &d, eg);
+		return plan_datagram(c, fd, e, sa, len, may_hold, &d, eg, call);
 	return PLAN_AS_IS;
 }
 

@@ -476,6 +476,8 @@ lab_up() {
 #   client.py udp-mixedmsg HOST...      the same with sendmsg
 #   client.py icmp HOST                 ICMP echo on a datagram socket
 #   client.py udp-pktinfo HOST IFACE    sendmsg with its own PKTINFO for IFACE
+#   client.py udp-bound HOST IFACE      SO_BINDTODEVICE to IFACE itself, then
+#                                       sendto twice, both replies
 #   client.py tfo HOST                  sendto(MSG_FASTOPEN) on TCP 80
 #   client.py fork-curl URL             fork, exec curl, wait
 #   client.py http-twice HOST GOFILE    http, wait for GOFILE (<= 10 s), http
@@ -605,6 +607,17 @@ def main():
             cmsg = (socket.IPPROTO_IPV6, 50, struct.pack("16sI", bytes(16), idx))
         s.sendmsg([b"hi"], [cmsg], 0, (host, 9))
         return s.recvfrom(512)[0].decode().strip()
+    if mode == "udp-bound":
+        # The program binds its own socket (ping -I, traceroute -i): that
+        # binding stands, and its datagrams go plain, with no PKTINFO.
+        s = sock(host, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE,
+                     sys.argv[3].encode())
+        replies = []
+        for _ in range(2):
+            s.sendto(b"hi", (host, 9))
+            replies.append(s.recvfrom(512)[0].decode().strip())
+        return " ".join(replies)
     if mode == "tfo":
         # Blocking: on a non-blocking socket (any settimeout) a first
         # MSG_FASTOPEN without a cookie only starts the connect (EINPROGRESS).

@@ -134,7 +134,7 @@ children_escape() {
 # The program's own choices: its PKTINFO interface is overwritten (it
 # would override the binding), a socket it bound itself keeps its binding.
 program_choices() {
-	local s=$1 host want
+	local s=$1 host want fam
 	tun_mark
 	for host in $SRV4 $SRV6; do
 		want=peer=$APP4
@@ -148,6 +148,20 @@ program_choices() {
 	run app_bindif -i phy0 -- "${CURL[@]}" --interface tun0 "$URL4"
 	expect_failed "[$s] curl --interface tun0 under bindif keeps its own binding"
 	expect_tun "[$s] ... and its SYN went into the tun" "$(tun_re 4 tcp $SRV4 '80 syn')"
+
+	for host in $SRV4 $SRV6; do
+		fam=4 want="peer=$APP4 peer=$APP4"
+		[ "$host" = $SRV6 ] && fam=6 want="peer=$APP6 peer=$APP6"
+		run app_bindif -i phy0 -- "$PY" "$CLIENT" udp-bound $host phy0
+		expect_reply "[$s] UDP bound to phy0 by the program itself ($host)" "$want"
+		tun_mark
+		run app_bindif -v -i phy0 -- "$PY" "$CLIENT" udp-bound $host tun0
+		expect_failed "[$s] UDP bound to tun0 by the program keeps its binding ($host)"
+		expect_tun "[$s] ... and its datagram went into the tun ($host)" \
+			"$(tun_re $fam udp $host 9)"
+		expect_contains "[$s] ... -v says so ($host)" \
+			"not by phy0: the program bound the socket to another interface itself" "$ERR"
+	done
 }
 
 # -v: one line per decision, in the README's format.

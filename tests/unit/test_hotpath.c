@@ -81,6 +81,12 @@ __wrap_setsockopt(int fd, int level, int name, const void *val,
 	}
 	if (level == SOL_SOCKET && name == OPT_BINDTOIFINDEX)
 		bound[fd] = *(const int *)val;
+	/* Linux refuses a unicast egress on a socket bound to a device. */
+	if (bound[fd] != 0 && (name == OPT_IP_UNICAST_IF ||
+	    name == OPT_IPV6_UNICAST_IF)) {
+		errno = EINVAL;
+		return -1;
+	}
 	if ((level == IPPROTO_IP && name == OPT_IP_UNICAST_IF) ||
 	    (level == IPPROTO_IPV6 && name == OPT_IPV6_UNICAST_IF)) {
 		assert_int_equal(len, sizeof(be));
@@ -532,6 +538,43 @@ test_no_egress_option(void **state)
 	bindif_close(fd);
 }
 
+/* A datagram socket the program bound itself keeps its binding: one
+ * refused egress and one look at the binding, then the real sendto alone,
+ * nothing added; a PKTINFO of the program's gets the binding's index. */
+static void
+test_program_bound_socket(void **state)
+{
+	int fd = bindif_socket(AF_INET, SOCK_DGRAM, 0), other = 4242;
+	struct in_pktinfo pi;
+	char ctl[CMSG_SPACE(sizeof(pi))] = { 0 };
+	struct iovec iov = { "x", 1 };
+	struct msghdr m = { &dst, sizeof(dst), &iov, 1, ctl, sizeof(ctl), 0 };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, OPT_BINDTOIFINDEX, &other,
+			     sizeof(other)),
+	    0);
+	send_rounds(fd, (struct sockaddr *)&dst, sizeof(dst));
+	assert_int_equal(n.sendto, ROUNDS);
+	assert_int_equal(n.sendmsg, 0);
+	assert_int_equal(n.setsockopt, 2); /* the program's, our refused one */
+	assert_int_equal(n.getsockopt, 1); /* the binding, asked once */
+	assert_int_equal(n.match, 1);
+	assert_int_equal(n.egress, 0);
+	c->cmsg_level = IPPROTO_IP;
+	c->cmsg_type = IP_PKTINFO;
+	c->cmsg_len = CMSG_LEN(sizeof(pi));
+	memset(&pi, 0, sizeof(pi));
+	pi.ipi_ifindex = (int)lo_index;
+	memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	assert_int_equal(bindif_sendmsg(fd, &m, 0), 1);
+	assert_int_equal(n.pktinfo_ifindex, (unsigned)other);
+	assert_int_equal(n.setsockopt, 2);
+	bindif_close(fd);
+}
+
 #define THREADS 4
 #define SOCKETS 200
 static int shared_fd;
@@ -621,6 +664,7 @@ main(void)
 		    reset),
 		cmocka_unit_test_setup(test_unseen_socket_egress_cleared, reset),
 		cmocka_unit_test_setup(test_no_egress_option, reset),
+		cmocka_unit_test_setup(test_program_bound_socket, reset),
 		cmocka_unit_test_setup(test_threads_never_misroute, reset),
 	};
 	char rules[] = "/tmp/bindif-hotpath.XXXXXX";
