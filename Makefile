@@ -178,11 +178,19 @@ TEST_PROGS = $(B)/tests/tunlog $(B)/tests/badptr $(B)/tests/stress \
 
 # make bench: the shim's cost next to programs that bind their own sockets,
 # in a namespace lab (root). Not part of check: figures, not assertions.
-BENCH_PROGS = $(B)/bench/blast $(B)/bench/sink $(B)/bench/startrun
+BENCH_PROGS = $(B)/bench/blast $(B)/bench/sink $(B)/bench/startrun \
+	$(B)/bench/hotcost
 
 $(B)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< -o $@ -lpthread
+
+# The shim's hot path alone: the real sendto replaced, as in test_hotpath.
+$(B)/bench/hotcost: bench/hotcost.c $(B)/libtestable.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ishim -Iconfig $< -o $@ $(B)/libtestable.a \
+		-Wl,--wrap=plat_bind_real $(CONFIG_LIBS) $(CARES_LIBS) -ldl \
+		-lpthread
 
 bench: all $(BENCH_PROGS)
 	bash bench/run.sh
