@@ -29,7 +29,8 @@ static struct flight none = { .depth = FLIGHT_DEPTH };
 __thread struct flight *flight_mine;
 
 /* fork(): the child's thread goes on with its record under its new id,
- * or a changer there would take the holds of it for a dead thread's. */
+ * so that a changer in the child still counts its holds (the parent's
+ * ids name no thread of the child's). */
 static void
 after_fork(void)
 {
