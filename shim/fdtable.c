@@ -10,27 +10,8 @@
 
 #include "fdtable.h"
 
-#define BLOCK_SIZE FDT_BLOCK_SIZE
-
 /* The one table of the process: fds are process-wide, so is this. */
 _Atomic(struct fdt_block *) fdt_blocks[FDT_NBLOCKS];
-
-static struct fdt_block *
-block_of(int fd)
-{
-	if (fd < 0 || fd >= FDT_MAX)
-		return NULL;
-	return atomic_load_explicit(&fdt_blocks[fd >> FDT_BLOCK_BITS],
-	    memory_order_acquire);
-}
-
-static struct fdt_slot *
-slot_of(int fd)
-{
-	struct fdt_block *b = block_of(fd);
-
-	return b == NULL ? NULL : &b->s[fd & (BLOCK_SIZE - 1)];
-}
 
 int
 fdt_set(int fd, fdt_entry v)
@@ -39,7 +20,7 @@ fdt_set(int fd, fdt_entry v)
 
 	if (fd < 0 || fd >= FDT_MAX)
 		return -1;
-	b = block_of(fd);
+	b = fdt_block_of(fd);
 	if (b == NULL) {
 		/*
 		 * mmap, not calloc: a signal handler's first datagram on a
@@ -62,7 +43,7 @@ fdt_set(int fd, fdt_entry v)
 			b = expected;
 		}
 	}
-	atomic_store_explicit(&b->s[fd & (BLOCK_SIZE - 1)].e, v,
+	atomic_store_explicit(&b->s[fd & (FDT_BLOCK_SIZE - 1)].e, v,
 	    memory_order_relaxed);
 	return 0;
 }
@@ -70,7 +51,7 @@ fdt_set(int fd, fdt_entry v)
 void
 fdt_clear(int fd)
 {
-	struct fdt_slot *s = slot_of(fd);
+	struct fdt_slot *s = fdt_slot(fd);
 
 	if (s != NULL)
 		atomic_store_explicit(&s->e, 0, memory_order_relaxed);
@@ -87,10 +68,11 @@ fdt_clear_range(unsigned lo, unsigned hi)
 		hi = FDT_MAX - 1;
 	for (fd = lo; fd <= hi; fd++) {
 		/* Skip whole missing blocks: close_range(3, ~0U) is common. */
-		if ((fd & (BLOCK_SIZE - 1)) == 0 && block_of((int)fd) == NULL) {
-			if (fd + BLOCK_SIZE - 1 >= hi)
+		if ((fd & (FDT_BLOCK_SIZE - 1)) == 0 &&
+		    fdt_block_of((int)fd) == NULL) {
+			if (fd + FDT_BLOCK_SIZE - 1 >= hi)
 				break;
-			fd += BLOCK_SIZE - 1;
+			fd += FDT_BLOCK_SIZE - 1;
 			continue;
 		}
 		fdt_clear((int)fd);
@@ -103,7 +85,7 @@ fdt_clear_range(unsigned lo, unsigned hi)
 bool
 fdt_cas(int fd, fdt_entry *old, fdt_entry new_entry)
 {
-	struct fdt_slot *s = slot_of(fd);
+	struct fdt_slot *s = fdt_slot(fd);
 
 	if (s == NULL)
 		return false;
@@ -113,7 +95,7 @@ fdt_cas(int fd, fdt_entry *old, fdt_entry new_entry)
 fdt_entry
 fdt_or(int fd, fdt_entry bits)
 {
-	struct fdt_slot *s = slot_of(fd);
+	struct fdt_slot *s = fdt_slot(fd);
 
 	return s == NULL ? 0 : atomic_fetch_or(&s->e, bits);
 }
@@ -121,7 +103,7 @@ fdt_or(int fd, fdt_entry bits)
 fdt_entry
 fdt_and(int fd, fdt_entry bits)
 {
-	struct fdt_slot *s = slot_of(fd);
+	struct fdt_slot *s = fdt_slot(fd);
 
 	return s == NULL ? 0 : atomic_fetch_and(&s->e, bits);
 }
@@ -129,7 +111,7 @@ fdt_and(int fd, fdt_entry bits)
 bool
 fdt_enter(int fd, fdt_entry e)
 {
-	struct fdt_slot *s = slot_of(fd);
+	struct fdt_slot *s = fdt_slot(fd);
 
 	if (s == NULL)
 		return false;
@@ -143,7 +125,7 @@ fdt_enter(int fd, fdt_entry e)
 void
 fdt_leave(int fd)
 {
-	struct fdt_slot *s = slot_of(fd);
+	struct fdt_slot *s = fdt_slot(fd);
 
 	if (s != NULL)
 		atomic_fetch_sub_explicit(&s->senders, 1, memory_order_release);
@@ -152,7 +134,7 @@ fdt_leave(int fd)
 unsigned
 fdt_senders(int fd)
 {
-	struct fdt_slot *s = slot_of(fd);
+	struct fdt_slot *s = fdt_slot(fd);
 
 	return s == NULL ? 0 : atomic_load(&s->senders);
 }

@@ -68,19 +68,31 @@ struct fdt_block {
 
 extern _Atomic(struct fdt_block *) fdt_blocks[FDT_NBLOCKS];
 
+/* fd's block, and its slot; NULL when fd is out of range or its block
+ * is not there yet. */
+static inline struct fdt_block *
+fdt_block_of(int fd)
+{
+	if (fd < 0 || fd >= FDT_MAX)
+		return NULL;
+	return atomic_load_explicit(&fdt_blocks[fd >> FDT_BLOCK_BITS],
+	    memory_order_acquire);
+}
+
+static inline struct fdt_slot *
+fdt_slot(int fd)
+{
+	struct fdt_block *b = fdt_block_of(fd);
+
+	return b == NULL ? NULL : &b->s[fd & (FDT_BLOCK_SIZE - 1)];
+}
+
 static inline fdt_entry
 fdt_get(int fd)
 {
-	struct fdt_block *b;
+	struct fdt_slot *s = fdt_slot(fd);
 
-	if (fd < 0 || fd >= FDT_MAX)
-		return 0;
-	b = atomic_load_explicit(&fdt_blocks[fd >> FDT_BLOCK_BITS],
-	    memory_order_acquire);
-	return b == NULL ? 0
-			 : atomic_load_explicit(
-			       &b->s[fd & (FDT_BLOCK_SIZE - 1)].e,
-			       memory_order_relaxed);
+	return s == NULL ? 0 : atomic_load_explicit(&s->e, memory_order_relaxed);
 }
 /* Returns 0, or -1 when fd is out of range or a block can't be allocated. */
 int fdt_set(int fd, fdt_entry e);

@@ -10,25 +10,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* No larger than any real page size, so a probed "page" is always inside
+ * one mapping. */
+#define UA_PAGE_SIZE 4096u
+
+/* The page last found readable on this thread (0: none yet), and the
+ * probe that asks the kernel about any other. */
+extern __thread uintptr_t ua_good_page;
+bool ua_readable_probe(const void *p, size_t len);
+
 /*
  * True when [p, p + len) can be read. The last page found readable is
  * remembered per thread, so a program that reuses one buffer per datagram
  * pays no system call after the first. Not covered: a page unmapped after
  * it was found readable and then passed again (a dangling pointer, which
  * the kernel would have answered with EFAULT or stale data), and one
- * unmapped by another thread between this check and our read.
+ * unmapped by another thread between this check and our read. In line
+ * for the hot path: inside the remembered page it is two compares.
  */
-bool ua_readable_probe(const void *p, size_t len);
-
-/* No larger than any real page size, so a probed "page" is always inside
- * one mapping. */
-#define UA_PAGE_SIZE 4096u
-
-/* The page last found readable on this thread (0: none yet). */
-extern __thread uintptr_t ua_good_page;
-
-/* In line for the hot path: [p, p + len) inside the remembered page
- * needs two compares; anything else asks ua_readable_probe. */
 static inline bool
 ua_readable(const void *p, size_t len)
 {
