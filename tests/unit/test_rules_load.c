@@ -455,6 +455,55 @@ test_exclude_element_lines(void **state)
 
 /* Arrays of strings are read without libconfig (config/bulk.c): the same
  * values, exact lines, and libconfig's lines after them unchanged. */
+/* The order note the compiler reads a list in place by: per family,
+ * address order (all sixteen bytes), then shorter prefix first. */
+static void
+order_notes(const char *list, bool v4_sorted, bool v6_sorted, size_t n4,
+    size_t n6)
+{
+	char text[512];
+	int pass;
+
+	/* By bulk.c's reader, then by libconfig's (a file with the marker's
+	 * escape in a comment is read by libconfig alone). */
+	for (pass = 0; pass < 2; pass++) {
+		struct rules_set *set;
+		const struct rules_entry *e;
+
+		snprintf(text, sizeof(text), "%sexclude = [ %s ];\n",
+		    pass ? "# \\x01\n" : "", list);
+		set = good(text);
+		assert_int_equal(set->files[0].nentries, 1);
+		e = &set->files[0].entries[0];
+		assert_int_equal(e->nfam[0], n4);
+		assert_int_equal(e->nfam[1], n6);
+		assert_int_equal(e->sorted[0], v4_sorted);
+		assert_int_equal(e->sorted[1], v6_sorted);
+		rules_set_free(set);
+	}
+}
+
+static void
+test_order_notes(void **state)
+{
+	(void)state;
+	/* Apart only in the last eight bytes. */
+	order_notes("\"2001:db8::1/128\", \"2001:db8::2/128\"", true, true,
+	    0, 2);
+	order_notes("\"2001:db8::2/128\", \"2001:db8::1/128\"", true, false,
+	    0, 2);
+	/* Apart only in the first eight. */
+	order_notes("\"2001:db8:0:2::/64\", \"2001:db8:0:1::/64\"", true,
+	    false, 0, 2);
+	/* The same address: the shorter prefix first. */
+	order_notes("\"10.0.0.0/8\", \"10.0.0.0/16\"", true, true, 2, 0);
+	order_notes("\"10.0.0.0/16\", \"10.0.0.0/8\"", false, true, 2, 0);
+	/* Each family on its own, whatever lies between. */
+	order_notes("\"10.0.0.0/8\", \"2001:db8::/32\", \"9.0.0.0/8\", "
+		    "\"2001:db9::/32\"",
+	    false, true, 2, 2);
+}
+
 static void
 test_bracket_arrays(void **state)
 {
@@ -875,6 +924,7 @@ main(void)
 		cmocka_unit_test(test_parse_everything),
 		cmocka_unit_test(test_exclude_element_lines),
 		cmocka_unit_test(test_bracket_arrays),
+		cmocka_unit_test(test_order_notes),
 		cmocka_unit_test(test_exclude_forms),
 		cmocka_unit_test(test_every_errno),
 		cmocka_unit_test(test_interface_names),
