@@ -42,6 +42,10 @@ LAUNCHER_CONFIG_LIBS = $(if $(CONFIG_A),$(CONFIG_A),$(CONFIG_LIBS))
 LAUNCHER_STATIC := $(if $(and $(CONFIG_A),$(filter-out Darwin,$(UNAME_S))),$(shell \
 	printf 'int main(void) { return 0; }\n' | $(CC) $(CFLAGS) $(LDFLAGS) \
 	-x c - -static-pie -o /dev/null 2>/dev/null && echo -static-pie))
+CONFIG_LIB = $(call lib_name,$(shell $(PKG_CONFIG) --variable=libdir \
+	libconfig 2>/dev/null)/libconfig)
+CARES_LIB = $(call lib_name,$(shell $(PKG_CONFIG) --variable=libdir \
+	libcares 2>/dev/null)/libcares)
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 CARES_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcares 2>/dev/null)
@@ -51,11 +55,14 @@ ALL_CFLAGS = $(BASE_CFLAGS) $(CONFIG_CFLAGS) $(CARES_CFLAGS) $(CFLAGS) \
 
 CONFIG_SRCS = config/load.c config/bulk.c config/cidr.c config/match.c \
 	config/image.c
+# libconfig linked in, for load.c: the launcher's and the tools'. The shim
+# opens it on first use instead (shim/libs.c), as it does c-ares.
+CONFIG_LINKED_SRCS = config/cfglib.c
 SHIM_CORE_SRCS = shim/hooks.c shim/decide.c shim/fdtable.c shim/egress.c \
 	shim/state.c shim/dnsconf.c shim/hooks_dns.c shim/resolve.c \
 	shim/dnsresult.c shim/uaccess.c shim/localaddr.c shim/preload.c \
 	shim/children.c shim/hooks_exec.c shim/announce.c shim/dgram.c \
-	shim/flight.c
+	shim/flight.c shim/libs.c
 LAUNCHER_CORE_SRCS = launcher/opts.c launcher/target.c launcher/iface.c \
 	launcher/checks.c launcher/env.c launcher/explain.c launcher/uplink.c \
 	launcher/child.c launcher/handshake.c launcher/cache.c launcher/handoff.c
@@ -68,7 +75,10 @@ LAUNCHER_OS_SRCS = launcher/plat_darwin.c launcher/uplink_darwin.c \
 	launcher/kernel_darwin.c launcher/handshake_darwin.c
 SHIM_LDFLAGS = -dynamiclib -Wl,-undefined,error
 ALL_CFLAGS += -D__APPLE_USE_RFC_3542
-SHIM_LIBS = $(CONFIG_LIBS) $(CARES_LIBS) -lpthread
+SHIM_LIBS = -lpthread
+# The install names the shim opens libconfig and c-ares by (shim/libs.c):
+# absolute paths, as Homebrew's lib directory is not searched by default.
+lib_name = $(shell otool -D $(1).dylib 2>/dev/null | sed -n 2p)
 PKG_INSTALL = brew install libconfig cmocka c-ares pkg-config
 # These mock system calls with GNU ld's --wrap, or probe Linux-only calls;
 # they run on Linux, where plat_darwin.c is compiled and tested too.
@@ -94,8 +104,12 @@ SHIM_LDFLAGS = -shared -Wl,--as-needed -Wl,-z,defs -Wl,-z,now
 # static TLS block, read with one %fs load instead of a __tls_get_addr call
 # each (three on every unconnected sendto; perf: 0.8 % of its samples).
 ALL_CFLAGS += -ftls-model=initial-exec
-SHIM_LIBS = $(CONFIG_LIBS) $(CARES_LIBS) -ldl -lpthread
-APT_PACKAGES = build-essential pkg-config libconfig-dev libcmocka-dev \
+SHIM_LIBS = -ldl -lpthread
+# The names the shim opens libconfig and c-ares by (shim/libs.c): their
+# SONAMEs, found as the loader finds a library a program needs.
+lib_name = $(shell objdump -p $(1).so 2>/dev/null | \
+	awk '$$1 == "SONAME" { print $$2 }')
+APT_PACKAGES = build-essential binutils pkg-config libconfig-dev libcmocka-dev \
 	libc-ares-dev clang curl socat netcat-openbsd python3 iproute2 \
 	util-linux procps libcap2-bin dnsmasq-base dnsutils mandoc \
 	bash-completion iputils-ping iputils-tracepath traceroute mtr-tiny valgrind libclang-rt-14-dev \
@@ -112,7 +126,8 @@ SHIM_OBJS = $(call obj,$(SHIM_CORE_SRCS) $(SHIM_OS_SRCS)) $(CONFIG_OBJS)
 LAUNCHER_SHIM_SRCS = shim/dnsconf.c shim/decide.c shim/localaddr.c \
 	shim/preload.c $(SHIM_PLAT)
 LAUNCHER_OBJS = $(call obj,$(LAUNCHER_CORE_SRCS) $(LAUNCHER_OS_SRCS) \
-	launcher/main.c $(LAUNCHER_SHIM_SRCS)) $(CONFIG_OBJS)
+	launcher/main.c $(LAUNCHER_SHIM_SRCS) $(CONFIG_LINKED_SRCS)) \
+	$(CONFIG_OBJS)
 
 # Unit tests link one archive of everything testable; each test pulls in
 # only the objects it uses, and WRAP_<test> adds its mocked system calls.
@@ -133,6 +148,16 @@ all: $(B)/bindif $(SHIM)
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+# Where the libraries' names go in: checked, as a wrong one would only show
+# in a wrapped program's first lookup.
+$(B)/obj/shim/libs.o: shim/libs.c
+	@mkdir -p $(dir $@)
+	@[ -n "$(CONFIG_LIB)" ] && [ -n "$(CARES_LIB)" ] || { echo "make: \
+	cannot tell libconfig's or libcares's shared library name (make deps)"; \
+	exit 1; }
+	$(CC) $(ALL_CFLAGS) -DBINDIF_LIBCONFIG='"$(CONFIG_LIB)"' \
+		-DBINDIF_LIBCARES='"$(CARES_LIB)"' -MMD -MP -c $< -o $@
 
 $(SHIM): $(SHIM_OBJS)
 	$(CC) $(SHIM_LDFLAGS) $(LDFLAGS) -o $@ $(SHIM_OBJS) $(SHIM_LIBS)
@@ -311,11 +336,11 @@ FUZZ_B = $(B)/fuzz
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined $(BASE_CFLAGS) $(CONFIG_CFLAGS)
 FUZZ_TARGETS = rules opts dnsconf image
-FUZZ_SRCS_rules = $(CONFIG_SRCS)
+FUZZ_SRCS_rules = $(CONFIG_SRCS) $(CONFIG_LINKED_SRCS)
 FUZZ_SRCS_opts = $(LAUNCHER_CORE_SRCS) $(LAUNCHER_OS_SRCS) \
-	$(LAUNCHER_SHIM_SRCS) $(CONFIG_SRCS)
+	$(LAUNCHER_SHIM_SRCS) $(CONFIG_SRCS) $(CONFIG_LINKED_SRCS)
 FUZZ_SRCS_dnsconf = shim/dnsconf.c
-FUZZ_SRCS_image = $(CONFIG_SRCS)
+FUZZ_SRCS_image = $(CONFIG_SRCS) $(CONFIG_LINKED_SRCS)
 FUZZ_OPTS = -timeout=10 -rss_limit_mb=2048 -max_len=8192
 
 $(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(CONFIG_SRCS) $(SHIM_CORE_SRCS) \

@@ -7,7 +7,6 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
-#include <libconfig.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "bulk.h"
+#include "cfglib.h"
 #include "cidr.h"
 #include "rules_impl.h"
 
@@ -24,6 +24,7 @@
 
 /* Where problems go while one file is read. */
 struct loader {
+	const struct cfglib *lib;
 	const char *name; /* the file, as the user named it */
 	struct rules_errors *errs;
 	bool oom;
@@ -151,7 +152,7 @@ static int
 elem_line(struct loader *ld, const config_setting_t *s)
 {
 	int line = line_of(ld, s), l, lo;
-	const char *v = config_setting_get_string(s), *p;
+	const char *v = ld->lib->get_string(s), *p;
 	char quoted[INET6_ADDRSTRLEN + 16];
 	size_t qlen;
 
@@ -234,7 +235,7 @@ is_aggregate(const config_setting_t *s)
 static struct elem
 elem_of(struct loader *ld, const config_setting_t *s)
 {
-	struct elem el = { s, config_setting_get_string(s), 0 };
+	struct elem el = { s, ld->lib->get_string(s), 0 };
 
 	el.line = el.str ? elem_line(ld, s) : line_of(ld, s);
 	return el;
@@ -346,9 +347,9 @@ bulk_of(const struct loader *ld, const config_setting_t *s)
 {
 	long a;
 
-	if (!config_setting_is_array(s) || config_setting_length(s) != 1 ||
-	    (a = bulk_marker(&ld->bulk, config_setting_get_string(
-		config_setting_get_elem(s, 0)))) < 0)
+	if (!config_setting_is_array(s) || ld->lib->length(s) != 1 ||
+	    (a = bulk_marker(&ld->bulk, ld->lib->get_string(
+		ld->lib->get_elem(s, 0)))) < 0)
 		return NULL;
 	return &ld->bulk.v[a];
 }
@@ -361,7 +362,7 @@ values_count(const struct loader *ld, const config_setting_t *s)
 
 	if (a != NULL)
 		return a->count;
-	return is_aggregate(s) ? (size_t)config_setting_length(s) : 1;
+	return is_aggregate(s) ? (size_t)ld->lib->length(s) : 1;
 }
 
 /*
@@ -381,7 +382,7 @@ each_value(struct loader *ld, config_setting_t *s, const char *what,
 		fn(ld, &el, arg);
 		return;
 	}
-	n = config_setting_length(s);
+	n = ld->lib->length(s);
 	if (n == 0)
 		problem(ld, line_of(ld, s), "%s: empty list", what);
 	if ((a = bulk_of(ld, s)) != NULL) {
@@ -389,7 +390,7 @@ each_value(struct loader *ld, config_setting_t *s, const char *what,
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		el = elem_of(ld, config_setting_get_elem(s, (unsigned)i));
+		el = elem_of(ld, ld->lib->get_elem(s, (unsigned)i));
 		fn(ld, &el, arg);
 	}
 }
@@ -564,7 +565,7 @@ add_ports(struct loader *ld, const struct elem *el, void *arg)
 	int lo, hi;
 
 	if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64) {
-		long long n = config_setting_get_int64(el->s);
+		long long n = ld->lib->get_int64(el->s);
 
 		if (n < 1 || n > 65535) {
 			problem(ld, el->line, "port: %lld is out of range (1 to "
@@ -684,7 +685,7 @@ load_rule(struct loader *ld, config_setting_t *g, struct rules_entry *e)
 	config_setting_t *s, *iface = NULL, *err = NULL, *action = NULL;
 	struct cidr_list dst = { .what = "dst" };
 	struct port_list ports = { 0 };
-	int i, n = config_setting_length(g);
+	int i, n = ld->lib->length(g);
 	bool bad_action;
 
 	memset(e, 0, sizeof(*e));
@@ -692,7 +693,7 @@ load_rule(struct loader *ld, config_setting_t *g, struct rules_entry *e)
 	e->action = RULES_BIND;
 	e->reason = RULES_BY_RULE;
 	for (i = 0; i < n; i++) {
-		s = config_setting_get_elem(g, (unsigned)i);
+		s = ld->lib->get_elem(g, (unsigned)i);
 		if (!known_key(ld, s, rule_keys, " in a rule"))
 			continue;
 		if (strcmp(config_setting_name(s), "dst") == 0)
@@ -763,9 +764,9 @@ load_rules(struct loader *ld, config_setting_t *list, struct rules_file *f)
 		    "( { dst = ...; }, ... )");
 		return;
 	}
-	n = config_setting_length(list);
+	n = ld->lib->length(list);
 	for (i = 0; i < n && !ld->oom; i++) {
-		config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+		config_setting_t *g = ld->lib->get_elem(list, (unsigned)i);
 
 		if (!config_setting_is_group(g)) {
 			problem(ld, line_of(ld, g), "rules: each rule is a group in "
@@ -876,10 +877,10 @@ load_config(struct loader *ld, config_t *cfg, struct rules_file *f)
 {
 	config_setting_t *root = config_root_setting(cfg), *s, *rules = NULL,
 			 *exclude = NULL;
-	int i, n = config_setting_length(root);
+	int i, n = ld->lib->length(root);
 
 	for (i = 0; i < n; i++) {
-		s = config_setting_get_elem(root, (unsigned)i);
+		s = ld->lib->get_elem(root, (unsigned)i);
 		if (!known_key(ld, s, top_keys, ""))
 			continue;
 		if (strcmp(config_setting_name(s), "interface") == 0) {
@@ -1021,15 +1022,19 @@ static bool
 load_one(struct rules_set *set, const char *name, FILE *fp, const char *text,
     struct rules_errors *errs)
 {
-	struct loader ld = { name, errs, false, text, NULL, 0 };
+	struct loader ld = { NULL, name, errs, false, text, NULL, 0 };
 	struct rules_file *f;
 	config_t cfg;
-	char dir[PATH_MAX], *slash, *buf = NULL;
+	char dir[PATH_MAX], why[300], *slash, *buf = NULL;
 	size_t first = errs->n, len = 0, cap = 0, got;
 	bool ok;
 
 	if ((f = new_file(set, name)) == NULL)
 		return false;
+	if ((ld.lib = cfglib(why, sizeof(why))) == NULL) {
+		errs_push(errs, &ld.oom, name, 0, "%s", why);
+		return !ld.oom;
+	}
 	if (fp != NULL) {
 		struct stat st;
 
@@ -1069,24 +1074,24 @@ load_one(struct rules_set *set, const char *name, FILE *fp, const char *text,
 		}
 		ld.text = text = buf;
 	}
-	config_init(&cfg);
+	ld.lib->init(&cfg);
 	/* @include is relative to the including file, not to the cwd of
 	 * whatever program the shim happens to live in. */
 	if (strlen(name) < sizeof(dir) && (slash = strrchr(name, '/')) != NULL) {
 		memcpy(dir, name, (size_t)(slash - name));
 		dir[slash - name] = '\0';
-		config_set_include_dir(&cfg, dir[0] ? dir : "/");
+		ld.lib->set_include_dir(&cfg, dir[0] ? dir : "/");
 	}
 	if (has_include(&ld))
 		ok = false;
 	else if (bulk_find(text, fp ? len : strlen(text), &ld.bulk) < 0)
 		ld.oom = true;
-	else if (!(ok = config_read_string(&cfg,
+	else if (!(ok = ld.lib->read_string(&cfg,
 	    ld.bulk.cfg ? ld.bulk.cfg : text)))
 		syntax_problem(&ld, &cfg);
 	else
 		load_config(&ld, &cfg, f);
-	config_destroy(&cfg);
+	ld.lib->destroy(&cfg);
 	bulk_free(&ld.bulk);
 	sort_errors(errs, first, &ld.oom);
 	free(ld.lines);
@@ -1239,6 +1244,17 @@ rules_set_free(struct rules_set *set)
 		file_free(&set->files[i]);
 	free(set->files);
 	free(set);
+}
+
+void
+rules_error_text(const struct rules_error *e, char *buf, size_t len)
+{
+	if (e->file && e->line > 0)
+		snprintf(buf, len, "%s:%d: %s", e->file, e->line, e->msg);
+	else if (e->file)
+		snprintf(buf, len, "%s: %s", e->file, e->msg);
+	else
+		snprintf(buf, len, "%s", e->msg);
 }
 
 void

@@ -67,6 +67,10 @@ struct rules_errors {
 	size_t n;
 };
 
+/* An error as people read it: "file:line: msg", "file: msg" when it is
+ * the whole file's, or "msg". */
+void rules_error_text(const struct rules_error *, char *buf, size_t len);
+
 struct rules_set;    /* every file that was loaded */
 struct rules_policy; /* what applies to one program, compiled */
 

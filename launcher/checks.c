@@ -114,14 +114,7 @@ checks_rules(const char *path, void (*report)(const char *line),
 	set = job.set;
 
 	for (i = 0; i < errs.n; i++) {
-		if (errs.v[i].file && errs.v[i].line > 0)
-			snprintf(msg, sizeof(msg), "%s:%d: %s", errs.v[i].file,
-			    errs.v[i].line, errs.v[i].msg);
-		else if (errs.v[i].file)
-			snprintf(msg, sizeof(msg), "%s: %s", errs.v[i].file,
-			    errs.v[i].msg);
-		else
-			snprintf(msg, sizeof(msg), "%s", errs.v[i].msg);
+		rules_error_text(&errs.v[i], msg, sizeof(msg));
 		report(msg);
 	}
 	*problems = (int)errs.n;

@@ -106,7 +106,7 @@ static void
 build_route(void)
 {
 	const struct shim_cfg *c = state_cfg();
-	char note[400] = "";
+	char note[400] = "", why[300];
 	unsigned slot;
 	bool explicit;
 
@@ -147,6 +147,11 @@ build_route(void)
 	}
 	dnsconf_format(&route.servers, route.servers_text,
 	    sizeof(route.servers_text));
+	/* Opened here, at the first lookup that is ours, not at start. */
+	if ((route.via.cares = libs_cares(why, sizeof(why))) == NULL) {
+		state_log(c, "%s; name lookups will fail", why);
+		goto out;
+	}
 	route.fail = 0;
 out:
 	inside--;

@@ -12,7 +12,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -24,15 +23,6 @@
  * glibc's default of two attempts. */
 #define TIMEOUT_MS 2000
 #define TRIES 2
-
-static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
-static int lib_status = ARES_ENOTINITIALIZED;
-
-static void
-lib_init(void)
-{
-	lib_status = ares_library_init(ARES_LIB_INIT_ALL);
-}
 
 /* ---- sockets: the real calls, bound first ---- */
 
@@ -93,21 +83,21 @@ static const struct ares_socket_functions via_functions = {
 static int
 channel_open(const struct resolve_via *v, ares_channel *ch)
 {
+	const struct cares *ca = v->cares;
 	struct ares_addr_port_node nodes[DNSCONF_MAX];
 	struct ares_options o;
 	size_t i;
 	int rc;
 
-	pthread_once(&lib_once, lib_init);
-	if (lib_status != ARES_SUCCESS)
-		return lib_status;
+	if (ca == NULL)
+		return ARES_ENOTINITIALIZED; /* fail closed: no c-ares */
 	if (v->servers == NULL || v->servers->n == 0 || v->ifindex == 0)
 		return ARES_ECONNREFUSED; /* fail closed: nowhere to ask */
 	memset(&o, 0, sizeof(o));
 	o.timeout = TIMEOUT_MS;
 	o.tries = TRIES;
 	o.lookups = (char *)"fb"; /* hosts file, then DNS */
-	rc = ares_init_options(ch, &o,
+	rc = ca->init_options(ch, &o,
 	    ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_LOOKUPS);
 	if (rc != ARES_SUCCESS)
 		return rc;
@@ -121,18 +111,18 @@ channel_open(const struct resolve_via *v, ares_channel *ch)
 		nodes[i].udp_port = nodes[i].tcp_port = s->port ? s->port : 53;
 	}
 	/* The servers resolv.conf named are replaced, never added to. */
-	if ((rc = ares_set_servers_ports(*ch, nodes)) != ARES_SUCCESS) {
-		ares_destroy(*ch);
+	if ((rc = ca->set_servers_ports(*ch, nodes)) != ARES_SUCCESS) {
+		ca->destroy(*ch);
 		return rc;
 	}
-	ares_set_socket_functions(*ch, &via_functions, (void *)v);
+	ca->set_socket_functions(*ch, &via_functions, (void *)v);
 	return ARES_SUCCESS;
 }
 
 /* Runs the channel until its queries are done: poll, not select, so a
  * program with thousands of descriptors open still works. */
 static void
-channel_run(ares_channel ch)
+channel_run(const struct cares *ca, ares_channel ch)
 {
 	for (;;) {
 		ares_socket_t socks[ARES_GETSOCK_MAXNUM];
@@ -143,7 +133,7 @@ channel_run(ares_channel ch)
 
 		/* Unsigned: c-ares's own ARES_GETSOCK_WRITABLE shifts a signed
 		 * 1 into the sign bit for the 16th socket (UBSan). */
-		bits = (unsigned)ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM);
+		bits = (unsigned)ca->getsock(ch, socks, ARES_GETSOCK_MAXNUM);
 		for (i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
 			short ev = 0;
 
@@ -159,22 +149,22 @@ channel_run(ares_channel ch)
 		}
 		if (n == 0)
 			return;
-		tvp = ares_timeout(ch, NULL, &tv);
+		tvp = ca->timeout(ch, NULL, &tv);
 		ms = tvp ? (int)(tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000)
 			 : TIMEOUT_MS;
 		r = poll(pfd, (nfds_t)n, ms);
 		if (r < 0 && errno != EINTR) {
-			ares_cancel(ch);
+			ca->cancel(ch);
 			return;
 		}
 		if (r <= 0) {
-			ares_process_fd(ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+			ca->process_fd(ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
 			continue;
 		}
 		for (i = 0; i < n; i++) {
 			short re = pfd[i].revents;
 
-			ares_process_fd(ch,
+			ca->process_fd(ch,
 			    re & (POLLIN | POLLERR | POLLHUP) ? pfd[i].fd
 							      : ARES_SOCKET_BAD,
 			    re & POLLOUT ? pfd[i].fd : ARES_SOCKET_BAD);
@@ -213,6 +203,7 @@ resolve_eai(int status)
 /* ---- names to addresses ---- */
 
 struct name_job {
+	const struct cares *ca;
 	int status;
 	struct resolve_answer *ans;
 };
@@ -249,7 +240,7 @@ name_done(void *arg, int status, int timeouts, struct ares_addrinfo *res)
 	job->status = status;
 	if (status != ARES_SUCCESS || res == NULL) {
 		if (res != NULL)
-			ares_freeaddrinfo(res);
+			job->ca->freeaddrinfo(res);
 		return;
 	}
 	for (c = res->cnames; c != NULL; c = c->next)
@@ -280,7 +271,7 @@ name_done(void *arg, int status, int timeouts, struct ares_addrinfo *res)
 		memcpy(&ans->addr[ans->n++], n->ai_addr, n->ai_addrlen);
 	}
 	ans->fake = fake;
-	ares_freeaddrinfo(res);
+	job->ca->freeaddrinfo(res);
 }
 
 int
@@ -288,7 +279,8 @@ resolve_name(const struct resolve_via *v, const char *name, int family,
     bool v4mapped, bool all, struct resolve_answer *ans)
 {
 	struct ares_addrinfo_hints hints;
-	struct name_job job = { ARES_ENOTINITIALIZED, ans };
+	const struct cares *ca = v->cares;
+	struct name_job job = { ca, ARES_ENOTINITIALIZED, ans };
 	ares_channel ch;
 	int rc;
 
@@ -299,9 +291,9 @@ resolve_name(const struct resolve_via *v, const char *name, int family,
 	hints.ai_family = family;
 	hints.ai_flags = ARES_AI_CANONNAME | (v4mapped ? ARES_AI_V4MAPPED : 0) |
 	    (all ? ARES_AI_ALL : 0);
-	ares_getaddrinfo(ch, name, NULL, &hints, name_done, &job);
-	channel_run(ch);
-	ares_destroy(ch);
+	ca->getaddrinfo(ch, name, NULL, &hints, name_done, &job);
+	channel_run(ca, ch);
+	ca->destroy(ch);
 	if (job.status == ARES_SUCCESS && ans->n == 0)
 		return ans->fake ? EAI_FAIL : EAI_NONAME;
 	return resolve_eai(job.status);
@@ -335,16 +327,17 @@ int
 resolve_addr(const struct resolve_via *v, const struct sockaddr *sa,
     socklen_t len, char *host, size_t hostlen)
 {
+	const struct cares *ca = v->cares;
 	struct addr_job job = { ARES_ENOTINITIALIZED, host, hostlen };
 	ares_channel ch;
 	int rc;
 
 	if ((rc = channel_open(v, &ch)) != ARES_SUCCESS)
 		return resolve_eai(rc);
-	ares_getnameinfo(ch, sa, len, ARES_NI_LOOKUPHOST | ARES_NI_NAMEREQD,
+	ca->getnameinfo(ch, sa, len, ARES_NI_LOOKUPHOST | ARES_NI_NAMEREQD,
 	    addr_done, &job);
-	channel_run(ch);
-	ares_destroy(ch);
+	channel_run(ca, ch);
+	ca->destroy(ch);
 	if (job.status == ARES_ENOMEM)
 		return EAI_OVERFLOW;
 	return resolve_eai(job.status);
@@ -378,6 +371,7 @@ int
 resolve_raw(const struct resolve_via *v, const char *name, int dnsclass,
     int type, bool search, unsigned char *answer, int anslen, int *herr)
 {
+	const struct cares *ca = v->cares;
 	struct raw_job job = { ARES_ENOTINITIALIZED, answer, anslen, -1 };
 	ares_channel ch;
 	int rc;
@@ -391,11 +385,11 @@ resolve_raw(const struct resolve_via *v, const char *name, int dnsclass,
 		return -1;
 	}
 	if (search)
-		ares_search(ch, name, dnsclass, type, raw_done, &job);
+		ca->search(ch, name, dnsclass, type, raw_done, &job);
 	else
-		ares_query(ch, name, dnsclass, type, raw_done, &job);
-	channel_run(ch);
-	ares_destroy(ch);
+		ca->query(ch, name, dnsclass, type, raw_done, &job);
+	channel_run(ca, ch);
+	ca->destroy(ch);
 	switch (job.status) {
 	case ARES_SUCCESS:
 		return job.got;

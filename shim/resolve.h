@@ -12,10 +12,13 @@
 #include <sys/socket.h>
 
 #include "dnsconf.h"
+#include "libs.h"
 #include "plat.h"
 
-/* How to reach the servers: every c-ares socket is bound to ifindex. */
+/* How to reach the servers: every c-ares socket is bound to ifindex.
+ * cares NULL (the library could not be opened): every lookup fails. */
 struct resolve_via {
+	const struct cares *cares;
 	unsigned ifindex;
 	const char *ifname;
 	const struct dns_servers *servers;

@@ -368,9 +368,7 @@ build_cfg(void)
 			char msg[600];
 
 			if (errs.n > 0 && errs.v[0].file)
-				snprintf(msg, sizeof(msg), "%s:%d: %s",
-				    errs.v[0].file, errs.v[0].line,
-				    errs.v[0].msg);
+				rules_error_text(&errs.v[0], msg, sizeof(msg));
 			else
 				snprintf(msg, sizeof(msg), "%s: %s", path,
 				    errs.n ? errs.v[0].msg : "cannot load");

@@ -18,12 +18,35 @@ SHIM=$BUILD/libbindif.so
 TUNLOG=$BUILD/tests/tunlog
 PY=/usr/bin/python3          # not PATH's: a pyenv shim is unusable by nobody
 
+# shim_lib PREFIX: the name the shim opens a library by on first use
+# ("libcares.so.2"), as the build wrote it into the shim.
+shim_lib() { tr -c '[:print:]' '\n' <"$SHIM" | grep -m 1 "^$1\.so\."; }
+
+# bad_lib_dir PREFIX: a directory holding, under that library's name, a
+# file that is no library: with LD_LIBRARY_PATH there, the shim cannot
+# open it.
+bad_lib_dir() {
+	mkdir -p "$LAB_TMP/badlib"
+	printf 'not a library\n' >"$LAB_TMP/badlib/$(shim_lib "$1")"
+	chmod -R a+rX "$LAB_TMP/badlib"
+	echo "$LAB_TMP/badlib"
+}
+
 SRV4=198.51.100.10
 SRV6=2001:db8:2::10
 APP4=192.0.2.1
 APP6=2001:db8:1::1
 URL4=http://$SRV4/
 URL6="http://[$SRV6]/"
+
+# python -c: connects to the server, prints its answer, then the
+# process's mappings (which libraries it opened).
+MAPS_AFTER_CONNECT="
+import socket
+s = socket.create_connection(('$SRV4', 80), timeout=3)
+s.sendall(b'GET / HTTP/1.0\\r\\n\\r\\n')
+print(s.makefile('rb').read().decode().split('\\r\\n\\r\\n')[-1])
+print(open('/proc/self/maps').read())"
 
 LAB_ID=bdf$$
 NS_APP=$LAB_ID-app

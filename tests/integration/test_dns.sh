@@ -173,6 +173,32 @@ fake_answer() {
 	expect_contains "  and is reported, with the address" "198.18.0.77" "$ERR"
 }
 
+# c-ares is opened at the first lookup that is ours, not with the shim;
+# when it cannot be, lookups fail with one line and none leaves otherwise.
+lazy_cares() {
+	local cares
+	cares=$(shim_lib libcares)
+	set_resolv $DNS4
+	run dns_bindif -i phy0 -- cat /proc/self/maps
+	expect_contains "c-ares: the shim is in a program" "libbindif" "$OUT"
+	expect_not_contains "  c-ares is not, before a lookup" "$cares" "$OUT"
+	run dns_bindif -i phy0 -- "$PY" -c '
+import socket
+print(socket.getaddrinfo("test.example", 80, socket.AF_INET)[0][4][0])
+print(open("/proc/self/maps").read())'
+	expect_contains "  after one, the real address" "$SRV4" "$OUT"
+	expect_contains "  and c-ares in the process" "$cares" "$OUT"
+
+	tun_mark
+	run with_resolv env LD_LIBRARY_PATH="$(bad_lib_dir libcares)" \
+		timeout 20 "$BINDIF" -i phy0 -- getent ahostsv4 test.example
+	expect_eq "no c-ares to open: the lookup fails" "2" "$RC"
+	expect_contains "  with a line naming it" "cannot load $cares" "$ERR"
+	expect_eq "  one line" 1 "$(printf '%s\n' "$ERR" | grep -c 'bindif\[')"
+	expect_not_contains "  no answer from elsewhere" "$SRV4" "$OUT"
+	expect_eq "  and nothing went to the tun" "" "$(tun_new "$TUN_DNS")"
+}
+
 LAB_FAKE_DNS=1
 lab_up split
 RESOLV=$LAB_TMP/resolv.conf
@@ -185,5 +211,6 @@ curl_by_name
 errors
 fake_system_dns
 fake_answer
+lazy_cares
 lab_down
 summary

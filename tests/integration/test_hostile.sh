@@ -258,6 +258,19 @@ environment() {
 	expect_tun_quiet "BINDIF_VERBOSE/BINDIF_LOG garbage: nothing in the tun"
 	run in_app env BINDIF_VERBOSE=garbage LD_PRELOAD="$SHIM" timeout 10 sh -c 'exit 3'
 	expect_eq "BINDIF_VERBOSE alone: inert, the status kept" "3 " "$RC $ERR"
+
+	# libconfig is opened when the shim parses, not with it: one that
+	# cannot be opened makes the network fail closed, with one line.
+	printf 'interface = "phy0";\n' >"$LAB_TMP/rules/lazy.conf"
+	shim_env "no libconfig to parse with" "cannot load $(shim_lib libconfig)" \
+		BINDIF_RULES="$LAB_TMP/rules/lazy.conf" \
+		LD_LIBRARY_PATH="$(bad_lib_dir libconfig)"
+	run in_app env BINDIF_RULES="$LAB_TMP/rules/lazy.conf" LD_PRELOAD="$SHIM" \
+		timeout 10 "$PY" -c "$MAPS_AFTER_CONNECT"
+	expect_contains "the same file, libconfig there: connected by phy0" \
+		"peer=$APP4" "$OUT"
+	expect_contains "  and libconfig opened for the parse" \
+		"$(shim_lib libconfig)" "$OUT"
 }
 
 # ------------------------------------------------------------ rename

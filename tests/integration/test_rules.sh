@@ -192,6 +192,18 @@ os.execv('$PY', ['python3', '$CLIENT', 'http', '$SRV4'])
 	expect_not_contains "an edited file: not from the cache" \
 		"rules from the cache" "$ERR"
 	expect_reply "  and its new rule applies" "peer=$APP4"
+	# Handed compiled rules, a program never opens libconfig; one
+	# that must parse them opens it then.
+	run app_bindif -c "$RULES/apps" -- "$PY" -c "$MAPS_AFTER_CONNECT"
+	expect_contains "handed the rules: connected by phy0" "peer=$APP4" "$OUT"
+	expect_not_contains "  without libconfig in the process" \
+		"$(shim_lib libconfig)" "$OUT"
+	run app_bindif -c "$RULES/apps" -- "$PY" -c "
+import os, sys
+os.closerange(3, 1024)
+os.execv('$PY', ['python3', '-c', sys.argv[1]])" "$MAPS_AFTER_CONNECT"
+	expect_contains "parsing them: connected by phy0" "peer=$APP4" "$OUT"
+	expect_contains "  with libconfig opened" "$(shim_lib libconfig)" "$OUT"
 
 	# A cached interface that has gone: still refused with file:line.
 	ip -n "$NS_APP" link add gone0 type veth peer name gone1
