@@ -338,7 +338,19 @@ struct bytes {
 	char *v;
 	size_t n, cap;
 	bool oom;
+	const struct rules_store *store; /* NULL: the heap */
 };
+
+static void
+bytes_free(struct bytes *b)
+{
+	if (b->store != NULL && b->v != NULL)
+		(void)b->store->resize(b->store->arg, b->v, b->cap, 0);
+	else
+		free(b->v);
+	b->v = NULL;
+	b->n = b->cap = 0;
+}
 
 /* Appends len bytes right after the last, or (align) at the next 8-aligned
  * offset, which it returns. */
@@ -354,7 +366,9 @@ append_at(struct bytes *b, const void *src, size_t len, bool align)
 	if (off + len > b->cap) {
 		while (cap < off + len)
 			cap *= 2;
-		if ((nv = realloc(b->v, cap)) == NULL) {
+		nv = b->store ? b->store->resize(b->store->arg, b->v, b->cap,
+		    cap) : realloc(b->v, cap);
+		if (nv == NULL) {
 			b->oom = true;
 			return 0;
 		}
@@ -492,6 +506,16 @@ rules_bundle_build(const struct rules_set *set, const char *default_iface,
     const struct rules_prog *progs, size_t nprogs, void **out, size_t *len,
     char *why, size_t whylen)
 {
+	return rules_bundle_build_in(set, default_iface, progs, nprogs, NULL,
+	    out, len, why, whylen);
+}
+
+int
+rules_bundle_build_in(const struct rules_set *set, const char *default_iface,
+    const struct rules_prog *progs, size_t nprogs,
+    const struct rules_store *store, void **out, size_t *len, char *why,
+    size_t whylen)
+{
 	static const struct rules_set none = { NULL, 0 };
 	struct bundle_head h;
 	struct bytes b = { 0 };
@@ -506,6 +530,7 @@ rules_bundle_build(const struct rules_set *set, const char *default_iface,
 	kb = (nprog + 7) / 8;
 	keys = calloc(RULES_BUNDLE_MAX + 1, kb ? kb : 1);
 	dir = calloc(RULES_BUNDLE_MAX, sizeof(*dir));
+	b.store = store;
 	if (keys == NULL || dir == NULL)
 		goto oom;
 	key = keys + RULES_BUNDLE_MAX * kb; /* scratch */
@@ -541,7 +566,7 @@ rules_bundle_build(const struct rules_set *set, const char *default_iface,
 		}
 		if ((dir[i].len = compile_group(set, keys + i * kb,
 		    default_iface, &b, why, whylen)) == 0) {
-			free(b.v);
+			bytes_free(&b);
 			free(keys);
 			free(dir);
 			return -1;
@@ -564,7 +589,7 @@ rules_bundle_build(const struct rules_set *set, const char *default_iface,
 	*len = b.n;
 	return 0;
 oom:
-	free(b.v);
+	bytes_free(&b);
 	free(keys);
 	free(dir);
 	snprintf(why, whylen, "out of memory compiling the rules");

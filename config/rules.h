@@ -173,6 +173,20 @@ struct rules_prog {
 int rules_bundle_build(const struct rules_set *, const char *default_iface,
     const struct rules_prog *progs, size_t nprogs, void **out, size_t *len,
     char *why, size_t whylen);
+/*
+ * Where rules_bundle_build_in grows its block instead of the heap:
+ * resize(arg, old, oldlen, len) as realloc (old NULL: a new block; NULL
+ * back: out of memory, old kept), and len 0 frees. The launcher's is the
+ * memfd it hands over: the bundle is built where the command maps it.
+ */
+struct rules_store {
+	void *(*resize)(void *arg, void *old, size_t oldlen, size_t len);
+	void *arg;
+};
+int rules_bundle_build_in(const struct rules_set *, const char *default_iface,
+    const struct rules_prog *progs, size_t nprogs,
+    const struct rules_store *store, void **out, size_t *len, char *why,
+    size_t whylen);
 void rules_bundle_set_token(void *bundle, size_t len,
     const uint8_t token[RULES_TOKEN_LEN]);
 /*

@@ -4,6 +4,7 @@
  * inherits, named with a fresh random token (also in the bundle's header)
  * by BINDIF_POLICY=<fd>:<token>. The shim checks both and falls back to
  * BINDIF_RULES when the program has closed or reused the descriptor.
+ * A bundle compiled by this run was built in that descriptor already.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,7 +32,20 @@ handoff(struct lrules *r, char *env, size_t envlen, char *why, size_t whylen)
 		return -1;
 	}
 	rules_bundle_set_token(r->bundle, r->bundle_len, token);
-	if ((fd = lplat_policy_fd(why, whylen)) < 0)
+	if (r->policy_fd >= 0) {
+		/* Its exact size, and no writable mapping left: a seal
+		 * against writes waits for none. */
+		fd = r->policy_fd;
+		if (ftruncate(fd, (off_t)r->bundle_len) < 0) {
+			snprintf(why, whylen, "sizing the policy: %s",
+			    strerror(errno));
+			return -1;
+		}
+		(void)lplat_policy_resize(fd, r->bundle, r->policy_map, 0);
+		r->bundle = NULL;
+		r->policy_fd = -1;
+		done = r->bundle_len;
+	} else if ((fd = lplat_policy_fd(why, whylen)) < 0)
 		return -1;
 	while (done < r->bundle_len) {
 		if ((n = write(fd, p + done, r->bundle_len - done)) < 0 &&

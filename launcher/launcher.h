@@ -80,6 +80,10 @@ struct lrules {
 	struct rules_set *set; /* parsed; NULL when from the cache */
 	void *bundle;	       /* the compiled policies (rules_bundle_build) */
 	size_t bundle_len;
+	/* Compiled here: built in the hand-off descriptor, mapped (map
+	 * bytes); -1 when bundle is on the heap or in the cache's bytes. */
+	int policy_fd;
+	size_t policy_map;
 	char *file;   /* the cache file; NULL: no cache */
 	char *key;    /* the files' identity when they were read */
 	char *cache;  /* a cache file's bytes (bundle points into it) */
@@ -133,6 +137,9 @@ int lplat_random(void *buf, size_t len);
 /* A file for the policy hand-off, not close-on-exec, above 2; then sealed
  * against change where the OS can. fd / 0, or -1 with why. */
 int lplat_policy_fd(char *why, size_t whylen);
+/* Its contents mapped writable, grown or shrunk to len bytes (a
+ * rules_store's resize: old NULL maps, len 0 unmaps); NULL on failure. */
+void *lplat_policy_resize(int fd, void *old, size_t oldlen, size_t len);
 int lplat_policy_seal(int fd, char *why, size_t whylen);
 /* "dev ino size mtime ctime" of a file, nanoseconds included. */
 struct stat;

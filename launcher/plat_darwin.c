@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -67,6 +68,22 @@ lplat_policy_fd(char *why, size_t whylen)
 		return -1;
 	}
 	return fd;
+}
+
+void *
+lplat_policy_resize(int fd, void *old, size_t oldlen, size_t len)
+{
+	void *p;
+
+	/* No mremap: the file keeps what was written, mapped again. */
+	if (old != NULL)
+		(void)munmap(old, oldlen);
+	if (len == 0)
+		return NULL;
+	if (ftruncate(fd, (off_t)len) < 0)
+		return NULL;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	return p == MAP_FAILED ? NULL : p;
 }
 
 int

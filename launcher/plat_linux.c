@@ -76,6 +76,24 @@ lplat_policy_fd(char *why, size_t whylen)
 	return fd;
 }
 
+void *
+lplat_policy_resize(int fd, void *old, size_t oldlen, size_t len)
+{
+	void *p;
+
+	if (len == 0) {
+		if (old != NULL)
+			(void)munmap(old, oldlen);
+		return NULL;
+	}
+	if (ftruncate(fd, (off_t)len) < 0)
+		return NULL;
+	/* mremap keeps the pages already written in place. */
+	p = old != NULL ? mremap(old, oldlen, len, MREMAP_MAYMOVE)
+			: mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
 int
 lplat_policy_seal(int fd, char *why, size_t whylen)
 {

@@ -336,8 +336,13 @@ report(const char *line)
 static void
 test_launcher_handoff_sealed(void **state)
 {
+	const struct rules_prog progs[2] = { { "/usr/bin/curl", "curl" },
+		{ "/usr/bin/curl", "curl" } };
 	struct lrules r;
 	struct rules_policy *p;
+	struct stat st;
+	void *heap;
+	size_t heaplen;
 	char env[64], why[256], hex[3], dir[128];
 	uint8_t tok[RULES_TOKEN_LEN];
 	unsigned char *back;
@@ -371,6 +376,16 @@ test_launcher_handoff_sealed(void **state)
 	    "curl", NULL, why, sizeof(why));
 	assert_non_null(p);
 	rules_policy_free(p);
+	/* Compiled in the descriptor itself: its exact size, and the very
+	 * bytes the heap would have held. */
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, (off_t)r.bundle_len);
+	assert_int_equal(rules_bundle_build(r.set, NULL, progs, 2, &heap,
+	    &heaplen, why, sizeof(why)), 0);
+	rules_bundle_set_token(heap, heaplen, tok);
+	assert_int_equal(heaplen, r.bundle_len);
+	assert_memory_equal(heap, back, heaplen);
+	free(heap);
 	tok[0] ^= 1;
 	assert_null(rules_bundle_select(back, r.bundle_len, tok,
 	    "/usr/bin/curl", "curl", NULL, why, sizeof(why)));
