@@ -87,6 +87,51 @@ test_what_is_taken(void **state)
 	assert_int_equal(taken("a = [\"x\"]; b = \"\\x02\";\n"), 1);
 }
 
+/* Strings past eight bytes are scanned eight at a time: every byte that
+ * ends or spoils a string is seen at every offset of a long one, and no
+ * other byte is taken for one. */
+static void
+test_long_strings(void **state)
+{
+	static const char spoil[] = { '\\', '\n', '\t', '\r', 1, 0x1f };
+	static const unsigned char fine[] = { ' ', '!', '#', '[', ']', '/',
+		'*', 0x7f, 0x80, 0xa0, 0xdf, 0xe0, 0xff };
+	char text[64], body[41];
+	size_t at, i;
+
+	(void)state;
+	for (at = 0; at < sizeof(body) - 1; at++) {
+		for (i = 0; i < sizeof(spoil); i++) {
+			memset(body, 'x', sizeof(body) - 1);
+			body[sizeof(body) - 1] = '\0';
+			body[at] = spoil[i];
+			snprintf(text, sizeof(text), "a = [\"%s\"];\n", body);
+			if (taken(text) != 0)
+				print_message("taken: byte %#x at %zu\n",
+				    (unsigned)(unsigned char)spoil[i], at);
+			assert_int_equal(taken(text), 0);
+		}
+		for (i = 0; i < sizeof(fine); i++) {
+			memset(body, 'x', sizeof(body) - 1);
+			body[sizeof(body) - 1] = '\0';
+			body[at] = (char)fine[i];
+			snprintf(text, sizeof(text), "a = [\"%s\", \"y\"];\n",
+			    body);
+			if (taken(text) != 1)
+				print_message("not taken: byte %#x at %zu\n",
+				    fine[i], at);
+			assert_int_equal(taken(text), 1);
+		}
+		/* A quote there ends the string early: then what follows is
+		 * no element, and the array stays libconfig's. */
+		memset(body, 'x', sizeof(body) - 1);
+		body[sizeof(body) - 1] = '\0';
+		body[at] = '"';
+		snprintf(text, sizeof(text), "a = [\"%s\"];\n", body);
+		assert_int_equal(taken(text), 0);
+	}
+}
+
 static void
 test_elements_and_lines(void **state)
 {
@@ -197,6 +242,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_what_is_taken),
+		cmocka_unit_test(test_long_strings),
 		cmocka_unit_test(test_elements_and_lines),
 		cmocka_unit_test(test_nul_ends_text),
 		cmocka_unit_test(test_lines_map_back),
