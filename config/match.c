@@ -302,10 +302,11 @@ cursor_fill(struct cursor *c)
 }
 
 static void
-cursor_init(struct cursor *c, const struct builder *b, int fam)
+cursor_init(struct cursor *c, const struct builder *b, int fam, size_t r)
 {
 	memset(c, 0, sizeof(*c));
 	c->re = b->run[fam].re;
+	c->r = r;
 	c->first_slot = b->run[fam].first_slot;
 	c->family = fam == 0 ? 4 : 6;
 	c->sp = b->spans[fam].v;
@@ -376,6 +377,81 @@ emit(struct builder *b, int fam, struct key k, const uint32_t *list, size_t n)
 		*h = k.lo;
 	}
 	vec_u32(l, val, &b->oom);
+}
+
+/*
+ * The two intervals of a CIDR with nothing else open: k with slot alone
+ * (unless the previous one carries on with it), end with none. emit()'s
+ * work, in line and with one room check, for the case a long list is.
+ */
+static void
+emit_alone(struct builder *b, int fam, struct key k, uint32_t slot,
+    struct key end)
+{
+	struct vec *l = &b->list[fam];
+	uint32_t prev = l->n ? ((const uint32_t *)l->v)[l->n - 1] : 0, *v;
+	size_t n = prev == (IMG_SINGLE | slot) ? 1 : 2;
+	uint64_t *h, *lo = NULL;
+
+	if ((h = vec_add(&b->hi[fam], sizeof(*h), n, &b->oom)) == NULL ||
+	    (b->wide[fam] &&
+		(lo = vec_add(&b->lo[fam], sizeof(*lo), n, &b->oom)) == NULL) ||
+	    (v = vec_add(l, sizeof(*v), n, &b->oom)) == NULL)
+		return;
+	if (n == 2) {
+		*h++ = k.hi;
+		if (lo != NULL)
+			*lo++ = k.lo;
+		*v++ = IMG_SINGLE | slot;
+	}
+	*h = end.hi;
+	if (lo != NULL)
+		*lo = end.lo;
+	*v = 0;
+}
+
+/* The index of the run's first CIDR of family at or after i that the
+ * sweep takes (not a /0: a wildcard). */
+static size_t
+run_next_index(const struct rules_entry *re, int family, size_t i)
+{
+	while (i < re->ndst &&
+	    (re->dst[i].family != family || re->dst[i].len == 0))
+		i++;
+	return i;
+}
+
+/*
+ * The start of a family's sweep when the run is all it has: while each
+ * CIDR ends before the next begins (a long list's usual shape), its two
+ * intervals straight from the list, with no cursor, stack or cover. Where
+ * that stops, the index the cursor carries on from.
+ */
+static size_t
+sweep_apart(struct builder *b, int fam)
+{
+	const struct rules_entry *re = b->run[fam].re;
+	int family = fam == 0 ? 4 : 6;
+	size_t i, j;
+	struct key k, end, next = { 0, 0 };
+
+	if (re == NULL || b->spans[fam].n > 0)
+		return 0;
+	i = run_next_index(re, family, 0);
+	if (i < re->ndst)
+		k = key_of(family, re->dst[i].addr);
+	for (; i < re->ndst && !b->oom; i = j, k = next) {
+		if (!cidr_end_plus_one(k, fam, re->dst[i].len, &end))
+			break;
+		j = run_next_index(re, family, i + 1);
+		if (j < re->ndst) {
+			next = key_of(family, re->dst[j].addr);
+			if (key_cmp(&next, &end) <= 0)
+				break;
+		}
+		emit_alone(b, fam, k, b->run[fam].first_slot + (uint32_t)i, end);
+	}
+	return i;
 }
 
 /* The slots covering the point the sweep is at, ascending; count[slot]
@@ -464,7 +540,7 @@ sweep(struct builder *b, int fam)
 		;
 	if (j < b->spans[fam].n)
 		qsort(sp, b->spans[fam].n, sizeof(*sp), span_qcmp);
-	cursor_init(&cur, b, fam);
+	cursor_init(&cur, b, fam, sweep_apart(b, fam));
 	while (((at = cursor_peek(&cur, 0)) != NULL ||
 	    (top > 0 && !stack[top - 1].none)) && !b->oom) {
 		/* The next point: the innermost open CIDR's end, or the
@@ -664,22 +740,35 @@ collect(struct builder *b, const struct rules_file *const *files,
 				/* One entry for the list, one slot per CIDR,
 				 * so a verdict names the line of the very
 				 * address that matched. */
+				uint32_t first, entry, *line, *owner;
+				int f;
+
 				if (re->ndst == 0)
 					continue;
 				add_pentry(b, re, file, re->dst[0].line);
+				/* A list's slots are consecutive: written
+				 * at once (reserved above). */
+				first = (uint32_t)b->slot_line.n;
+				entry = (uint32_t)(b->e.n - 1);
+				line = vec_add(&b->slot_line, sizeof(*line),
+				    re->ndst, &b->oom);
+				owner = vec_add(&b->slot_entry, sizeof(*owner),
+				    re->ndst, &b->oom);
+				if (line == NULL || owner == NULL)
+					break;
+				for (f = 0; f < 2; f++)
+					if (b->run[f].re == re)
+						b->run[f].first_slot = first;
 				for (k = 0; k < re->ndst && !b->oom; k++) {
 					const struct rules_cidr *d = &re->dst[k];
-					int fam = d->family == 6, f;
-					uint32_t s = add_slot(b, d->line);
+					int fam = d->family == 6;
 
-					/* A list's slots are consecutive. */
-					for (f = 0; k == 0 && f < 2; f++)
-						if (b->run[f].re == re)
-							b->run[f].first_slot = s;
+					line[k] = (uint32_t)d->line;
+					owner[k] = entry;
 					if (b->run[fam].re == re && d->len > 0)
 						b->wide[fam] |= d->len > 64;
 					else
-						add_cidr(b, d, s);
+						add_cidr(b, d, first + (uint32_t)k);
 				}
 				continue;
 			}
