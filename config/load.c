@@ -29,6 +29,7 @@ struct loader {
 	struct rules_errors *errs;
 	bool oom;
 	const char *text;   /* the file's text, for elem_line() */
+	size_t len;	    /* its length, to the first NUL */
 	size_t *lines;	    /* offset of each line's start (line 1 first) */
 	size_t nlines;
 	struct bulk bulk; /* the arrays libconfig did not read */
@@ -127,7 +128,7 @@ index_lines(struct loader *ld)
 
 	if (ld->lines != NULL || ld->nlines != 0)
 		return ld->lines != NULL;
-	end = ld->text + strlen(ld->text);
+	end = ld->text + ld->len;
 	for (p = ld->text; (p = memchr(p, '\n', (size_t)(end - p))) != NULL;
 	     p++)
 		n++;
@@ -983,7 +984,7 @@ sort_errors(struct rules_errors *errs, size_t from, bool *oom)
 static bool
 has_include(struct loader *ld)
 {
-	const char *text = ld->text, *end = text + strlen(text), *p, *q;
+	const char *text = ld->text, *end = text + ld->len, *p, *q;
 	bool found = false;
 	int line = 1;
 
@@ -1022,7 +1023,7 @@ static bool
 load_one(struct rules_set *set, const char *name, FILE *fp, const char *text,
     struct rules_errors *errs)
 {
-	struct loader ld = { NULL, name, errs, false, text, NULL, 0 };
+	struct loader ld = { NULL, name, errs, false, text, 0, NULL, 0 };
 	struct rules_file *f;
 	config_t cfg;
 	char dir[PATH_MAX], why[300], *slash, *buf = NULL;
@@ -1074,6 +1075,8 @@ load_one(struct rules_set *set, const char *name, FILE *fp, const char *text,
 		}
 		ld.text = text = buf;
 	}
+	/* Once: the scans after this one stop where libconfig does. */
+	ld.len = fp ? strnlen(text, len) : strlen(text);
 	ld.lib->init(&cfg);
 	/* @include is relative to the including file, not to the cwd of
 	 * whatever program the shim happens to live in. */
@@ -1084,7 +1087,7 @@ load_one(struct rules_set *set, const char *name, FILE *fp, const char *text,
 	}
 	if (has_include(&ld))
 		ok = false;
-	else if (bulk_find(text, fp ? len : strlen(text), &ld.bulk) < 0)
+	else if (bulk_find(text, ld.len, &ld.bulk) < 0)
 		ld.oom = true;
 	else if (!(ok = ld.lib->read_string(&cfg,
 	    ld.bulk.cfg ? ld.bulk.cfg : text)))
