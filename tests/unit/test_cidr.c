@@ -80,7 +80,9 @@ test_plain_forms_are_quick(void **state)
 		"fe80::/10", "2001:DB8:ABCD::/48", "1:2:3:4:5:6:7:8",
 		"1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "2001:db8::1:0:0:1/128",
 		"2001:0db8:0000:0000:0000:0000:0000:0000/32", "ff00::/8",
-		"0.0.0.0", "::", "203.0.113.128/25", "2001:db8::/064" };
+		"0.0.0.0", "::", "203.0.113.128/25", "2001:db8::/064",
+		"1.22.133.4", "fFfF::", "FFFF:FFFF::/32", "2001:db8::/100",
+		"10.0.0.0/7", "::8000:0:0:0/65", "0:0:0:1::/64" };
 	struct rules_cidr c;
 	size_t i;
 	int yes = 0;
@@ -121,7 +123,16 @@ test_edges(void **state)
 		"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128",
 		"ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127", "8000::/1",
 		"8000::/0", "128.0.0.0/1", "128.0.0.0/0", "1.2.3.4/32",
-		"1.2.3.4/31", "2001:db8:0:0:0:0:0:0/33" };
+		"1.2.3.4/31", "2001:db8:0:0:0:0:0:0/33",
+		/* Host bits either side of a 64-bit word's edge, and of a
+		 * byte's; prefixes with leading zeros. */
+		"0:0:0:1::/63", "0:0:0:1::/64", "::8000:0:0:0/64",
+		"::8000:0:0:0/65", "::1/127", "::2/127", "::1/128",
+		"2001:db8::1000:0/100", "11.0.0.0/7", "1.2.3.64/25",
+		"0.0.0.1/31", "1.2.3.0/024", "::/000", "0.0.0.0/00",
+		/* Dots where a quad's first one goes, or past it. */
+		"1.", "1.2", "1.2.", "a.b.c.d", "1:2.3.4", "::1.2", "1234.1.2.3",
+		"1.2.3.4.", "1.2.3.4:", "1.2.3.4/24.0" };
 	size_t i;
 	int yes = 0;
 
@@ -129,6 +140,45 @@ test_edges(void **state)
 	for (i = 0; i < sizeof(edge) / sizeof(edge[0]); i++)
 		hold_to_reference(edge[i], &yes);
 	assert_true(yes > 5); /* the valid plain ones among them */
+}
+
+/*
+ * The gap at every place, with every number of groups on either side
+ * and groups of every length and case: all quick, all as inet_pton reads
+ * them; and eight groups with a gap anywhere.
+ */
+static void
+test_every_gap(void **state)
+{
+	static const char *const group[] = { "1", "a0", "FfF", "f00d", "0",
+		"Beef", "07", "ffff" };
+	static const char *const prefix[] = { "", "/128", "/0" };
+	struct rules_cidr c;
+	char buf[96];
+	int head, tail, i, k, yes = 0;
+	size_t len;
+
+	(void)state;
+	for (k = 0; k < 3; k++)
+		for (head = 0; head <= 8; head++)
+			for (tail = 0; head + tail <= 8; tail++) {
+				len = 0;
+				for (i = 0; i < head; i++)
+					len += (size_t)sprintf(buf + len, "%s%s",
+					    i ? ":" : "", group[i]);
+				len += (size_t)sprintf(buf + len, "::");
+				for (i = 0; i < tail; i++)
+					len += (size_t)sprintf(buf + len, "%s%s",
+					    i ? ":" : "", group[7 - i]);
+				sprintf(buf + len, "%s", prefix[k]);
+				/* A /0 has no host bits only in "::". */
+				if (head + tail < 8 && (k < 2 || head + tail == 0))
+					assert_true(cidr_parse_quick(buf, &c));
+				hold_to_reference(buf, &yes);
+			}
+	/* And with no gap: eight groups. */
+	assert_true(cidr_parse_quick("1:a0:FfF:f00d:0:Beef:07:ffff", &c));
+	hold_to_reference("1:a0:FfF:f00d:0:Beef:07:ffff/128", &yes);
 }
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -181,6 +231,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain_forms_are_quick),
 		cmocka_unit_test(test_edges),
+		cmocka_unit_test(test_every_gap),
 		cmocka_unit_test(test_random_strings),
 	};
 
