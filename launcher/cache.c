@@ -331,7 +331,6 @@ lrules_load(struct lrules *r, const char *path, const char *iface,
 	struct cache_head h;
 
 	memset(r, 0, sizeof(*r));
-	r->policy_fd = -1;
 	r->path = path;
 	r->iface = iface;
 	r->report = report;
@@ -408,11 +407,12 @@ build(struct lrules *r, const struct rules_prog *progs, size_t nprogs,
 	if ((r->policy_fd = lplat_policy_fd(nowhy, sizeof(nowhy))) < 0)
 		return rules_bundle_build(r->set, r->iface, progs, nprogs,
 		    &r->bundle, &r->bundle_len, why, whylen);
+	r->in_policy = true;
 	if (rules_bundle_build_in(r->set, r->iface, progs, nprogs, &store,
 	    &r->bundle, &r->bundle_len, why, whylen) == 0)
 		return 0;
 	(void)close(r->policy_fd);
-	r->policy_fd = -1;
+	r->in_policy = false;
 	return -1;
 }
 
@@ -420,12 +420,12 @@ build(struct lrules *r, const struct rules_prog *progs, size_t nprogs,
 static void
 bundle_free(struct lrules *r)
 {
-	if (r->policy_fd >= 0) {
+	if (r->in_policy) {
 		if (r->bundle != NULL)
 			(void)lplat_policy_resize(r->policy_fd, r->bundle,
 			    r->policy_map, 0);
 		(void)close(r->policy_fd);
-		r->policy_fd = -1;
+		r->in_policy = false;
 	} else if (!r->from_cache)
 		free(r->bundle);
 	r->bundle = NULL;

@@ -32,7 +32,7 @@ handoff(struct lrules *r, char *env, size_t envlen, char *why, size_t whylen)
 		return -1;
 	}
 	rules_bundle_set_token(r->bundle, r->bundle_len, token);
-	if (r->policy_fd >= 0) {
+	if (r->in_policy) {
 		/* Its exact size, and no writable mapping left: a seal
 		 * against writes waits for none. */
 		fd = r->policy_fd;
@@ -43,7 +43,7 @@ handoff(struct lrules *r, char *env, size_t envlen, char *why, size_t whylen)
 		}
 		(void)lplat_policy_resize(fd, r->bundle, r->policy_map, 0);
 		r->bundle = NULL;
-		r->policy_fd = -1;
+		r->in_policy = false;
 		done = r->bundle_len;
 	} else if ((fd = lplat_policy_fd(why, whylen)) < 0)
 		return -1;

@@ -80,8 +80,10 @@ struct lrules {
 	struct rules_set *set; /* parsed; NULL when from the cache */
 	void *bundle;	       /* the compiled policies (rules_bundle_build) */
 	size_t bundle_len;
-	/* Compiled here: built in the hand-off descriptor, mapped (map
-	 * bytes); -1 when bundle is on the heap or in the cache's bytes. */
+	/* Compiled here, in the hand-off descriptor policy_fd, mapped
+	 * (policy_map bytes). False (as zeroed): the bundle is on the heap
+	 * or in the cache's bytes, and policy_fd means nothing. */
+	bool in_policy;
 	int policy_fd;
 	size_t policy_map;
 	char *file;   /* the cache file; NULL: no cache */

@@ -84,6 +84,21 @@ environment() {
 	run in_app env BINDIF_VERBOSE=1 timeout 10 "$BINDIF" -i phy0 -- \
 		sh -c 'printf "%s\n" "${BINDIF_VERBOSE:-unset}"'
 	expect_reply "without -v an inherited BINDIF_VERBOSE is cleared" "unset"
+
+	# The command gets bindif's own stdin, with -i alone and with rules
+	# handed over (closing a descriptor bindif never opened gave stdin's
+	# number to its handshake pipe).
+	printf 'interface = "phy0";\n' >"$LAB_TMP/stdio.conf"
+	for how in "-i phy0" "-c $LAB_TMP/stdio.conf"; do
+		# shellcheck disable=SC2086
+		OUT=$(printf 'typed\n' | in_app timeout 10 "$BINDIF" $how -- \
+			sh -c 'read -r line; echo "$line"; readlink /proc/self/fd/1 /proc/self/fd/2' \
+			2>/dev/null)
+		expect_eq "bindif $how: stdin reaches the command" "typed" \
+			"$(printf '%s\n' "$OUT" | head -n 1)"
+		expect_not_contains "  and its stdout and stderr are not bindif's memfd" \
+			"memfd:" "$OUT"
+	done
 }
 
 lab_up none

@@ -309,6 +309,21 @@ test_cache_dir(void **state)
 	assert_null(cache_dir(NULL, "rel", buf, sizeof(buf)));
 }
 
+/* A zeroed lrules (no rules files: bindif -i alone) owns no descriptor:
+ * freeing it once closed descriptor 0, the command's stdin. */
+static void
+test_free_zeroed(void **state)
+{
+	struct lrules r;
+
+	(void)state;
+	if (fcntl(0, F_GETFD) < 0)
+		assert_int_equal(open("/dev/null", O_RDONLY), 0);
+	memset(&r, 0, sizeof(r));
+	lrules_free(&r);
+	assert_true(fcntl(0, F_GETFD) >= 0);
+}
+
 int
 main(void)
 {
@@ -319,6 +334,7 @@ main(void)
 		cmocka_unit_test(test_unwritable_cache),
 		cmocka_unit_test(test_bad_rules_not_cached),
 		cmocka_unit_test(test_cache_dir),
+		cmocka_unit_test(test_free_zeroed),
 	};
 
 	(void)remove_tmpdir; /* the scratch tree has directories: rm_rf */
