@@ -15,7 +15,8 @@
 # Nothing here touches the host's namespace: links, addresses and routes
 # live in namespaces named bdfb<pid>-*, deleted on every exit path.
 #
-# Environment: BENCH_RUNS (runs per arm, default 7), BENCH_QUICK=1 (smaller
+# Environment: BENCH_RUNS (runs per arm, default 7; the data paths run
+# three times as many), BENCH_QUICK=1 (smaller
 # counts, for trying the driver), BENCH_ONLY="1 5c 6" (only those figures;
 # 5 stands for 5a-5e), BINDIF_BUILD (default ./build).
 
@@ -188,6 +189,27 @@ ab() {
 	R_HI=$(sort -g "$TMP/r" | tail -n 1)
 }
 
+# many A-CMD... // B-CMD...: ab with three times the pairs. The data-path
+# runs are short (0.1-0.3 s) and this host gives two speeds x1.3 apart
+# from run to run (BENCHMARKS.md): single pairs of identical arms range
+# from x0.6 to x1.6, so their median needs the numbers.
+many() {
+	local runs=$RUNS
+	RUNS=$((RUNS * 3))
+	ab "$@"
+	RUNS=$runs
+}
+
+# control_row NAME UNIT-DIVISOR UNIT: after ab of an arm against itself,
+# what the result next to it can tell apart.
+control_row() {
+	printf "$ROW_FMT" "$1" \
+		"$(awk -v v="$A_MED" -v p="$2" -v u="$3" 'BEGIN { printf "%.0f %s", v / p, u }')" \
+		"$(awk -v v="$B_MED" -v p="$2" -v u="$3" 'BEGIN { printf "%.0f %s", v / p, u }')" \
+		"$(printf 'x%.3f' "$R_MED")" "(resolution)" "-" \
+		"$(printf '%.3f .. %.3f' "$R_LO" "$R_HI")"
+}
+
 # ---------------------------------------------------------------- reporting
 
 ROW_FMT='%-44s %16s %16s %9s %-16s %-10s %s\n'
@@ -254,31 +276,34 @@ write_rules
 
 echo "bindif benchmarks: $(uname -srm), $(nproc) CPU(s), $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
 echo "A = through bindif (LD_PRELOAD shim); B = the floor (the program binds its own socket, or runs without bindif)."
-echo "Medians of $RUNS alternating runs per arm ($((RUNS * 3)) for 6); result = median of the pairwise A/B ratios (or A - B)."
+echo "Medians of $((RUNS * 3)) alternating runs per arm for 1-4 and 6, $RUNS for 5; result = median of the pairwise A/B ratios (or A - B)."
 echo "Tests 1-5 pinned to CPU $CPU with the sink; test 6 on all CPUs."
 echo
 header
 
 if want 1; then
-	ab "$BINDIF" -i phy0 -- "$BLAST" -n $N_UDP sendto $SRV4 $PORT // \
+	many "$BINDIF" -i phy0 -- "$BLAST" -n $N_UDP sendto $SRV4 $PORT // \
 		"$BLAST" --bind phy0 -n $N_UDP sendto $SRV4 $PORT
 	ratio_row "1 UDP sendto, $N_UDP datagrams" $N_UDP ns/dgram 1.02
+	many "$BLAST" --bind phy0 -n $N_UDP sendto $SRV4 $PORT // \
+		"$BLAST" --bind phy0 -n $N_UDP sendto $SRV4 $PORT
+	control_row "1 control: the floor against itself" $N_UDP ns/dgram
 fi
 
 if want 2; then
-	ab "$BINDIF" -i phy0 -- "$BLAST" -n $N_UDP send $SRV4 $PORT // \
+	many "$BINDIF" -i phy0 -- "$BLAST" -n $N_UDP send $SRV4 $PORT // \
 		"$BLAST" --bind phy0 -n $N_UDP send $SRV4 $PORT
 	ratio_row "2 UDP connect+send, $N_UDP datagrams" $N_UDP ns/dgram 1.02
 fi
 
 if want 3; then
-	ab "$BINDIF" -i phy0 -- "$BLAST" -n $N_TCP connect $SRV4 $PORT // \
+	many "$BINDIF" -i phy0 -- "$BLAST" -n $N_TCP connect $SRV4 $PORT // \
 		"$BLAST" --bind phy0 -n $N_TCP connect $SRV4 $PORT
 	ratio_row "3 TCP connect+close, $N_TCP" $N_TCP ns/conn 1.02
 fi
 
 if want 4; then
-	ab "$BINDIF" -c "$TMP/big.conf" -- "$BLAST" -n $N_TCP connect $SRV6 $PORT // \
+	many "$BINDIF" -c "$TMP/big.conf" -- "$BLAST" -n $N_TCP connect $SRV6 $PORT // \
 		"$BINDIF" -c "$TMP/small.conf" -- "$BLAST" -n $N_TCP connect $SRV6 $PORT
 	ratio_row "4 TCP connect, $N_RULES-CIDR vs 1-line file" $N_TCP ns/conn 1.05
 fi
@@ -332,23 +357,14 @@ fi
 
 PIN=()   # contention needs every CPU
 if want 6; then
-	# Three times the runs: these are short (0.2 s) and the noisiest of
-	# all, the host giving two speeds x1.3 apart from run to run whatever
-	# runs (BENCHMARKS.md). The control row, the floor against itself
+	# The noisiest of all: the control row, the floor against itself
 	# alike, shows what the result can tell apart.
-	runs=$RUNS
-	RUNS=$((RUNS * 3))
-	ab "$BINDIF" -i phy0 -- "$BLAST" -t $THREADS -n $N_UDP sendto $SRV4 $PORT // \
+	many "$BINDIF" -i phy0 -- "$BLAST" -t $THREADS -n $N_UDP sendto $SRV4 $PORT // \
 		"$BLAST" --bind phy0 -t $THREADS -n $N_UDP sendto $SRV4 $PORT
 	ratio_row "6 UDP sendto, $THREADS threads, $N_UDP total" $N_UDP ns/dgram 1.02
-	ab "$BLAST" --bind phy0 -t $THREADS -n $N_UDP sendto $SRV4 $PORT // \
+	many "$BLAST" --bind phy0 -t $THREADS -n $N_UDP sendto $SRV4 $PORT // \
 		"$BLAST" --bind phy0 -t $THREADS -n $N_UDP sendto $SRV4 $PORT
-	printf "$ROW_FMT" "6 control: the floor against itself" \
-		"$(awk -v v="$A_MED" -v p=$N_UDP 'BEGIN { printf "%.0f ns/dgram", v / p }')" \
-		"$(awk -v v="$B_MED" -v p=$N_UDP 'BEGIN { printf "%.0f ns/dgram", v / p }')" \
-		"$(printf 'x%.3f' "$R_MED")" "(resolution)" "-" \
-		"$(printf '%.3f .. %.3f' "$R_LO" "$R_HI")"
-	RUNS=$runs
+	control_row "6 control: the floor against itself" $N_UDP ns/dgram
 fi
 
 if want 1; then
