@@ -66,6 +66,7 @@ INTERPOSE(bindif_connectx, connectx);
 INTERPOSE(bindif_sendto, sendto);
 INTERPOSE(bindif_sendmsg, sendmsg);
 INTERPOSE(bindif_close, close);
+INTERPOSE(bindif_setsockopt, setsockopt);
 INTERPOSE(bindif_dup2, dup2);
 INTERPOSE(bindif_dup, dup);
 INTERPOSE(bindif_accept, accept);

@@ -61,6 +61,12 @@ sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 }
 
 EXPORT int
+setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	return bindif_setsockopt(fd, level, name, val, len);
+}
+
+EXPORT int
 close(int fd)
 {
 	return bindif_close(fd);
@@ -126,8 +132,14 @@ dup3(int oldfd, int newfd, int flags)
 		errno = ENOSYS;
 		return -1;
 	}
-	if (oldfd != newfd)
+	if (oldfd != newfd) {
+		int saved = errno;
+
 		fdt_clear(newfd);
+		/* As dup2: oldfd's socket is no longer its alone. */
+		(void)fdt_and(oldfd, ~FDT_BORN);
+		errno = saved;
+	}
 	return r->dup3(oldfd, newfd, flags);
 }
 

@@ -78,7 +78,10 @@ apply_bind(const struct shim_cfg *c, int fd, fdt_entry *e,
 	unsigned cur = 0;
 	int rc;
 
-	if (plat_bound_ifindex(fd, FDT_FAMILY(*e), &cur) == 0 && cur != 0) {
+	/* Born here and never bound by the program through us: no need to
+	 * ask the kernel. */
+	if (!(*e & FDT_BORN) &&
+	    plat_bound_ifindex(fd, FDT_FAMILY(*e), &cur) == 0 && cur != 0) {
 		/* An explicit choice of the program (ping -I, curl
 		 * --interface) stands. */
 		*e = FDT_WITH(*e, FDT_BOUND, cur);
@@ -248,7 +251,7 @@ bindif_socket(int domain, int type, int protocol)
 		return fd;
 	proto = decide_proto_class(domain, type, protocol);
 	/* Overwrites whatever a close we never saw left behind. */
-	(void)fdt_set(fd, proto ? FDT_MAKE(FDT_NEW, proto, domain, 0)
+	(void)fdt_set(fd, proto ? FDT_MAKE(FDT_NEW, proto, domain, 0) | FDT_BORN
 				: FDT_MAKE(FDT_SKIP, 0, 0, 0));
 	errno = saved;
 	return fd;
@@ -405,6 +408,23 @@ bindif_sendto(int fd, const void *buf, size_t n, int flags,
 	return sent;
 }
 
+/* A binding of the program's own (curl --interface, ping -I) is its
+ * choice: the socket's next decision asks the kernel about it again. */
+int
+bindif_setsockopt(int fd, int level, int name, const void *val,
+    socklen_t len)
+{
+	int rc = state_real()->setsockopt(fd, level, name, val, len);
+
+	if (rc == 0 && plat_binds_iface(level, name)) {
+		int saved = errno;
+
+		(void)fdt_and(fd, ~FDT_BORN);
+		errno = saved;
+	}
+	return rc;
+}
+
 int
 bindif_close(int fd)
 {
@@ -430,9 +450,24 @@ fresh(int fd)
 	return fd;
 }
 
+/*
+ * oldfd's socket now has another descriptor, which a setsockopt of the
+ * program's may bind without oldfd's entry seeing it: oldfd's next
+ * decision asks the kernel.
+ */
+static void
+shared(int oldfd)
+{
+	int saved = errno;
+
+	(void)fdt_and(oldfd, ~FDT_BORN);
+	errno = saved;
+}
+
 int
 bindif_dup(int oldfd)
 {
+	shared(oldfd);
 	return fresh(state_real()->dup(oldfd));
 }
 
@@ -460,8 +495,11 @@ bindif_fcntl(int fd, int cmd, void *arg, bool large)
 	const struct plat_real *r = state_real();
 	int (*real)(int, int, ...) = large && r->fcntl64 ? r->fcntl64
 							 : r->fcntl;
-	int rc = real(fd, cmd, arg);
+	int rc;
 
+	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
+		shared(fd);
+	rc = real(fd, cmd, arg);
 	return cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC ? fresh(rc) : rc;
 }
 
@@ -469,7 +507,9 @@ int
 bindif_dup2(int oldfd, int newfd)
 {
 	/* newfd becomes a new file; its first use asks the kernel again. */
-	if (oldfd != newfd)
+	if (oldfd != newfd) {
 		fdt_clear(newfd);
+		shared(oldfd);
+	}
 	return state_real()->dup2(oldfd, newfd);
 }

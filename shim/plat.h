@@ -33,6 +33,7 @@ struct plat_real {
 	int (*accept4)(int, struct sockaddr *, socklen_t *, int);
 	int (*fcntl)(int, int, ...);
 	int (*fcntl64)(int, int, ...);
+	int (*setsockopt)(int, int, int, const void *, socklen_t);
 };
 
 /* The resolver functions, bound on the first lookup. Only the Linux libc
@@ -79,6 +80,10 @@ int plat_sockinfo(int fd, struct plat_sockinfo *si);
 
 /* The interface index the socket is bound to (0: none). 0 or -errno. */
 int plat_bound_ifindex(int fd, int family, unsigned *ifindex);
+
+/* Whether a setsockopt of level/name binds a socket to an interface (what
+ * plat_bound_ifindex reads back). */
+bool plat_binds_iface(int level, int name);
 
 /*
  * Binds the socket's egress to an interface, by index; ifname is for

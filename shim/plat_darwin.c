@@ -58,6 +58,7 @@ plat_bind_real(struct plat_real *r)
 	r->dup = dup;
 	r->accept = accept;
 	r->fcntl = fcntl;
+	r->setsockopt = setsockopt;
 	return 0;
 }
 
@@ -191,6 +192,13 @@ plat_bound_ifindex(int fd, int family, unsigned *ifindex)
 		return -errno;
 	*ifindex = idx > 0 ? (unsigned)idx : 0;
 	return 0;
+}
+
+bool
+plat_binds_iface(int level, int name)
+{
+	return (level == IPPROTO_IP && name == IP_BOUND_IF) ||
+	    (level == IPPROTO_IPV6 && name == IPV6_BOUND_IF);
 }
 
 int

@@ -122,6 +122,8 @@ plat_bind_real(struct plat_real *r)
 	    next_sym(&self, "accept4", 0, &err);
 	r->fcntl = (int (*)(int, int, ...))next_sym(&self, "fcntl", 1, &err);
 	r->fcntl64 = (int (*)(int, int, ...))next_sym(&self, "fcntl64", 0, &err);
+	r->setsockopt = (int (*)(int, int, int, const void *, socklen_t))
+	    next_sym(&self, "setsockopt", 1, &err);
 	return err;
 }
 
@@ -290,6 +292,13 @@ plat_bound_ifindex(int fd, int family, unsigned *ifindex)
 	name[len < sizeof(name) ? len : sizeof(name) - 1] = '\0';
 	*ifindex = name[0] ? if_nametoindex(name) : 0;
 	return 0;
+}
+
+bool
+plat_binds_iface(int level, int name)
+{
+	return level == SOL_SOCKET &&
+	    (name == SO_BINDTOIFINDEX || name == SO_BINDTODEVICE);
 }
 
 int

@@ -202,6 +202,9 @@ __wrap_plat_bind_real(struct plat_real *r)
 	r->connect = fake_connect;
 	r->sendto = fake_sendto;
 	r->sendmsg = fake_sendmsg;
+	/* The program's own setsockopt (bindif_setsockopt) reaches the
+	 * fake kernel too. */
+	r->setsockopt = __wrap_setsockopt;
 	return rc;
 }
 
@@ -448,6 +451,9 @@ test_tcp_connect_once(void **state)
 	assert_int_equal(bindif_connect(fd, (struct sockaddr *)&dst,
 			     sizeof(dst)), 0);
 	assert_int_equal(n.setsockopt, 1);
+	/* Made by our socket(): whether the program bound it is known
+	 * without asking the kernel. */
+	assert_int_equal(n.getsockopt, 0);
 	/* A connect again (a non-blocking connect's second call) asks the
 	 * kernel what the socket is, since a stale entry must never decide
 	 * a connect; it finds it bound and binds nothing more. */
@@ -464,6 +470,47 @@ test_tcp_connect_once(void **state)
 	assert_int_equal(n.setsockopt, 0);
 	assert_int_equal(n.getsockopt, 0);
 	assert_int_equal(n.probe, 0);
+	bindif_close(fd);
+}
+
+/* A socket the program bound itself, through setsockopt, keeps that
+ * binding at connect; so does one whose descriptor was copied, when the
+ * copy is the one bound. The shim then asks the kernel, and binds
+ * nothing. */
+static void
+test_program_bound_tcp_kept(void **state)
+{
+	int fd = bindif_socket(AF_INET, SOCK_STREAM, 0), copy, i;
+	int idx = (int)lo_index;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		assert_true(fd >= 0);
+		if (i == 0)
+			assert_int_equal(bindif_setsockopt(fd, SOL_SOCKET,
+			    SO_BINDTOIFINDEX, &idx, sizeof(idx)), 0);
+		else {
+			assert_true((copy = bindif_dup(fd)) >= 0);
+			assert_int_equal(bindif_setsockopt(copy, SOL_SOCKET,
+			    SO_BINDTOIFINDEX, &idx, sizeof(idx)), 0);
+			/* One socket: the fake kernel keeps a binding per
+			 * descriptor. */
+			bound[fd] = bound[copy];
+		}
+		memset(&n, 0, sizeof(n));
+		assert_int_equal(bindif_connect(fd, (struct sockaddr *)&dst,
+				     sizeof(dst)), 0);
+		assert_int_equal(n.connect, 1);
+		assert_int_equal(n.setsockopt, 0);
+		assert_true(n.getsockopt >= 1);
+		assert_int_equal(FDT_STATE(fdt_get(fd)), FDT_BOUND);
+		assert_int_equal(FDT_IFINDEX(fdt_get(fd)), lo_index);
+		if (i == 1)
+			bindif_close(copy);
+		bound[fd] = 0;
+		bindif_close(fd);
+		fd = bindif_socket(AF_INET, SOCK_STREAM, 0);
+	}
 	bindif_close(fd);
 }
 
@@ -660,6 +707,7 @@ main(void)
 		cmocka_unit_test_setup(test_connect_after_sticking, reset),
 		cmocka_unit_test_setup(test_udp_connect_then_send, reset),
 		cmocka_unit_test_setup(test_tcp_connect_once, reset),
+		cmocka_unit_test_setup(test_program_bound_tcp_kept, reset),
 		cmocka_unit_test_setup(test_unseen_socket_classified_once,
 		    reset),
 		cmocka_unit_test_setup(test_unseen_socket_egress_cleared, reset),
