@@ -142,6 +142,9 @@ int lplat_policy_fd(char *why, size_t whylen);
 /* Its contents mapped writable, grown or shrunk to len bytes (a
  * rules_store's resize: old NULL maps, len 0 unmaps); NULL on failure. */
 void *lplat_policy_resize(int fd, void *old, size_t oldlen, size_t len);
+/* Appends len bytes of file src from off to it, inside the kernel where
+ * it can. 0 or -1. */
+int lplat_policy_fill(int fd, int src, off_t off, size_t len);
 int lplat_policy_seal(int fd, char *why, size_t whylen);
 /* "dev ino size mtime ctime" of a file, nanoseconds included. */
 struct stat;

@@ -87,6 +87,33 @@ lplat_policy_resize(int fd, void *old, size_t oldlen, size_t len)
 }
 
 int
+lplat_policy_fill(int fd, int src, off_t off, size_t len)
+{
+	char buf[65536];
+	ssize_t n, w;
+
+	while (len > 0) {
+		n = pread(src, buf, len < sizeof(buf) ? len : sizeof(buf), off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		for (w = 0; w < n;) {
+			ssize_t k = write(fd, buf + w, (size_t)(n - w));
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				return -1;
+			w += k;
+		}
+		off += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
 lplat_policy_seal(int fd, char *why, size_t whylen)
 {
 	/* dup2 leaves the new descriptor open across exec. */

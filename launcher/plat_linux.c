@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -92,6 +93,22 @@ lplat_policy_resize(int fd, void *old, size_t oldlen, size_t len)
 	p = old != NULL ? mremap(old, oldlen, len, MREMAP_MAYMOVE)
 			: mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	return p == MAP_FAILED ? NULL : p;
+}
+
+int
+lplat_policy_fill(int fd, int src, off_t off, size_t len)
+{
+	ssize_t n;
+
+	/* Page cache to the memfd's pages, no copy through ours. */
+	while (len > 0) {
+		if ((n = sendfile(fd, src, &off, len)) < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
 int

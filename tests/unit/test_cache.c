@@ -309,6 +309,83 @@ test_cache_dir(void **state)
 	assert_null(cache_dir(NULL, "rel", buf, sizeof(buf)));
 }
 
+/* What one run hands the command: the sealed descriptor's bytes and its
+ * token; whether its rules came from the cache. */
+static bool
+handed(char **bytes, size_t *len, uint8_t tok[RULES_TOKEN_LEN])
+{
+	struct lrules r;
+	struct rules_policy *p;
+	struct stat st;
+	char env[64], why[256], hex[3];
+	int problems, fd, i;
+	bool hit;
+
+	assert_int_equal(lrules_load(&r, rulesdir, NULL, cachedir, report,
+	    &problems), 0);
+	p = lrules_policy(&r, "/usr/bin/curl", "curl", why, sizeof(why));
+	assert_non_null(p);
+	rules_policy_free(p);
+	hit = r.from_cache;
+	assert_int_equal(handoff(&r, env, sizeof(env), why, sizeof(why)), 0);
+	fd = atoi(env);
+	assert_int_equal(fcntl(fd, F_GET_SEALS), F_SEAL_WRITE | F_SEAL_SHRINK |
+	    F_SEAL_GROW | F_SEAL_SEAL);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, (off_t)r.bundle_len);
+	*len = r.bundle_len;
+	assert_non_null(*bytes = malloc(*len));
+	assert_int_equal(pread(fd, *bytes, *len, 0), (ssize_t)*len);
+	for (i = 0; i < RULES_TOKEN_LEN; i++) {
+		memcpy(hex, strchr(env, ':') + 1 + 2 * i, 2);
+		hex[2] = '\0';
+		tok[i] = (uint8_t)strtoul(hex, NULL, 16);
+	}
+	close(fd);
+	lrules_free(&r);
+	return hit;
+}
+
+/* A cached bundle goes into the descriptor as the compiled one did: the
+ * same bytes, token aside, sealed, its exact size; a damaged one is not
+ * handed over but parsed again. */
+static void
+test_cached_handoff(void **state)
+{
+	uint8_t tok_a[RULES_TOKEN_LEN], tok_b[RULES_TOKEN_LEN];
+	char *a, *b, *c;
+	size_t alen, blen, clen;
+
+	(void)state;
+	setup_dirs();
+	assert_false(handed(&a, &alen, tok_a));
+	assert_true(handed(&b, &blen, tok_b));
+	assert_int_equal(alen, blen);
+	rules_bundle_set_token(b, blen, tok_a);
+	assert_memory_equal(a, b, alen);
+	assert_non_null(rules_bundle_select(a, alen, tok_a, "/usr/bin/curl",
+	    "curl", NULL, (char[64]){ 0 }, 64));
+	/* One bundle byte changed in the cache file: not from the cache. */
+	{
+		int fd = open(only_cache_file(), O_RDWR);
+		struct stat st;
+		char byte;
+
+		assert_true(fd >= 0);
+		assert_int_equal(fstat(fd, &st), 0);
+		assert_int_equal(pread(fd, &byte, 1, st.st_size - 9), 1);
+		byte ^= 0x5a;
+		assert_int_equal(pwrite(fd, &byte, 1, st.st_size - 9), 1);
+		close(fd);
+	}
+	assert_false(handed(&c, &clen, tok_b));
+	assert_int_equal(clen, alen);
+	free(a);
+	free(b);
+	free(c);
+	rm_rf(tmpdir);
+}
+
 /* A zeroed lrules (no rules files: bindif -i alone) owns no descriptor:
  * freeing it once closed descriptor 0, the command's stdin. */
 static void
@@ -335,6 +412,7 @@ main(void)
 		cmocka_unit_test(test_bad_rules_not_cached),
 		cmocka_unit_test(test_cache_dir),
 		cmocka_unit_test(test_free_zeroed),
+		cmocka_unit_test(test_cached_handoff),
 	};
 
 	(void)remove_tmpdir; /* the scratch tree has directories: rm_rf */
