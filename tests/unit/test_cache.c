@@ -353,7 +353,8 @@ static void
 test_cached_handoff(void **state)
 {
 	uint8_t tok_a[RULES_TOKEN_LEN], tok_b[RULES_TOKEN_LEN];
-	char *a, *b, *c;
+	struct rules_policy *p;
+	char *a, *b, *c, why[128];
 	size_t alen, blen, clen;
 
 	(void)state;
@@ -363,8 +364,10 @@ test_cached_handoff(void **state)
 	assert_int_equal(alen, blen);
 	rules_bundle_set_token(b, blen, tok_a);
 	assert_memory_equal(a, b, alen);
-	assert_non_null(rules_bundle_select(a, alen, tok_a, "/usr/bin/curl",
-	    "curl", NULL, (char[64]){ 0 }, 64));
+	p = rules_bundle_select(a, alen, tok_a, "/usr/bin/curl", "curl", NULL,
+	    why, sizeof(why));
+	assert_non_null(p);
+	rules_policy_free(p);
 	/* One bundle byte changed in the cache file: not from the cache. */
 	{
 		int fd = open(only_cache_file(), O_RDWR);
