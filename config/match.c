@@ -263,22 +263,31 @@ struct cursor {
 	int have;
 };
 
+/* The index of the run's first CIDR of family at or after i that the
+ * sweep takes (not a /0: a wildcard). */
+static size_t
+run_next_index(const struct rules_entry *re, int family, size_t i)
+{
+	while (i < re->ndst &&
+	    (re->dst[i].family != family || re->dst[i].len == 0))
+		i++;
+	return i;
+}
+
 /* The run's next span from index r on, if any. */
 static bool
 run_next(struct cursor *c, struct span *out)
 {
 	const struct rules_entry *re = c->re;
+	const struct rules_cidr *d;
 
-	for (; re != NULL && c->r < re->ndst; c->r++) {
-		const struct rules_cidr *d = &re->dst[c->r];
-
-		if (d->family != c->family || d->len == 0)
-			continue;
-		*out = (struct span){ key_of(d->family, d->addr),
-			c->first_slot + (uint32_t)c->r, (uint32_t)d->len };
-		return true;
-	}
-	return false;
+	if (re == NULL || (c->r = run_next_index(re, c->family, c->r)) >=
+	    re->ndst)
+		return false;
+	d = &re->dst[c->r];
+	*out = (struct span){ key_of(d->family, d->addr),
+		c->first_slot + (uint32_t)c->r, (uint32_t)d->len };
+	return true;
 }
 
 /* Fills buf up to two spans ahead. */
@@ -408,17 +417,6 @@ emit_alone(struct builder *b, int fam, struct key k, uint32_t slot,
 	if (lo != NULL)
 		*lo = end.lo;
 	*v = 0;
-}
-
-/* The index of the run's first CIDR of family at or after i that the
- * sweep takes (not a /0: a wildcard). */
-static size_t
-run_next_index(const struct rules_entry *re, int family, size_t i)
-{
-	while (i < re->ndst &&
-	    (re->dst[i].family != family || re->dst[i].len == 0))
-		i++;
-	return i;
 }
 
 /*
