@@ -132,13 +132,10 @@ dup3(int oldfd, int newfd, int flags)
 		errno = ENOSYS;
 		return -1;
 	}
+	/* As dup2. */
 	if (oldfd != newfd) {
-		int saved = errno;
-
 		fdt_clear(newfd);
-		/* As dup2: oldfd's socket is no longer its alone. */
-		(void)fdt_and(oldfd, ~FDT_BORN);
-		errno = saved;
+		hook_unborn(oldfd);
 	}
 	return r->dup3(oldfd, newfd, flags);
 }

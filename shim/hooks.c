@@ -408,20 +408,30 @@ bindif_sendto(int fd, const void *buf, size_t n, int flags,
 	return sent;
 }
 
+/*
+ * fd's socket may now be bound by the program without fd's entry having
+ * seen it (it bound it, or another descriptor of it exists): fd's next
+ * decision asks the kernel.
+ */
+void
+hook_unborn(int fd)
+{
+	int saved = errno;
+
+	(void)fdt_and(fd, ~FDT_BORN);
+	errno = saved;
+}
+
 /* A binding of the program's own (curl --interface, ping -I) is its
- * choice: the socket's next decision asks the kernel about it again. */
+ * choice. */
 int
 bindif_setsockopt(int fd, int level, int name, const void *val,
     socklen_t len)
 {
 	int rc = state_real()->setsockopt(fd, level, name, val, len);
 
-	if (rc == 0 && plat_binds_iface(level, name)) {
-		int saved = errno;
-
-		(void)fdt_and(fd, ~FDT_BORN);
-		errno = saved;
-	}
+	if (rc == 0 && plat_binds_iface(level, name))
+		hook_unborn(fd);
 	return rc;
 }
 
@@ -450,24 +460,10 @@ fresh(int fd)
 	return fd;
 }
 
-/*
- * oldfd's socket now has another descriptor, which a setsockopt of the
- * program's may bind without oldfd's entry seeing it: oldfd's next
- * decision asks the kernel.
- */
-static void
-shared(int oldfd)
-{
-	int saved = errno;
-
-	(void)fdt_and(oldfd, ~FDT_BORN);
-	errno = saved;
-}
-
 int
 bindif_dup(int oldfd)
 {
-	shared(oldfd);
+	hook_unborn(oldfd);
 	return fresh(state_real()->dup(oldfd));
 }
 
@@ -495,12 +491,13 @@ bindif_fcntl(int fd, int cmd, void *arg, bool large)
 	const struct plat_real *r = state_real();
 	int (*real)(int, int, ...) = large && r->fcntl64 ? r->fcntl64
 							 : r->fcntl;
+	bool dup = cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC;
 	int rc;
 
-	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
-		shared(fd);
+	if (dup)
+		hook_unborn(fd);
 	rc = real(fd, cmd, arg);
-	return cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC ? fresh(rc) : rc;
+	return dup ? fresh(rc) : rc;
 }
 
 int
@@ -509,7 +506,7 @@ bindif_dup2(int oldfd, int newfd)
 	/* newfd becomes a new file; its first use asks the kernel again. */
 	if (oldfd != newfd) {
 		fdt_clear(newfd);
-		shared(oldfd);
+		hook_unborn(oldfd);
 	}
 	return state_real()->dup2(oldfd, newfd);
 }

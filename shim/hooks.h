@@ -19,6 +19,7 @@ ssize_t bindif_sendmsg(int fd, const struct msghdr *msg, int flags);
 int bindif_close(int fd);
 int bindif_setsockopt(int fd, int level, int name, const void *val,
     socklen_t len);
+void hook_unborn(int fd);
 int bindif_dup2(int oldfd, int newfd);
 int bindif_dup(int oldfd);
 int bindif_accept(int fd, struct sockaddr *sa, socklen_t *len);
