@@ -258,14 +258,10 @@ cache_read(struct lrules *r, const char *key, struct cache_head *h)
 	close(fd);
 	return buf;
 bad:
-	if (r->in_policy) {
-		if (bundle != NULL)
-			(void)lplat_policy_resize(r->policy_fd, bundle,
-			    (size_t)h->bundlelen, 0);
-		(void)close(r->policy_fd);
-		r->in_policy = false;
-	}
-	r->bundle = NULL;
+	/* Without a descriptor the bundle lies inside buf, freed with it. */
+	if (!r->in_policy)
+		r->bundle = NULL;
+	bundle_free(r);
 	free(buf);
 	close(fd);
 	return NULL;
