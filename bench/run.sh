@@ -200,16 +200,6 @@ many() {
 	RUNS=$runs
 }
 
-# control_row NAME UNIT-DIVISOR UNIT: after ab of an arm against itself,
-# what the result next to it can tell apart.
-control_row() {
-	printf "$ROW_FMT" "$1" \
-		"$(awk -v v="$A_MED" -v p="$2" -v u="$3" 'BEGIN { printf "%.0f %s", v / p, u }')" \
-		"$(awk -v v="$B_MED" -v p="$2" -v u="$3" 'BEGIN { printf "%.0f %s", v / p, u }')" \
-		"$(printf 'x%.3f' "$R_MED")" "(resolution)" "-" \
-		"$(printf '%.3f .. %.3f' "$R_LO" "$R_HI")"
-}
-
 # ---------------------------------------------------------------- reporting
 
 ROW_FMT='%-44s %16s %16s %9s %-16s %-10s %s\n'
@@ -233,11 +223,21 @@ verdict() { # VALUE MAX
 
 # ratio_row NAME UNIT-DIVISOR UNIT MAX: after ab, per-operation medians.
 ratio_row() {
-	local name=$1 per=$2 unit=$3 max=$4
-	printf "$ROW_FMT" "$name" \
-		"$(awk -v v="$A_MED" -v p="$per" -v u="$unit" 'BEGIN { printf "%.0f %s", v / p, u }')" \
-		"$(awk -v v="$B_MED" -v p="$per" -v u="$unit" 'BEGIN { printf "%.0f %s", v / p, u }')" \
-		"$(printf 'x%.3f' "$R_MED")" "ratio <= $max" "$(verdict "$R_MED" "$max")" \
+	ratio_line "$1" "$2" "$3" "ratio <= $4" "$(verdict "$R_MED" "$4")"
+}
+
+# control_row NAME UNIT-DIVISOR UNIT: after ab of an arm against itself,
+# what the result next to it can tell apart.
+control_row() {
+	ratio_line "$1" "$2" "$3" "(resolution)" "-"
+}
+
+# ratio_line NAME UNIT-DIVISOR UNIT TARGET VERDICT: the two rows above.
+ratio_line() {
+	printf "$ROW_FMT" "$1" \
+		"$(awk -v v="$A_MED" -v p="$2" -v u="$3" 'BEGIN { printf "%.0f %s", v / p, u }')" \
+		"$(awk -v v="$B_MED" -v p="$2" -v u="$3" 'BEGIN { printf "%.0f %s", v / p, u }')" \
+		"$(printf 'x%.3f' "$R_MED")" "$4" "$5" \
 		"$(printf '%.3f .. %.3f' "$R_LO" "$R_HI")"
 }
 
