@@ -217,7 +217,8 @@ $(B)/bench/hotcost: bench/hotcost.c $(B)/libtestable.a
 		-Wl,--wrap=plat_bind_real $(CONFIG_LIBS) $(CARES_LIBS) -ldl \
 		-lpthread
 
-bench: all $(BENCH_PROGS)
+bench: deps-if-missing
+	@$(MAKE) --no-print-directory all $(BENCH_PROGS)
 	bash bench/run.sh
 
 # make deps: the build and test dependencies, from the platform's packages.
