@@ -204,6 +204,7 @@ TEST_PROGS = $(B)/tests/tunlog $(B)/tests/badptr $(B)/tests/stress \
 # make bench: the shim's cost next to programs that bind their own sockets,
 # in a namespace lab (root). Not part of check: figures, not assertions.
 BENCH_PROGS = $(B)/bench/blast $(B)/bench/sink $(B)/bench/startrun \
+	$(B)/bench/lockstep \
 	$(B)/bench/hotcost
 
 $(B)/bench/%: bench/%.c

@@ -1,16 +1,23 @@
 /*
  * blast.c - the load program of the benchmarks. One workload per run; it
  * times only its own loop (after one warm-up call, so a lazy set-up in the
- * shim is not counted here) and prints the nanoseconds on stdout. --bind
- * makes it bind its sockets itself with SO_BINDTODEVICE: the floor bindif
- * is measured against.
+ * shim is not counted here; the UDP socket is made before the clock
+ * starts, its per-socket cost being figure 3's business) and prints the
+ * nanoseconds on stdout. --bind makes it bind its sockets itself with
+ * SO_BINDTODEVICE: the floor bindif is measured against.
  *
- *   blast [--bind IFACE] [-n COUNT] [-t THREADS] [--rss] MODE ADDR PORT
+ *   blast [--bind IFACE] [-n COUNT] [-t THREADS] [--rss] [--lockstep K]
+ *         MODE ADDR PORT
  *   MODE: sendto   unconnected UDP, sendto() each datagram
  *         send     connected UDP, send() each datagram
  *         connect  TCP connect, read to EOF, close; COUNT times
  *         first    one TCP connect, then exit: prints the time of that
  *                  connect (the shim's lazy set-up included)
+ *
+ * --lockstep K splits the COUNT operations into K turns for bench/lockstep.c,
+ * which runs two blasts taking turns on one CPU: before each turn it waits
+ * for a byte on descriptor 3, after it writes the turn's nanoseconds (eight
+ * bytes) on descriptor 4. The total still goes to stdout.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -29,7 +36,11 @@ static struct sockaddr_storage dst;
 static socklen_t dstlen;
 static long count = 200000;
 static int nthreads = 1;
-static pthread_barrier_t start_line;
+static long turns; /* --lockstep K; 0: one timed run */
+
+/* bench/lockstep.c's descriptors: a byte to go, a turn's time back. */
+#define TURN_GO 3
+#define TURN_DONE 4
 
 static void __attribute__((noreturn))
 die(const char *what)
@@ -47,6 +58,58 @@ now_ns(void)
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* Part T of N split K ways, the remainder spread over the first parts. */
+static long
+share(long n, long t, long k)
+{
+	return n / k + (t < n % k);
+}
+
+static void
+wait_turn(void)
+{
+	char go;
+	ssize_t r;
+
+	while ((r = read(TURN_GO, &go, 1)) < 0 && errno == EINTR)
+		;
+	if (r != 1) {
+		if (r == 0)
+			errno = EPIPE;
+		die("lockstep: waiting for a turn on descriptor 3");
+	}
+}
+
+static void
+end_turn(long long ns)
+{
+	if (write(TURN_DONE, &ns, sizeof(ns)) != (ssize_t)sizeof(ns))
+		die("lockstep: reporting a turn on descriptor 4");
+}
+
+/* WORK(CTX, n) for COUNT operations in all: in one go, or in the turns
+ * --lockstep gives. Returns the nanoseconds spent in WORK. */
+static long long
+timed(void (*work)(void *, long), void *ctx)
+{
+	long k = turns > 0 ? turns : 1, t;
+	long long total = 0, t0;
+
+	for (t = 0; t < k; t++) {
+		long n = share(count, t, k);
+
+		if (turns > 0)
+			wait_turn();
+		t0 = now_ns();
+		work(ctx, n);
+		t0 = now_ns() - t0;
+		if (turns > 0)
+			end_turn(t0);
+		total += t0;
+	}
+	return total;
+}
+
 static int
 open_socket(int type)
 {
@@ -60,28 +123,40 @@ open_socket(int type)
 	return fd;
 }
 
-/* Count datagrams on a socket of its own: sendto, or connect + send. */
-static void
-udp_loop(int connected, long n)
+struct udp {
+	int fd;
+	int connected;
+};
+
+static struct udp
+udp_open(int connected)
 {
-	char payload[64] = "bindif bench";
-	int fd = open_socket(SOCK_DGRAM);
+	struct udp u = { open_socket(SOCK_DGRAM), connected };
+
+	if (connected && connect(u.fd, (struct sockaddr *)&dst, dstlen) < 0)
+		die("connect");
+	return u;
+}
+
+/* N datagrams, with sendto or (connected) send. */
+static void
+udp_work(void *ctx, long n)
+{
+	static const char payload[64] = "bindif bench";
+	const struct udp *u = ctx;
 	long i;
 
-	if (connected && connect(fd, (struct sockaddr *)&dst, dstlen) < 0)
-		die("connect");
 	for (i = 0; i < n; i++) {
-		ssize_t r = connected
-		    ? send(fd, payload, sizeof(payload), 0)
-		    : sendto(fd, payload, sizeof(payload), 0,
+		ssize_t r = u->connected
+		    ? send(u->fd, payload, sizeof(payload), 0)
+		    : sendto(u->fd, payload, sizeof(payload), 0,
 			  (struct sockaddr *)&dst, dstlen);
 
 		/* A full queue on the veth is the kernel's business, not ours:
 		 * count it as sent, as a game or VoIP client would. */
 		if (r < 0 && errno != ENOBUFS && errno != EAGAIN)
-			die(connected ? "send" : "sendto");
+			die(u->connected ? "send" : "sendto");
 	}
-	close(fd);
 }
 
 static void
@@ -99,14 +174,76 @@ tcp_once(void)
 	close(fd);
 }
 
-static void *
-thread_main(void *arg)
+static void
+tcp_work(void *ctx, long n)
 {
-	long n = (long)(intptr_t)arg;
+	(void)ctx;
+	while (n-- > 0)
+		tcp_once();
+}
 
-	pthread_barrier_wait(&start_line);
-	udp_loop(0, n);
+/* THREADS senders, each on a socket of its own, started and awaited
+ * together for every turn. */
+struct pool {
+	pthread_barrier_t start, end;
+	long n; /* this turn's datagrams, all threads together */
+};
+
+struct sender {
+	struct pool *pool;
+	int index;
+};
+
+static void *
+sender_main(void *arg)
+{
+	const struct sender *s = arg;
+	struct udp u = udp_open(0);
+	long t, k = turns > 0 ? turns : 1;
+
+	for (t = 0; t < k; t++) {
+		pthread_barrier_wait(&s->pool->start);
+		udp_work(&u, share(s->pool->n, s->index, nthreads));
+		pthread_barrier_wait(&s->pool->end);
+	}
+	close(u.fd);
 	return NULL;
+}
+
+static void
+pool_work(void *ctx, long n)
+{
+	struct pool *pool = ctx;
+
+	pool->n = n;
+	pthread_barrier_wait(&pool->start);
+	pthread_barrier_wait(&pool->end);
+}
+
+static long long
+threaded_sendto(void)
+{
+	struct pool pool;
+	pthread_t *tid = calloc((size_t)nthreads, sizeof(*tid));
+	struct sender *s = calloc((size_t)nthreads, sizeof(*s));
+	long long ns;
+	int i;
+
+	if (tid == NULL || s == NULL)
+		die("calloc");
+	pthread_barrier_init(&pool.start, NULL, (unsigned)nthreads + 1);
+	pthread_barrier_init(&pool.end, NULL, (unsigned)nthreads + 1);
+	for (i = 0; i < nthreads; i++) {
+		s[i] = (struct sender){ &pool, i };
+		if ((errno = pthread_create(&tid[i], NULL, sender_main, &s[i])))
+			die("pthread_create");
+	}
+	ns = timed(pool_work, &pool);
+	for (i = 0; i < nthreads; i++)
+		pthread_join(tid[i], NULL);
+	free(s);
+	free(tid);
+	return ns;
 }
 
 /* VmRSS and VmHWM of this process, in kB, on stderr. */
@@ -130,7 +267,7 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: blast [--bind IFACE] [-n COUNT] [-t THREADS] "
-	    "[--rss] sendto|send|connect|first ADDR PORT\n");
+	    "[--rss] [--lockstep K] sendto|send|connect|first ADDR PORT\n");
 	exit(2);
 }
 
@@ -139,7 +276,7 @@ main(int argc, char **argv)
 {
 	const char *mode;
 	int i, rss = 0, port;
-	long long t0, t1;
+	long long ns;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--bind") == 0 && i + 1 < argc)
@@ -148,13 +285,15 @@ main(int argc, char **argv)
 			count = strtol(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "-t") == 0 && i + 1 < argc)
 			nthreads = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--lockstep") == 0 && i + 1 < argc)
+			turns = strtol(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--rss") == 0)
 			rss = 1;
 		else
 			usage();
 	}
 	if (argc - i != 3 || count < 1 || count > 100000000 || nthreads < 1 ||
-	    nthreads > 256)
+	    nthreads > 256 || turns < 0 || turns > count)
 		usage();
 	mode = argv[i];
 	port = atoi(argv[i + 2]);
@@ -178,46 +317,30 @@ main(int argc, char **argv)
 	}
 
 	if (strcmp(mode, "first") == 0) {
-		t0 = now_ns();
+		if (turns > 0)
+			usage();
+		ns = now_ns();
 		tcp_once();
-		t1 = now_ns();
+		ns = now_ns() - ns;
 	} else if (strcmp(mode, "connect") == 0) {
-		long n;
-
 		tcp_once(); /* warm-up: the shim's lazy set-up, page faults */
-		t0 = now_ns();
-		for (n = 0; n < count; n++)
-			tcp_once();
-		t1 = now_ns();
+		ns = timed(tcp_work, NULL);
 	} else if (strcmp(mode, "sendto") == 0 || strcmp(mode, "send") == 0) {
 		int connected = mode[4] == '\0';
+		struct udp u = udp_open(connected);
 
-		udp_loop(connected, 1); /* warm-up */
+		udp_work(&u, 1); /* warm-up */
 		if (nthreads == 1) {
-			t0 = now_ns();
-			udp_loop(connected, count);
-			t1 = now_ns();
+			ns = timed(udp_work, &u);
 		} else {
-			pthread_t *tid = calloc((size_t)nthreads, sizeof(*tid));
-
-			if (connected || tid == NULL)
+			if (connected)
 				usage();
-			pthread_barrier_init(&start_line, NULL,
-			    (unsigned)nthreads + 1);
-			for (i = 0; i < nthreads; i++)
-				if (pthread_create(&tid[i], NULL, thread_main,
-					(void *)(intptr_t)(count / nthreads)))
-					die("pthread_create");
-			pthread_barrier_wait(&start_line);
-			t0 = now_ns();
-			for (i = 0; i < nthreads; i++)
-				pthread_join(tid[i], NULL);
-			t1 = now_ns();
-			free(tid);
+			ns = threaded_sendto();
 		}
+		close(u.fd);
 	} else
 		usage();
-	printf("%lld\n", t1 - t0);
+	printf("%lld\n", ns);
 	if (rss)
 		print_rss();
 	return 0;

@@ -5,18 +5,23 @@
 #   app  phy0 192.0.2.1/24 2001:db8:1::1/64  <->  wan0  out
 #   out  sink (bench/sink.c) on 198.51.100.10 and 2001:db8:2::10, on lo
 #
-# Every comparison alternates its two arms (A B B A ...), takes the median
-# of the pairwise ratios, and prints the spread: absolute times on a shared
-# two-core machine are noise, ratios of neighbouring runs much less so.
-# The load program and the sink share one CPU (the last): on veth the far
-# end's work happens in the sender's softirq anyway, and measured here,
-# unpinned TCP connects varied by +-25% from run to run, pinned by +-2%.
-# Only the 32-thread test runs unpinned, on every CPU.
+# The data paths (1-4, 6) run their two arms side by side, taking turns
+# on the CPU they share (bench/lockstep.c): a turn of A, two of B, two of
+# A ..., TURNS turns each per run, a few milliseconds a turn. The result is
+# the median of the pairwise A/B ratios of neighbouring turns: whatever the
+# host does to this virtual machine lasts longer than a turn and lands on
+# both arms alike. (Whole runs alternated instead, A B B A, gave identical
+# arms ratios from x0.96 to x1.05, a target's width: BENCHMARKS.md.) The
+# start-up figures (5) alternate whole runs and take the median of their
+# ratios. The load program and the sink share one CPU (the last): on veth
+# the far end's work happens in the sender's softirq anyway, and measured
+# here, unpinned TCP connects varied by +-25% from run to run, pinned by
+# +-2%. Only the 32-thread test runs unpinned, on every CPU.
 # Nothing here touches the host's namespace: links, addresses and routes
 # live in namespaces named bdfb<pid>-*, deleted on every exit path.
 #
-# Environment: BENCH_RUNS (runs per arm, default 7; the data paths run
-# three times as many), BENCH_QUICK=1 (smaller
+# Environment: BENCH_RUNS (runs per arm, default 7; for the data paths,
+# runs of TURNS turns), BENCH_QUICK=1 (smaller
 # counts, for trying the driver), BENCH_ONLY="1 5c 6" (only those figures;
 # 5 stands for 5a-5e), BINDIF_BUILD (default ./build).
 
@@ -29,6 +34,7 @@ BINDIF=$BUILD/bindif
 BLAST=$BUILD/bench/blast
 SINK=$BUILD/bench/sink
 STARTRUN=$BUILD/bench/startrun
+LOCKSTEP=$BUILD/bench/lockstep
 HOTCOST=$BUILD/bench/hotcost
 
 RUNS=${BENCH_RUNS:-7}
@@ -40,9 +46,13 @@ N_START=200
 N_START_BIG=20
 N_RULES=100000
 THREADS=32
+TURNS=100
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	N_UDP=20000 N_TCP=300 N_START=20 N_START_BIG=3 RUNS=3
 fi
+LS=(--lockstep "$TURNS")
+UDP_TURN=$((N_UDP / TURNS))   # operations a turn
+TCP_TURN=$((N_TCP / TURNS))
 
 SRV4=198.51.100.10
 SRV6=2001:db8:2::10
@@ -189,15 +199,26 @@ ab() {
 	R_HI=$(sort -g "$TMP/r" | tail -n 1)
 }
 
-# many A-CMD... // B-CMD...: ab with three times the pairs. The data-path
-# runs are short (0.1-0.3 s) and this host gives two speeds x1.3 apart
-# from run to run (BENCHMARKS.md): single pairs of identical arms range
-# from x0.6 to x1.6, so their median needs the numbers.
-many() {
-	local runs=$RUNS
-	RUNS=$((RUNS * 3))
-	ab "$@"
-	RUNS=$runs
+# lock N A-CMD... // B-CMD...: N runs of bench/lockstep, the arms taking
+# TURNS turns each. Sets A_MED, B_MED (ns a turn), R_MED (median of all the
+# turns' A/B ratios), R_LO, R_HI (the lowest and highest run's median).
+lock() {
+	local i n=$1
+	shift
+	: >"$TMP/turns" ; : >"$TMP/r"
+	for i in $(seq 1 "$n"); do
+		in_app "${PIN[@]}" timeout 300 "$LOCKSTEP" "$@" >"$TMP/out" \
+			2>"$TMP/err" || die "failed: $* : $(cat "$TMP/err")"
+		[ "$(wc -l <"$TMP/out")" = "$TURNS" ] ||
+			die "not $TURNS turns from: $*"
+		cat "$TMP/out" >>"$TMP/turns"
+		awk '{ printf "%.6f\n", $1 / $2 }' "$TMP/out" | median >>"$TMP/r"
+	done
+	A_MED=$(awk '{ print $1 }' "$TMP/turns" | median)
+	B_MED=$(awk '{ print $2 }' "$TMP/turns" | median)
+	R_MED=$(awk '{ printf "%.6f\n", $1 / $2 }' "$TMP/turns" | median)
+	R_LO=$(sort -g "$TMP/r" | head -n 1)
+	R_HI=$(sort -g "$TMP/r" | tail -n 1)
 }
 
 # ---------------------------------------------------------------- reporting
@@ -265,7 +286,8 @@ want() {
 }
 
 [ "$(id -u)" = 0 ] || die "needs root (it builds network namespaces)"
-for f in "$BINDIF" "$BUILD/libbindif.so" "$BLAST" "$SINK" "$STARTRUN" "$HOTCOST"; do
+for f in "$BINDIF" "$BUILD/libbindif.so" "$BLAST" "$SINK" "$STARTRUN" "$LOCKSTEP" \
+    "$HOTCOST"; do
 	[ -e "$f" ] || die "$f is missing (make bench builds it)"
 done
 TMP=$(mktemp -d /tmp/bindif-bench.XXXXXX)
@@ -276,36 +298,37 @@ write_rules
 
 echo "bindif benchmarks: $(uname -srm), $(nproc) CPU(s), $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
 echo "A = through bindif (LD_PRELOAD shim); B = the floor (the program binds its own socket, or runs without bindif)."
-echo "Medians of $((RUNS * 3)) alternating runs per arm for 1-4 and 6, $RUNS for 5; result = median of the pairwise A/B ratios (or A - B)."
+echo "1-4, 6: $RUNS runs (6: $((RUNS * 3))) of $TURNS turns per arm, taken in turns (A B B A ...); result = median of the pairwise A/B ratios of neighbouring turns."
+echo "5: medians of $RUNS alternating runs per arm; result = median of the pairwise A/B ratios (or A - B). Spread: the lowest and highest run."
 echo "Tests 1-5 pinned to CPU $CPU with the sink; test 6 on all CPUs."
 echo
 header
 
 if want 1; then
-	many "$BINDIF" -i phy0 -- "$BLAST" -n $N_UDP sendto $SRV4 $PORT // \
-		"$BLAST" --bind phy0 -n $N_UDP sendto $SRV4 $PORT
-	ratio_row "1 UDP sendto, $N_UDP datagrams" $N_UDP ns/dgram 1.02
-	many "$BLAST" --bind phy0 -n $N_UDP sendto $SRV4 $PORT // \
-		"$BLAST" --bind phy0 -n $N_UDP sendto $SRV4 $PORT
-	control_row "1 control: the floor against itself" $N_UDP ns/dgram
+	lock "$RUNS" "$BINDIF" -i phy0 -- "$BLAST" "${LS[@]}" -n $N_UDP sendto $SRV4 $PORT // \
+		"$BLAST" --bind phy0 "${LS[@]}" -n $N_UDP sendto $SRV4 $PORT
+	ratio_row "1 UDP sendto, $N_UDP datagrams" $UDP_TURN ns/dgram 1.02
+	lock "$RUNS" "$BLAST" --bind phy0 "${LS[@]}" -n $N_UDP sendto $SRV4 $PORT // \
+		"$BLAST" --bind phy0 "${LS[@]}" -n $N_UDP sendto $SRV4 $PORT
+	control_row "1 control: the floor against itself" $UDP_TURN ns/dgram
 fi
 
 if want 2; then
-	many "$BINDIF" -i phy0 -- "$BLAST" -n $N_UDP send $SRV4 $PORT // \
-		"$BLAST" --bind phy0 -n $N_UDP send $SRV4 $PORT
-	ratio_row "2 UDP connect+send, $N_UDP datagrams" $N_UDP ns/dgram 1.02
+	lock "$RUNS" "$BINDIF" -i phy0 -- "$BLAST" "${LS[@]}" -n $N_UDP send $SRV4 $PORT // \
+		"$BLAST" --bind phy0 "${LS[@]}" -n $N_UDP send $SRV4 $PORT
+	ratio_row "2 UDP connect+send, $N_UDP datagrams" $UDP_TURN ns/dgram 1.02
 fi
 
 if want 3; then
-	many "$BINDIF" -i phy0 -- "$BLAST" -n $N_TCP connect $SRV4 $PORT // \
-		"$BLAST" --bind phy0 -n $N_TCP connect $SRV4 $PORT
-	ratio_row "3 TCP connect+close, $N_TCP" $N_TCP ns/conn 1.02
+	lock "$RUNS" "$BINDIF" -i phy0 -- "$BLAST" "${LS[@]}" -n $N_TCP connect $SRV4 $PORT // \
+		"$BLAST" --bind phy0 "${LS[@]}" -n $N_TCP connect $SRV4 $PORT
+	ratio_row "3 TCP connect+close, $N_TCP" $TCP_TURN ns/conn 1.02
 fi
 
 if want 4; then
-	many "$BINDIF" -c "$TMP/big.conf" -- "$BLAST" -n $N_TCP connect $SRV6 $PORT // \
-		"$BINDIF" -c "$TMP/small.conf" -- "$BLAST" -n $N_TCP connect $SRV6 $PORT
-	ratio_row "4 TCP connect, $N_RULES-CIDR vs 1-line file" $N_TCP ns/conn 1.05
+	lock "$RUNS" "$BINDIF" -c "$TMP/big.conf" -- "$BLAST" "${LS[@]}" -n $N_TCP connect $SRV6 $PORT // \
+		"$BINDIF" -c "$TMP/small.conf" -- "$BLAST" "${LS[@]}" -n $N_TCP connect $SRV6 $PORT
+	ratio_row "4 TCP connect, $N_RULES-CIDR vs 1-line file" $TCP_TURN ns/conn 1.05
 fi
 
 if want 5a; then
@@ -357,14 +380,16 @@ fi
 
 PIN=()   # contention needs every CPU
 if want 6; then
-	# The noisiest of all: the control row, the floor against itself
-	# alike, shows what the result can tell apart.
-	many "$BINDIF" -i phy0 -- "$BLAST" -t $THREADS -n $N_UDP sendto $SRV4 $PORT // \
-		"$BLAST" --bind phy0 -t $THREADS -n $N_UDP sendto $SRV4 $PORT
-	ratio_row "6 UDP sendto, $THREADS threads, $N_UDP total" $N_UDP ns/dgram 1.02
-	many "$BLAST" --bind phy0 -t $THREADS -n $N_UDP sendto $SRV4 $PORT // \
-		"$BLAST" --bind phy0 -t $THREADS -n $N_UDP sendto $SRV4 $PORT
-	control_row "6 control: the floor against itself" $N_UDP ns/dgram
+	# The noisiest of all (32 threads on two CPUs: single turns of
+	# identical arms range over +-10%), so three times the runs; the
+	# control row, the floor against itself alike, shows what the
+	# result can tell apart.
+	lock $((RUNS * 3)) "$BINDIF" -i phy0 -- "$BLAST" "${LS[@]}" -t $THREADS -n $N_UDP sendto $SRV4 $PORT // \
+		"$BLAST" --bind phy0 "${LS[@]}" -t $THREADS -n $N_UDP sendto $SRV4 $PORT
+	ratio_row "6 UDP sendto, $THREADS threads, $N_UDP total" $UDP_TURN ns/dgram 1.02
+	lock $((RUNS * 3)) "$BLAST" --bind phy0 "${LS[@]}" -t $THREADS -n $N_UDP sendto $SRV4 $PORT // \
+		"$BLAST" --bind phy0 "${LS[@]}" -t $THREADS -n $N_UDP sendto $SRV4 $PORT
+	control_row "6 control: the floor against itself" $UDP_TURN ns/dgram
 fi
 
 if want 1; then
