@@ -1,13 +1,17 @@
 /*
  * iface.c - can an interface carry traffic: it exists, is up and has an
- * address. getifaddrs and if_nameindex are the same on Linux and macOS.
+ * address. if_nametoindex, if_nameindex and SIOCGIFFLAGS are the same on
+ * Linux and macOS; the addresses come from uplink_os_addrs.
  */
 #define _GNU_SOURCE
-#include <ifaddrs.h>
+#include <errno.h>
 #include <net/if.h>
-#include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "launcher.h"
 #include "uplink.h"
@@ -33,69 +37,93 @@ list_ifaces(char *buf, size_t len)
 	if_freenameindex(all);
 }
 
-int
-iface_exists(const char *name, char *why, size_t len)
+/* name's index ("auto": the chosen uplink's), or 0 with why. */
+static unsigned
+iface_index(const char *name, char *why, size_t len)
 {
 	char avail[512], real[RULES_IFNAMSIZ], name6[RULES_IFNAMSIZ];
+	unsigned index = 0;
 
 	if (strcmp(name, "auto") == 0) {
 		if (iface_auto(real, sizeof(real), name6, sizeof(name6), why,
 		    len) < 0)
-			return -1;
+			return 0;
 		name = real;
 	}
-	if (strlen(name) >= IF_NAMESIZE || if_nametoindex(name) == 0) {
+	if (strlen(name) >= IF_NAMESIZE || (index = if_nametoindex(name)) == 0) {
 		list_ifaces(avail, sizeof(avail));
 		snprintf(why, len, "interface '%s' does not exist (available: %s)",
 		    name, avail);
-		return -1;
+		return 0;
 	}
-	return 0;
+	return index;
+}
+
+int
+iface_exists(const char *name, char *why, size_t len)
+{
+	return iface_index(name, why, len) == 0 ? -1 : 0;
+}
+
+/* Whether name is up: 1, 0, or -1 with errno. */
+static int
+iface_up(const char *name)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), rc, err;
+
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	err = errno;
+	close(fd);
+	errno = err;
+	return rc < 0 ? -1 : (ifr.ifr_flags & IFF_UP) != 0;
 }
 
 static bool
-usable_addr(const struct sockaddr *sa)
+usable_addr(const struct uplink_addr *a)
 {
-	if (sa->sa_family == AF_INET)
-		return true;
-	if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)
-						->sin6_addr;
-
-		/* fe80::/10 alone reaches nothing beyond the link. */
-		return !IN6_IS_ADDR_LINKLOCAL(a);
-	}
-	return false;
+	/* fe80::/10 alone reaches nothing beyond the link. */
+	return a->family == 4 ||
+	    (a->family == 6 && !(a->addr[0] == 0xfe && (a->addr[1] & 0xc0) == 0x80));
 }
 
 int
 iface_check(const char *name, char *why, size_t len)
 {
-	struct ifaddrs *all, *i;
-	bool up = false, addr = false;
-	char real[RULES_IFNAMSIZ];
+	struct uplink_snapshot s;
+	char real[RULES_IFNAMSIZ], err[256];
+	unsigned index;
+	bool addr = false;
+	size_t i;
+	int up;
 
 	name = iface_real_name(name, real, sizeof(real));
-	if (iface_exists(name, why, len) < 0)
+	if ((index = iface_index(name, why, len)) == 0)
 		return -1;
-	if (getifaddrs(&all) < 0) {
-		snprintf(why, len, "interface '%s': cannot list addresses",
-		    name);
+	if ((up = iface_up(name)) < 0) {
+		snprintf(why, len, "interface '%s': cannot read its flags: %s",
+		    name, strerror(errno));
 		return -1;
 	}
-	for (i = all; i != NULL; i = i->ifa_next) {
-		if (strcmp(i->ifa_name, name) != 0)
-			continue;
-		if (i->ifa_flags & IFF_UP)
-			up = true;
-		if (i->ifa_addr && usable_addr(i->ifa_addr))
-			addr = true;
-	}
-	freeifaddrs(all);
 	if (!up) {
 		snprintf(why, len, "interface '%s' is down", name);
 		return -1;
 	}
+	memset(&s, 0, sizeof(s));
+	if (uplink_os_addrs(&s, index, err, sizeof(err)) < 0) {
+		uplink_snapshot_free(&s);
+		snprintf(why, len, "interface '%s': cannot list addresses: %s",
+		    name, err);
+		return -1;
+	}
+	for (i = 0; i < s.naddrs; i++)
+		if (s.addrs[i].index == index && usable_addr(&s.addrs[i]))
+			addr = true;
+	uplink_snapshot_free(&s);
 	if (!addr) {
 		snprintf(why, len, "interface '%s' has no IPv4 or global IPv6 "
 		    "address", name);

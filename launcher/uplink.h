@@ -130,6 +130,10 @@ void uplink_snapshot_free(struct uplink_snapshot *s);
 /* uplink_<os>.c: the system's interfaces, addresses, routes and rules
  * (not resolv_conf). 0, or -1 with why. */
 int uplink_os_snapshot(struct uplink_snapshot *s, char *why, size_t whylen);
+/* At least the addresses of interface INDEX (others may come too: callers
+ * filter by index), and on macOS the interfaces. 0, or -1 with why. */
+int uplink_os_addrs(struct uplink_snapshot *s, unsigned index, char *why,
+    size_t whylen);
 
 /* The logic, on any snapshot. Sets every ifs[].kind. */
 void uplink_classify(struct uplink_snapshot *s);

@@ -349,12 +349,15 @@ dump_routes(struct uplink_snapshot *s, int family, char *why, size_t whylen)
 	return rc;
 }
 
+/* Every interface's addresses: getifaddrs has no cheaper question. */
 int
-uplink_os_snapshot(struct uplink_snapshot *s, char *why, size_t whylen)
+uplink_os_addrs(struct uplink_snapshot *s, unsigned index, char *why,
+    size_t whylen)
 {
 	struct ifaddrs *all;
 	int rc;
 
+	(void)index;
 	if (getifaddrs(&all) < 0) {
 		snprintf(
 		    why, whylen, "cannot list interfaces: %s", strerror(errno));
@@ -366,6 +369,14 @@ uplink_os_snapshot(struct uplink_snapshot *s, char *why, size_t whylen)
 		snprintf(why, whylen, "cannot list interfaces: out of memory");
 		return -1;
 	}
+	return 0;
+}
+
+int
+uplink_os_snapshot(struct uplink_snapshot *s, char *why, size_t whylen)
+{
+	if (uplink_os_addrs(s, 0, why, whylen) < 0)
+		return -1;
 	if (dump_routes(s, MAC_AF_INET, why, whylen) < 0
 	    || dump_routes(s, MAC_AF_INET6, why, whylen) < 0)
 		return -1;

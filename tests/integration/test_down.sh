@@ -21,6 +21,40 @@ launcher_refuses_down() {
 	lab_phy_reset
 }
 
+# 1b. ... and that it has an address to leave by: IPv4 (whatever the
+# address's label) or global IPv6; a link-local one alone, or addresses
+# of other interfaces only, are refused.
+launcher_checks_addresses() {
+	local marker=$LAB_TMP/marker
+	ran() { [ -e "$marker" ] && echo present || echo absent; rm -f "$marker"; }
+	ip -n "$NS_APP" link add chk0 type veth peer name chk1
+	ip -n "$NS_APP" link set chk1 up
+	ip -n "$NS_APP" link set chk0 up
+	ip -n "$NS_APP" addr add fe80::5/64 dev chk0 nodad
+	rm -f "$marker"
+	expect_exit "launcher: link-local address only -> exit 125" 125 \
+		app_bindif -i chk0 -- touch "$marker"
+	expect_eq "launcher: one line naming the lack" \
+		"bindif: interface 'chk0' has no IPv4 or global IPv6 address" "$ERR"
+	expect_eq "launcher: link-local only, the command did not run" absent "$(ran)"
+	ip -n "$NS_APP" addr add 203.0.113.5/24 dev chk0 label chk0:a
+	expect_exit "launcher: an IPv4 address labelled chk0:a counts" 0 \
+		app_bindif -i chk0 -- touch "$marker"
+	expect_eq "launcher: labelled IPv4, the command ran" present "$(ran)"
+	ip -n "$NS_APP" addr flush dev chk0
+	ip -n "$NS_APP" addr add 2001:db8:9::5/64 dev chk0 nodad
+	expect_exit "launcher: a global IPv6 address alone counts" 0 \
+		app_bindif -i chk0 -- touch "$marker"
+	expect_eq "launcher: global IPv6, the command ran" present "$(ran)"
+	ip -n "$NS_APP" addr flush dev chk0
+	expect_exit "launcher: no address of its own (phy0 has some) -> exit 125" \
+		125 app_bindif -i chk0 -- touch "$marker"
+	expect_contains "launcher: no address, the line names chk0" \
+		"interface 'chk0' has no IPv4" "$ERR"
+	expect_eq "launcher: no address, the command did not run" absent "$(ran)"
+	ip -n "$NS_APP" link del chk0
+}
+
 # The command starts while phy0 is fine (the launcher's check passes),
 # waits for GO, then curls. Meanwhile CHANGE runs. Sets RC/OUT/ERR.
 # usage: during_run URL CHANGE...
@@ -128,6 +162,7 @@ replaced_mid_process() {
 
 lab_up "$STYLE"
 launcher_refuses_down
+launcher_checks_addresses
 shim_fails_closed_when_down
 shim_alone
 replaced_mid_process
