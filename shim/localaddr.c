@@ -1,6 +1,7 @@
 /*
- * localaddr.c - see localaddr.h. getifaddrs is the same on Linux and
- * macOS, and uses the libc's internal sockets, so the hooks never see it.
+ * localaddr.c - see localaddr.h. The platform's own question first
+ * (Linux: one address dump), else getifaddrs, the same on Linux and macOS,
+ * whose sockets are the libc's internal ones, so the hooks never see it.
  */
 #define _DEFAULT_SOURCE
 #include <ifaddrs.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "localaddr.h"
+#include "plat.h"
 
 void
 local_addrs(const struct local_addr **out, size_t *nout)
@@ -17,6 +19,12 @@ local_addrs(const struct local_addr **out, size_t *nout)
 	struct local_addr *v;
 	size_t n = 0;
 
+	if (plat_local_addrs(&v, &n) == 0) {
+		*out = v;
+		*nout = n;
+		return;
+	}
+	n = 0;
 	*out = NULL;
 	*nout = 0;
 	if (getifaddrs(&all) < 0)

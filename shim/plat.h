@@ -123,6 +123,12 @@ int plat_barrier(void);
 int plat_thread_id(void);
 bool plat_thread_alive(int tid);
 
+/* Every IPv4 and IPv6 address of every interface, as local_addrs wants
+ * them, in a malloc'ed array (free it): 0, or -1 when this OS has no
+ * cheaper question than getifaddrs or the question failed. errno kept. */
+struct local_addr;
+int plat_local_addrs(struct local_addr **v, size_t *n);
+
 /* Hands freed heap back to the system: parsing a large rules file leaves
  * megabytes of it behind in every wrapped process. */
 void plat_release_memory(void);

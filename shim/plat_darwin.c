@@ -100,6 +100,15 @@ plat_thread_alive(int tid)
 	return true;
 }
 
+/* getifaddrs answers from the routing socket already. */
+int
+plat_local_addrs(struct local_addr **v, size_t *n)
+{
+	*v = NULL;
+	*n = 0;
+	return -1;
+}
+
 void
 plat_release_memory(void)
 {

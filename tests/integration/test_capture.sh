@@ -184,12 +184,29 @@ local_still_works() {
 	done
 	run app_bindif -i phy0 -- "$PY" "$CLIENT" udp-sendto 127.0.0.1
 	expect_reply "[$s] bindif udp sendto 127.0.0.1 still works" "peer=127.0.0.1"
+	# An address of another interface, in no fixed local range: only the
+	# shim's list of the machine's addresses leaves it alone (a socket
+	# bound to phy0 cannot reach it).
+	run app_bindif -i phy0 -- "${CURL[@]}" "http://$OTHER4/"
+	expect_reply "[$s] bindif curl to $OTHER4 (on lo) still works" "peer=$OTHER4"
+}
+
+OTHER4=203.0.113.77
+# A server on an address the app namespace holds on lo, after lab_up.
+other_local_server() {
+	ip -n "$NS_APP" addr add $OTHER4/32 dev lo
+	in_app "$PY" "$INTEG_DIR/peer.py" --ready "$LAB_TMP/other.ready" \
+		--lifetime 600 $OTHER4 >"$LAB_TMP/other.out" 2>&1 &
+	LAB_PIDS+=($!)
+	wait_file "$LAB_TMP/other.ready" ||
+		die_lab "peer.py on $OTHER4 did not start: $(cat "$LAB_TMP/other.out")"
 }
 
 for style in $STYLES; do
 	note "style $style"
 	lab_up "$style"
 	lab_local_servers
+	other_local_server
 	control "$style"
 	curl_escapes "$style"
 	udp_escapes "$style"

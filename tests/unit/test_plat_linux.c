@@ -12,6 +12,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "decide.h"
 #include "plat.h"
 
 #define OPT_BINDTOIFINDEX 62 /* the kernel's number, spelled out on purpose */
@@ -454,6 +456,71 @@ test_program(void **state)
 	assert_int_equal(exe[0], 'x');
 }
 
+/* family + address: the key both lists are compared by. */
+static int
+addr_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, 17);
+}
+
+static size_t
+keys_of_getifaddrs(unsigned char (*k)[17], size_t max)
+{
+	struct ifaddrs *all, *i;
+	size_t n = 0;
+
+	assert_int_equal(getifaddrs(&all), 0);
+	for (i = all; i != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || n == max)
+			continue;
+		memset(k[n], 0, 17);
+		if (i->ifa_addr->sa_family == AF_INET) {
+			k[n][0] = 4;
+			memcpy(k[n++] + 1,
+			    &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
+		} else if (i->ifa_addr->sa_family == AF_INET6) {
+			k[n][0] = 6;
+			memcpy(k[n++] + 1,
+			    &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
+		}
+	}
+	freeifaddrs(all);
+	return n;
+}
+
+/* The address dump answers what getifaddrs answers, address for address,
+ * and leaves errno as it was. */
+static void
+test_local_addrs_as_getifaddrs(void **state)
+{
+	static unsigned char want[512][17], got[512][17];
+	const unsigned char lo4[4] = { 127, 0, 0, 1 };
+	struct local_addr *v;
+	size_t n, nwant, i;
+	bool has_lo = false;
+
+	(void)state;
+	errno = 1234;
+	assert_int_equal(plat_local_addrs(&v, &n), 0);
+	assert_int_equal(errno, 1234);
+	assert_true(n > 0 && n <= 512);
+	for (i = 0; i < n; i++) {
+		assert_true(v[i].family == 4 || v[i].family == 6);
+		memset(got[i], 0, 17);
+		got[i][0] = (unsigned char)v[i].family;
+		memcpy(got[i] + 1, v[i].addr, v[i].family == 4 ? 4 : 16);
+		if (v[i].family == 4 && memcmp(v[i].addr, lo4, 4) == 0)
+			has_lo = true;
+	}
+	free(v);
+	assert_true(has_lo);
+	nwant = keys_of_getifaddrs(want, 512);
+	assert_int_equal(n, nwant);
+	qsort(got, n, 17, addr_cmp);
+	qsort(want, nwant, 17, addr_cmp);
+	assert_memory_equal(got, want, n * 17);
+}
+
 int
 main(void)
 {
@@ -481,6 +548,7 @@ main(void)
 		cmocka_unit_test(test_bind_real_finds_libc),
 		cmocka_unit_test(test_secure_mode_and_getenv),
 		cmocka_unit_test(test_program),
+		cmocka_unit_test(test_local_addrs_as_getifaddrs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
