@@ -138,7 +138,8 @@ main(int argc, char **argv)
 		if (strcmp(argv[i], "//") == 0)
 			sep = i;
 	if (sep < 2 || sep == argc - 1) {
-		fprintf(stderr, "usage: lockstep A-COMMAND... // B-COMMAND...\n");
+		fprintf(stderr,
+		    "usage: lockstep A-COMMAND... // B-COMMAND...\n");
 		return 2;
 	}
 	argv[sep] = NULL;
@@ -165,8 +166,8 @@ main(int argc, char **argv)
 
 		kill(on->pid, SIGKILL);
 		finish(on);
-		fprintf(stderr, "lockstep: %s %s after %ld turns, the other arm "
-		    "did not end\n", off == &arm[0] ? "A" : "B",
+		fprintf(stderr, "lockstep: %s %s after %ld turns, the other "
+		    "arm did not end\n", off == &arm[0] ? "A" : "B",
 		    finish(off) ? "ended" : "failed", turns);
 		return 1;
 	}

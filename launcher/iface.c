@@ -50,7 +50,8 @@ iface_index(const char *name, char *why, size_t len)
 			return 0;
 		name = real;
 	}
-	if (strlen(name) >= IF_NAMESIZE || (index = if_nametoindex(name)) == 0) {
+	if (strlen(name) >= IF_NAMESIZE ||
+	    (index = if_nametoindex(name)) == 0) {
 		list_ifaces(avail, sizeof(avail));
 		snprintf(why, len, "interface '%s' does not exist (available: %s)",
 		    name, avail);
@@ -87,8 +88,8 @@ static bool
 usable_addr(const struct uplink_addr *a)
 {
 	/* fe80::/10 alone reaches nothing beyond the link. */
-	return a->family == 4 ||
-	    (a->family == 6 && !(a->addr[0] == 0xfe && (a->addr[1] & 0xc0) == 0x80));
+	return a->family == 4 || (a->family == 6 &&
+	    !(a->addr[0] == 0xfe && (a->addr[1] & 0xc0) == 0x80));
 }
 
 int

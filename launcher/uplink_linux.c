@@ -378,7 +378,9 @@ dump(int fd, unsigned short type, unsigned char family, size_t hdrlen,
 	req.h.nlmsg_seq = seq;
 	req.body[0] = family;
 	if (type == RTM_GETADDR) {
-		struct ifaddrmsg ifa = { .ifa_family = family, .ifa_index = index };
+		struct ifaddrmsg ifa = {
+			.ifa_family = family, .ifa_index = index
+		};
 
 		memcpy(req.body, &ifa, sizeof(ifa));
 	}

@@ -313,8 +313,8 @@ plat_local_addrs(struct local_addr **v, size_t *n)
 	if (fd >= 0 && syscall(SYS_sendto, fd, &req, sizeof(req), 0, &kernel,
 	    sizeof(kernel)) == (long)sizeof(req)) {
 		do {
-			long got = syscall(SYS_recvfrom, fd, buf, BUF, MSG_TRUNC,
-			    NULL, NULL);
+			long got = syscall(SYS_recvfrom, fd, buf, BUF,
+			    MSG_TRUNC, NULL, NULL);
 
 			if (got < 0 && errno == EINTR)
 				continue;

@@ -480,8 +480,8 @@ keys_of_getifaddrs(unsigned char (*k)[17], size_t max)
 			    &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
 		} else if (i->ifa_addr->sa_family == AF_INET6) {
 			k[n][0] = 6;
-			memcpy(k[n++] + 1,
-			    &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
+			memcpy(k[n++] + 1, &((struct sockaddr_in6 *)
+			    i->ifa_addr)->sin6_addr, 16);
 		}
 	}
 	freeifaddrs(all);
