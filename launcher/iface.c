@@ -84,22 +84,13 @@ iface_up(const char *name)
 	return rc < 0 ? -1 : (ifr.ifr_flags & IFF_UP) != 0;
 }
 
-static bool
-usable_addr(const struct uplink_addr *a)
-{
-	/* fe80::/10 alone reaches nothing beyond the link. */
-	return a->family == 4 || (a->family == 6 &&
-	    !(a->addr[0] == 0xfe && (a->addr[1] & 0xc0) == 0x80));
-}
-
 int
 iface_check(const char *name, char *why, size_t len)
 {
 	struct uplink_snapshot s;
 	char real[RULES_IFNAMSIZ], err[256];
 	unsigned index;
-	bool addr = false;
-	size_t i;
+	bool addr;
 	int up;
 
 	name = iface_real_name(name, real, sizeof(real));
@@ -121,9 +112,7 @@ iface_check(const char *name, char *why, size_t len)
 		    name, err);
 		return -1;
 	}
-	for (i = 0; i < s.naddrs; i++)
-		if (s.addrs[i].index == index && usable_addr(&s.addrs[i]))
-			addr = true;
+	addr = uplink_has_addr(&s, index, 4) || uplink_has_addr(&s, index, 6);
 	uplink_snapshot_free(&s);
 	if (!addr) {
 		snprintf(why, len, "interface '%s' has no IPv4 or global IPv6 "

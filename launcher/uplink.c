@@ -240,8 +240,8 @@ usable_addr(const struct uplink_addr *a)
 	        == 0);
 }
 
-static bool
-has_addr(const struct uplink_snapshot *s, unsigned index, int family)
+bool
+uplink_has_addr(const struct uplink_snapshot *s, unsigned index, int family)
 {
 	size_t i;
 
@@ -306,7 +306,7 @@ set_aside(
 		return uplink_kind_name(f->kind);
 	if (!(f->flags & UPLINK_F_UP))
 		return "physical, down";
-	if (!has_addr(s, f->index, family))
+	if (!uplink_has_addr(s, f->index, family))
 		return family == 4 ? "physical, no IPv4 address"
 		                   : "physical, no global IPv6 address";
 	return NULL;

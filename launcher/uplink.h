@@ -135,6 +135,10 @@ int uplink_os_snapshot(struct uplink_snapshot *s, char *why, size_t whylen);
 int uplink_os_addrs(struct uplink_snapshot *s, unsigned index, char *why,
     size_t whylen);
 
+/* Whether interface index has an address of family (4 or 6) that reaches
+ * beyond it: any IPv4 one, an IPv6 one but link-local or ::1. */
+bool uplink_has_addr(const struct uplink_snapshot *s, unsigned index,
+    int family);
 /* The logic, on any snapshot. Sets every ifs[].kind. */
 void uplink_classify(struct uplink_snapshot *s);
 /* The auto choice for family 4 or 6 on a classified snapshot. */

@@ -24,7 +24,6 @@ local_addrs(const struct local_addr **out, size_t *nout)
 		*nout = n;
 		return;
 	}
-	n = 0;
 	*out = NULL;
 	*nout = 0;
 	if (getifaddrs(&all) < 0)
