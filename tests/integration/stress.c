@@ -366,13 +366,15 @@ static pthread_t main_thread;
 static void *
 kicker(void *arg)
 {
-	struct timespec ts = { 0, 700 * 1000 };
+	/* Dense enough to land inside a short building of the settings. */
+	struct timespec ts = { 0, 200 * 1000 };
 
 	(void)arg;
-	while (!atomic_load(&kicker_stop)) {
+	/* A pause first: a handler that runs before the main thread's first
+	 * network call builds the settings itself, inside the handler, and
+	 * then no handler can interrupt their building. */
+	while (nanosleep(&ts, NULL), !atomic_load(&kicker_stop))
 		pthread_kill(main_thread, SIGUSR1);
-		nanosleep(&ts, NULL);
-	}
 	return NULL;
 }
 
