@@ -70,7 +70,7 @@ LAUNCHER_CORE_SRCS = launcher/opts.c launcher/target.c launcher/iface.c \
 ifeq ($(UNAME_S),Darwin)
 SHIM = $(B)/libbindif.dylib
 SHIM_PLAT = shim/plat_darwin.c
-SHIM_OS_SRCS = $(SHIM_PLAT) shim/export_darwin.c
+SHIM_OS_SRCS = $(SHIM_PLAT) shim/export_darwin.c shim/libs_darwin.c
 LAUNCHER_OS_SRCS = launcher/plat_darwin.c launcher/uplink_darwin.c \
 	launcher/kernel_darwin.c launcher/handshake_darwin.c
 SHIM_LDFLAGS = -dynamiclib -Wl,-undefined,error
@@ -89,14 +89,15 @@ UNIT_SKIP = tests/unit/test_plat_linux.c tests/unit/test_plat_darwin.c \
 	tests/unit/test_maptext.c tests/unit/test_flight.c \
 	tests/unit/test_handoff.c
 TESTABLE_OS_SRCS = shim/plat_darwin.c launcher/plat_darwin.c \
-	launcher/uplink_darwin.c
+	launcher/uplink_darwin.c shim/libs_darwin.c
 else
 SHIM = $(B)/libbindif.so
 SHIM_PLAT = shim/plat_linux.c
-SHIM_OS_SRCS = $(SHIM_PLAT) shim/hooks_mmsg.c shim/export_linux.c
+SHIM_OS_SRCS = $(SHIM_PLAT) shim/hooks_mmsg.c shim/export_linux.c \
+	shim/libs_linux.c
 LAUNCHER_OS_SRCS = launcher/plat_linux.c launcher/uplink_linux.c \
 	launcher/kernel_linux.c launcher/handshake_linux.c
-TESTABLE_OS_SRCS = shim/plat_linux.c launcher/plat_linux.c \
+TESTABLE_OS_SRCS = shim/plat_linux.c shim/libs_linux.c launcher/plat_linux.c \
 	launcher/uplink_linux.c launcher/kernel_linux.c \
 	launcher/handshake_linux.c
 SHIM_LDFLAGS = -shared -Wl,--as-needed -Wl,-z,defs -Wl,-z,now
@@ -113,7 +114,7 @@ APT_PACKAGES = build-essential binutils pkg-config libconfig-dev libcmocka-dev \
 	libc-ares-dev clang curl socat netcat-openbsd python3 iproute2 \
 	util-linux procps libcap2-bin dnsmasq-base dnsutils mandoc \
 	bash-completion iputils-ping iputils-tracepath traceroute mtr-tiny valgrind libclang-rt-14-dev \
-	strace
+	strace nodejs
 PKG_INSTALL = apt-get update -q && DEBIAN_FRONTEND=noninteractive \
 	apt-get install -y -q --no-install-recommends $(APT_PACKAGES)
 endif
@@ -197,9 +198,15 @@ $(B)/tests/staticclient: tests/integration/staticclient.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(if $(filter Darwin,$(UNAME_S)),,-static) $< -o $@
 
+# Exports its own ares_* and config_* functions, as node exports its c-ares:
+# the shim's copies of those libraries must never call into it.
+$(B)/tests/ownlibs: tests/integration/ownlibs.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -rdynamic $< -o $@
+
 # The rest of the test programs live with the integration tests.
 TEST_PROGS = $(B)/tests/tunlog $(B)/tests/badptr $(B)/tests/stress \
-	$(B)/tests/staticclient
+	$(B)/tests/staticclient $(B)/tests/ownlibs
 
 # make bench: the shim's cost next to programs that bind their own sockets,
 # in a namespace lab (root). Not part of check: figures, not assertions.
@@ -232,7 +239,7 @@ deps-if-missing:
 	for p in libconfig cmocka libcares; do \
 		$(PKG_CONFIG) --exists $$p 2>/dev/null || ok=0; done; \
 	for c in $(CC) curl socat nc ip setpriv dnsmasq dig mandoc ping \
-	    tracepath traceroute mtr setcap strace; do \
+	    tracepath traceroute mtr setcap strace node; do \
 		command -v $$c >/dev/null 2>&1 || ok=0; done; \
 	[ -x /usr/bin/python3 ] || ok=0; \
 	[ "$(UNAME_S)" = Darwin ] || \
@@ -309,7 +316,8 @@ sanitize: deps-if-missing
 	@rm -rf $(SAN_MIX) && mkdir -p $(SAN_MIX)/tests
 	@cp $(SAN_B)/bindif $(SAN_UB_B)/libbindif.so $(SAN_MIX)/
 	@cp $(SAN_B)/tests/tunlog $(SAN_B)/tests/badptr $(SAN_B)/tests/stress \
-		$(SAN_B)/tests/staticclient $(SAN_MIX)/tests/
+		$(SAN_B)/tests/staticclient $(SAN_B)/tests/ownlibs \
+		$(SAN_MIX)/tests/
 	@BINDIF_BUILD=$(CURDIR)/$(SAN_MIX) BINDIF_SANITIZED=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0:$(SAN_ASAN) \

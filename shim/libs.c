@@ -2,7 +2,8 @@
  * libs.c - opens libconfig and c-ares on first use (libs.h says why) and
  * fills their tables: the shim's provider of cfglib.h, and libs_cares().
  * The names are the ones the build linked against (BINDIF_LIBCONFIG,
- * BINDIF_LIBCARES), found as the loader finds a library it needs.
+ * BINDIF_LIBCARES), found as the loader finds a library it needs, and
+ * opened apart from the program's own copies (libs_open_private).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -36,14 +37,10 @@ open_lib(struct lib *l)
 	void *h, *f;
 	size_t i;
 
-	/* RTLD_LOCAL: its names stay out of the program's own lookups, as
-	 * before they could not be in them at all. Never closed: the table
+	/* Apart from the program (libs_linux.c says why). Never closed: the table
 	 * points into it for the rest of the process. */
-	if ((h = dlopen(l->file, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		snprintf(l->why, sizeof(l->why), "cannot load %s (%s)", l->file,
-		    dlerror());
+	if ((h = libs_open_private(l->file, l->why, sizeof(l->why))) == NULL)
 		return;
-	}
 	for (i = 0; i < l->nsyms; i++) {
 		if ((f = dlsym(h, l->syms[i].name)) == NULL) {
 			snprintf(l->why, sizeof(l->why), "%s has no %s", l->file,

@@ -39,4 +39,18 @@ struct cares {
  */
 const struct cares *libs_cares(char *why, size_t whylen);
 
+/*
+ * Opens a library the shim uses for itself apart from the program it lives
+ * in (libs_linux.c, libs_darwin.c): the library's own references resolve
+ * to itself and its dependencies, never to a same-named function the
+ * program exports (node exports its own c-ares; a program may export
+ * config_lookup), and the program never sees the library's names. NULL
+ * with the reason in why. Never closed; the same rules as libs_cares.
+ */
+void *libs_open_private(const char *file, char *why, size_t whylen);
+
+/* Hands back to the system what those libraries freed (a rules parse
+ * leaves megabytes), where their heap is not the program's. */
+void libs_release_private(void);
+
 #endif

@@ -23,6 +23,7 @@
 
 #include "localaddr.h"
 #include "flight.h"
+#include "libs.h"
 #include "state.h"
 
 struct plat_real state_real_fns;
@@ -384,6 +385,7 @@ build_cfg(void)
 	if (set != NULL) {
 		rules_set_free(set);
 		plat_release_memory();
+		libs_release_private(); /* libconfig's heap, when apart */
 	}
 	if (cfg.policy == NULL) {
 		fail_closed(&cfg, why);

@@ -12,3 +12,19 @@ if [ "$got" != "$want" ]; then
 	exit 1
 fi
 echo "ok - $lib exports only the hooks ($want)"
+
+# And everything it calls by name is the C library's (a versioned GLIBC
+# symbol), which a program replaces, if at all, for itself and the C
+# library alike (malloc). A name from any other library could be the
+# program's own copy of it: those libraries are opened apart (libs_*.c)
+# and called through tables, never linked.
+other=$(nm -D --undefined-only "$lib" | awk '{print $2}' |
+	{ grep -v -E -e '@GLIBC_' -e '^(_ITM_|__(asan|ubsan|lsan|sanitizer)_)' \
+	    -e '^__gmon_start__$' || true; } |
+	tr '\n' ' ')
+if [ -n "$other" ]; then
+	echo "FAIL - $lib calls names that are not the C library's: $other"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+echo "ok - $lib calls only the C library by name"

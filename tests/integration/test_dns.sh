@@ -199,6 +199,69 @@ print(open("/proc/self/maps").read())'
 	expect_eq "  and nothing went to the tun" "" "$(tun_new "$TUN_DNS")"
 }
 
+# A program exporting its own ares_* and config_* functions (ownlibs: each
+# aborts): the shim's c-ares and libconfig must keep to themselves, both
+# through the launcher (c-ares) and with the shim alone, which parses the
+# rules file in the program (libconfig too).
+own_libs() {
+	local who prog=$LAB_PUB/ownlibs rules=$LAB_PUB/ownlibs.conf
+	cp "$BUILD/tests/ownlibs" "$prog"
+	chmod 755 "$prog"
+	printf 'interface = "phy0";\ndns = ["%s"];\n' $DNS4 >"$rules"
+	chmod 644 "$rules"
+	set_resolv $DNS4
+	for who in root nobody; do
+		tun_mark
+		if [ $who = root ]; then
+			run dns_bindif -i phy0 -- "$prog" test.example 80
+		else
+			run dns_bindif_nobody -i phy0 -- "$prog" test.example 80
+		fi
+		expect_reply "$who: a program exporting c-ares's names resolves and reaches the peer from phy0" \
+			"peer=$APP4"
+		run with_resolv env BINDIF_RULES="$rules" LD_PRELOAD="$PUB_SHIM" \
+			$([ $who = nobody ] && echo setpriv --reuid=nobody \
+			--regid=nogroup --clear-groups --inh-caps=-all --) \
+			timeout 10 "$prog" test.example 80
+		expect_reply "$who: and with the shim alone (libconfig in the program too)" \
+			"peer=$APP4"
+		expect_eq "$who: ownlibs: no DNS and nothing for the servers in the tun" \
+			"" "$(tun_new "($TUN_DNS|$TUN_SRV)")"
+	done
+}
+
+# node links its own, newer c-ares and exports it: the shim's c-ares must
+# resolve its insides to itself (it once called node's ares_query and
+# crashed node at its first lookup). dns.lookup is getaddrinfo on libuv's
+# thread pool; fetch looks names up the same way.
+NODE_LOOKUP="require('dns').lookup('test.example', { family: 4 },
+	(e, a) => console.log(e ? 'error ' + e.code : a))"
+NODE_FETCH="fetch('http://test.example/').then((r) => r.text()).then(
+	(t) => process.stdout.write(t),
+	(e) => { console.log('error ' + (e.cause || e)); process.exit(1); })"
+node_by_name() {
+	local who launch node
+	node=$(command -v node) || { fail "node is installed (make deps)"; return; }
+	set_resolv $DNS4
+	tun_mark
+	run with_resolv timeout 10 "$node" -e "$NODE_LOOKUP"
+	expect_eq "control: node's lookup without bindif gets $FAKE4" \
+		"$FAKE4" "$OUT"
+	for who in root nobody; do
+		launch=dns_bindif
+		[ $who = nobody ] && launch=dns_bindif_nobody
+		tun_mark
+		run $launch -i phy0 -- "$node" -e "$NODE_LOOKUP"
+		expect_reply "$who: node dns.lookup: the real address" "$SRV4"
+		run $launch -i phy0 -- "$node" --dns-result-order=ipv4first \
+			-e "$NODE_FETCH"
+		expect_reply "$who: node fetch by name reaches the peer from phy0" \
+			"peer=$APP4"
+		expect_eq "$who: node: no DNS and nothing for the servers in the tun" \
+			"" "$(tun_new "($TUN_DNS|$TUN_SRV)")"
+	done
+}
+
 LAB_FAKE_DNS=1
 lab_up split
 RESOLV=$LAB_TMP/resolv.conf
@@ -212,5 +275,7 @@ errors
 fake_system_dns
 fake_answer
 lazy_cares
+own_libs
+node_by_name
 lab_down
 summary

@@ -2,6 +2,8 @@
  * test_libs.c - shim/libs.c: the libraries the shim opens on first use
  * come with every function their tables name, once per process.
  */
+#define _GNU_SOURCE
+#include <dlfcn.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +12,21 @@
 
 #include "cfglib.h"
 #include "libs.h"
+
+/* Whether two functions come from the same library file: the tables hold
+ * the shim's own copy of it (on Linux another one than the test links,
+ * libs_linux.c), never a function from some other object. */
+static void
+assert_same_file(const void *table_fn, const void *linked_fn)
+{
+	Dl_info a, b;
+
+	assert_true(dladdr(table_fn, &a) != 0);
+	assert_true(dladdr(linked_fn, &b) != 0);
+	assert_non_null(a.dli_fname);
+	assert_non_null(b.dli_fname);
+	assert_string_equal(a.dli_fname, b.dli_fname);
+}
 
 static void
 test_cares_table(void **state)
@@ -35,9 +52,9 @@ test_cares_table(void **state)
 	assert_non_null(c->getnameinfo);
 	assert_non_null(c->query);
 	assert_non_null(c->search);
-	/* The very functions: a table filled from another library would
-	 * not be the ones the test links. */
-	assert_ptr_equal(c->getaddrinfo, ares_getaddrinfo);
+	/* Filled from c-ares, not from whatever else has those names. */
+	assert_same_file((const void *)c->getaddrinfo,
+	    (const void *)ares_getaddrinfo);
 	assert_ptr_equal(libs_cares(why, sizeof(why)), c);
 }
 
@@ -53,7 +70,8 @@ test_config_table(void **state)
 	if (l == NULL)
 		print_message("cfglib: %s\n", why);
 	assert_non_null(l);
-	assert_ptr_equal(l->read_string, config_read_string);
+	assert_same_file((const void *)l->read_string,
+	    (const void *)config_read_string);
 	assert_ptr_equal(cfglib(why, sizeof(why)), l);
 	/* Through the table alone, a parse. */
 	l->init(&cfg);
