@@ -9,6 +9,10 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR = $(PREFIX)/bin
 LIBDIR = $(PREFIX)/lib/bindif
+# The same, seen from BINDIR: how the launcher finds the shim in an install
+# moved as a whole (DESTDIR, a package's scratch root). A Debian package
+# sets LIBDIR=/usr/lib/<multiarch>/bindif.
+LIBDIR_REL = ../$(patsubst $(PREFIX)/%,%,$(LIBDIR))
 MANDIR = $(PREFIX)/share/man
 SHAREDIR = $(PREFIX)/share
 EXAMPLES = $(wildcard config/examples/*.conf)
@@ -25,7 +29,8 @@ WARN += -Werror
 endif
 CFLAGS ?= -O2 -g
 BASE_CFLAGS = -std=c11 -fPIC -fvisibility=hidden $(WARN) \
-	-DBINDIF_VERSION='"$(VERSION)"' -DBINDIF_LIBDIR='"$(LIBDIR)"'
+	-DBINDIF_VERSION='"$(VERSION)"' -DBINDIF_LIBDIR='"$(LIBDIR)"' \
+	-DBINDIF_LIBDIR_REL='"$(LIBDIR_REL)"'
 CONFIG_CFLAGS := $(shell $(PKG_CONFIG) --cflags libconfig 2>/dev/null)
 CONFIG_LIBS := $(shell $(PKG_CONFIG) --libs libconfig 2>/dev/null)
 # The launcher takes libconfig's archive where there is one: loading the
@@ -114,7 +119,7 @@ APT_PACKAGES = build-essential binutils pkg-config libconfig-dev libcmocka-dev \
 	libc-ares-dev clang curl socat netcat-openbsd python3 iproute2 \
 	util-linux procps libcap2-bin dnsmasq-base dnsutils mandoc \
 	bash-completion iputils-ping iputils-tracepath traceroute mtr-tiny valgrind libclang-rt-14-dev \
-	strace nodejs
+	strace nodejs debhelper lintian ruby
 PKG_INSTALL = apt-get update -q && DEBIAN_FRONTEND=noninteractive \
 	apt-get install -y -q --no-install-recommends $(APT_PACKAGES)
 endif
@@ -239,13 +244,20 @@ deps-if-missing:
 	for p in libconfig cmocka libcares; do \
 		$(PKG_CONFIG) --exists $$p 2>/dev/null || ok=0; done; \
 	for c in $(CC) curl socat nc ip setpriv dnsmasq dig mandoc ping \
-	    tracepath traceroute mtr setcap strace node; do \
+	    tracepath traceroute mtr setcap strace node dh lintian ruby; do \
 		command -v $$c >/dev/null 2>&1 || ok=0; done; \
 	[ -x /usr/bin/python3 ] || ok=0; \
 	[ "$(UNAME_S)" = Darwin ] || \
 		[ -r /usr/share/bash-completion/bash_completion ] || ok=0; \
 	if [ $$ok = 0 ]; then echo "make: installing missing dependencies"; \
 		$(MAKE) deps; fi
+
+# The Debian package and the Homebrew formula, built and tried (Linux: the
+# formula's blocks run through a stand-in for Homebrew). A make of its own,
+# free of this one's variables (make sanitize's flags are not a package's).
+PACKAGES_TEST = $(if $(filter Darwin,$(UNAME_S)),, \
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL bash tests/build/packages.sh \
+	|| failed=1;)
 
 unit: deps-if-missing
 	@$(MAKE) --no-print-directory all $(UNIT_BINS)
@@ -256,6 +268,7 @@ unit: deps-if-missing
 		echo "ok - man pages lint-clean" || failed=1; \
 	bash tests/build/completion.sh || failed=1; \
 	bash tests/build/install.sh || failed=1; \
+	$(PACKAGES_TEST) \
 	if [ $$failed != 0 ]; then echo "unit tests FAILED"; exit 1; fi
 
 integration: deps-if-missing
@@ -401,10 +414,49 @@ uninstall:
 	-rmdir $(DESTDIR)$(LIBDIR) $(DESTDIR)$(SHAREDIR)/bindif/examples \
 		$(DESTDIR)$(SHAREDIR)/bindif 2>/dev/null
 
+# make dist: the release tarball, bindif-VERSION.tar.gz, of the files git
+# tracks as they are in the tree; the Debian package and the Homebrew
+# formula build from it.
+DIST = $(B)/bindif-$(VERSION).tar.gz
+dist:
+	@mkdir -p $(B)
+	@command -v git >/dev/null && git rev-parse --git-dir >/dev/null 2>&1 \
+		|| { echo "make: dist needs a git checkout"; exit 1; }
+	git ls-files -z | tar --null -T - --sort=name --owner=0 --group=0 \
+		--numeric-owner --mtime="@$$(git log -1 --format=%ct)" \
+		--transform 's|^|bindif-$(VERSION)/|' -czf $(DIST)
+	@echo "$(DIST)"
+
+# make formula: the Homebrew formula for that tarball, $(B)/bindif.rb.
+# DIST_URL is where the tarball is published (by default the one in $(B):
+# brew install --formula $(B)/bindif.rb installs this checkout's release).
+DIST_URL ?= file://$(CURDIR)/$(B)
+HOMEPAGE ?= file://$(CURDIR)
+formula: dist
+	sed -e 's|@URL@|$(DIST_URL)/bindif-$(VERSION).tar.gz|' \
+		-e 's|@HOMEPAGE@|$(HOMEPAGE)|' -e 's|@VERSION@|$(VERSION)|' \
+		-e "s|@SHA256@|$$(sha256sum $(DIST) | cut -d' ' -f1)|" \
+		packaging/homebrew/bindif.rb.in >$(B)/bindif.rb
+	@echo "$(B)/bindif.rb"
+
+# make deb: the Debian package, built by Debian's own tools from the release
+# tarball in a scratch copy ($(B)/deb), so the tree stays clean; lintian
+# must find no error.
+deb: dist
+	@command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null \
+		&& command -v lintian >/dev/null || $(MAKE) deps
+	rm -rf $(B)/deb && mkdir -p $(B)/deb
+	tar -xzf $(DIST) -C $(B)/deb
+	cd $(B)/deb/bindif-$(VERSION) && \
+		dpkg-buildpackage -b -us -uc --no-sign >../build.log 2>&1 || \
+		{ tail -n 30 ../build.log; exit 1; }
+	lintian --fail-on error $(B)/deb/bindif_$(VERSION)_*.deb
+	@ls $(B)/deb/bindif_$(VERSION)_*.deb
+
 clean:
 	rm -rf $(B)
 
 .PHONY: all deps deps-if-missing unit integration check demo install \
-	uninstall clean bench sanitize valgrind fuzz
+	uninstall clean bench sanitize valgrind fuzz dist deb formula
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

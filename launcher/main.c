@@ -40,8 +40,10 @@ die(int status, const char *fmt, ...)
 	exit(status);
 }
 
-/* Next to the resolved launcher (the build tree, or lib/bindif/ beside
- * an installed bin/), then the compiled-in library directory; never ".". */
+/* Next to the resolved launcher (the build tree), then where the install
+ * put it seen from the launcher's directory (BINDIF_LIBDIR_REL, lib/bindif/
+ * beside bin/ by default), then the compiled-in library directory; never
+ * ".". */
 static void
 find_shim(char *out, size_t len)
 {
@@ -57,7 +59,7 @@ find_shim(char *out, size_t len)
 		if (n > 0 && (size_t)n < len && access(out, R_OK) == 0)
 			return;
 		/* An install moved as a whole (DESTDIR, a package root). */
-		n = snprintf(out, len, "%s/../lib/bindif/%s", d,
+		n = snprintf(out, len, "%s/%s/%s", d, BINDIF_LIBDIR_REL,
 		    plat_shim_name);
 		if (n > 0 && (size_t)n < len && access(out, R_OK) == 0)
 			return;
