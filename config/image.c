@@ -14,7 +14,9 @@
 
 #define IMG_MAGIC 0x31474d49u /* "IMG1" */
 #define BUNDLE_MAGIC 0x31444e42u /* "BND1" */
-#define IMG_VERSION 1
+/* 2: a per-app file's interface = is asked before the general files (an
+ * image of 1 holds the older order, and must not decide). */
+#define IMG_VERSION 2
 
 struct img_fam {
 	uint32_t n, nwild, wide, pad;

@@ -700,16 +700,98 @@ pick_runs(struct builder *b, const struct rules_file *const *files,
 		}
 }
 
-/* Copies what the applicable files say, in precedence order. */
+/* One file's rules, then its exclude lists, as slots. */
+static void
+collect_file(struct builder *b, const struct rules_file *f)
+{
+	uint32_t file = (uint32_t)b->files.n;
+	size_t j, k;
+
+	vec_u32(&b->files, add_string(b, f->name), &b->oom);
+	for (j = 0; j < f->nentries && !b->oom; j++) {
+		const struct rules_entry *re = &f->entries[j];
+		uint32_t slot;
+
+		if (re->reason == RULES_BY_EXCLUDE) {
+			/* One entry for the list, one slot per CIDR, so a
+			 * verdict names the line of the very address that
+			 * matched. */
+			uint32_t first, entry, *line, *owner;
+			int w;
+
+			if (re->ndst == 0)
+				continue;
+			add_pentry(b, re, file, re->dst[0].line);
+			/* A list's slots are consecutive: written at once
+			 * (reserved by collect). */
+			first = (uint32_t)b->slot_line.n;
+			entry = (uint32_t)(b->e.n - 1);
+			line = vec_add(&b->slot_line, sizeof(*line),
+			    re->ndst, &b->oom);
+			owner = vec_add(&b->slot_entry, sizeof(*owner),
+			    re->ndst, &b->oom);
+			if (line == NULL || owner == NULL)
+				break;
+			for (w = 0; w < 2; w++)
+				if (b->run[w].re == re)
+					b->run[w].first_slot = first;
+			for (k = 0; k < re->ndst && !b->oom; k++) {
+				const struct rules_cidr *d = &re->dst[k];
+				int fam = d->family == 6;
+
+				line[k] = (uint32_t)d->line;
+				owner[k] = entry;
+				if (b->run[fam].re == re && d->len > 0)
+					b->wide[fam] |= d->len > 64;
+				else
+					add_cidr(b, d, first + (uint32_t)k);
+			}
+			continue;
+		}
+		add_pentry(b, re, file, re->line);
+		slot = add_slot(b, re->line);
+		if (re->ndst == 0) {
+			add_wild(b, 0, slot);
+			add_wild(b, 1, slot);
+		}
+		for (k = 0; k < re->ndst && !b->oom; k++)
+			add_cidr(b, &re->dst[k], slot);
+	}
+}
+
+/*
+ * The per-app files' interface =: an entry after their rules and exclude
+ * lists that binds every destination to the default interface (slot 0,
+ * which -i names when given), so what the general files say after it
+ * decides only what it leaves: link-local, multicast and broadcast (a
+ * wildcard never takes those). file and line are the interface ='s: it put
+ * the entry here, even when -i names the interface.
+ */
+static void
+add_app_default(struct builder *b, uint32_t file, int line)
+{
+	static const struct rules_entry every = { .proto = RULES_PROTO_ANY,
+		.action = RULES_BIND, .reason = RULES_BY_DEFAULT };
+	uint32_t slot;
+
+	add_pentry(b, &every, file, line);
+	slot = add_slot(b, line);
+	add_wild(b, 0, slot);
+	add_wild(b, 1, slot);
+}
+
+/* Copies what the applicable files say, in precedence order: the first
+ * napp files (the per-app ones) and their interface = when app_iface (one
+ * of them) has one, then the rest. */
 static void
 collect(struct builder *b, const struct rules_file *const *files,
-    size_t nfiles)
+    size_t nfiles, size_t napp, size_t app_iface)
 {
-	size_t i, j, k, n[2] = { 0, 0 }, slots = 0, in_run[2];
+	size_t i, j, n[2] = { 0, 0 }, slots = 1, in_run[2];
 
 	/* Every array sized once: a span per CIDR not in a run (a /0 of a
 	 * run is a wildcard; the estimate is high by those), a slot per CIDR
-	 * of an exclude list. */
+	 * of an exclude list, one for the per-app interface =. */
 	for (i = 0; i < nfiles; i++)
 		for (j = 0; j < files[i]->nentries; j++) {
 			const struct rules_entry *re = &files[i]->entries[j];
@@ -726,60 +808,13 @@ collect(struct builder *b, const struct rules_file *const *files,
 	vec_reserve(&b->slot_line, sizeof(uint32_t), slots, &b->oom);
 	vec_reserve(&b->slot_entry, sizeof(uint32_t), slots, &b->oom);
 
-	for (i = 0; i < nfiles && !b->oom; i++) {
-		uint32_t file = (uint32_t)b->files.n;
-
-		vec_u32(&b->files, add_string(b, files[i]->name), &b->oom);
-		for (j = 0; j < files[i]->nentries && !b->oom; j++) {
-			const struct rules_entry *re = &files[i]->entries[j];
-			uint32_t slot;
-
-			if (re->reason == RULES_BY_EXCLUDE) {
-				/* One entry for the list, one slot per CIDR,
-				 * so a verdict names the line of the very
-				 * address that matched. */
-				uint32_t first, entry, *line, *owner;
-				int f;
-
-				if (re->ndst == 0)
-					continue;
-				add_pentry(b, re, file, re->dst[0].line);
-				/* A list's slots are consecutive: written
-				 * at once (reserved above). */
-				first = (uint32_t)b->slot_line.n;
-				entry = (uint32_t)(b->e.n - 1);
-				line = vec_add(&b->slot_line, sizeof(*line),
-				    re->ndst, &b->oom);
-				owner = vec_add(&b->slot_entry, sizeof(*owner),
-				    re->ndst, &b->oom);
-				if (line == NULL || owner == NULL)
-					break;
-				for (f = 0; f < 2; f++)
-					if (b->run[f].re == re)
-						b->run[f].first_slot = first;
-				for (k = 0; k < re->ndst && !b->oom; k++) {
-					const struct rules_cidr *d = &re->dst[k];
-					int fam = d->family == 6;
-
-					line[k] = (uint32_t)d->line;
-					owner[k] = entry;
-					if (b->run[fam].re == re && d->len > 0)
-						b->wide[fam] |= d->len > 64;
-					else
-						add_cidr(b, d, first + (uint32_t)k);
-				}
-				continue;
-			}
-			add_pentry(b, re, file, re->line);
-			slot = add_slot(b, re->line);
-			if (re->ndst == 0) {
-				add_wild(b, 0, slot);
-				add_wild(b, 1, slot);
-			}
-			for (k = 0; k < re->ndst && !b->oom; k++)
-				add_cidr(b, &re->dst[k], slot);
-		}
-	}
+	for (i = 0; i < napp && !b->oom; i++)
+		collect_file(b, files[i]);
+	if (app_iface < napp && !b->oom)
+		add_app_default(b, (uint32_t)app_iface,
+		    files[app_iface]->iface_line);
+	for (; i < nfiles && !b->oom; i++)
+		collect_file(b, files[i]);
 }
 
 static void
@@ -848,12 +883,20 @@ rules_compile_to(const struct rules_file *const *files, size_t nfiles,
 	struct builder b;
 	struct rules_policy view;
 	const char *dflt = default_iface;
-	size_t i, dflt_file = nfiles, len = 0;
+	size_t i, dflt_file = nfiles, napp, app_iface, len = 0;
 	void *img;
 
 	memset(&b, 0, sizeof(b));
 	b.default_file = b.unbound_file = b.dns = IMG_NONE;
 	vec_u32(&b.pool, 0, &b.oom); /* offset 0: the empty list */
+	/* The per-app files lead (rules_select and bundles put them first);
+	 * the first of them with interface = places the default right after
+	 * them, before every general file (-i only renames it). */
+	for (napp = 0; napp < nfiles && files[napp]->nprograms > 0; napp++)
+		;
+	for (app_iface = 0; app_iface < napp &&
+	     files[app_iface]->iface == NULL; app_iface++)
+		;
 	for (i = 0; dflt == NULL && i < nfiles; i++)
 		if (files[i]->iface != NULL) {
 			dflt = files[i]->iface;
@@ -866,7 +909,7 @@ rules_compile_to(const struct rules_file *const *files, size_t nfiles,
 			b.dns = add_string(&b, files[i]->dns);
 			break;
 		}
-	collect(&b, files, nfiles);
+	collect(&b, files, nfiles, napp, app_iface);
 	if (dflt_file < nfiles)
 		b.default_file = (uint32_t)dflt_file; /* files' order */
 	sweep(&b, 0);

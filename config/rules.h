@@ -107,11 +107,14 @@ int rules_set_each_iface(const struct rules_set *,
     void *arg);
 
 /*
- * Compiles the part of the set that applies to a program: files whose
- * program = names it (a base name matches base names of exe or argv0, a path
- * matches them exactly) come first, then files without program =, each in
- * name order; per file, its rules then its exclude list.
- * default_iface (may be NULL) overrides the files' interface =.
+ * Compiles the part of the set that applies to a program, in this order:
+ * files whose program = names it (a base name matches base names of exe or
+ * argv0, a path matches them exactly), each in name order, its rules then
+ * its exclude list; then the first of those files' interface =, binding
+ * all but link-local, multicast and broadcast; then files without
+ * program = likewise, then theirs. default_iface (may be NULL) names the
+ * interface in place of every interface =, where each stands, and binds
+ * after all files when none has one.
  * set may be NULL: then only default_iface applies.
  * On failure returns NULL and writes a reason into why.
  */

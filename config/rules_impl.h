@@ -63,7 +63,9 @@ bool rules_name_matches(const char *want, const char *exe, const char *argv0);
 bool rules_file_matches(const struct rules_file *f, const char *exe,
     const char *argv0);
 
-/* Compiles exactly these files, in this order (rules_select's choice). */
+/* Compiles exactly these files, in this order (rules_select's choice):
+ * those with program = first, as their interface = is asked right after
+ * them. */
 struct rules_policy *rules_compile(const struct rules_file *const *files,
     size_t nfiles, const char *default_iface, char *why, size_t whylen);
 /*

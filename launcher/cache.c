@@ -22,7 +22,9 @@
 
 #include "launcher.h"
 
-#define CACHE_MAGIC "BDFCACH1"
+/* 2: bundles of image version 2 (the per-app interface = before the
+ * general files); a file of 1 is never read, only written over. */
+#define CACHE_MAGIC "BDFCACH2"
 #define CACHE_MAX ((size_t)1 << 30)
 
 struct cache_head {

@@ -1,6 +1,7 @@
 #!/bin/bash
 # test_rules.sh - rules files on real traffic: per-app files take
-# precedence and a child picks its own program's rules; rules bind, pass
+# precedence (their interface = and exclude over the general files') and a
+# child picks its own program's rules; rules bind, pass
 # and reject; exclude passes; the default places are read; bad files stop
 # everything with file:line and 125 before the command runs.
 
@@ -43,6 +44,73 @@ interface = "phy0";'
 	tun_mark
 	run app_bindif -c "$RULES/dir" -- sh -c "curl -s -m 3 --noproxy '*' $URL4"
 	expect_reply "a child picks its own program's rules (sh -> curl)" "peer=$APP4"
+	expect_tun_quiet "  and nothing of it in the tun"
+}
+
+# A per-app file's steps come before every general file's: its interface =
+# wins over a general exclude list, its exclude list over a general
+# interface =. Both setups as nobody, the launcher's cache as root.
+per_app_order() {
+	local v=$RULES/vpn n=$RULES/nic
+	mkdir -p "$v" "$n"
+	chmod 755 "$v" "$n"
+	conf vpn/50-vpn.conf 'exclude = ["0.0.0.0/0", "::/0"];'
+	conf vpn/10-curl.conf 'program = "curl";
+interface = "phy0";'
+	conf nic/50-nic.conf 'interface = "phy0";'
+	conf nic/10-python.conf 'program = ["python3", "python"];
+exclude = ["0.0.0.0/0", "::/0"];'
+
+	tun_mark
+	run app_nobody timeout 10 "${CURL[@]}" "$URL4"
+	expect_failed "control: curl without bindif goes to the tunnel"
+	expect_tun "  and the tun saw its SYN" " tcp [^ ]+ 198\.51\.100\.10 80 syn"
+
+	# Everything in the VPN but curl.
+	tun_mark
+	run app_bindif_nobody -v -c "$v" -- "${CURL[@]}" "$URL4"
+	expect_reply "VPN but curl, as nobody: curl leaves by phy0" "peer=$APP4"
+	expect_tun_quiet "  and nothing of curl in the tun"
+	expect_contains "  -v names curl's interface = line" \
+		"-> phy0 ($v/10-curl.conf:2)" "$ERR"
+	tun_mark
+	run app_bindif_nobody -c "$v" -- "$PY" "$CLIENT" http $SRV4
+	expect_failed "VPN but curl, as nobody: python stays in the tunnel"
+	expect_tun "  and the tun saw python's SYN" " tcp [^ ]+ 198\.51\.100\.10 80 syn"
+	# -i renames curl's interface =; python has no per-app file, so the
+	# general exclude list still comes before -i.
+	tun_mark
+	run app_bindif_nobody -i phy0 -c "$v" -- "${CURL[@]}" "$URL6"
+	expect_reply "  with -i phy0: curl -6 leaves by phy0" "peer=$APP6"
+	run app_bindif_nobody -i phy0 -c "$v" -- "$PY" "$CLIENT" http $SRV4
+	expect_failed "  with -i phy0: python still in the tunnel"
+	expect_tun "  and the tun saw its SYN" " tcp [^ ]+ 198\.51\.100\.10 80 syn"
+	run app_bindif -c "$v" --explain $SRV4:80 --program curl
+	expect_eq "--explain --program curl: curl's interface = decides" \
+		"$SRV4:80/tcp -> phy0 ($v/10-curl.conf:2)" "$OUT"
+	run app_bindif -c "$v" --explain $SRV4:80 --program python3
+	expect_eq "--explain --program python3: the general exclude list" \
+		"$SRV4:80/tcp -> pass ($v/50-vpn.conf:1)" "$OUT"
+
+	# Everything out of phy0 but python.
+	tun_mark
+	run app_bindif_nobody -c "$n" -- "${CURL[@]}" "$URL4"
+	expect_reply "phy0 but python, as nobody: curl leaves by phy0" "peer=$APP4"
+	expect_tun_quiet "  and nothing of curl in the tun"
+	tun_mark
+	run app_bindif_nobody -v -c "$n" -- "$PY" "$CLIENT" http $SRV4
+	expect_failed "phy0 but python, as nobody: python stays in the tunnel"
+	expect_tun "  and the tun saw python's SYN" " tcp [^ ]+ 198\.51\.100\.10 80 syn"
+	expect_contains "  -v names python's exclude line" \
+		"-> pass ($n/10-python.conf:2)" "$ERR"
+
+	# The compiled order, cached: the second run is served from the
+	# cache and decides the same.
+	run app_bindif -c "$v" -- true
+	tun_mark
+	run app_bindif -v -c "$v" -- "${CURL[@]}" "$URL4"
+	expect_contains "VPN but curl from the cache" "rules from the cache" "$ERR"
+	expect_reply "  curl still leaves by phy0" "peer=$APP4"
 	expect_tun_quiet "  and nothing of it in the tun"
 }
 
@@ -283,6 +351,7 @@ RULES=$LAB_PUB/rules   # removed with the lab; nobody can read it
 mkdir -p "$RULES"
 chmod 755 "$RULES"
 per_app
+per_app_order
 exclude_and_reject
 default_places
 bad_files

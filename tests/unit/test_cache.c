@@ -243,6 +243,48 @@ test_damaged_cache(void **state)
 	rm_rf(tmpdir);
 }
 
+/*
+ * A cache file of the format before a per-app file's interface = came
+ * ahead of the general files (magic "BDFCACH1"; its bundle holds the old
+ * order): with everything else intact, still not used. Here the old order
+ * would pass curl's 10.1.2.3 (the general exclude list), the new binds it
+ * (curl's interface =); the file is written again in the new format.
+ */
+static void
+test_old_format_cache(void **state)
+{
+	char *file, magic[9] = { 0 };
+	int action, fd;
+
+	(void)state;
+	setup_dirs();
+	write_file("rules/50-general.conf",
+	    "exclude = [\"0.0.0.0/0\", \"::/0\"];\n");
+	write_file("rules/10-curl.conf", "program = \"curl\";\n"
+	    "interface = \"lo\";\n");
+	assert_false(load("/usr/bin/curl", "curl", cachedir, &action));
+	assert_int_equal(action, RULES_BIND);
+	file = only_cache_file();
+	fd = open(file, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, magic, 8, 0), 8);
+	assert_string_equal(magic, "BDFCACH2");
+	assert_int_equal(pwrite(fd, "BDFCACH1", 8, 0), 8);
+	close(fd);
+	assert_false(load("/usr/bin/curl", "curl", cachedir, &action));
+	assert_int_equal(action, RULES_BIND);
+	fd = open(only_cache_file(), O_RDONLY);
+	assert_int_equal(pread(fd, magic, 8, 0), 8);
+	close(fd);
+	assert_string_equal(magic, "BDFCACH2");
+	assert_true(load("/usr/bin/curl", "curl", cachedir, &action));
+	assert_int_equal(action, RULES_BIND);
+	/* Another program: the general files alone, from the cache. */
+	assert_true(load("/usr/bin/wget", "wget", cachedir, &action));
+	assert_int_equal(action, RULES_PASS);
+	rm_rf(tmpdir);
+}
+
 /* The cache directory cannot be made (a file is in the way): the rules
  * still load, every time, and nothing is reported. */
 static void
@@ -411,6 +453,7 @@ main(void)
 		cmocka_unit_test(test_hit_and_miss),
 		cmocka_unit_test(test_group_not_cached),
 		cmocka_unit_test(test_damaged_cache),
+		cmocka_unit_test(test_old_format_cache),
 		cmocka_unit_test(test_unwritable_cache),
 		cmocka_unit_test(test_bad_rules_not_cached),
 		cmocka_unit_test(test_cache_dir),

@@ -387,6 +387,71 @@ test_bundle_groups(void **state)
 	free(bundle);
 }
 
+/* The set's bundle, without -i or programs named: a heap block. */
+static unsigned char *
+bundle_of(const struct rules_set *set, size_t *len)
+{
+	char why[256];
+	void *b;
+
+	assert_int_equal(rules_bundle_build(set, NULL, NULL, 0, &b, len, why,
+	    sizeof(why)), 0);
+	return b;
+}
+
+/*
+ * Images and bundles of version 1 held the order before a per-app file's
+ * interface = came ahead of the general files: one handed over by an
+ * older launcher, or read from an older cache, must not decide. Each
+ * header's version set back to 1, nothing else changed: refused.
+ */
+static void
+test_old_version_refused(void **state)
+{
+	struct rules_set *set = bundle_set();
+	struct rules_policy *p;
+	const void *img;
+	unsigned char *bundle, *copy, *at;
+	uint32_t one = 1;
+	size_t len, ilen, nimg = 0;
+	char why[256];
+
+	(void)state;
+	bundle = bundle_of(set, &len);
+	copy = aligned_copy(bundle, len);
+	memcpy(copy + 4, &one, sizeof(one));
+	assert_null(rules_bundle_select(copy, len, NULL, "/usr/bin/ssh", "ssh",
+	    NULL, why, sizeof(why)));
+	assert_string_equal(why, "policy bundle: not a bundle of this version");
+	/* Its images alone (each begins "IMG1" on an 8-byte boundary). */
+	memcpy(copy, bundle, len);
+	for (at = copy; at + 8 <= copy + len; at += 8)
+		if (memcmp(at, "IMG1", 4) == 0) {
+			memcpy(at + 4, &one, sizeof(one));
+			nimg++;
+		}
+	assert_true(nimg >= 2);
+	assert_null(rules_bundle_select(copy, len, NULL, "/usr/bin/ssh", "ssh",
+	    NULL, why, sizeof(why)));
+	assert_non_null(strstr(why, "not an image of this version"));
+	free(copy);
+	/* A bare image. */
+	p = rules_bundle_select(bundle, len, NULL, "/usr/bin/ssh", "ssh", NULL,
+	    why, sizeof(why));
+	assert_non_null(p);
+	ilen = rules_policy_image(p, &img);
+	copy = aligned_copy(img, ilen);
+	rules_policy_free(p);
+	assert_non_null(p = rules_image_open(copy, ilen, why, sizeof(why)));
+	rules_policy_free(p);
+	memcpy(copy + 4, &one, sizeof(one));
+	assert_null(rules_image_open(copy, ilen, why, sizeof(why)));
+	assert_non_null(strstr(why, "not an image of this version"));
+	free(copy);
+	free(bundle);
+	rules_set_free(set);
+}
+
 static void
 test_bundle_damaged(void **state)
 {
@@ -395,12 +460,9 @@ test_bundle_damaged(void **state)
 	unsigned char *bundle, *copy;
 	size_t len, i, refused = 0, tries = 0;
 	char why[256];
-	void *b;
 
 	(void)state;
-	assert_int_equal(rules_bundle_build(set, NULL, NULL, 0, &b, &len, why,
-	    sizeof(why)), 0);
-	bundle = b;
+	bundle = bundle_of(set, &len);
 	copy = aligned_copy(bundle, len);
 	for (i = 0; i < len; i += 1 + (i > 512) * 7) {
 		copy[i] ^= 0xff;
@@ -495,6 +557,7 @@ main(void)
 		cmocka_unit_test(test_image_corrupted),
 		cmocka_unit_test(test_bundle_groups),
 		cmocka_unit_test(test_bundle_damaged),
+		cmocka_unit_test(test_old_version_refused),
 		cmocka_unit_test(test_bundle_bounded),
 	};
 

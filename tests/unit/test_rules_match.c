@@ -710,13 +710,14 @@ test_select_good_dir(void **state)
 	    curl);
 	check_file(p, "198.51.100.1", 8100, UDP, BIND, BY_RULE, 7, "tun7",
 	    curl);
-	check_file(p, "198.51.100.1", 80, TCP, BIND, BY_RULE, 10, "wlan0",
-	    general);
-	check_file(p, "2001:db8::1", 80, TCP, BIND, BY_RULE, 10, "wlan0",
-	    general);
-	check_file(p, "10.1.1.1", 80, TCP, PASS, BY_EXCLUDE, 5, NULL, general);
-	check_file(p, "fd00::1", 80, TCP, PASS, BY_EXCLUDE, 6, NULL, general);
-	/* The default: the first applicable file with interface =. */
+	/* The rest: curl's file's interface =, before anything the
+	 * general file says (its rules, its exclude list). */
+	check_file(p, "198.51.100.1", 80, TCP, BIND, BY_DEFAULT, 3, "wg0",
+	    curl);
+	check_file(p, "2001:db8::1", 80, TCP, BIND, BY_DEFAULT, 3, "wg0",
+	    curl);
+	check_file(p, "10.1.1.1", 80, TCP, BIND, BY_DEFAULT, 3, "wg0", curl);
+	check_file(p, "fd00::1", 80, TCP, BIND, BY_DEFAULT, 3, "wg0", curl);
 	check_file(p, "8.8.8.8", 53, UDP, BIND, BY_DEFAULT, 3, "wg0", curl);
 	assert_string_equal(rules_policy_iface(p, 0), "wg0");
 	rules_policy_free(p);
@@ -728,6 +729,10 @@ test_select_good_dir(void **state)
 	    general);
 	check_file(p, "198.51.100.1", 443, TCP, BIND, BY_RULE, 10, "wlan0",
 	    general);
+	check_file(p, "2001:db8::1", 80, TCP, BIND, BY_RULE, 10, "wlan0",
+	    general);
+	check_file(p, "10.1.1.1", 80, TCP, PASS, BY_EXCLUDE, 5, NULL, general);
+	check_file(p, "fd00::1", 80, TCP, PASS, BY_EXCLUDE, 6, NULL, general);
 	rules_policy_free(p);
 	/* A path matches exactly, exe or argv0. */
 	p = select_for(set, "/opt/bin/wget", "wget", NULL);
@@ -808,10 +813,13 @@ test_select_precedence(void **state)
 	assert_string_equal(rules_policy_dns(p), "2001:db8::53,192.0.2.54");
 	rules_policy_free(p);
 
-	/* ssh: y and z are per-app, y first; y's interface is the default. */
+	/* ssh: y and z are per-app, y first; y's interface is the default,
+	 * asked after z's rules and before a's exclude list and b's rules. */
 	p = select_for(set, "/usr/bin/ssh", "ssh", NULL);
 	check_file(p, "198.51.100.1", 1, TCP, BIND, BY_DEFAULT, 2, "y0", y);
 	check_file(p, "192.0.2.1", 1, TCP, BIND, BY_RULE, 3, "z1", z);
+	check_file(p, "10.1.0.1", 1, TCP, REJECT, BY_RULE, 4, NULL, z);
+	check_file(p, "10.2.0.1", 1, TCP, BIND, BY_DEFAULT, 2, "y0", y);
 	rules_policy_free(p);
 
 	/* Anything else: a then b; a's exclude beats b's rule. */
@@ -822,9 +830,16 @@ test_select_precedence(void **state)
 	assert_string_equal(rules_policy_dns(p), "192.0.2.53");
 	rules_policy_free(p);
 
-	/* -i beats every file's interface =. */
+	/* -i names the interface instead of every file's interface =, and
+	 * stands where the files put it: after y (ssh's interface = is
+	 * there, and its verdict names that line), after b for curl. */
 	p = select_for(set, "/usr/bin/ssh", "ssh", "eth9");
+	check_file(p, "198.51.100.1", 1, TCP, BIND, BY_DEFAULT, 2, "eth9", y);
+	check_file(p, "10.2.0.1", 1, TCP, BIND, BY_DEFAULT, 2, "eth9", y);
+	rules_policy_free(p);
+	p = select_for(set, "/usr/bin/curl", "curl", "eth9");
 	check_file(p, "198.51.100.1", 1, TCP, BIND, BY_DEFAULT, 0, "eth9", "");
+	check_file(p, "10.2.0.1", 1, TCP, PASS, BY_EXCLUDE, 1, NULL, a);
 	rules_policy_free(p);
 	rules_set_free(set);
 	remove_tmpdir();
@@ -854,6 +869,7 @@ test_names(void **state)
 
 static uint64_t rng;
 static bool few_wide; /* big runs: no /0, few short prefixes */
+static bool wide_excl; /* exclude lists may start with the two /0s */
 static bool sorted_excl; /* exclude lists written in address order */
 static bool narrow6;  /* no IPv6 prefix longer than /64: 64-bit keys */
 
@@ -891,13 +907,26 @@ struct rentry {
 	enum rules_reason reason;
 	const char *iface; /* NULL: the default */
 	int err, line;
+	size_t file; /* in model.files */
 };
 
+/* A file: whether it applies to the program asked about, and how. */
+struct rfile {
+	const char *name;    /* as the verdict names it */
+	const char *program; /* program = (NULL: a general file) */
+	bool applies;	     /* it names the program asked about */
+	const char *iface;   /* interface =, or NULL */
+	int iface_line;
+};
+
+#define MODEL_FILES 8
+
 struct model {
-	struct rentry *e;
+	struct rentry *e; /* every file's, in file order */
 	size_t ne;
-	const char *dflt; /* effective default name, or NULL */
-	int dflt_line;
+	struct rfile files[MODEL_FILES]; /* in name order */
+	size_t nfiles;
+	const char *cli; /* -i, or NULL */
 	struct rcidr *all; /* every CIDR, for picking queries */
 	size_t nall;
 };
@@ -1026,11 +1055,6 @@ add_all(struct model *m, const struct rcidr *c)
 	m->all[m->nall++] = *c;
 }
 
-/*
- * Writes a random rules file into t and the same rules into m: nrules
- * rules, then an exclude list of nexcl CIDRs. top_iface: write
- * interface = "dflt".
- */
 /* Family, address, then the shorter prefix first. */
 static int
 rcidr_order(const void *a, const void *b)
@@ -1045,9 +1069,15 @@ rcidr_order(const void *a, const void *b)
 	return x->len - y->len;
 }
 
+/*
+ * Writes a random rules file into t and the same rules into m, as file f
+ * of m (its program and iface say what to write): nrules rules, then an
+ * exclude list of nexcl CIDRs, which with wide_excl set may list
+ * 0.0.0.0/0 and ::/0 first.
+ */
 static void
-generate(struct text *t, struct model *m, size_t nrules, size_t nexcl,
-    bool top_iface)
+generate(struct text *t, struct model *m, struct rfile *f, size_t nrules,
+    size_t nexcl)
 {
 	static const char *const protos[] = { "tcp", "udp", "icmp", "raw",
 		"any" };
@@ -1058,18 +1088,21 @@ generate(struct text *t, struct model *m, size_t nrules, size_t nexcl,
 
 	t->line = 1;
 	put(t, "# generated\n");
-	m->dflt_line = 0;
-	if (top_iface) {
-		m->dflt_line = t->line;
-		put(t, "interface = \"dflt\";\n");
+	if (f->program != NULL)
+		put(t, "program = \"%s\";\n", f->program);
+	if (f->iface != NULL) {
+		f->iface_line = t->line;
+		put(t, "interface = \"%s\";\n", f->iface);
 	}
-	m->e = calloc(nrules + nexcl, sizeof(*m->e));
+	m->e = realloc(m->e, (m->ne + nrules + 1) * sizeof(*m->e));
 	assert_non_null(m->e);
+	memset(m->e + m->ne, 0, (nrules + 1) * sizeof(*m->e));
 	put(t, "rules = (\n");
 	for (i = 0; i < nrules; i++) {
 		struct rentry *e = &m->e[m->ne++];
 		unsigned r;
 
+		e->file = (size_t)(f - m->files);
 		e->line = t->line;
 		e->reason = RULES_BY_RULE;
 		put(t, "  {");
@@ -1164,6 +1197,7 @@ generate(struct text *t, struct model *m, size_t nrules, size_t nexcl,
 	if (nexcl > 0) {
 		struct rentry *e = &m->e[m->ne++];
 
+		e->file = (size_t)(f - m->files);
 		e->reason = RULES_BY_EXCLUDE;
 		e->action = RULES_PASS;
 		e->proto = RULES_PROTO_ANY;
@@ -1174,6 +1208,11 @@ generate(struct text *t, struct model *m, size_t nrules, size_t nexcl,
 		put(t, "exclude = [\n");
 		for (j = 0; j < nexcl; j++)
 			random_cidr(&e->dst[j]);
+		if (wide_excl && nexcl >= 2 && below(3) == 0) {
+			memset(e->dst, 0, 2 * sizeof(*e->dst));
+			e->dst[0].family = 4;
+			e->dst[1].family = 6;
+		}
 		/* As lists are usually written: then the compiler reads
 		 * the list in place instead of copying it. */
 		if (sorted_excl)
@@ -1203,42 +1242,21 @@ covers(const struct rcidr *c, int family, const uint8_t *a)
 	return true;
 }
 
-/* The spec, as plainly as possible. */
-static void
-reference(const struct model *m, const struct rules_query *q0,
+/* The first entry of file f that takes the query (a in family, special
+ * or not), into v; false when none does. */
+static bool
+ref_file(const struct model *m, size_t f, const struct rules_query *q0,
+    int family, const uint8_t *a, bool special, const char *dflt,
     struct rules_verdict *v, const char **ifname)
 {
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
-		0xff };
-	static const uint8_t zero[16];
-	uint8_t a[16] = { 0 };
-	int family = q0->family;
-	bool special;
 	size_t i, j, k;
 
-	memset(v, 0, sizeof(*v));
-	*ifname = "";
-	memcpy(a, q0->addr, family == 4 ? 4 : 16);
-	if (family == 6 && memcmp(a, mapped, 12) == 0) {
-		family = 4;
-		memmove(a, a + 12, 4);
-		memset(a + 4, 0, 12);
-	}
-	if ((family == 4 && (a[0] == 127 || memcmp(a, zero, 4) == 0)) ||
-	    (family == 6 && memcmp(a, zero, 15) == 0 && a[15] <= 1)) {
-		v->reason = RULES_BY_LOOPBACK;
-		return;
-	}
-	special = family == 4
-	    ? (a[0] == 169 && a[1] == 254) || (a[0] >= 224 && a[0] <= 239) ||
-		(a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255)
-	    : (a[0] == 0xfe && a[1] >= 0x80 && a[1] <= 0xbf) || a[0] == 0xff;
 	for (i = 0; i < m->ne; i++) {
 		const struct rentry *e = &m->e[i];
 		bool ports_ok;
 		int line = -1;
 
-		if (!(e->proto & q0->proto))
+		if (e->file != f || !(e->proto & q0->proto))
 			continue;
 		ports_ok = e->nports == 0;
 		for (j = 0; j < e->nports; j++)
@@ -1265,28 +1283,123 @@ reference(const struct model *m, const struct rules_query *q0,
 		v->reason = e->reason;
 		v->line = line;
 		v->err = e->err;
+		v->file = m->files[f].name;
 		if (e->action == RULES_BIND)
-			*ifname = e->iface ? e->iface : m->dflt ? m->dflt : "";
+			*ifname = e->iface ? e->iface : dflt ? dflt : "";
+		return true;
+	}
+	return false;
+}
+
+/* The first applicable file, per-app (app) or general, with interface =;
+ * NULL when there is none. */
+static const struct rfile *
+ref_iface_file(const struct model *m, bool app)
+{
+	size_t f;
+
+	for (f = 0; f < m->nfiles; f++)
+		if (m->files[f].applies &&
+		    (m->files[f].program != NULL) == app &&
+		    m->files[f].iface != NULL)
+			return &m->files[f];
+	return NULL;
+}
+
+/*
+ * The spec, as plainly as possible. Per-app files (with_app: else as if
+ * there were none), each in name order, its rules then its exclude list;
+ * then their interface =, if one has it; then the general files likewise,
+ * then theirs. -i names the default interface wherever it stands. *app
+ * (may be NULL) says whether a per-app file decided.
+ */
+static void
+reference_of(const struct model *m, const struct rules_query *q0,
+    bool with_app, struct rules_verdict *v, const char **ifname, bool *app)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+		0xff };
+	static const uint8_t zero[16];
+	const struct rfile *app_if = with_app ? ref_iface_file(m, true) : NULL,
+			   *gen_if = ref_iface_file(m, false);
+	const char *dflt = m->cli ? m->cli
+	    : app_if	      ? app_if->iface
+	    : gen_if	      ? gen_if->iface
+			      : NULL;
+	uint8_t a[16] = { 0 };
+	int family = q0->family, pass;
+	bool special, unused;
+	size_t f;
+
+	memset(v, 0, sizeof(*v));
+	*ifname = "";
+	if (app == NULL)
+		app = &unused;
+	*app = false;
+	memcpy(a, q0->addr, family == 4 ? 4 : 16);
+	if (family == 6 && memcmp(a, mapped, 12) == 0) {
+		family = 4;
+		memmove(a, a + 12, 4);
+		memset(a + 4, 0, 12);
+	}
+	if ((family == 4 && (a[0] == 127 || memcmp(a, zero, 4) == 0)) ||
+	    (family == 6 && memcmp(a, zero, 15) == 0 && a[15] <= 1)) {
+		v->reason = RULES_BY_LOOPBACK;
 		return;
 	}
+	special = family == 4
+	    ? (a[0] == 169 && a[1] == 254) || (a[0] >= 224 && a[0] <= 239) ||
+		(a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255)
+	    : (a[0] == 0xfe && a[1] >= 0x80 && a[1] <= 0xbf) || a[0] == 0xff;
+	for (pass = with_app ? 0 : 1; pass < 2; pass++) {
+		*app = pass == 0;
+		for (f = 0; f < m->nfiles; f++)
+			if (m->files[f].applies &&
+			    (m->files[f].program != NULL) == (pass == 0) &&
+			    ref_file(m, f, q0, family, a, special, dflt, v,
+				ifname))
+				return;
+		/* The per-app interface = takes all but what belongs to a
+		 * link. */
+		if (pass == 0 && app_if != NULL && !special) {
+			v->action = RULES_BIND;
+			v->reason = RULES_BY_DEFAULT;
+			v->line = app_if->iface_line;
+			v->file = app_if->name;
+			*ifname = dflt;
+			return;
+		}
+	}
+	*app = false;
 	if (special) {
 		v->reason = RULES_BY_SPECIAL;
-	} else if (m->dflt != NULL) {
+	} else if (dflt != NULL) {
 		v->action = RULES_BIND;
 		v->reason = RULES_BY_DEFAULT;
-		v->line = m->dflt_line;
-		*ifname = m->dflt;
+		v->line = m->cli ? 0 : gen_if->iface_line;
+		v->file = m->cli ? NULL : gen_if->name;
+		*ifname = dflt;
 	} else
 		v->reason = RULES_BY_NOTHING;
+}
+
+static void
+reference(const struct model *m, const struct rules_query *q0,
+    struct rules_verdict *v, const char **ifname)
+{
+	reference_of(m, q0, true, v, ifname, NULL);
 }
 
 /* An address near an edge of a CIDR: first or last, or one beyond. */
 static void
 pick_address(const struct model *m, struct rules_query *q)
 {
-	const struct rcidr *c = &m->all[below((unsigned)m->nall)];
+	static const struct rcidr any[2] = { { 4, 0, 0, { 0 } },
+		{ 6, 0, 0, { 0 } } };
+	const struct rcidr *c = m->nall > 0 ? &m->all[below((unsigned)m->nall)]
+					    : &any[below(2)];
 	int max = c->family == 4 ? 32 : 128, nbytes = max / 8, i;
-	unsigned r = below(10);
+	unsigned r = m->nall > 0 ? below(10) : 8; /* none: anywhere */
 
 	q->family = c->family;
 	memcpy(q->addr, c->addr, 16);
@@ -1330,14 +1443,15 @@ static void
 pick_port(const struct model *m, struct rules_query *q)
 {
 	static const unsigned protos[] = { TCP, UDP, ICMP, RAW, TCP, UDP };
-	const struct rentry *e = &m->e[below((unsigned)m->ne)];
+	const struct rentry *e = m->ne > 0 ? &m->e[below((unsigned)m->ne)]
+					   : NULL;
 
 	q->proto = protos[below(6)];
 	if (q->proto == ICMP || q->proto == RAW) {
 		q->port = 0;
 		return;
 	}
-	if (e->nports > 0 && below(4) != 0) {
+	if (e != NULL && e->nports > 0 && below(4) != 0) {
 		const struct rport *p = &e->ports[below((unsigned)e->nports)];
 		int d = (int)below(3) - 1; /* -1, 0, +1 */
 		long port = below(2) ? (long)p->lo + d : (long)p->hi + d;
@@ -1361,6 +1475,64 @@ free_model(struct model *m)
 }
 
 /*
+ * Asks p about q: whether it says want (the interface wantif when it
+ * binds; the same file, or none). The first few differences are printed,
+ * each counted in *failed.
+ */
+static bool
+agrees(const struct rules_policy *p, const char *what, uint64_t seed,
+    size_t qi, const struct rules_query *q, const struct rules_verdict *want,
+    const char *wantif, size_t *failed)
+{
+	struct rules_verdict got;
+	const char *gotif;
+	char a[INET6_ADDRSTRLEN];
+
+	rules_match(p, q, &got);
+	gotif = got.action == RULES_BIND ? rules_policy_iface(p, got.iface) : "";
+	if (got.action == want->action && got.reason == want->reason &&
+	    got.line == want->line && strcmp(gotif, wantif) == 0 &&
+	    got.err == want->err &&
+	    (got.action == RULES_BIND || got.iface == 0) &&
+	    (got.file == NULL || want->file == NULL
+		    ? got.file == want->file
+		    : strcmp(got.file, want->file) == 0))
+		return true;
+	inet_ntop(q->family == 4 ? AF_INET : AF_INET6, q->addr, a, sizeof(a));
+	if ((*failed)++ < 10)
+		print_message("seed %llu query %zu (%s): %s port %u %s: want "
+			      "%s/%s line %d '%s' err %d file %s, got %s/%s "
+			      "line %d '%s' err %d file %s\n",
+		    (unsigned long long)seed, qi, what, a, q->port,
+		    rules_proto_name(q->proto), rules_action_name(want->action),
+		    rules_reason_name(want->reason), want->line, wantif,
+		    want->err, want->file ? want->file : "(none)",
+		    rules_action_name(got.action), rules_reason_name(got.reason),
+		    got.line, gotif, got.err, got.file ? got.file : "(none)");
+	return false;
+}
+
+/* The image of p copied elsewhere and opened in place, as the shim opens
+ * the launcher's; *copy is its block, to free after the policy. */
+static struct rules_policy *
+open_copy(const struct rules_policy *p, void **copy)
+{
+	struct rules_policy *opened;
+	const void *img;
+	char why[128];
+	size_t len = rules_policy_image(p, &img);
+
+	*copy = aligned_alloc(8, (len + 7) & ~(size_t)7);
+	assert_non_null(*copy);
+	memcpy(*copy, img, len);
+	opened = rules_image_open(*copy, len, why, sizeof(why));
+	if (opened == NULL)
+		print_message("%s\n", why);
+	assert_non_null(opened);
+	return opened;
+}
+
+/*
  * Builds a policy from generated text and compares nq random queries with
  * the reference. mode 0: interface = in the file; 1: -i; 2: no default.
  */
@@ -1372,11 +1544,10 @@ property_run(uint64_t seed, size_t nrules, size_t nexcl, size_t nq, int mode)
 	struct rules_errors errs = { 0 };
 	struct rules_set *set;
 	struct rules_policy *p, *opened;
-	struct rules_query last_q;
-	const void *img;
+	struct rfile *f = &m.files[m.nfiles++];
 	void *copy;
 	char why[128];
-	size_t i, len, failed = 0, seen[RULES_BY_SPECIAL + 1] = { 0 };
+	size_t i, failed = 0, seen[RULES_BY_SPECIAL + 1] = { 0 };
 
 	rng = seed;
 	few_wide = nrules > 100;
@@ -1384,7 +1555,11 @@ property_run(uint64_t seed, size_t nrules, size_t nexcl, size_t nq, int mode)
 	t.s = malloc(t.cap);
 	assert_non_null(t.s);
 	t.s[0] = '\0';
-	generate(&t, &m, nrules, nexcl, mode == 0);
+	f->name = "gen.conf";
+	f->applies = true;
+	f->iface = mode == 0 ? "dflt" : NULL;
+	m.cli = mode == 1 ? "cli0" : NULL;
+	generate(&t, &m, f, nrules, nexcl);
 	set = rules_load_string(t.s, "gen.conf", &errs);
 	assert_non_null(set);
 	if (errs.n != 0) {
@@ -1401,72 +1576,24 @@ property_run(uint64_t seed, size_t nrules, size_t nexcl, size_t nq, int mode)
 		}
 	}
 	assert_int_equal(errs.n, 0);
-	p = rules_select(set, "/usr/bin/x", "x", mode == 1 ? "cli0" : NULL,
-	    why, sizeof(why));
+	p = rules_select(set, "/usr/bin/x", "x", m.cli, why, sizeof(why));
 	assert_non_null(p);
 	rules_set_free(set);
-	m.dflt = mode == 0 ? "dflt" : mode == 1 ? "cli0" : NULL;
-	if (mode != 0)
-		m.dflt_line = 0;
-	/* The same image copied elsewhere and opened in place, as the shim
-	 * opens the launcher's: every query is asked of both. */
-	len = rules_policy_image(p, &img);
-	copy = aligned_alloc(8, (len + 7) & ~(size_t)7);
-	assert_non_null(copy);
-	memcpy(copy, img, len);
-	opened = rules_image_open(copy, len, why, sizeof(why));
-	if (opened == NULL)
-		print_message("%s\n", why);
-	assert_non_null(opened);
-	for (i = 0; i < nq * 2; i++) {
-		const struct rules_policy *asked = i % 2 ? opened : p;
+	/* Every query is asked of the image opened elsewhere too. */
+	opened = open_copy(p, &copy);
+	for (i = 0; i < nq; i++) {
 		struct rules_query q;
-		struct rules_verdict got, want;
-		const char *wantif, *gotif;
+		struct rules_verdict want;
+		const char *wantif;
 
 		memset(&q, 0, sizeof(q));
-		if (i % 2 == 0) {
-			pick_address(&m, &q);
-			pick_port(&m, &q);
-			last_q = q;
-		} else
-			q = last_q;
+		pick_address(&m, &q);
+		pick_port(&m, &q);
 		reference(&m, &q, &want, &wantif);
-		if (i % 2 == 0)
-			seen[want.reason]++;
-		rules_match(asked, &q, &got);
-		gotif = got.action == RULES_BIND
-		    ? rules_policy_iface(asked, got.iface)
-		    : "";
-		if (got.action != want.action || got.reason != want.reason ||
-		    got.line != want.line || strcmp(gotif, wantif) != 0 ||
-		    got.err != want.err ||
-		    (got.action != RULES_BIND && got.iface != 0) ||
-		    (want.reason == RULES_BY_RULE ||
-			    want.reason == RULES_BY_EXCLUDE ||
-			    (want.reason == RULES_BY_DEFAULT && mode == 0)
-			? got.file == NULL || strcmp(got.file, "gen.conf") != 0
-			: got.file != NULL)) {
-			char a[INET6_ADDRSTRLEN];
-
-			inet_ntop(q.family == 4 ? AF_INET : AF_INET6, q.addr, a,
-			    sizeof(a));
-			if (failed < 10)
-				print_message("seed %llu query %zu (%s): %s "
-					      "port %u %s: want %s/%s line %d "
-					      "'%s' err %d, got %s/%s line %d "
-					      "'%s' err %d\n",
-				    (unsigned long long)seed, i / 2,
-				    i % 2 ? "opened image" : "compiled", a, q.port,
-				    rules_proto_name(q.proto),
-				    rules_action_name(want.action),
-				    rules_reason_name(want.reason), want.line,
-				    wantif, want.err,
-				    rules_action_name(got.action),
-				    rules_reason_name(got.reason), got.line,
-				    gotif, got.err);
-			failed++;
-		}
+		seen[want.reason]++;
+		(void)agrees(p, "compiled", seed, i, &q, &want, wantif, &failed);
+		(void)agrees(opened, "opened image", seed, i, &q, &want, wantif,
+		    &failed);
 	}
 	if (failed)
 		print_message("%zu of %zu queries differ\n", failed, nq);
@@ -1517,6 +1644,214 @@ test_property(void **state)
 			property_run(s * 0x2545f4914f6cdd1dull, 1 + s % 12,
 			    s % 5, 300, (int)(s % 3));
 	}
+}
+
+/* ---- the order across per-app and general files ---- */
+
+/* What a combination holds: in the per-app files, in the general ones. */
+enum {
+	HAS_APP_RULES = 1 << 0,
+	HAS_APP_EXCL = 1 << 1,
+	HAS_APP_IFACE = 1 << 2,
+	HAS_GEN_RULES = 1 << 3,
+	HAS_GEN_EXCL = 1 << 4,
+	HAS_GEN_IFACE = 1 << 5,
+	HAS_ALL = (1 << 6) - 1
+};
+
+/* Verdicts the order test met, by what decided: so it can say that each
+ * step of the order decided somewhere, and that the two setups of the
+ * order's reason (a per-app interface = over a general exclude list, a
+ * per-app exclude list over a general interface =) came up. */
+struct order_seen {
+	size_t app[RULES_BY_SPECIAL + 1], gen[RULES_BY_SPECIAL + 1];
+	size_t app_iface_over_gen_excl, app_excl_over_gen_iface;
+};
+
+/* For each file of a kind (n of them), whether it has a part the
+ * combination says the kind has: at least one does. */
+static unsigned
+spread(bool has, size_t n)
+{
+	unsigned bits = 0;
+	size_t i;
+
+	if (!has)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (below(2))
+			bits |= 1u << i;
+	return bits ? bits : 1u << below((unsigned)n);
+}
+
+/*
+ * One directory for the program x: one or two per-app files and one or two
+ * general ones holding what combo says, and a per-app file for another
+ * program (holding everything, applying to nothing), in a random name
+ * order; with -i cli0 or without. nq queries, asked of the policy
+ * rules_select compiles, of its image opened elsewhere and of the one a
+ * bundle holds for x, against the reference.
+ */
+static void
+order_run(uint64_t seed, unsigned combo, bool cli, size_t nq,
+    struct order_seen *seen)
+{
+	static char names[MODEL_FILES][128];
+	struct text t = { NULL, 0, 0, 0 };
+	struct model m = { 0 };
+	struct rules_errors errs = { 0 };
+	struct rules_prog prog = { "/usr/bin/x", "x" };
+	struct rules_set *set;
+	struct rules_policy *p, *opened, *bundled;
+	size_t napp, ngen, nfiles, i, k, failed = 0, at[2] = { 0, 0 };
+	unsigned parts[2][3], order[MODEL_FILES];
+	void *copy, *bundle;
+	size_t blen;
+	char why[128];
+
+	rng = seed;
+	napp = 1 + below(2);
+	ngen = 1 + below(2);
+	nfiles = napp + ngen + 1;
+	for (k = 0; k < 3; k++) {
+		parts[0][k] = spread(combo & (HAS_APP_RULES << k), napp);
+		parts[1][k] = spread(combo & (HAS_GEN_RULES << k), ngen);
+	}
+	/* Kinds in name order: 0 per-app, 1 general, 2 the other program's. */
+	for (i = 0; i < nfiles; i++)
+		order[i] = i < napp ? 0 : i < napp + ngen ? 1 : 2;
+	for (i = nfiles - 1; i > 0; i--) {
+		unsigned j = below((unsigned)i + 1), x = order[i];
+
+		order[i] = order[j];
+		order[j] = x;
+	}
+	make_tmpdir("order");
+	t.cap = 1 << 12;
+	t.s = malloc(t.cap);
+	assert_non_null(t.s);
+	m.cli = cli ? "cli0" : NULL;
+	wide_excl = true;
+	for (i = 0; i < nfiles; i++) {
+		struct rfile *f = &m.files[m.nfiles++];
+		unsigned kind = order[i], bit;
+		size_t nrules, nexcl;
+		static const char *const app_if[] = { "app0", "app1" },
+					 *const gen_if[] = { "gen0", "gen1" };
+
+		snprintf(names[i], sizeof(names[i]), "%s/%02zu-%s.conf", tmpdir,
+		    10 * (i + 1), kind == 0 ? "app" : kind == 1 ? "gen" : "other");
+		f->name = names[i];
+		if (kind == 2) {
+			f->program = "y";
+			f->iface = "oth0";
+			nrules = 1 + below(6);
+			nexcl = 1 + below(12);
+		} else {
+			bit = 1u << at[kind]++;
+			if (kind == 0)
+				f->program = below(2) ? "x" : "/usr/bin/x";
+			f->applies = true;
+			if (parts[kind][2] & bit)
+				f->iface = (kind == 0 ? app_if : gen_if)[at[kind] - 1];
+			nrules = parts[kind][0] & bit ? 1 + below(6) : 0;
+			nexcl = parts[kind][1] & bit ? 1 + below(12) : 0;
+		}
+		t.n = 0;
+		t.s[0] = '\0';
+		generate(&t, &m, f, nrules, nexcl);
+		write_file(strrchr(names[i], '/') + 1, t.s);
+	}
+	wide_excl = false;
+	set = rules_load(tmpdir, &errs);
+	assert_non_null(set);
+	if (errs.n != 0)
+		dump_errors(&errs);
+	assert_int_equal(errs.n, 0);
+	p = rules_select(set, prog.exe, prog.argv0, m.cli, why, sizeof(why));
+	assert_non_null(p);
+	opened = open_copy(p, &copy);
+	assert_int_equal(rules_bundle_build(set, m.cli, &prog, 1, &bundle,
+	    &blen, why, sizeof(why)), 0);
+	bundled = rules_bundle_select(bundle, blen, NULL, prog.exe, prog.argv0,
+	    m.cli, why, sizeof(why));
+	if (bundled == NULL)
+		print_message("%s\n", why);
+	assert_non_null(bundled);
+	rules_set_free(set);
+	for (i = 0; i < nq; i++) {
+		struct rules_query q;
+		struct rules_verdict want, alone;
+		const char *wantif, *aloneif;
+		bool app;
+
+		memset(&q, 0, sizeof(q));
+		pick_address(&m, &q);
+		pick_port(&m, &q);
+		reference_of(&m, &q, true, &want, &wantif, &app);
+		(app ? seen->app : seen->gen)[want.reason]++;
+		/* What the general files would say alone. */
+		reference_of(&m, &q, false, &alone, &aloneif, NULL);
+		seen->app_iface_over_gen_excl += app &&
+		    want.reason == RULES_BY_DEFAULT &&
+		    alone.reason == RULES_BY_EXCLUDE;
+		seen->app_excl_over_gen_iface += app &&
+		    want.reason == RULES_BY_EXCLUDE &&
+		    alone.reason == RULES_BY_DEFAULT && alone.file != NULL;
+		(void)agrees(p, "compiled", seed, i, &q, &want, wantif, &failed);
+		(void)agrees(opened, "opened image", seed, i, &q, &want, wantif,
+		    &failed);
+		(void)agrees(bundled, "bundle", seed, i, &q, &want, wantif,
+		    &failed);
+	}
+	if (failed)
+		print_message("combination %#x%s: %zu answers differ in %zu "
+		    "queries\n",
+		    combo, cli ? " with -i" : "", failed, nq);
+	rules_policy_free(bundled);
+	free(bundle);
+	rules_policy_free(opened);
+	free(copy);
+	rules_policy_free(p);
+	free_model(&m);
+	free(t.s);
+	remove_tmpdir();
+	assert_int_equal(failed, 0);
+}
+
+/* Every combination of per-app and general rules, exclude lists and
+ * interface =, with and without -i, a few seeds each. */
+static void
+test_order_across_files(void **state)
+{
+	struct order_seen seen;
+	unsigned combo, s;
+	int r;
+
+	(void)state;
+	memset(&seen, 0, sizeof(seen));
+	for (combo = 0; combo <= HAS_ALL; combo++)
+		for (s = 0; s < 8; s++)
+			order_run((combo * 8 + s + 1) * 0x9e3779b97f4a7c15ull,
+			    combo, s % 2, 300, &seen);
+	print_message("per-app: %zu rule, %zu exclude, %zu interface =; "
+		      "general: %zu rule, %zu exclude, %zu default, %zu nothing, "
+		      "%zu special; per-app interface = over a general "
+		      "exclude: %zu, per-app exclude over a general "
+		      "interface =: %zu\n",
+	    seen.app[RULES_BY_RULE], seen.app[RULES_BY_EXCLUDE],
+	    seen.app[RULES_BY_DEFAULT], seen.gen[RULES_BY_RULE],
+	    seen.gen[RULES_BY_EXCLUDE], seen.gen[RULES_BY_DEFAULT],
+	    seen.gen[RULES_BY_NOTHING], seen.gen[RULES_BY_SPECIAL],
+	    seen.app_iface_over_gen_excl, seen.app_excl_over_gen_iface);
+	for (r = RULES_BY_RULE; r <= RULES_BY_DEFAULT; r++) {
+		assert_true(seen.app[r] > 0);
+		assert_true(seen.gen[r] > 0);
+	}
+	assert_true(seen.gen[RULES_BY_NOTHING] > 0);
+	assert_true(seen.gen[RULES_BY_SPECIAL] > 0);
+	assert_true(seen.app_iface_over_gen_excl > 0);
+	assert_true(seen.app_excl_over_gen_iface > 0);
 }
 
 /* ---- scale: 100,000 exclude CIDRs and 20,000 rules ---- */
@@ -1735,6 +2070,7 @@ main(void)
 		cmocka_unit_test(test_select_precedence),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_property),
+		cmocka_unit_test(test_order_across_files),
 		cmocka_unit_test(test_scale),
 		cmocka_unit_test(test_examples_compile),
 	};
