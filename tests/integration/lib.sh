@@ -7,6 +7,29 @@
 # for a VPN, and `lab_up STYLE` makes the routing send everything into it.
 # Nothing here touches the host's namespace: every link, address, route and
 # rule is created inside namespaces named bdf<pid>-*, deleted on exit.
+#
+# Other users. Some checks run as nobody, and the checkout (so $BUILD and
+# this directory) may be where nobody cannot go: under /root, in a 0700
+# home, in a `mktemp -d`. So whatever nobody must execute, preload or read
+# is staged in LAB_PUB (mode 0755, files 0644 or 0755; made by lab_up,
+# removed by lab_down):
+#   PUB_BINDIF PUB_SHIM  the launcher and the shim, side by side: the
+#                        launcher finds the shim next to itself
+#   PUB_STATIC           the statically linked test client
+#   CLIENT               the python client (write_client)
+#   pub_stage SRC [NAME] stages anything else (a file or a directory) and
+#                        prints the copy's path
+# Files a test writes for nobody go straight into LAB_PUB; LAB_TMP is
+# root's. Run commands as nobody with as_nobody, app_nobody or
+# app_bindif_nobody; a runner of a test's own calls `nobody_guard "$@"`
+# first, and runs "${NOBODY[@]}" CMD from LAB_PUB. The guard checks that
+# nobody can reach every existing absolute path among the arguments
+# (and in NAME=/path words); when one is out of reach it runs nothing
+# (status 126) and the check fails as the environment's fault, in one
+# line naming the path and the directory that closes it. Paths inside a
+# `sh -c` string are not seen: stage them all the same. A command that
+# becomes nobody by itself (su -l) runs under app_bindif_pub, so that its
+# programs too find the shim.
 
 set -u
 
@@ -52,7 +75,7 @@ LAB_ID=bdf$$
 NS_APP=$LAB_ID-app
 NS_OUT=$LAB_ID-out
 LAB_TMP=""     # root-only scratch: logs, markers
-LAB_PUB=""     # mode 755: binaries and scripts nobody runs
+LAB_PUB=""     # mode 755: what nobody runs or reads (see the top)
 LAB_PIDS=()    # background servers we started
 LAB_TEARDOWN_DONE=0
 
@@ -77,13 +100,27 @@ show() {
 }
 
 pass() {
+	env_failures
 	T_N=$((T_N + 1)); T_PASS=$((T_PASS + 1))
 	say "ok $T_N - $1"
 }
 
 fail() {
+	env_failures
 	T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1))
 	say "not ok $T_N - $1"
+}
+
+# What nobody_guard refused (in a subshell, most often: `run` captures),
+# each as one failed check of its own, before the check that follows.
+env_failures() {
+	local line
+	[ -n "$LAB_TMP" ] && [ -s "$LAB_TMP/env.fail" ] || return 0
+	while IFS= read -r line; do
+		T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1))
+		say "not ok $T_N - environment, not bindif: $line"
+	done <"$LAB_TMP/env.fail"
+	: >"$LAB_TMP/env.fail"
 }
 
 # expect_eq NAME EXPECTED SEEN
@@ -174,6 +211,7 @@ expect_tun_quiet() {
 
 # The last line a test file prints; run.sh adds these up.
 summary() {
+	env_failures
 	say "# summary: $T_PASS passed, $T_FAIL failed"
 	[ "$T_FAIL" -eq 0 ]
 }
@@ -205,30 +243,120 @@ lab_env() {
 in_app() { lab_env "$@"; ip netns exec "$NS_APP" "${LAB_ENV[@]}"; }
 in_out() { ip netns exec "$NS_OUT" "$@"; }
 
-# Drops to nobody inside whatever namespace the caller is in; cwd must be
-# somewhere nobody can enter.
-as_nobody() {
-	lab_env "$@"
-	(cd "$LAB_PUB" && setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		--inh-caps=-all -- "${LAB_ENV[@]}")
-}
+# ---------------------------------------------------------------- nobody
 
-# The copies in LAB_PUB: the repo path may not be traversable by nobody,
-# and the launcher finds the shim next to itself.
+NOBODY=(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --)
+
+# The copies in LAB_PUB (lab_pub makes them; see the top).
 PUB_BINDIF=""
 PUB_SHIM=""
+PUB_STATIC=""
 CLIENT=""      # python client helper, see write_client
 
-# CMD in the app namespace as nobody, from a directory nobody can enter.
+# pub_stage SRC [NAME]: a copy of SRC (a file or a directory) in LAB_PUB
+# that nobody can read, and execute where SRC is executable; prints its
+# path. No setuid bit or owner comes along.
+pub_stage() {
+	local dst=$LAB_PUB/${2:-$(basename "$1")}
+	if [ -d "$1" ]; then
+		cp -R "$1" "$dst" && chmod -R u=rwX,go=rX "$dst"
+	elif [ -x "$1" ]; then
+		cp "$1" "$dst" && chmod 755 "$dst"
+	else
+		cp "$1" "$dst" && chmod 644 "$dst"
+	fi || { echo "pub_stage: cannot stage $1 in $LAB_PUB" >&2; return 1; }
+	printf '%s\n' "$dst"
+}
+
+# nobody_reach PATH...: one line for each absolute PATH that nobody cannot
+# execute (a directory: search; a file with an x bit: run) or else read,
+# naming the first directory on the way that is closed to it. Status 1
+# if there was any. One setpriv for the lot: the guards call it per run.
+nobody_reach() {
+	local p how args=() bad rc
+	for p in "$@"; do
+		how=-r
+		if [ -d "$p" ] || [ -x "$p" ]; then how=-x; fi
+		args+=("$how" "$p")
+	done
+	[ ${#args[@]} = 0 ] && return 0
+	bad=$("${NOBODY[@]}" /bin/sh -c '
+		while [ $# -gt 1 ]; do
+			how=$1 p=$2
+			shift 2
+			test "$how" "$p" && continue
+			d="" rest=${p#/} at=$p
+			while [ "${rest#*/}" != "$rest" ]; do
+				d=$d/${rest%%/*} rest=${rest#*/}
+				test -x "$d" || { at=$d; break; }
+			done
+			printf "%s\t%s\t%s\n" "$how" "$p" "$at"
+		done
+		exit 0' sh "${args[@]}" 2>&1)
+	rc=$?
+	if [ $rc != 0 ]; then
+		echo "cannot run a command as nobody (setpriv exit $rc): $bad"
+		return 1
+	fi
+	[ -z "$bad" ] && return 0
+	printf '%s\n' "$bad" | while IFS=$'\t' read -r how p at; do
+		if [ "$at" = "$p" ]; then
+			[ "$how" = -x ] && how="execute" || how="read"
+			printf 'nobody cannot %s %s (mode %s, owner %s)' "$how" "$p" \
+				"$(stat -c '%a' "$p")" "$(stat -c '%U' "$p")"
+		else
+			printf 'nobody cannot reach %s: %s is mode %s (owner %s)' "$p" \
+				"$at" "$(stat -c '%a' "$at")" "$(stat -c '%U' "$at")"
+		fi
+		printf '; stage it in LAB_PUB (pub_stage, lib.sh)\n'
+	done
+	return 1
+}
+
+# nobody_guard WORD...: before a command runs as nobody, every existing
+# absolute path among its words (and the /paths of NAME=/a:/b words,
+# --opt=/path too)
+# must be reachable by nobody. If not: the reasons on stderr and in
+# LAB_TMP/env.fail (counted by pass, fail and summary), and status 1.
+nobody_guard() {
+	local w p parts paths=() why
+	for w in "$@"; do
+		case $w in
+		/*) parts=("$w") ;;
+		?*=/*) IFS=: read -r -a parts <<<"${w#*=}" ;;
+		*) continue ;;
+		esac
+		for p in "${parts[@]}"; do
+			case $p in /*) [ -e "$p" ] && paths+=("$p") ;; esac
+		done
+	done
+	why=$(nobody_reach "${paths[@]}") && return 0
+	printf '%s\n' "$why" | sed 's/^/lab: /' >&2
+	[ -n "$LAB_TMP" ] && printf '%s\n' "$why" >>"$LAB_TMP/env.fail"
+	return 1
+}
+
+# Drops to nobody inside whatever namespace the caller is in, from
+# LAB_PUB (a cwd nobody can enter).
+as_nobody() {
+	lab_env "$@"
+	nobody_guard "${LAB_ENV[@]}" || return 126
+	(cd "$LAB_PUB" && "${NOBODY[@]}" "${LAB_ENV[@]}")
+}
+
+# CMD in the app namespace as nobody, from LAB_PUB.
 app_nobody() {
 	lab_env "$@"
-	(cd "$LAB_PUB" && ip netns exec "$NS_APP" setpriv --reuid=nobody \
-		--regid=nogroup --clear-groups --inh-caps=-all -- "${LAB_ENV[@]}")
+	nobody_guard "${LAB_ENV[@]}" || return 126
+	(cd "$LAB_PUB" && ip netns exec "$NS_APP" "${NOBODY[@]}" "${LAB_ENV[@]}")
 }
 
 # bindif in the app namespace, as root or as nobody (the public copy).
 app_bindif() { in_app timeout 10 "$BINDIF" "$@"; }
 app_bindif_nobody() { app_nobody timeout 10 "$PUB_BINDIF" "$@"; }
+# As root, from the public copies: for a command that becomes another
+# user itself (su -l nobody), whose programs load the shim from there.
+app_bindif_pub() { in_app timeout 10 "$PUB_BINDIF" "$@"; }
 
 # curl with what every test wants: quiet, bounded, no proxy from the env.
 CURL=(curl -s -m 3 --noproxy '*')
@@ -303,6 +431,7 @@ lab_down() {
 		wait "$pid" 2>/dev/null
 	done
 	LAB_PIDS=()
+	env_failures
 	[ -n "$LAB_TMP" ] && rm -rf "$LAB_TMP"
 	[ -n "$LAB_PUB" ] && rm -rf "$LAB_PUB"
 	return 0
@@ -448,16 +577,23 @@ lab_show_capture() {
 	ip -n "$NS_APP" -6 route show table 51820 2>/dev/null
 }
 
-# Copies for nobody, and the python client.
+# Copies for nobody, and the python client; the lab stops here if nobody
+# cannot reach them (/tmp closed to it, or mounted noexec).
 lab_pub() {
-	LAB_PUB=$(mktemp -d /tmp/bindif-pub.XXXXXX)
-	cp "$BINDIF" "$SHIM" "$LAB_PUB/"
-	PUB_BINDIF=$LAB_PUB/bindif
-	PUB_SHIM=$LAB_PUB/libbindif.so
+	local why
+	LAB_PUB=$(mktemp -d /tmp/bindif-pub.XXXXXX) || die_lab "mktemp in /tmp"
+	chmod 755 "$LAB_PUB"
+	PUB_BINDIF=$(pub_stage "$BINDIF") || die_lab "staging $BINDIF"
+	PUB_SHIM=$(pub_stage "$SHIM") || die_lab "staging $SHIM"
+	if [ -e "$BUILD/tests/staticclient" ]; then
+		PUB_STATIC=$(pub_stage "$BUILD/tests/staticclient") \
+			|| die_lab "staging staticclient"
+	fi
 	CLIENT=$LAB_PUB/client.py
 	write_client "$CLIENT"
-	chmod 755 "$LAB_PUB" "$PUB_BINDIF"
-	chmod 644 "$PUB_SHIM" "$CLIENT"
+	chmod 644 "$CLIENT"
+	why=$(nobody_reach "$PUB_BINDIF" "$PUB_SHIM" "$CLIENT" \
+		${PUB_STATIC:+"$PUB_STATIC"}) || die_lab "$why"
 }
 
 # lab_up STYLE: clashx | split | policy | none (no tun, no capture).

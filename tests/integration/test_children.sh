@@ -123,13 +123,14 @@ cleared_env() {
 
 	# su -l clears the environment for the login shell it starts; run by
 	# root it is no setuid step, so the shim is in it and puts it back.
+	# The launcher is the public copy: nobody's curl loads its shim.
 	if command -v su >/dev/null; then
 		local sucurl="/usr/bin/curl -s -m 3 --noproxy '*' $URL4"
 		tun_mark
 		run in_app timeout 10 su -l -s /bin/sh nobody -c "$sucurl"
 		expect_failed "control: root's su -l nobody -c curl without bindif gets no answer"
 		tun_mark
-		run app_bindif -i phy0 -- su -l -s /bin/sh nobody -c "$sucurl"
+		run app_bindif_pub -i phy0 -- su -l -s /bin/sh nobody -c "$sucurl"
 		expect_reply "root: su -l nobody -c curl under bindif leaves by phy0" "peer=$APP4"
 		expect_tun_quiet "  nothing of it in the tun"
 	fi

@@ -28,8 +28,8 @@ dns_bindif() {
 	with_resolv timeout 20 "$BINDIF" "$@"
 }
 dns_bindif_nobody() {
-	with_resolv setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		--inh-caps=-all -- timeout 20 "$PUB_BINDIF" "$@"
+	nobody_guard "$PUB_BINDIF" "$@" || return 126
+	(cd "$LAB_PUB" && with_resolv "${NOBODY[@]}" timeout 20 "$PUB_BINDIF" "$@")
 }
 
 dns_server() {

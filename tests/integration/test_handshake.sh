@@ -20,11 +20,10 @@ STATIC=$BUILD/tests/staticclient
 
 lab_up split
 
-cp "$STATIC" "$LAB_PUB/staticclient"
 INNER=$LAB_PUB/inner OUTER=$LAB_PUB/outer
-printf '#!%s\n' "$LAB_PUB/staticclient" >"$INNER"
+printf '#!%s\n' "$PUB_STATIC" >"$INNER"
 printf '#!%s\n' "$INNER" >"$OUTER"
-chmod 755 "$LAB_PUB/staticclient" "$INNER" "$OUTER"
+chmod 755 "$INNER" "$OUTER"
 
 nested() {
 	tun_mark
@@ -124,7 +123,7 @@ nesting() {
 		"peer=$APP4"
 	expect_tun_quiet "  nothing in the tun"
 	expect_exit "a static program without the mark is still refused" 125 \
-		app_bindif_nobody -i phy0 -- "$LAB_PUB/staticclient" exit 0
+		app_bindif_nobody -i phy0 -- "$PUB_STATIC" exit 0
 }
 
 parenthood() {

@@ -137,10 +137,10 @@ expect_eq "afterwards: no bindif cgroup is left" "$BEFORE_CG" "$(leftover_cgroup
 expect_eq "afterwards: no bindif program is left" "$BEFORE_PROGS" "$("$PY" "$PROGS")"
 
 # 8. Not root: refused before anything runs.
-run app_bindif_nobody -i phy0 --kernel -- "$STATIC" http $SRV4
+run app_bindif_nobody -i phy0 --kernel -- "$PUB_STATIC" http $SRV4
 expect_eq "nobody: kernel mode refused (125)" "125" "$RC"
 expect_contains "nobody: says it needs root" "root" "$ERR"
-run app_bindif_nobody -i phy0 -- "$STATIC" http $SRV4
+run app_bindif_nobody -i phy0 -- "$PUB_STATIC" http $SRV4
 expect_eq "nobody without --kernel: a static program is refused (125)" "125" "$RC"
 expect_contains "  saying why and what to do" "statically linked: no loader preloads anything into it; run bindif as root" "$ERR"
 
