@@ -98,7 +98,7 @@ TESTABLE_OS_SRCS = shim/plat_darwin.c launcher/plat_darwin.c \
 else
 SHIM = $(B)/libbindif.so
 SHIM_PLAT = shim/plat_linux.c
-SHIM_OS_SRCS = $(SHIM_PLAT) shim/hooks_mmsg.c shim/export_linux.c \
+SHIM_OS_SRCS = $(SHIM_PLAT) shim/hooks_mmsg_linux.c shim/export_linux.c \
 	shim/libs_linux.c
 LAUNCHER_OS_SRCS = launcher/plat_linux.c launcher/uplink_linux.c \
 	launcher/kernel_linux.c launcher/handshake_linux.c

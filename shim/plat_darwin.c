@@ -7,9 +7,9 @@
  * Also built on Linux for unit tests: constants fall back to macOS values
  * and the macOS-only functions come from the test.
  */
-#ifdef __APPLE__
-#define __APPLE_USE_RFC_3542 /* IPV6_PKTINFO */
-#else
+/* On macOS the Makefile defines __APPLE_USE_RFC_3542 (IPV6_PKTINFO) for
+ * every file, so all of them see the same value: not again here. */
+#ifndef __APPLE__
 #define _GNU_SOURCE
 #endif
 #include <errno.h>

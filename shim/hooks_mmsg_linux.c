@@ -1,7 +1,7 @@
 /*
- * hooks_mmsg.c - sendmmsg, which exists on Linux only: each message with
- * a destination gets its own decision, and batches stay batches, rebuilt
- * on the stack CHUNK messages at a time.
+ * hooks_mmsg_linux.c - sendmmsg, which exists on Linux only: each message
+ * with a destination gets its own decision, and batches stay batches,
+ * rebuilt on the stack CHUNK messages at a time.
  */
 #define _GNU_SOURCE
 #include <errno.h>
