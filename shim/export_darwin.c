@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <netdb.h>
 #include <spawn.h>
 #include <string.h>
@@ -85,11 +86,51 @@ bindif_fcntl_varargs(int fd, int cmd, ...)
 INTERPOSE(bindif_fcntl_varargs, fcntl);
 /* getaddrinfo and kin: macOS answers them in mDNSResponder, out of our
  * process, so without these no lookup would leave by the interface. The
- * _r forms and res_* do not exist in libSystem. */
+ * _r forms do not exist in libSystem. */
 INTERPOSE(bindif_getaddrinfo, getaddrinfo);
 INTERPOSE(bindif_getnameinfo, getnameinfo);
 INTERPOSE(bindif_gethostbyname, gethostbyname);
 INTERPOSE(bindif_gethostbyname2, gethostbyname2);
+
+/*
+ * res_query and res_search: libSystem keeps these two (libsystem_info),
+ * which programs built without <resolv.h>'s renaming call. Declared by
+ * hand, as that header renames them to libresolv's res_9_* forms, which
+ * are another library's and not interposed here.
+ */
+int res_query(const char *, int, int, unsigned char *, int);
+int res_search(const char *, int, int, unsigned char *, int);
+
+static int
+res_answer(const char *name, int dnsclass, int type, bool search,
+    unsigned char *answer, int anslen)
+{
+	int rc, herr = 0;
+
+	if (!bindif_res(name, NULL, dnsclass, type, search, answer, anslen, &rc,
+		&herr))
+		return (search ? res_search : res_query)(name, dnsclass, type,
+		    answer, anslen);
+	if (rc < 0)
+		h_errno = herr;
+	return rc;
+}
+
+static int
+bindif_res_query(const char *name, int dnsclass, int type,
+    unsigned char *answer, int anslen)
+{
+	return res_answer(name, dnsclass, type, false, answer, anslen);
+}
+INTERPOSE(bindif_res_query, res_query);
+
+static int
+bindif_res_search(const char *name, int dnsclass, int type,
+    unsigned char *answer, int anslen)
+{
+	return res_answer(name, dnsclass, type, true, answer, anslen);
+}
+INTERPOSE(bindif_res_search, res_search);
 
 /* Programs started (hooks_exec.c). execl and kin are variadic: these
  * unpack them. macOS has no execvpe or fexecve. */
