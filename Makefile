@@ -82,7 +82,8 @@ SHIM = $(B)/libbindif.dylib
 SHIM_PLAT = shim/plat_darwin.c
 SHIM_OS_SRCS = $(SHIM_PLAT) shim/export_darwin.c shim/libs_darwin.c
 LAUNCHER_OS_SRCS = launcher/plat_darwin.c launcher/uplink_darwin.c \
-	launcher/kernel_darwin.c launcher/handshake_darwin.c
+	launcher/kernel_darwin.c launcher/handshake_darwin.c \
+	launcher/ifdns_darwin.c
 SHIM_LDFLAGS = -dynamiclib -Wl,-undefined,error
 ALL_CFLAGS += -D__APPLE_USE_RFC_3542
 SHIM_LIBS = -lpthread
@@ -101,7 +102,8 @@ SHIM_PLAT = shim/plat_linux.c
 SHIM_OS_SRCS = $(SHIM_PLAT) shim/hooks_mmsg_linux.c shim/export_linux.c \
 	shim/libs_linux.c
 LAUNCHER_OS_SRCS = launcher/plat_linux.c launcher/uplink_linux.c \
-	launcher/kernel_linux.c launcher/handshake_linux.c
+	launcher/kernel_linux.c launcher/handshake_linux.c \
+	launcher/ifdns_linux.c
 TESTABLE_OS_SRCS = shim/plat_linux.c shim/libs_linux.c launcher/plat_linux.c \
 	launcher/uplink_linux.c launcher/kernel_linux.c \
 	launcher/handshake_linux.c

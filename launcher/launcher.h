@@ -159,4 +159,12 @@ const char *lplat_map_text(const char *path, size_t *len);
 void lplat_unmap_text(const char *text, size_t len);
 int lplat_guarded(void (*fn)(void *), void *arg);
 
+/*
+ * ifdns_<os>.c: an interface's DNS servers where the shim cannot read
+ * them itself, as BINDIF_IFACE_DNS's value (dnsconf_hand_format) in buf;
+ * 0, or -1 with buf "" when there is nothing to hand down (on Linux the
+ * shim reads the files that record them).
+ */
+int ifdns_collect(const char *ifname, char *buf, size_t len);
+
 #endif

@@ -75,7 +75,7 @@ find_shim(char *out, size_t len)
  * lr NULL: there are no rules files. */
 static void
 check_policy(struct lrules *lr, const struct opts *o, const char *exe,
-    char *dflt, size_t dfltlen)
+    char *dflt, size_t dfltlen, bool *policy_dns)
 {
 	char why[512];
 	struct rules_policy *p;
@@ -108,6 +108,8 @@ check_policy(struct lrules *lr, const struct opts *o, const char *exe,
 		snprintf(dflt, dfltlen, "%s", iface_real_name(
 		    rules_policy_iface(p, 0), real, sizeof(real)));
 	}
+	*policy_dns = rules_policy_dns(p) != NULL &&
+	    rules_policy_dns(p)[0] != '\0';
 	rules_policy_free(p);
 }
 
@@ -341,10 +343,10 @@ main(int argc, char **argv)
 	struct lrules lr = { 0 };
 	char autoname[RULES_IFNAMSIZ], fileauto[RULES_IFNAMSIZ],
 	    dflt[RULES_IFNAMSIZ];
-	bool file_auto = false, shim_expected = false;
+	bool file_auto = false, shim_expected = false, policy_dns = false;
 	struct dns_servers dns;
 	struct opts o;
-	char *preload;
+	char *preload, ifdns[DNSCONF_HAND_MAX];
 	int rc, problems = 0;
 
 	if (opts_parse(argc, argv, &o, why, sizeof(why)) < 0)
@@ -407,7 +409,8 @@ main(int argc, char **argv)
 	    sizeof(why));
 	if (rc != 0)
 		die(rc, "%s", why);
-	check_policy(rules ? &lr : NULL, &o, exe, dflt, sizeof(dflt));
+	check_policy(rules ? &lr : NULL, &o, exe, dflt, sizeof(dflt),
+	    &policy_dns);
 	if (!o.kernel)
 		o.argv = reachable(&o, exe, dflt, &o.kernel, &shim_expected);
 	/* Kernel mode and the handshake keep bindif waiting for the whole
@@ -430,6 +433,14 @@ main(int argc, char **argv)
 	if (o.verbose)
 		warn_overrides();
 	find_shim(shim, sizeof(shim));
+	/* The default interface's own DNS servers, where only we can read
+	 * them (macOS); not needed when servers are named. Asked before the
+	 * preload variable is set: the tools must run as they are. */
+	if (o.dns[0] != '\0' || policy_dns || dflt[0] == '\0' ||
+	    ifdns_collect(dflt, ifdns, sizeof(ifdns)) < 0)
+		ifdns[0] = '\0';
+	else if (o.verbose)
+		fprintf(stderr, "bindif: DNS servers of %s: %s\n", dflt, ifdns);
 
 	if ((preload = env_preload(getenv(plat_preload_var), shim)) == NULL)
 		die(EXIT_OURS, "out of memory");
@@ -439,6 +450,7 @@ main(int argc, char **argv)
 	set_env("BINDIF_RULES", rules ? rulesabs : NULL);
 	set_env("BINDIF_VERBOSE", o.verbose ? "1" : NULL);
 	set_env("BINDIF_DNS", o.dns[0] ? o.dns : NULL);
+	set_env("BINDIF_IFACE_DNS", ifdns[0] ? ifdns : NULL);
 	set_env("BINDIF_AUTO", file_auto ? fileauto : NULL);
 	/* For the shim's judgement of the command's own children. */
 	set_env("BINDIF_FORCE", o.force ? "1" : NULL);

@@ -26,6 +26,7 @@ const struct child_setting child_settings[] = {
 	{ "BINDIF_RULES", false }, /* a path */
 	{ "BINDIF_LOG", false },   /* a path */
 	{ "BINDIF_DNS", false },   /* servers: secure mode ignores them */
+	{ "BINDIF_IFACE_DNS", false }, /* the interface's, found for us */
 	/* The compiled rules' descriptor: where the child still has it open
 	 * it spares the parse; secure mode ignores it. BINDIF_HANDSHAKE is
 	 * not here: it names a pipe for the command alone. */

@@ -687,6 +687,31 @@ dnsconf_from_scutil(const char *text, const char *ifname,
 	scutil_commit(&b, out);
 }
 
+/* ipconfig getpacket IFACE: the DHCP server's answer, one option a
+ * line, as in "domain_name_server (ip_mult): {192.0.2.53, 192.0.2.54}". */
+void
+dnsconf_from_ipconfig(const char *text, struct dns_servers *out)
+{
+	static const char key[] = "domain_name_server";
+	const char *line, *open, *close;
+	size_t len;
+
+	if (text == NULL)
+		return;
+	while (next_line(&text, &line, &len)) {
+		trim(&line, &len);
+		if (!starts(line, len, key) || (len > sizeof(key) - 1 &&
+		    !is_blank(line[sizeof(key) - 1]) &&
+		    line[sizeof(key) - 1] != '('))
+			continue;
+		if ((open = memchr(line, '{', len)) == NULL ||
+		    (close = memchr(open, '}', len - (size_t)(open - line))) ==
+			NULL)
+			continue;
+		add_items(open + 1, (size_t)(close - open - 1), ", \t", 0, out);
+	}
+}
+
 /* 198.18.0.0/15 and fc00::/18: the ranges TUN proxies (Clash, sing-box)
  * hand out as fake answers, and where their own DNS server sits. */
 static bool
@@ -974,14 +999,63 @@ from_source(int source, const char *ifname, unsigned ifindex,
 
 #define N_SOURCES 5
 
+/* What one source of an interface's servers found (its number, from 0),
+ * appended to out. */
+typedef void (*source_fn)(void *arg, int source, const char *ifname,
+    struct dns_servers *out);
+
+/*
+ * The usable servers of the first of nsources that has one, and a note
+ * of what was skipped, or that nothing is usable and how to name a server.
+ */
+static void
+discover(const char *ifname, int nsources, source_fn fn, void *arg,
+    struct dns_servers *out, struct sbuf *b)
+{
+	struct dns_servers found, keep, gone, skipped = { .n = 0 };
+	int s;
+
+	for (s = 0; s < nsources; s++) {
+		found.n = keep.n = gone.n = 0;
+		fn(arg, s, ifname, &found);
+		split_useless(&found, &keep, &gone);
+		if (keep.n > 0) {
+			*out = keep;
+			note_skips(b, &gone);
+			return;
+		}
+		add_all(&skipped, &gone);
+	}
+	sb_add(b, "no usable DNS server for %s", ifname);
+	if (skipped.n > 0) {
+		sb_add(b, " (");
+		note_skips(b, &skipped);
+		sb_add(b, ")");
+	}
+	sb_add(b, "; set one with --dns ADDR or dns = [...] in a rules file");
+}
+
+struct file_sources {
+	unsigned ifindex;
+	const struct dnsconf_io *io;
+};
+
+static void
+file_source(void *arg, int source, const char *ifname,
+    struct dns_servers *out)
+{
+	const struct file_sources *fs = arg;
+
+	from_source(source, ifname, fs->ifindex, fs->io, out);
+}
+
 void
 dnsconf_discover(const char *ifname, unsigned ifindex,
     const struct dnsconf_io *io, struct dns_servers *out, char *note,
     size_t notelen)
 {
-	struct dns_servers found, keep, gone, skipped = { .n = 0 };
+	struct file_sources fs = { ifindex, io };
 	struct sbuf b;
-	int s;
 
 	out->n = 0;
 	sb_init(&b, note, notelen);
@@ -989,27 +1063,81 @@ dnsconf_discover(const char *ifname, unsigned ifindex,
 		ifname = "";
 	/* An interface name is short and plain; anything else would only
 	 * make paths no system writes. */
-	if (io != NULL && strlen(ifname) < 64 && strchr(ifname, '/') == NULL &&
-	    strcmp(ifname, "..") != 0) {
-		for (s = 0; s < N_SOURCES; s++) {
-			found.n = keep.n = gone.n = 0;
-			from_source(s, ifname, ifindex, io, &found);
-			split_useless(&found, &keep, &gone);
-			if (keep.n > 0) {
-				*out = keep;
-				note_skips(&b, &gone);
-				return;
-			}
-			add_all(&skipped, &gone);
-		}
+	discover(ifname,
+	    io != NULL && strlen(ifname) < 64 && strchr(ifname, '/') == NULL &&
+		    strcmp(ifname, "..") != 0
+		? N_SOURCES
+		: 0,
+	    file_source, &fs, out, &b);
+}
+
+/*
+ * Handed down: "IFACE=LIST;LIST..." (dnsconf_hand_format). A name is at
+ * most this long, as elsewhere in bindif (IFNAMSIZ with its NUL).
+ */
+#define HANDED_NAME_MAX 16
+
+/* The sources of a handed value, the text after "IFACE=". */
+static void
+handed_source(void *arg, int source, const char *ifname,
+    struct dns_servers *out)
+{
+	const char *s = arg, *end;
+	int i;
+
+	(void)ifname;
+	for (i = 0; i < source && s != NULL; i++)
+		if ((s = strchr(s, ';')) != NULL)
+			s++;
+	if (s == NULL)
+		return;
+	end = strchr(s, ';');
+	add_items(s, end ? (size_t)(end - s) : strlen(s), ", \t", ALLOW_PORT,
+	    out);
+}
+
+bool
+dnsconf_discover_handed(const char *text, const char *ifname,
+    struct dns_servers *out, char *note, size_t notelen)
+{
+	const char *eq, *p;
+	struct sbuf b;
+	int n = 1;
+
+	out->n = 0;
+	sb_init(&b, note, notelen);
+	if (text == NULL || ifname == NULL ||
+	    (eq = strchr(text, '=')) == NULL ||
+	    (size_t)(eq - text) >= HANDED_NAME_MAX ||
+	    !span_eq(text, (size_t)(eq - text), ifname))
+		return false;
+	for (p = eq + 1;
+	     n < DNSCONF_SOURCES_MAX && (p = strchr(p, ';')) != NULL; p++)
+		n++;
+	discover(ifname, n, handed_source, (void *)(eq + 1), out, &b);
+	return true;
+}
+
+int
+dnsconf_hand_format(const char *ifname, const struct dns_servers *lists,
+    size_t n, char *buf, size_t len)
+{
+	char one[DNSCONF_TEXT_MAX];
+	struct sbuf b;
+	size_t i;
+
+	sb_init(&b, buf, len);
+	if (ifname == NULL || ifname[0] == '\0' ||
+	    strlen(ifname) >= HANDED_NAME_MAX ||
+	    strpbrk(ifname, "=;") != NULL || n > DNSCONF_SOURCES_MAX)
+		return -1;
+	sb_add(&b, "%s=", ifname);
+	for (i = 0; i < n; i++) {
+		if (dnsconf_format(&lists[i], one, sizeof(one)) < 0 ||
+		    !sb_add(&b, "%s%s", i > 0 ? ";" : "", one))
+			return -1;
 	}
-	sb_add(&b, "no usable DNS server for %s", ifname);
-	if (skipped.n > 0) {
-		sb_add(&b, " (");
-		note_skips(&b, &skipped);
-		sb_add(&b, ")");
-	}
-	sb_add(&b, "; set one with --dns ADDR or dns = [...] in a rules file");
+	return b.overflow ? -1 : (int)b.off;
 }
 
 /* The POSIX reader. Files larger than this are read from their end, where

@@ -71,6 +71,9 @@ void dnsconf_from_networkmanager(const char *text, struct dns_servers *out);
  * those for one domain ("domain : corp.example", split DNS). */
 void dnsconf_from_scutil(const char *text, const char *ifname,
     struct dns_servers *out);
+/* macOS `ipconfig getpacket IFACE`: the DHCP answer's domain_name_server
+ * option, "domain_name_server (ip_mult): {192.0.2.53, 192.0.2.54}". */
+void dnsconf_from_ipconfig(const char *text, struct dns_servers *out);
 
 /*
  * Whether a server is useless through a physical interface: a local stub
@@ -112,6 +115,29 @@ struct dnsconf_io {
 void dnsconf_discover(const char *ifname, unsigned ifindex,
     const struct dnsconf_io *io, struct dns_servers *out, char *note,
     size_t notelen);
+
+/*
+ * Where the servers live in no file the shim can read (macOS: in the
+ * system configuration, read by running its tools), the launcher reads
+ * them and hands them down as "IFACE=LIST;LIST...", one list per source
+ * in the order they are asked, unfiltered: BINDIF_IFACE_DNS.
+ */
+#define DNSCONF_SOURCES_MAX 4
+/* Room for the longest such text (a name is under 16 bytes). */
+#define DNSCONF_HAND_MAX (16 + DNSCONF_SOURCES_MAX * (DNSCONF_TEXT_MAX + 1))
+
+/* That text for up to DNSCONF_SOURCES_MAX lists. Returns its length, or
+ * -1 when buf is too small or ifname cannot be written there. */
+int dnsconf_hand_format(const char *ifname, const struct dns_servers *lists,
+    size_t n, char *buf, size_t len);
+
+/*
+ * When text was handed down for ifname: out and note as dnsconf_discover
+ * makes them, from those lists, and true. false when text is NULL,
+ * malformed or for another interface (then out is empty and note "").
+ */
+bool dnsconf_discover_handed(const char *text, const char *ifname,
+    struct dns_servers *out, char *note, size_t notelen);
 
 /* The dnsconf_io of a POSIX system (open/read, opendir/stat). */
 extern const struct dnsconf_io dnsconf_posix_io;

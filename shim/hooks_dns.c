@@ -130,7 +130,8 @@ build_route(void)
 		goto out; /* the interface is missing: said at start-up */
 	if (explicit)
 		dnsconf_filter(&route.servers, note, sizeof(note));
-	else
+	else if (!dnsconf_discover_handed(plat_getenv("BINDIF_IFACE_DNS"),
+	    route.via.ifname, &route.servers, note, sizeof(note)))
 		dnsconf_discover(route.via.ifname, route.via.ifindex,
 		    &dnsconf_posix_io, &route.servers, note, sizeof(note));
 	/* A note that nothing is usable names the interface itself. */

@@ -122,6 +122,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&s, 0, sizeof(s));
 	dnsconf_from_scutil(text, "en0", &s);
 	check(&s);
+	memset(&s, 0, sizeof(s));
+	dnsconf_from_ipconfig(text, &s);
+	check(&s);
+	/* As BINDIF_IFACE_DNS, which any program may set. */
+	if (dnsconf_discover_handed(text, "en0", &s, note, sizeof(note)))
+		check(&s);
 
 	dnsconf_discover("eth0", 2, &io, &s, note, sizeof(note));
 	check(&s);

@@ -165,6 +165,37 @@ fake_system_dns() {
 	expect_eq "  and nothing went to the tun" "" "$(tun_new "$TUN_DNS")"
 }
 
+# Servers the launcher found where the shim cannot look (on macOS, in the
+# system configuration), handed down as BINDIF_IFACE_DNS: the first list
+# with a usable server serves, skipped ones are named, another
+# interface's are not taken. Set by hand here, the shim preloaded itself.
+handed_servers() {
+	local shim=(with_resolv env BINDIF_INTERFACE=phy0 LD_PRELOAD="$SHIM")
+	set_resolv 198.18.0.2
+	tun_mark
+	run "${shim[@]}" BINDIF_IFACE_DNS="phy0=198.18.0.2;$DNS4" \
+		timeout 20 getent ahostsv4 test.example
+	expect_contains "handed-down servers: the second list's answers" \
+		"$SRV4" "$OUT"
+	expect_eq "  and nothing went to the tun" "" "$(tun_new "$TUN_DNS")"
+	run "${shim[@]}" BINDIF_IFACE_DNS="phy0=198.18.0.2;127.0.0.1" \
+		timeout 20 getent ahostsv4 test.example
+	expect_eq "handed-down servers, none usable: the lookup fails" 2 "$RC"
+	expect_contains "  and stderr names them" \
+		"198.18.0.2 (fake-ip), 127.0.0.1 (local)" "$ERR"
+	expect_contains "  and says how to fix it" "--dns" "$ERR"
+	run "${shim[@]}" BINDIF_IFACE_DNS="eth9=$DNS4" \
+		timeout 20 getent ahostsv4 test.example
+	expect_eq "another interface's servers are not used" 2 "$RC"
+	expect_contains "  the files are read instead" "198.18.0.2 (fake-ip)" \
+		"$ERR"
+	# The launcher's own finding (on Linux: none) replaces the caller's.
+	run with_resolv env BINDIF_IFACE_DNS="phy0=$DNS4" timeout 20 \
+		"$BINDIF" -i phy0 -- getent ahostsv4 test.example
+	expect_eq "bindif drops a BINDIF_IFACE_DNS it did not find" 2 "$RC"
+	expect_eq "  and nothing went to the tun" "" "$(tun_new "$TUN_DNS")"
+}
+
 # A fake answer arriving through phy0: the hijack is still in the path.
 fake_answer() {
 	set_resolv $DNS4
@@ -273,6 +304,7 @@ resolves_real
 curl_by_name
 errors
 fake_system_dns
+handed_servers
 fake_answer
 lazy_cares
 own_libs

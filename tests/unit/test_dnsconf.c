@@ -2,8 +2,10 @@
  * test_dnsconf.c - shim/dnsconf.c: the user's server list, each file
  * format systems record an interface's DNS servers in (samples written as
  * those systems write them), the filter of local and fake-ip servers, and
- * discovery's order over a fake file system. Every parser is also fed
- * every prefix of every sample and random bytes, in exact-size buffers.
+ * discovery's order over a fake file system; macOS's tools' output
+ * (fixtures/macos/) and the servers the launcher hands down from it.
+ * Every parser is also fed every prefix of every sample and random bytes,
+ * in exact-size buffers.
  */
 #define _DEFAULT_SOURCE
 #include <stdarg.h>
@@ -594,6 +596,144 @@ test_scutil(void **state)
 	assert_servers(&l, "192.0.2.2");
 }
 
+/* A file of fixtures/, NUL-terminated (free it). */
+static char *
+fixture(const char *name)
+{
+	char path[256], *text;
+
+	snprintf(path, sizeof(path), "%s/%s", FIXTURES_DIR, name);
+	text = dnsconf_posix_io.read_file(dnsconf_posix_io.arg, path);
+	assert_non_null(text);
+	return text;
+}
+
+static void
+test_ipconfig(void **state)
+{
+	struct dns_servers l = empty();
+	char *text = fixture("macos/ipconfig-getpacket-en0.txt");
+
+	(void)state;
+	/* The router option has the same form: only the servers count. */
+	dnsconf_from_ipconfig(text, &l);
+	free(text);
+	assert_servers(&l, "192.168.1.1,192.0.2.53");
+
+	l.n = 0;
+	dnsconf_from_ipconfig("domain_name_server (ip_mult): {192.0.2.1}\n"
+	    "  domain_name_server (ip_mult): {192.0.2.2,192.0.2.1, x, "
+	    "192.0.2.3:53}\n", &l);
+	assert_servers(&l, "192.0.2.1,192.0.2.2");
+	l.n = 0;
+	dnsconf_from_ipconfig("domain_name_server (ip_mult): {192.0.2.1\n"
+	    "domain_name_servers (ip_mult): {192.0.2.2}\n"
+	    "router (ip_mult): {192.0.2.3}\n"
+	    "domain_name_server (ip_mult): 192.0.2.4\n"
+	    "domain_name_server (ip_mult): }192.0.2.5{\n"
+	    "domain_name_server\n", &l);
+	dnsconf_from_ipconfig(NULL, &l);
+	assert_int_equal(l.n, 0);
+}
+
+/* ClashX set the service's DNS to its fake-ip server: scutil shows that
+ * alone for en0, and the DHCP answer still has the network's own. */
+static void
+test_handed_clashx(void **state)
+{
+	struct dns_servers lists[2] = { empty(), empty() }, l = empty();
+	char *text, buf[DNSCONF_HAND_MAX], note[256] = "x";
+
+	(void)state;
+	text = fixture("macos/scutil-dns-clashx.txt");
+	dnsconf_from_scutil(text, "en0", &lists[0]);
+	free(text);
+	assert_servers(&lists[0], "198.18.0.2");
+	text = fixture("macos/ipconfig-getpacket-en0.txt");
+	dnsconf_from_ipconfig(text, &lists[1]);
+	free(text);
+	assert_int_equal(dnsconf_hand_format("en0", lists, 2, buf,
+			     sizeof(buf)),
+	    (int)strlen("en0=198.18.0.2;192.168.1.1,192.0.2.53"));
+	assert_string_equal(buf, "en0=198.18.0.2;192.168.1.1,192.0.2.53");
+
+	/* As dnsconf_discover: the first source with a usable server. */
+	assert_true(dnsconf_discover_handed(buf, "en0", &l, note,
+	    sizeof(note)));
+	assert_servers(&l, "192.168.1.1,192.0.2.53");
+	assert_string_equal(note, "");
+	assert_true(dnsconf_discover_handed("en0=192.0.2.1,127.0.0.1;"
+	    "192.0.2.2", "en0", &l, note, sizeof(note)));
+	assert_servers(&l, "192.0.2.1");
+	assert_string_equal(note, "skipped 127.0.0.1 (local)");
+	assert_true(dnsconf_discover_handed("en0=[2001:db8::1]:5353", "en0",
+	    &l, note, sizeof(note)));
+	assert_servers(&l, "[2001:db8::1]:5353");
+}
+
+static void
+test_handed_nothing_usable(void **state)
+{
+	struct dns_servers l = empty();
+	char note[256];
+
+	(void)state;
+	assert_true(dnsconf_discover_handed("en0=198.18.0.2;127.0.0.1,x;",
+	    "en0", &l, note, sizeof(note)));
+	assert_int_equal(l.n, 0);
+	assert_string_equal(note, "no usable DNS server for en0 (skipped "
+	    "198.18.0.2 (fake-ip), 127.0.0.1 (local)); set one with --dns "
+	    "ADDR or dns = [...] in a rules file");
+	assert_true(dnsconf_discover_handed("en0=", "en0", &l, note,
+	    sizeof(note)));
+	assert_int_equal(l.n, 0);
+	assert_string_equal(note, "no usable DNS server for en0; set one "
+	    "with --dns ADDR or dns = [...] in a rules file");
+	/* Sources past DNSCONF_SOURCES_MAX are not asked. */
+	assert_true(dnsconf_discover_handed("en0=;;;;192.0.2.1", "en0", &l,
+	    note, sizeof(note)));
+	assert_int_equal(l.n, 0);
+}
+
+/* Not for this interface, or not a handed value: the files are asked. */
+static void
+test_handed_not_ours(void **state)
+{
+	static const char *const bad[] = { NULL, "", "en0", "=192.0.2.1",
+		"en1=192.0.2.1", "en00=192.0.2.1", "en=192.0.2.1",
+		"a-name-much-too-long=192.0.2.1" };
+	struct dns_servers l = empty(), lists[1] = { empty() };
+	char note[64], buf[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		l.n = 3;
+		strcpy(note, "x");
+		assert_false(dnsconf_discover_handed(bad[i], "en0", &l, note,
+		    sizeof(note)));
+		assert_int_equal(l.n, 0);
+		assert_string_equal(note, "");
+	}
+	assert_false(dnsconf_discover_handed("en0=192.0.2.1", NULL, &l, note,
+	    sizeof(note)));
+	/* Names the value could not carry, and a buffer too small. */
+	assert_int_equal(dnsconf_hand_format("a=b", lists, 1, buf,
+			     sizeof(buf)), -1);
+	assert_int_equal(dnsconf_hand_format("a;b", lists, 1, buf,
+			     sizeof(buf)), -1);
+	assert_int_equal(dnsconf_hand_format("", lists, 1, buf, sizeof(buf)),
+	    -1);
+	assert_int_equal(dnsconf_hand_format("a-name-much-too-long", lists, 1,
+			     buf, sizeof(buf)), -1);
+	assert_int_equal(dnsconf_parse_list("192.0.2.1,192.0.2.2", &lists[0],
+			     NULL, 0), 0);
+	assert_int_equal(dnsconf_hand_format("en0", lists, 1, buf, 8), -1);
+	assert_int_equal(dnsconf_hand_format("en0", lists, 1, buf,
+			     sizeof(buf)), 23);
+	assert_string_equal(buf, "en0=192.0.2.1,192.0.2.2");
+}
+
 static void
 test_dedup_and_cap(void **state)
 {
@@ -1092,7 +1232,11 @@ feed_all(const char *text)
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		dnsconf_from_dhclient_leases(text, names[i], &l);
 		dnsconf_from_scutil(text, names[i], &l);
+		dnsconf_discover_handed(text, names[i], &l, note,
+		    sizeof(note));
+		assert_true(l.n <= DNSCONF_MAX && strlen(note) < sizeof(note));
 	}
+	dnsconf_from_ipconfig(text, &l);
 	dnsconf_from_resolv_conf(text, &l);
 	dnsconf_from_resolved_link(text, &l);
 	dnsconf_from_networkd_link(text, &l);
@@ -1115,6 +1259,7 @@ test_prefixes_and_junk(void **state)
 	static const char alphabet[] = "{}\";#%[]:,.\\\n \t0123456789abcdef"
 				       "nameserver lease interface option "
 				       "SERVERS=DNS=resolver #if_index ()\x01"
+				       "domain_name_server en0=;"
 				       "\xff";
 	size_t i, n, len;
 	unsigned seed = 12345;
@@ -1172,6 +1317,10 @@ main(void)
 		cmocka_unit_test(test_dhclient_last_lease_of_interface),
 		cmocka_unit_test(test_dhclient_odd_files),
 		cmocka_unit_test(test_scutil),
+		cmocka_unit_test(test_ipconfig),
+		cmocka_unit_test(test_handed_clashx),
+		cmocka_unit_test(test_handed_nothing_usable),
+		cmocka_unit_test(test_handed_not_ours),
 		cmocka_unit_test(test_dedup_and_cap),
 		cmocka_unit_test(test_useless),
 		cmocka_unit_test(test_fake_answer),
