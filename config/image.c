@@ -334,6 +334,15 @@ rules_image_open(const void *img, size_t len, char *why, size_t whylen)
 	return p;
 }
 
+void
+rules_policy_free(struct rules_policy *p)
+{
+	if (p == NULL)
+		return;
+	free(p->own);
+	free(p);
+}
+
 /* ---- bundles ---- */
 
 struct bytes {

@@ -40,6 +40,45 @@ struct image_family {
 	uint32_t nwild;
 };
 
+/* An interval's start, and a looked-up address, as a 128-bit key; IPv4
+ * uses hi only. The compiler and the lookup must agree on it. */
+struct key {
+	uint64_t hi, lo;
+};
+
+static inline uint64_t
+be64(const uint8_t *p)
+{
+	return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 |
+	    (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 | (uint64_t)p[4] << 24 |
+	    (uint64_t)p[5] << 16 | (uint64_t)p[6] << 8 | p[7];
+}
+
+static inline struct key
+key_of(int family, const uint8_t *addr)
+{
+	struct key k = { 0, 0 };
+
+	if (family == 4) {
+		k.hi = (uint64_t)addr[0] << 24 | (uint64_t)addr[1] << 16 |
+		    (uint64_t)addr[2] << 8 | addr[3];
+		return k;
+	}
+	k.hi = be64(addr);
+	k.lo = be64(addr + 8);
+	return k;
+}
+
+static inline int
+key_cmp(const struct key *a, const struct key *b)
+{
+	if (a->hi != b->hi)
+		return a->hi < b->hi ? -1 : 1;
+	if (a->lo != b->lo)
+		return a->lo < b->lo ? -1 : 1;
+	return 0;
+}
+
 struct rules_policy {
 	const struct pentry *e;
 	uint32_t ne;
@@ -65,7 +104,7 @@ struct rules_policy {
 };
 
 /*
- * Lays out a policy whose arrays live anywhere (match.c's builder) as one
+ * Lays out a policy whose arrays live anywhere (compile.c's builder) as one
  * image: its size when dst is NULL, else written at dst (8-aligned, that
  * many bytes), padding zeroed.
  */

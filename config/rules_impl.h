@@ -1,5 +1,5 @@
 /*
- * rules_impl.h - what load.c hands to match.c: the parsed files, still in
+ * rules_impl.h - what load.c hands to compile.c: the parsed files, still in
  * the shape of the text. Private to config/; the rest sees rules.h only.
  */
 #ifndef BINDIF_RULES_IMPL_H
@@ -56,7 +56,7 @@ struct rules_set {
 	size_t nfiles;
 };
 
-/* match.c: whether a program = name (want) names the program exe/argv0
+/* compile.c: whether a program = name (want) names the program exe/argv0
  * (a base name matches base names, a path matches exactly); whether any of
  * a file's names does. */
 bool rules_name_matches(const char *want, const char *exe, const char *argv0);
