@@ -11,6 +11,10 @@
 
 #define IMG_NONE 0xffffffffu	   /* no file, no string */
 #define IMG_SINGLE 0x80000000u	   /* a list of one slot, held in place */
+/* Of images and of the bundles that hold them. 2: a per-app file's
+ * interface = is asked before the general files (an image of 1 holds the
+ * older order, and must not decide). */
+#define IMG_VERSION 2
 
 /*
  * One rule, or one whole exclude list. Its slots (one per CIDR of an
@@ -109,5 +113,9 @@ struct rules_policy {
  * many bytes), padding zeroed.
  */
 size_t image_pack_into(const struct rules_policy *, void *dst);
+
+/* Whether count elements of size bytes at off, 8-aligned, lie inside len
+ * bytes: how image.c and bundle.c check every offset they read. */
+bool image_fits(uint64_t off, uint64_t count, size_t size, size_t len);
 
 #endif

@@ -56,16 +56,16 @@ struct rules_set {
 	size_t nfiles;
 };
 
-/* compile.c: whether a program = name (want) names the program exe/argv0
+/* select.c: whether a program = name (want) names the program exe/argv0
  * (a base name matches base names, a path matches exactly); whether any of
  * a file's names does. */
 bool rules_name_matches(const char *want, const char *exe, const char *argv0);
 bool rules_file_matches(const struct rules_file *f, const char *exe,
     const char *argv0);
 
-/* Compiles exactly these files, in this order (rules_select's choice):
- * those with program = first, as their interface = is asked right after
- * them. */
+/* compile.c: compiles exactly these files, in this order (rules_select's
+ * choice): those with program = first, as their interface = is asked right
+ * after them. */
 struct rules_policy *rules_compile(const struct rules_file *const *files,
     size_t nfiles, const char *default_iface, char *why, size_t whylen);
 /*

@@ -1,8 +1,9 @@
 /*
- * test_rules_image.c - config/image.c: a policy image opened in place
- * refuses truncated and corrupted bytes (and what it accepts is safe to
- * match on: run under make sanitize, a stray read fails), and a bundle gives
- * every program the policy of its own group of per-app files, or nothing.
+ * test_rules_image.c - config/image.c and bundle.c: a policy image opened
+ * in place refuses truncated and corrupted bytes (and what it accepts is
+ * safe to match on: run under make sanitize, a stray read fails), and a
+ * bundle gives every program the policy of its own group of per-app files,
+ * or nothing.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>

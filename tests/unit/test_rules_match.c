@@ -1,9 +1,10 @@
 /*
- * test_rules_match.c - config/match.c: which files apply to a program, and
- * the verdict for a destination. Hand-picked cases for each rule of the
- * spec, then a seeded property test against a brute-force reference (a
- * linear scan, written here from the spec), asked of the compiled policy
- * and of its image opened elsewhere in place, and a scale test.
+ * test_rules_match.c - config/select.c, compile.c and match.c: which files
+ * apply to a program, and the verdict for a destination. Hand-picked cases
+ * for each rule of the spec, then a seeded property test against a
+ * brute-force reference (a linear scan, written here from the spec), asked
+ * of the compiled policy and of its image opened elsewhere in place, and a
+ * scale test.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
