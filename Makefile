@@ -63,9 +63,10 @@ CARES_LIBS := $(shell $(PKG_CONFIG) --libs libcares 2>/dev/null)
 ALL_CFLAGS = $(BASE_CFLAGS) $(CONFIG_CFLAGS) $(CARES_CFLAGS) $(CFLAGS) \
 	$(CPPFLAGS)
 
-CONFIG_SRCS = config/load.c config/bulk.c config/cidr.c config/compile.c \
-	config/sweep.c config/select.c config/match.c config/names.c \
-	config/image.c config/bundle.c
+CONFIG_SRCS = config/load.c config/parse.c config/values.c config/errors.c \
+	config/bulk.c config/cidr.c config/compile.c config/sweep.c \
+	config/select.c config/match.c config/names.c config/image.c \
+	config/bundle.c
 # libconfig linked in, for load.c: the launcher's and the tools'. The shim
 # opens it on first use instead (shim/libs.c), as it does c-ares.
 CONFIG_LINKED_SRCS = config/cfglib.c

@@ -1,5 +1,5 @@
 /*
- * cfglib.h - the libconfig functions load.c calls, through a table: the
+ * cfglib.h - the libconfig functions the loader calls, through a table: the
  * launcher links libconfig in (config/cfglib.c); the shim loads it only
  * when a process parses a rules file itself (shim/libs.c), which one that
  * the launcher hands compiled rules never does. Private to config/ and

@@ -1,6 +1,7 @@
 /*
- * rules_impl.h - what load.c hands to compile.c: the parsed files, still in
- * the shape of the text. Private to config/; the rest sees rules.h only.
+ * rules_impl.h - what the loader hands the compiler: the parsed files,
+ * still in the shape of the text. Private to config/; the rest sees
+ * rules.h only.
  */
 #ifndef BINDIF_RULES_IMPL_H
 #define BINDIF_RULES_IMPL_H

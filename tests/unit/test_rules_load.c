@@ -1,6 +1,6 @@
 /*
- * test_rules_load.c - config/load.c: rules files into a rules_set, and every
- * way a file can be wrong. The error cases are files under fixtures/bad,
+ * test_rules_load.c - config/load.c, parse.c and values.c: rules files into
+ * a rules_set, and every way a file can be wrong. The error cases are files under fixtures/bad,
  * each starting with "# expect: LINE: SUBSTRING" lines (one per error, in
  * order), so adding a file adds a test.
  */
