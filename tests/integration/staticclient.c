@@ -6,7 +6,10 @@
  *   staticclient udp-sendto HOST    sendto without connect, print the reply
  *   staticclient exit N             exits with status N (no network)
  *   staticclient kill SIG           kills itself with signal SIG
- * Leading arguments that are absolute paths are skipped: run as a script's
+ * Built with -DRAW_SYSCALLS (rawclient), connect and sendto are the system
+ * calls themselves, past the C library, as programs with their own
+ * system call layer make them. Leading arguments that are absolute paths
+ * are skipped: run as a script's
  * interpreter (#!/path/staticclient), the kernel puts the scripts' paths
  * before the script's own arguments.
  * Prints "error: ..." and exits 1 on failure; every wait is bounded (3 s).
@@ -22,6 +25,11 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+#ifdef RAW_SYSCALLS
+#include <sys/syscall.h>
+#define connect(fd, sa, len) ((int)syscall(SYS_connect, fd, sa, len))
+#define sendto(fd, b, n, fl, sa, len) syscall(SYS_sendto, fd, b, n, fl, sa, len)
+#endif
 
 static int
 fail(const char *what)

@@ -1,0 +1,126 @@
+// goclient.go - a Go client for supervisor mode's tests: Go's runtime makes
+// its socket calls as raw system calls, which no preloaded library sees.
+// Numeric addresses only; every wait bounded (3 s).
+//   goclient http HOST               TCP to port 80, GET, print the body
+//   goclient udp-connect HOST        connected UDP to port 9, print the reply
+//   goclient udp-sendto HOST         unconnected UDP (WriteTo), print the reply
+//   goclient http-twice HOST GOFILE  http, wait for GOFILE (<= 10 s), http
+// Prints "error: ..." and exits 1 on failure.
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"time"
+)
+
+func hostport(host, port string) string { return net.JoinHostPort(host, port) }
+
+func httpGet(host string) (string, error) {
+	c, err := net.DialTimeout("tcp", hostport(host, "80"), 3*time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(3 * time.Second))
+	if _, err := io.WriteString(c, "GET / HTTP/1.0\r\nHost: lab\r\n\r\n"); err != nil {
+		return "", err
+	}
+	b, err := io.ReadAll(c)
+	if err != nil {
+		return "", err
+	}
+	s := string(b)
+	if i := strings.Index(s, "\r\n\r\n"); i >= 0 {
+		s = s[i+4:]
+	}
+	return strings.TrimSpace(s), nil
+}
+
+func udpConnect(host string) (string, error) {
+	c, err := net.DialTimeout("udp", hostport(host, "9"), 3*time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(3 * time.Second))
+	if _, err := c.Write([]byte("hi")); err != nil {
+		return "", err
+	}
+	buf := make([]byte, 512)
+	n, err := c.Read(buf)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(buf[:n])), nil
+}
+
+func udpSendto(host string) (string, error) {
+	network := "udp4"
+	if strings.Contains(host, ":") {
+		network = "udp6"
+	}
+	c, err := net.ListenPacket(network, "")
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(3 * time.Second))
+	to, err := net.ResolveUDPAddr(network, hostport(host, "9"))
+	if err != nil {
+		return "", err
+	}
+	if _, err := c.WriteTo([]byte("hi"), to); err != nil {
+		return "", err
+	}
+	buf := make([]byte, 512)
+	n, _, err := c.ReadFrom(buf)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(buf[:n])), nil
+}
+
+func waitFile(path string) error {
+	for i := 0; i < 100; i++ {
+		if _, err := os.Stat(path); err == nil {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("no go file")
+}
+
+func main() {
+	if len(os.Args) < 3 {
+		fmt.Fprintln(os.Stderr, "usage: goclient http|udp-connect|udp-sendto HOST | http-twice HOST GOFILE")
+		os.Exit(2)
+	}
+	var out string
+	var err error
+	switch host := os.Args[2]; os.Args[1] {
+	case "http":
+		out, err = httpGet(host)
+	case "udp-connect":
+		out, err = udpConnect(host)
+	case "udp-sendto":
+		out, err = udpSendto(host)
+	case "http-twice":
+		if out, err = httpGet(host); err == nil {
+			fmt.Println(out)
+			if err = waitFile(os.Args[3]); err == nil {
+				out, err = httpGet(host)
+			}
+		}
+	default:
+		err = fmt.Errorf("unknown mode %s", os.Args[1])
+	}
+	if err != nil {
+		fmt.Printf("error: %v\n", err)
+		os.Exit(1)
+	}
+	fmt.Println(out)
+}
