@@ -201,6 +201,13 @@ arch_calls(uint32_t arch, int nr)
 			t[i].socketcall = NR("socketcall");
 #undef NR
 		}
+		/* libseccomp names i386's socket calls by its socketcall
+		 * pseudo-numbers (negative); the direct ones (Linux 4.3)
+		 * from the kernel's syscall_32.tbl. */
+		t[2].connect = 362;
+		t[2].sendto = 369;
+		t[2].sendmsg = 370;
+		t[2].sendmmsg = 345;
 		ready = true;
 	}
 	/* x32 shares x86_64's audit arch: its numbers carry the x32 bit. */
