@@ -292,11 +292,6 @@ struct answer {
 	int err;
 };
 
-struct target {
-	pid_t pid; /* the thread that made the call */
-	int pidfd; /* its process, opened on first need; -1 */
-};
-
 static ssize_t
 mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 {
@@ -327,25 +322,75 @@ tgid_of(pid_t tid)
 	return p ? (pid_t)strtol(p + 6, NULL, 10) : -1;
 }
 
+/*
+ * pidfds of the threads that called, kept: opening one per call was a
+ * tenth of a trapped connect's cost. A pidfd names its task, not its
+ * number, so a kept one whose thread is gone fails (ESRCH) rather than
+ * reach whichever task has the number now; it is then opened again.
+ * Only pidfds that name the calling thread itself (PIDFD_THREAD, Linux
+ * 6.9) or its whole process (the thread is the leader) are kept: the
+ * older kernels' way for other threads, through their Tgid, could go
+ * stale and is opened per call.
+ */
+#define PIDFD_SLOTS 64
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+static struct {
+	pid_t tid;
+	int fd;
+} pidfds[PIDFD_SLOTS];
+
+static int
+open_pidfd(pid_t tid, bool *keep)
+{
+	int fd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	pid_t g;
+
+	*keep = true;
+	if (fd >= 0 || errno != EINVAL)
+		return fd;
+	if ((fd = (int)syscall(SYS_pidfd_open, tid, 0)) >= 0 ||
+	    errno != EINVAL)
+		return fd;
+	*keep = false;
+	g = tgid_of(tid);
+	return g > 0 ? (int)syscall(SYS_pidfd_open, g, 0) : -1;
+}
+
 /* The program's socket fd, as a descriptor of ours; -errno. */
 static int
-take_socket(struct target *t, int fd)
+take_socket(pid_t tid, int fd)
 {
-	int s;
+	unsigned slot = (unsigned)tid % PIDFD_SLOTS;
+	int pfd, s, tries;
+	bool keep;
 
-	if (t->pidfd < 0) {
-		t->pidfd = (int)syscall(SYS_pidfd_open, t->pid, 0);
-		if (t->pidfd < 0 && errno == EINVAL) {
-			pid_t g = tgid_of(t->pid);
-
-			if (g > 0)
-				t->pidfd = (int)syscall(SYS_pidfd_open, g, 0);
-		}
-		if (t->pidfd < 0)
+	for (tries = 0; tries < 2; tries++) {
+		if (pidfds[slot].fd > 0 && pidfds[slot].tid == tid)
+			pfd = pidfds[slot].fd;
+		else if ((pfd = open_pidfd(tid, &keep)) < 0)
 			return -errno;
+		else if (keep) {
+			if (pidfds[slot].fd > 0)
+				(void)close(pidfds[slot].fd);
+			pidfds[slot].tid = tid;
+			pidfds[slot].fd = pfd;
+		}
+		s = (int)syscall(SYS_pidfd_getfd, pfd, fd, 0);
+		if (s < 0)
+			s = -errno;
+		if (pidfds[slot].fd != pfd)
+			(void)close(pfd); /* not kept */
+		else if (s == -ESRCH) {
+			/* A kept one for a thread that is gone. */
+			(void)close(pfd);
+			pidfds[slot].fd = 0;
+			continue;
+		}
+		return s;
 	}
-	s = (int)syscall(SYS_pidfd_getfd, t->pidfd, fd, 0);
-	return s < 0 ? -errno : s;
+	return -ESRCH;
 }
 
 /* A destination read from the program, ready for decide(). */
@@ -493,7 +538,6 @@ decide_call(const struct shim_cfg *cfg, pid_t pid,
 {
 	static struct dest dst[MAX_MMSG];
 	struct answer a = { false, 0 };
-	struct target t = { pid, -1 };
 	struct plat_sockinfo si;
 	struct decision d, first;
 	size_t n, i;
@@ -503,7 +547,7 @@ decide_call(const struct shim_cfg *cfg, pid_t pid,
 
 	if ((n = call_dests(pid, c, dst, MAX_MMSG)) == 0)
 		return a;
-	if ((s = take_socket(&t, c->fd)) < 0) {
+	if ((s = take_socket(pid, c->fd)) < 0) {
 		/* Not a descriptor: the kernel says EBADF itself. Anything
 		 * else (the process made itself undumpable...) fails closed. */
 		if (s != -EBADF) {
@@ -549,8 +593,6 @@ decide_call(const struct shim_cfg *cfg, pid_t pid,
 out:
 	if (s >= 0)
 		(void)close(s);
-	if (t.pidfd >= 0)
-		(void)close(t.pidfd);
 	return a;
 }
 

@@ -5,6 +5,9 @@
 //   goclient udp-connect HOST        connected UDP to port 9, print the reply
 //   goclient udp-sendto HOST         unconnected UDP (WriteTo), print the reply
 //   goclient http-twice HOST GOFILE  http, wait for GOFILE (<= 10 s), http
+//   goclient http-parallel HOST N    N goroutines at once (Go spreads them
+//                                    over its threads), each an http; prints
+//                                    each distinct answer with its count
 // Prints "error: ..." and exits 1 on failure.
 package main
 
@@ -13,7 +16,10 @@ import (
 	"io"
 	"net"
 	"os"
+	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -84,6 +90,32 @@ func udpSendto(host string) (string, error) {
 	return strings.TrimSpace(string(buf[:n])), nil
 }
 
+func httpParallel(host string, n int) (string, error) {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	seen := map[string]int{}
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, err := httpGet(host)
+			if err != nil {
+				out = "error: " + err.Error()
+			}
+			mu.Lock()
+			seen[out]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	var lines []string
+	for k, v := range seen {
+		lines = append(lines, fmt.Sprintf("%d %s", v, k))
+	}
+	sort.Strings(lines)
+	return strings.Join(lines, "\n"), nil
+}
+
 func waitFile(path string) error {
 	for i := 0; i < 100; i++ {
 		if _, err := os.Stat(path); err == nil {
@@ -108,6 +140,9 @@ func main() {
 		out, err = udpConnect(host)
 	case "udp-sendto":
 		out, err = udpSendto(host)
+	case "http-parallel":
+		n, _ := strconv.Atoi(os.Args[3])
+		out, err = httpParallel(host, n)
 	case "http-twice":
 		if out, err = httpGet(host); err == nil {
 			fmt.Println(out)

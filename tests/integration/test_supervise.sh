@@ -3,11 +3,11 @@
 # never sees (Go built with cgo and without, a static musl program, one
 # making raw connect/sendto system calls) leave by phy0 under each capture
 # style, as root and as nobody: TCP and UDP (connected and not), v4 and v6,
-# a child of sh -c. A control shows each client without bindif (and the Go
+# a child of sh -c, 32 goroutines connecting at once. A control shows each client without bindif (and the Go
 # one with the shim alone) goes into the tun. Rules pass and reject per
 # destination; loopback and the app's own address stay reachable; -v says
-# what it decided; and once bindif is SIGKILLed the program's later
-# connects fail, with nothing in the tun.
+# what it decided; when phy0 goes down mid-run, and once bindif is
+# SIGKILLed, the program's later connects fail, with nothing in the tun.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -192,6 +192,37 @@ local_and_verbose() {
 	expect_contains "[$s] -v: and its decision" "supervised connect $SRV4:80/tcp -> phy0" "$ERR"
 }
 
+# 32 goroutines at once: their connects come from Go's many threads.
+threads() {
+	local s=$1
+	tun_mark
+	run app_bindif -i phy0 -- "$GO_STATIC" http-parallel $SRV4 32
+	expect_reply "[$s] 32 goroutines: every connect leaves by phy0" "32 peer=$APP4"
+	expect_tun_quiet "[$s] 32 goroutines: nothing of them in the tun"
+}
+
+# phy0 goes down while the program runs: its socket is bound to phy0,
+# so the next connect fails there rather than follow the capture.
+iface_down() {
+	local s=$1 go=$LAB_PUB/down.$1 out=$LAB_PUB/down.$1.out pid i
+	rm -f "$go"
+	: >"$out"
+	app_bindif -i phy0 -- "$GO" http-twice $SRV4 "$go" >"$out" 2>&1 &
+	pid=$!
+	for i in $(seq 1 50); do
+		grep -q peer= "$out" && break
+		sleep 0.1
+	done
+	expect_eq "[$s] down: the first connect left by phy0" "peer=$APP4" "$(head -n 1 "$out")"
+	ip -n "$NS_APP" link set phy0 down
+	tun_mark
+	touch "$go"
+	wait "$pid"
+	expect_contains "[$s] down: the later connect fails" "error: dial tcp" "$(sed -n 2p "$out")"
+	expect_tun_quiet "[$s] down: nothing of it in the tun"
+	lab_phy_reset
+}
+
 # 7. bindif SIGKILLed while the program runs: the filter stays, its
 #    listener is gone, so the kernel fails the program's later connects.
 killed() {
@@ -237,9 +268,11 @@ for style in $STYLES; do
 	children "$style"
 	rules "$style"
 	local_and_verbose "$style"
+	threads "$style"
 	killed "$style" root
 	# As nobody once: the kernel's answer does not depend on the routes.
 	[ "$style" = "${STYLES%% *}" ] && killed "$style" nobody
+	iface_down "$style"
 	lab_down
 done
 summary
