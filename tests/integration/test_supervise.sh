@@ -35,6 +35,16 @@ bindif_below() {
 	return 1
 }
 
+# Waits (<= 5 s) for http-twice's first answer in FILE.
+wait_reply() {
+	local i
+	for i in $(seq 1 50); do
+		grep -q peer= "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 tun_re() { printf '^%s %s [^ ]+ %s %s' "$1" "$2" "$(printf '%s' "$3" | sed 's/\./\\./g')" "$4"; }
 
 # The clients where nobody can run them (the checkout may be 0700).
@@ -204,15 +214,12 @@ threads() {
 # phy0 goes down while the program runs: its socket is bound to phy0,
 # so the next connect fails there rather than follow the capture.
 iface_down() {
-	local s=$1 go=$LAB_PUB/down.$1 out=$LAB_PUB/down.$1.out pid i
+	local s=$1 go=$LAB_PUB/down.$1 out=$LAB_PUB/down.$1.out pid
 	rm -f "$go"
 	: >"$out"
 	app_bindif -i phy0 -- "$GO" http-twice $SRV4 "$go" >"$out" 2>&1 &
 	pid=$!
-	for i in $(seq 1 50); do
-		grep -q peer= "$out" && break
-		sleep 0.1
-	done
+	wait_reply "$out"
 	expect_eq "[$s] down: the first connect left by phy0" "peer=$APP4" "$(head -n 1 "$out")"
 	ip -n "$NS_APP" link set phy0 down
 	tun_mark
@@ -234,10 +241,7 @@ killed() {
 	chmod 666 "$out" "$out.err"
 	$LAUNCH -v -i phy0 -- "$BIN/goclient" http-twice $SRV4 "$go" >"$out" 2>"$out.err" &
 	pid=$!
-	for i in $(seq 1 50); do
-		grep -q peer= "$out" && break
-		sleep 0.1
-	done
+	wait_reply "$out"
 	expect_eq "[$s] $who kill: the first connect left by phy0" "peer=$APP4" "$(head -n 1 "$out")"
 	bpid=$(bindif_below "$pid")
 	expect_eq "[$s] $who kill: bindif found below the job" yes \
