@@ -1,13 +1,17 @@
 // goclient.go - a Go client for supervisor mode's tests: Go's runtime makes
 // its socket calls as raw system calls, which no preloaded library sees.
 // Numeric addresses only; every wait bounded (3 s).
-//   goclient http HOST               TCP to port 80, GET, print the body
-//   goclient udp-connect HOST        connected UDP to port 9, print the reply
-//   goclient udp-sendto HOST         unconnected UDP (WriteTo), print the reply
-//   goclient http-twice HOST GOFILE  http, wait for GOFILE (<= 10 s), http
-//   goclient http-parallel HOST N    N goroutines at once (Go spreads them
-//                                    over its threads), each an http; prints
-//                                    each distinct answer with its count
+//
+//	goclient http HOST               TCP to port 80, GET, print the body
+//	goclient udp-connect HOST        connected UDP to port 9, print the reply
+//	goclient udp-sendto HOST         unconnected UDP (WriteTo), print the reply
+//	goclient udp-dual HOST           the same from Go's dual-stack socket
+//	                                 (AF_INET6; to IPv4 as v4-mapped)
+//	goclient http-twice HOST GOFILE  http, wait for GOFILE (<= 10 s), http
+//	goclient http-parallel HOST N    N goroutines at once (Go spreads them
+//	                                 over its threads), each an http; prints
+//	                                 each distinct answer with its count
+//
 // Prints "error: ..." and exits 1 on failure.
 package main
 
@@ -64,12 +68,16 @@ func udpConnect(host string) (string, error) {
 	return strings.TrimSpace(string(buf[:n])), nil
 }
 
-func udpSendto(host string) (string, error) {
+func udpSendto(host string, dual bool) (string, error) {
 	network := "udp4"
 	if strings.Contains(host, ":") {
 		network = "udp6"
 	}
-	c, err := net.ListenPacket(network, "")
+	listen := network
+	if dual {
+		listen = "udp"
+	}
+	c, err := net.ListenPacket(listen, "")
 	if err != nil {
 		return "", err
 	}
@@ -139,7 +147,9 @@ func main() {
 	case "udp-connect":
 		out, err = udpConnect(host)
 	case "udp-sendto":
-		out, err = udpSendto(host)
+		out, err = udpSendto(host, false)
+	case "udp-dual":
+		out, err = udpSendto(host, true)
 	case "http-parallel":
 		n, _ := strconv.Atoi(os.Args[3])
 		out, err = httpParallel(host, n)

@@ -110,7 +110,8 @@ tcp_escapes() {
 	done
 }
 
-# 3. UDP connected (a connect) and not (an addressed sendto/sendmsg).
+# 3. UDP connected (a connect) and not (an addressed sendto/sendmsg),
+#    from a socket of the destination's family and from a dual-stack one.
 udp_escapes() {
 	local s=$1 who c cs mode host want
 	for who in root nobody; do
@@ -129,6 +130,12 @@ udp_escapes() {
 				done
 			done
 		done
+		# Go's own default: one AF_INET6 socket for both families,
+		# IPv4 destinations v4-mapped.
+		run $LAUNCH -i phy0 -- "$BIN/goclient-static" udp-dual $SRV4
+		expect_reply "[$s] $who dual-stack socket to $SRV4 (v4-mapped): from phy0" "peer=$APP4"
+		run $LAUNCH -i phy0 -- "$BIN/goclient-static" udp-dual $SRV6
+		expect_reply "[$s] $who dual-stack socket to $SRV6: from phy0" "peer=$APP6"
 		expect_tun_quiet "[$s] $who udp: nothing of it in the tun"
 	done
 }
