@@ -225,8 +225,14 @@ $(B)/tests/muslclient: tests/integration/staticclient.c
 $(B)/tests/rawclient: tests/integration/staticclient.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DRAW_SYSCALLS $< -o $@
+# And an i386 build on x86_64 (Go cross-builds with no other package):
+# its socket calls go through socketcall(2).
+$(B)/tests/goclient-386: tests/integration/goclient.go
+	@mkdir -p $(dir $@)
+	$(GO_ENV) CGO_ENABLED=0 GOARCH=386 go build -o $@ $<
 SUPERVISE_PROGS = $(if $(filter Darwin,$(UNAME_S)),,$(B)/tests/goclient \
-	$(B)/tests/goclient-static $(B)/tests/muslclient $(B)/tests/rawclient)
+	$(B)/tests/goclient-static $(B)/tests/muslclient $(B)/tests/rawclient \
+	$(if $(filter x86_64,$(shell uname -m)),$(B)/tests/goclient-386))
 
 # The rest of the test programs live with the integration tests.
 TEST_PROGS = $(B)/tests/tunlog $(B)/tests/badptr $(B)/tests/stress \

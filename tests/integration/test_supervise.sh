@@ -1,7 +1,8 @@
 #!/bin/bash
 # test_supervise.sh - supervisor mode: programs whose socket calls the shim
 # never sees (Go built with cgo and without, a static musl program, one
-# making raw connect/sendto system calls) leave by phy0 under each capture
+# making raw connect/sendto system calls, an i386 Go build on x86_64)
+# leave by phy0 under each capture
 # style, as root and as nobody: TCP and UDP (connected and not), v4 and v6,
 # a child of sh -c, 32 goroutines connecting at once. A control shows each client without bindif (and the Go
 # one with the shim alone) goes into the tun. Rules pass and reject per
@@ -50,6 +51,10 @@ tun_re() { printf '^%s %s [^ ]+ %s %s' "$1" "$2" "$(printf '%s' "$3" | sed 's/\.
 # The clients where nobody can run them (the checkout may be 0700).
 pub_clients() {
 	cp "$GO" "$GO_STATIC" "$MUSL" "$RAW" "$LAB_PUB/"
+	if [ -x "$BUILD/tests/goclient-386" ]; then
+		cp "$BUILD/tests/goclient-386" "$LAB_PUB/"
+		chmod 755 "$LAB_PUB/goclient-386"
+	fi
 	chmod 755 "$LAB_PUB/goclient" "$LAB_PUB/goclient-static" \
 		"$LAB_PUB/muslclient" "$LAB_PUB/rawclient"
 }
@@ -69,6 +74,7 @@ launcher() {
 # 1. The capture is real for each client, and the shim alone is no help.
 control() {
 	local s=$1 c cs="goclient goclient-static muslclient rawclient"
+	[ -x "$BUILD/tests/goclient-386" ] && cs="$cs goclient-386"
 	# Every client once; then the capture needs showing for one.
 	[ "$s" != "${STYLES%% *}" ] && cs=goclient-static
 	for c in $cs; do
@@ -137,6 +143,26 @@ udp_escapes() {
 		run $LAUNCH -i phy0 -- "$BIN/goclient-static" udp-dual $SRV6
 		expect_reply "[$s] $who dual-stack socket to $SRV6: from phy0" "peer=$APP6"
 		expect_tun_quiet "[$s] $who udp: nothing of it in the tun"
+	done
+}
+
+# An i386 program on x86_64 (Go's socket calls go through socketcall
+# there): another architecture to the loader, so asked for.
+i386() {
+	local s=$1 who host want
+	[ -x "$BUILD/tests/goclient-386" ] || return 0
+	for who in root nobody; do
+		launcher $who
+		tun_mark
+		for host in $SRV4 $SRV6; do
+			want=peer=$APP4
+			[ $host = $SRV6 ] && want=peer=$APP6
+			run $LAUNCH -i phy0 --supervise -- "$BIN/goclient-386" http $host
+			expect_reply "[$s] $who i386 $host: TCP from phy0's address" "$want"
+			run $LAUNCH -i phy0 --supervise -- "$BIN/goclient-386" udp-sendto $host
+			expect_reply "[$s] $who i386 $host: UDP sendto from phy0's address" "$want"
+		done
+		expect_tun_quiet "[$s] $who i386: nothing of it in the tun"
 	done
 }
 
@@ -276,6 +302,7 @@ for style in $STYLES; do
 	control "$style"
 	tcp_escapes "$style"
 	udp_escapes "$style"
+	i386 "$style"
 	children "$style"
 	rules "$style"
 	local_and_verbose "$style"
