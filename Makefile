@@ -393,7 +393,7 @@ $(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(CONFIG_SRCS) $(SHIM_CORE_SRCS) \
 		$(LAUNCHER_CORE_SRCS) $(LAUNCHER_OS_SRCS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Iconfig -Ishim -Ilauncher $< $(FUZZ_SRCS_$*) \
-		-o $@ $(CONFIG_LIBS)
+		-o $@ $(CONFIG_LIBS) $(SECCOMP_LIBS)
 
 fuzz: deps-if-missing
 	@mkdir -p $(B) && echo 'int LLVMFuzzerTestOneInput(void) { return 0; }' \
