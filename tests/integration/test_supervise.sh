@@ -4,7 +4,7 @@
 # making raw connect/sendto system calls, an i386 Go build on x86_64)
 # leave by phy0 under each capture
 # style, as root and as nobody: TCP and UDP (connected and not), v4 and v6,
-# a child of sh -c, 32 goroutines connecting at once. A control shows each client without bindif (and the Go
+# a child of sh -c, 32 goroutines connecting at once, io_uring refused. A control shows each client without bindif (and the Go
 # one with the shim alone) goes into the tun. Rules pass and reject per
 # destination; loopback and the app's own address stay reachable; -v says
 # what it decided; when phy0 goes down mid-run, and once bindif is
@@ -235,6 +235,21 @@ local_and_verbose() {
 	expect_contains "[$s] -v: and its decision" "supervised connect $SRV4:80/tcp -> phy0" "$ERR"
 }
 
+# io_uring, whose rings would carry socket calls no filter sees: refused
+# with ENOSYS, so programs fall back to the calls bindif does see.
+io_uring() {
+	local s=$1
+	run in_app timeout 5 "$MUSL" io_uring
+	if [ "$OUT" = "io_uring: ok" ]; then
+		pass "[$s] control: io_uring is there without bindif"
+	else
+		note "io_uring is unavailable on this host ($OUT): no control"
+	fi
+	run app_bindif -i phy0 -- "$MUSL" io_uring
+	expect_eq "[$s] supervised: io_uring_setup fails with ENOSYS" \
+		"error: io_uring: Function not implemented" "$OUT"
+}
+
 # 32 goroutines at once: their connects come from Go's many threads.
 threads() {
 	local s=$1
@@ -307,6 +322,7 @@ for style in $STYLES; do
 	rules "$style"
 	local_and_verbose "$style"
 	threads "$style"
+	io_uring "$style"
 	killed "$style" root
 	# As nobody once: the kernel's answer does not depend on the routes.
 	[ "$style" = "${STYLES%% *}" ] && killed "$style" nobody
