@@ -7,6 +7,8 @@
 //	goclient udp-sendto HOST         unconnected UDP (WriteTo), print the reply
 //	goclient udp-dual HOST           the same from Go's dual-stack socket
 //	                                 (AF_INET6; to IPv4 as v4-mapped)
+//	goclient http-bound HOST IFACE   http from a socket the program binds to
+//	                                 IFACE itself (SO_BINDTODEVICE)
 //	goclient http-twice HOST GOFILE  http, wait for GOFILE (<= 10 s), http
 //	goclient http-parallel HOST N    N goroutines at once (Go spreads them
 //	                                 over its threads), each an http; prints
@@ -24,13 +26,33 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
 func hostport(host, port string) string { return net.JoinHostPort(host, port) }
 
 func httpGet(host string) (string, error) {
-	c, err := net.DialTimeout("tcp", hostport(host, "80"), 3*time.Second)
+	return httpVia(host, "")
+}
+
+// httpVia: with iface, the socket is bound to it before its connect.
+func httpVia(host, iface string) (string, error) {
+	d := net.Dialer{Timeout: 3 * time.Second}
+	if iface != "" {
+		d.Control = func(network, address string, rc syscall.RawConn) error {
+			var serr error
+			err := rc.Control(func(fd uintptr) {
+				serr = syscall.SetsockoptString(int(fd),
+					syscall.SOL_SOCKET, syscall.SO_BINDTODEVICE, iface)
+			})
+			if err != nil {
+				return err
+			}
+			return serr
+		}
+	}
+	c, err := d.Dial("tcp", hostport(host, "80"))
 	if err != nil {
 		return "", err
 	}
@@ -153,6 +175,8 @@ func main() {
 	case "http-parallel":
 		n, _ := strconv.Atoi(os.Args[3])
 		out, err = httpParallel(host, n)
+	case "http-bound":
+		out, err = httpVia(host, os.Args[3])
 	case "http-twice":
 		if out, err = httpGet(host); err == nil {
 			fmt.Println(out)

@@ -6,7 +6,8 @@
 # style, as root and as nobody: TCP and UDP (connected and not), v4 and v6,
 # a child of sh -c, 32 goroutines connecting at once, io_uring refused. A control shows each client without bindif (and the Go
 # one with the shim alone) goes into the tun. Rules pass and reject per
-# destination; loopback and the app's own address stay reachable; -v says
+# destination; a program's own SO_BINDTODEVICE stands; loopback and the
+# app's own address stay reachable; -v says
 # what it decided; when phy0 goes down mid-run, and once bindif is
 # SIGKILLed, the program's later connects fail, with nothing in the tun.
 
@@ -229,6 +230,14 @@ local_and_verbose() {
 	expect_reply "[$s] the app's own address is reached as is" "peer=$APP4"
 	run app_bindif -i phy0 -- "$GO" udp-sendto ::1
 	expect_reply "[$s] loopback UDP is reached as is" "peer=::1"
+	# The program's own SO_BINDTODEVICE stands, as in the shim: bound to
+	# tun0 by itself, its SYN goes there.
+	tun_mark
+	run in_app timeout 1.5 "$BINDIF" -i phy0 -- "$GO" http-bound $SRV4 tun0
+	expect_failed "[$s] own binding: the program's choice of tun0 stands"
+	expect_tun "[$s] own binding: its SYN is in the tun" "$(tun_re 4 tcp $SRV4 '80 syn')"
+	run app_bindif -i phy0 -- "$GO_STATIC" http-bound $SRV4 phy0
+	expect_reply "[$s] own binding to phy0: from phy0" "peer=$APP4"
 	run app_bindif -v -i phy0 -- "$GO" http $SRV4
 	expect_reply "[$s] -v: the client still gets its answer" "peer=$APP4"
 	expect_contains "[$s] -v: says it supervises" "supervising its system calls instead" "$ERR"
