@@ -540,7 +540,7 @@ decide_call(const struct shim_cfg *cfg, pid_t pid,
 	struct answer a = { false, 0 };
 	struct plat_sockinfo si;
 	struct decision d, first;
-	size_t n, i;
+	size_t n, i, decided, fi = 0;
 	unsigned proto;
 	int s, rc;
 	bool whole;
@@ -560,13 +560,16 @@ decide_call(const struct shim_cfg *cfg, pid_t pid,
 	    (proto = decide_proto_class(si.family, si.type, si.protocol)) == 0)
 		goto out;
 	whole = proto == RULES_PROTO_TCP || c->kind == SV_CONNECT;
-	for (i = 0; i < n; i++) {
+	for (i = 0, decided = 0; i < n; i++) {
+		/* Too short to be an address: the kernel refuses it. */
 		if (!decide(cfg, (const struct sockaddr *)&dst[i].ss,
-			dst[i].len, proto, i == 0 ? &first : &d))
+			dst[i].len, proto, decided == 0 ? &first : &d))
 			continue;
 		/* One sendmmsg, one egress: messages that need different
 		 * ones cannot all be sent right. */
-		if (i > 0 && (d.action != first.action ||
+		if (decided == 0)
+			fi = i;
+		if (decided++ > 0 && (d.action != first.action ||
 		    d.ifindex != first.ifindex)) {
 			log_line(cfg, pid, call_name(c->kind), &dst[i], proto,
 			    &d, ": refused, the vector's other messages go "
@@ -576,13 +579,15 @@ decide_call(const struct shim_cfg *cfg, pid_t pid,
 			goto out;
 		}
 	}
-	log_line(cfg, pid, call_name(c->kind), &dst[0], proto, &first, NULL);
+	if (decided == 0)
+		goto out;
+	log_line(cfg, pid, call_name(c->kind), &dst[fi], proto, &first, NULL);
 	if (first.action == RULES_REJECT) {
 		a.fail = true;
 		a.err = first.err;
 		goto out;
 	}
-	if ((rc = apply(s, si.family, proto == RULES_PROTO_TCP, whole, &dst[0],
+	if ((rc = apply(s, si.family, proto == RULES_PROTO_TCP, whole, &dst[fi],
 	    &first)) < 0) {
 		if (cfg->verbose)
 			fprintf(stderr, "bindif[%s:%d]: cannot bind to %s: %s\n",
