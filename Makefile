@@ -85,7 +85,7 @@ SHIM_PLAT = shim/plat_darwin.c
 SHIM_OS_SRCS = $(SHIM_PLAT) shim/export_darwin.c shim/libs_darwin.c
 LAUNCHER_OS_SRCS = launcher/plat_darwin.c launcher/uplink_darwin.c \
 	launcher/kernel_darwin.c launcher/handshake_darwin.c \
-	launcher/ifdns_darwin.c
+	launcher/ifdns_darwin.c launcher/supervise_darwin.c
 SHIM_LDFLAGS = -dynamiclib -Wl,-undefined,error
 ALL_CFLAGS += -D__APPLE_USE_RFC_3542
 SHIM_LIBS = -lpthread
@@ -105,10 +105,16 @@ SHIM_OS_SRCS = $(SHIM_PLAT) shim/hooks_mmsg_linux.c shim/export_linux.c \
 	shim/libs_linux.c
 LAUNCHER_OS_SRCS = launcher/plat_linux.c launcher/uplink_linux.c \
 	launcher/kernel_linux.c launcher/handshake_linux.c \
-	launcher/ifdns_linux.c
+	launcher/ifdns_linux.c launcher/supervise_linux.c
 TESTABLE_OS_SRCS = shim/plat_linux.c shim/libs_linux.c launcher/plat_linux.c \
 	launcher/uplink_linux.c launcher/kernel_linux.c \
-	launcher/handshake_linux.c
+	launcher/handshake_linux.c launcher/supervise_linux.c
+# Supervisor mode's filter and notifications: libseccomp, its archive in
+# the static launcher.
+SECCOMP_LIBS := $(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null)
+SECCOMP_A := $(wildcard $(shell $(PKG_CONFIG) --variable=libdir libseccomp \
+	2>/dev/null)/libseccomp.a)
+LAUNCHER_SECCOMP_LIBS = $(if $(and $(LAUNCHER_STATIC),$(SECCOMP_A)),$(SECCOMP_A),$(SECCOMP_LIBS))
 SHIM_LDFLAGS = -shared -Wl,--as-needed -Wl,-z,defs -Wl,-z,now
 # The shim is preloaded, never dlopen'ed: its thread-locals can live in the
 # static TLS block, read with one %fs load instead of a __tls_get_addr call
@@ -123,7 +129,8 @@ APT_PACKAGES = build-essential binutils pkg-config libconfig-dev libcmocka-dev \
 	libc-ares-dev clang curl socat netcat-openbsd python3 iproute2 \
 	util-linux procps libcap2-bin dnsmasq-base dnsutils mandoc \
 	bash-completion iputils-ping iputils-tracepath traceroute mtr-tiny valgrind libclang-rt-14-dev \
-	strace nodejs debhelper lintian ruby llvm
+	strace nodejs debhelper lintian ruby llvm libseccomp-dev golang-go \
+	musl-tools
 PKG_INSTALL = apt-get update -q && DEBIAN_FRONTEND=noninteractive \
 	apt-get install -y -q --no-install-recommends $(APT_PACKAGES)
 endif
@@ -174,7 +181,8 @@ $(SHIM): $(SHIM_OBJS)
 
 $(B)/bindif: $(LAUNCHER_OBJS)
 	$(CC) $(LDFLAGS) $(LAUNCHER_STATIC) -o $@ $(LAUNCHER_OBJS) \
-		$(LAUNCHER_CONFIG_LIBS) $(if $(filter Darwin,$(TARGET_OS)),,-ldl)
+		$(LAUNCHER_CONFIG_LIBS) $(LAUNCHER_SECCOMP_LIBS) \
+		$(if $(filter Darwin,$(TARGET_OS)),,-ldl)
 
 $(B)/libtestable.a: $(TESTABLE_OBJS) $(call obj,shim/plat_darwin.c)
 	rm -f $@
@@ -188,7 +196,8 @@ $(B)/tests/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) \
 		-DFIXTURES_DIR='"tests/unit/fixtures"' -DSHIM_PATH='"$(SHIM)"' \
 		$< -o $@ \
 		$(EXTRA_OBJS_test_$*) $(B)/libtestable.a $(WRAP_test_$*) \
-		$(CMOCKA_LIBS) $(CONFIG_LIBS) $(CARES_LIBS) -ldl -lpthread
+		$(CMOCKA_LIBS) $(CONFIG_LIBS) $(CARES_LIBS) $(SECCOMP_LIBS) -ldl \
+		-lpthread
 
 $(B)/tests/tunlog: tests/integration/tunlog.c
 	@mkdir -p $(dir $@)
@@ -213,9 +222,36 @@ $(B)/tests/ownlibs: tests/integration/ownlibs.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -rdynamic $< -o $@
 
+# Clients the shim cannot see into, for supervisor mode: Go (a cgo build,
+# dynamically linked as distributions build Go, and a CGO_ENABLED=0 static
+# one), musl, and one making raw connect/sendto system calls. Go builds
+# offline from the standard library alone, its caches inside the build.
+GO_ENV = GOCACHE=$(CURDIR)/$(B)/go/cache GOPATH=$(CURDIR)/$(B)/go/path \
+	GO111MODULE=off GOFLAGS= GOPROXY=off
+$(B)/tests/goclient: tests/integration/goclient.go
+	@mkdir -p $(dir $@)
+	$(GO_ENV) CGO_ENABLED=1 go build -o $@ $<
+$(B)/tests/goclient-static: tests/integration/goclient.go
+	@mkdir -p $(dir $@)
+	$(GO_ENV) CGO_ENABLED=0 go build -o $@ $<
+$(B)/tests/muslclient: tests/integration/staticclient.c
+	@mkdir -p $(dir $@)
+	musl-gcc -static -O2 $< -o $@
+$(B)/tests/rawclient: tests/integration/staticclient.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DRAW_SYSCALLS $< -o $@
+# And an i386 build on x86_64 (Go cross-builds with no other package):
+# its socket calls go through socketcall(2).
+$(B)/tests/goclient-386: tests/integration/goclient.go
+	@mkdir -p $(dir $@)
+	$(GO_ENV) CGO_ENABLED=0 GOARCH=386 go build -o $@ $<
+SUPERVISE_PROGS = $(if $(filter Darwin,$(TARGET_OS)),,$(B)/tests/goclient \
+	$(B)/tests/goclient-static $(B)/tests/muslclient $(B)/tests/rawclient \
+	$(if $(filter x86_64,$(shell uname -m)),$(B)/tests/goclient-386))
+
 # The rest of the test programs live with the integration tests.
 TEST_PROGS = $(B)/tests/tunlog $(B)/tests/badptr $(B)/tests/stress \
-	$(B)/tests/staticclient $(B)/tests/ownlibs
+	$(B)/tests/staticclient $(B)/tests/ownlibs $(SUPERVISE_PROGS)
 
 # make bench: the shim's cost next to programs that bind their own sockets,
 # in a namespace lab (root). Not part of check: figures, not assertions.
@@ -255,6 +291,9 @@ deps-if-missing:
 		command -v llvm-objdump >/dev/null 2>&1 || ok=0; \
 	[ "$(UNAME_S)" = Darwin ] || \
 		[ -r /usr/share/bash-completion/bash_completion ] || ok=0; \
+	[ "$(UNAME_S)" = Darwin ] || { $(PKG_CONFIG) --exists libseccomp \
+		2>/dev/null && command -v go >/dev/null 2>&1 && \
+		command -v musl-gcc >/dev/null 2>&1; } || ok=0; \
 	if [ $$ok = 0 ]; then echo "make: installing missing dependencies"; \
 		$(MAKE) deps; fi
 
@@ -350,7 +389,7 @@ sanitize: deps-if-missing
 	@cp $(SAN_B)/bindif $(SAN_UB_B)/libbindif.so $(SAN_MIX)/
 	@cp $(SAN_B)/tests/tunlog $(SAN_B)/tests/badptr $(SAN_B)/tests/stress \
 		$(SAN_B)/tests/staticclient $(SAN_B)/tests/ownlibs \
-		$(SAN_MIX)/tests/
+		$(subst $(B)/,$(SAN_B)/,$(SUPERVISE_PROGS)) $(SAN_MIX)/tests/
 	@BINDIF_BUILD=$(CURDIR)/$(SAN_MIX) BINDIF_SANITIZED=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0:$(SAN_ASAN) \
@@ -393,7 +432,7 @@ $(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(CONFIG_SRCS) $(SHIM_CORE_SRCS) \
 		$(LAUNCHER_CORE_SRCS) $(LAUNCHER_OS_SRCS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Iconfig -Ishim -Ilauncher $< $(FUZZ_SRCS_$*) \
-		-o $@ $(CONFIG_LIBS)
+		-o $@ $(CONFIG_LIBS) $(SECCOMP_LIBS)
 
 fuzz: deps-if-missing
 	@mkdir -p $(B) && echo 'int LLVMFuzzerTestOneInput(void) { return 0; }' \

@@ -22,7 +22,7 @@
 #
 # Environment: BENCH_RUNS (runs per arm, default 7; for the data paths,
 # runs of TURNS turns), BENCH_QUICK=1 (smaller
-# counts, for trying the driver), BENCH_ONLY="1 5c 6" (only those figures;
+# counts, for trying the driver), BENCH_ONLY="1 5c 6 7" (only those figures;
 # 5 stands for 5a-5e), BINDIF_BUILD (default ./build).
 
 set -u
@@ -376,6 +376,25 @@ if want 5e; then
 	printf "$ROW_FMT" "5e RSS: $N_RULES-CIDR vs 1-line file" "${big_rss} kB" \
 		"${small_rss} kB" "+$rss_mb MB" "<= +5 MB" "$(verdict "$rss_mb" 5)" \
 		"peak (VmHWM) +$hwm_mb MB"
+fi
+
+# Supervisor mode (--supervise): each connect, and each unconnected
+# sendto, is a round trip through bindif; a connected socket's send is
+# not trapped at all.
+if want 7; then
+	lock "$RUNS" "$BINDIF" -i phy0 --supervise -- "$BLAST" "${LS[@]}" -n $N_TCP connect $SRV4 $PORT // \
+		"$BLAST" --bind phy0 "${LS[@]}" -n $N_TCP connect $SRV4 $PORT
+	ratio_row "7a supervised TCP connect+close, $N_TCP" $TCP_TURN ns/conn 1.10
+	lock "$RUNS" "$BINDIF" -i phy0 --supervise -- "$BLAST" "${LS[@]}" -n $N_UDP send $SRV4 $PORT // \
+		"$BLAST" --bind phy0 "${LS[@]}" -n $N_UDP send $SRV4 $PORT
+	ratio_row "7b supervised UDP connect+send, $N_UDP" $UDP_TURN ns/dgram 1.02
+	lock "$RUNS" "$BINDIF" -i phy0 --supervise -- "$BLAST" "${LS[@]}" -n $N_UDP sendto $SRV4 $PORT // \
+		"$BLAST" --bind phy0 "${LS[@]}" -n $N_UDP sendto $SRV4 $PORT
+	printf "$ROW_FMT" "7c supervised UDP sendto, $N_UDP" \
+		"$(awk -v v="$A_MED" -v p=$UDP_TURN 'BEGIN { printf "%.0f ns/dgram", v / p }')" \
+		"$(awk -v v="$B_MED" -v p=$UDP_TURN 'BEGIN { printf "%.0f ns/dgram", v / p }')" \
+		"$(printf 'x%.3f' "$R_MED")" "(measured)" "-" \
+		"$(printf '%.3f .. %.3f' "$R_LO" "$R_HI")"
 fi
 
 PIN=()   # contention needs every CPU

@@ -44,8 +44,8 @@ _bindif()
 
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W '-i --interface -c --config --dns -v
-			--verbose --list --explain --program --check -h --help
-			-V --version --' -- "$cur"))
+			--verbose --force --kernel --supervise --list --explain
+			--program --check -h --help -V --version --' -- "$cur"))
 		return
 	fi
 	COMPREPLY=($(compgen -c -- "$cur"))

@@ -28,6 +28,7 @@ struct opts {
 	const char *program;   /* --program NAME, for --explain */
 	bool force;	       /* --force: run what the shim cannot enter */
 	bool kernel;	       /* --kernel: bind in the kernel (Linux, root) */
+	bool supervise;	       /* --supervise: bind by seccomp notifications */
 	int argc; /* the command, argv[0] is its name */
 	char **argv;
 };

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +18,10 @@
 #include "handshake.h"
 #include "kernel.h"
 #include "../shim/preload.h"
+#include "supervise.h"
 #include "uplink.h"
 #include "../shim/dnsconf.h"
+#include "../shim/localaddr.h"
 #include "../shim/plat.h"
 
 static void
@@ -72,10 +75,12 @@ find_shim(char *out, size_t len)
 }
 
 /* Rules selected for the command: interfaces up, no bind without one.
- * lr NULL: there are no rules files. */
+ * lr NULL: there are no rules files. The policy goes to *keep (the
+ * supervisor decides with it), or is freed when keep is NULL. */
 static void
 check_policy(struct lrules *lr, const struct opts *o, const char *exe,
-    char *dflt, size_t dfltlen, bool *policy_dns)
+    char *dflt, size_t dfltlen, bool *policy_dns,
+    struct rules_policy **keep)
 {
 	char why[512];
 	struct rules_policy *p;
@@ -110,7 +115,10 @@ check_policy(struct lrules *lr, const struct opts *o, const char *exe,
 	}
 	*policy_dns = rules_policy_dns(p) != NULL &&
 	    rules_policy_dns(p)[0] != '\0';
-	rules_policy_free(p);
+	if (keep != NULL)
+		*keep = p;
+	else
+		rules_policy_free(p);
 }
 
 /*
@@ -149,7 +157,7 @@ names_auto(void *arg, const char *ifname, const char *file, int line)
  */
 static char **
 reachable(const struct opts *o, const char *exe, const char *dflt,
-    bool *kernel, bool *shim_expected)
+    bool *kernel, bool *supervise, bool *shim_expected)
 {
 	char judged[4096], helper[4096], because[4800];
 	enum preload_verdict v = preload_check(exe, judged, sizeof(judged));
@@ -204,13 +212,34 @@ reachable(const struct opts *o, const char *exe, const char *dflt,
 			    "option, given, binds it\n", o->argv[0], reason);
 		return o->argv;
 	}
-	if (v == PRELOAD_STATIC && geteuid() == 0) {
-		/* Root can bind in the kernel what no loader enters. */
-		if (o->verbose)
-			fprintf(stderr, "bindif: %s: %s; binding it in the "
-			    "kernel instead\n", o->argv[0], reason);
-		*kernel = true;
-		return o->argv;
+	if (v == PRELOAD_STATIC || v == PRELOAD_FOREIGN_LOADER ||
+	    v == PRELOAD_GO) {
+		/* The supervisor binds from outside what the shim cannot
+		 * bind from inside, for root too: per destination, as the
+		 * shim does, which kernel mode cannot. */
+		char nosup[256];
+
+		if (supervise_available(nosup, sizeof(nosup)) == 0) {
+			if (o->verbose)
+				fprintf(stderr, "bindif: %s: %s; supervising "
+				    "its system calls instead\n", o->argv[0],
+				    reason);
+			*supervise = true;
+			return o->argv;
+		}
+		if (v == PRELOAD_STATIC && geteuid() == 0) {
+			/* Root can bind in the kernel what no loader
+			 * enters. */
+			if (o->verbose)
+				fprintf(stderr, "bindif: %s: %s, and %s; "
+				    "binding it in the kernel instead\n",
+				    o->argv[0], reason, nosup);
+			*kernel = true;
+			return o->argv;
+		}
+		if (!o->force)
+			die(EXIT_OURS, "%s: %s, and %s", judged, reason,
+			    nosup);
 	}
 	if (o->force) {
 		fprintf(stderr, "bindif: %s: %s; running it anyway (--force): "
@@ -246,6 +275,47 @@ run_in_kernel_mode(const struct opts *o, const char *exe, const char *dflt)
 		die(EXIT_OURS, "%s", why);
 	if (why[0] != '\0')
 		fprintf(stderr, "bindif: %s\n", why);
+	if (status != -1)
+		child_exit_like(status);
+	exit(rc);
+}
+
+/*
+ * Supervisor mode: bindif stays the command's parent and decides each
+ * connect and addressed send of its whole tree with the shim's rules
+ * engine (supervise.h). No shim is preloaded: the filter sees everything
+ * the shim would, in every process of the tree.
+ */
+static void __attribute__((noreturn))
+run_supervised(const struct opts *o, const char *exe, struct rules_policy *p)
+{
+	char why[1024] = "", real[RULES_IFNAMSIZ];
+	const char *name, *slash;
+	struct shim_cfg cfg;
+	unsigned *idx;
+	size_t i, n = rules_policy_nifaces(p);
+	int rc, status;
+
+	memset(&cfg, 0, sizeof(cfg));
+	if ((idx = calloc(n ? n : 1, sizeof(*idx))) == NULL)
+		die(EXIT_OURS, "out of memory");
+	/* 0 for an interface gone since the checks: decide() fails its
+	 * traffic closed (ENODEV), as the shim's does. */
+	for (i = 0; i < n; i++)
+		if ((name = rules_policy_iface(p, (unsigned)i))[0] != '\0')
+			idx[i] = if_nametoindex(iface_real_name(name, real,
+			    sizeof(real)));
+	cfg.policy = p;
+	cfg.ifindex = idx;
+	cfg.verbose = o->verbose;
+	local_addrs(&cfg.local, &cfg.nlocal);
+	slash = strrchr(o->argv[0], '/');
+	snprintf(cfg.prog, sizeof(cfg.prog), "%s", slash ? slash + 1 :
+	    o->argv[0]);
+	fflush(NULL);
+	rc = supervise_exec(&cfg, o->argv, exe, &status, why, sizeof(why));
+	if (rc < 0)
+		die(EXIT_OURS, "%s", why);
 	if (status != -1)
 		child_exit_like(status);
 	exit(rc);
@@ -344,6 +414,7 @@ main(int argc, char **argv)
 	char autoname[RULES_IFNAMSIZ], fileauto[RULES_IFNAMSIZ],
 	    dflt[RULES_IFNAMSIZ];
 	bool file_auto = false, shim_expected = false, policy_dns = false;
+	struct rules_policy *policy_kept = NULL;
 	struct dns_servers dns;
 	struct opts o;
 	char *preload, ifdns[DNSCONF_HAND_MAX];
@@ -410,9 +481,16 @@ main(int argc, char **argv)
 	if (rc != 0)
 		die(rc, "%s", why);
 	check_policy(rules ? &lr : NULL, &o, exe, dflt, sizeof(dflt),
-	    &policy_dns);
-	if (!o.kernel)
-		o.argv = reachable(&o, exe, dflt, &o.kernel, &shim_expected);
+	    &policy_dns, &policy_kept);
+	if (!o.kernel && !o.supervise)
+		o.argv = reachable(&o, exe, dflt, &o.kernel, &o.supervise,
+		    &shim_expected);
+	if (o.supervise) {
+		/* The policy holds pointers into the rules: both stay. */
+		plat_release_memory();
+		run_supervised(&o, exe, policy_kept);
+	}
+	rules_policy_free(policy_kept);
 	/* Kernel mode and the handshake keep bindif waiting for the whole
 	 * command: the rules, and the heap they grew, go first. */
 	if (o.kernel) {

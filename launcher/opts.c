@@ -20,6 +20,7 @@ static const struct option longopts[] = {
 	{ "program", required_argument, NULL, 'P' },
 	{ "force", no_argument, NULL, 'F' },
 	{ "kernel", no_argument, NULL, 'K' },
+	{ "supervise", no_argument, NULL, 'S' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -58,7 +59,7 @@ void
 opts_usage(FILE *to)
 {
 	fputs("usage: bindif [-v] [-i IFACE] [-c FILE|DIR] [--dns ADDR] [--force]\n"
-	      "              [--kernel] [--] COMMAND [ARG...]\n"
+	      "              [--kernel | --supervise] [--] COMMAND [ARG...]\n"
 	      "       bindif [-c FILE|DIR] [-i IFACE] --explain DEST[:PORT][/PROTO]\n"
 	      "              [--program NAME]\n"
 	      "       bindif [-c FILE|DIR] --check\n"
@@ -86,7 +87,11 @@ opts_usage(FILE *to)
 	      "                         enter it (setuid, capabilities, static)\n"
 	      "                         or bindif cannot check that it did\n"
 	      "      --kernel           bind in the kernel instead (Linux, root;\n"
-	      "                         automatic for static programs as root)\n"
+	      "                         per-destination rules do not apply)\n"
+	      "      --supervise        bind every socket of the command's tree\n"
+	      "                         from outside, by seccomp (Linux >= 5.6;\n"
+	      "                         automatic for Go, static and musl\n"
+	      "                         programs); not a sandbox\n"
 	      "      --list             interfaces, the auto choice, and what\n"
 	      "                         captures traffic now\n"
 	      "      --explain DEST     the decision for DEST (198.51.100.7:443/tcp,\n"
@@ -158,6 +163,9 @@ opts_parse(int argc, char **argv, struct opts *o, char *why, size_t len)
 		case 'K':
 			o->kernel = true;
 			break;
+		case 'S':
+			o->supervise = true;
+			break;
 		case 'E':
 			o->explain = optarg;
 			break;
@@ -196,6 +204,11 @@ opts_parse(int argc, char **argv, struct opts *o, char *why, size_t len)
 	}
 	if (o->list + o->check + (o->explain != NULL) > 1) {
 		snprintf(why, len, "--list, --check and --explain go alone");
+		return -1;
+	}
+	if (o->kernel && o->supervise) {
+		snprintf(why, len, "--kernel and --supervise are two ways to do "
+		    "one thing: give one");
 		return -1;
 	}
 	if (o->program != NULL && o->explain == NULL) {

@@ -338,7 +338,8 @@ child_plan_exec(const struct child_start *s, const char *path,
 	if (already)
 		return; /* its own option, given, binds it */
 	/* Kernel mode's cgroup holds every descendant: bound there. */
-	if (v == PRELOAD_STATIC && env_set(env, "BINDIF_KERNEL"))
+	if ((v == PRELOAD_STATIC || v == PRELOAD_GO) &&
+	    env_set(env, "BINDIF_KERNEL"))
 		return;
 	if (env_set(env, "BINDIF_FORCE")) {
 		p->action = CHILD_FORCED;

@@ -20,6 +20,8 @@
 #define PT_NOTE_ 4
 #define PT_DYNAMIC_ 2
 #define HEAD 4096
+/* Go's ELF note type for its build ID (cmd/link: ELF_NOTE_GOBUILDID_TAG). */
+#define GO_BUILDID_NOTE 4u
 
 static uint64_t
 rd(const unsigned char *p, int size, bool le)
@@ -32,12 +34,12 @@ rd(const unsigned char *p, int size, bool le)
 	return v;
 }
 
-/* Whether the notes in [off, off + size) of buf carry bindif's mark. */
+/* Whether the notes in [off, off + size) of buf hold one of this name
+ * (namelen bytes with its NUL) and type. */
 static bool
-has_mark(const unsigned char *buf, size_t len, uint64_t off, uint64_t size,
-    uint64_t align, bool le)
+has_note(const unsigned char *buf, size_t len, uint64_t off, uint64_t size,
+    uint64_t align, bool le, const char *name, size_t namelen, uint32_t type)
 {
-	const size_t namelen = sizeof(PRELOAD_MARK_NAME);
 	uint64_t end, namesz, descsz, pad = align == 8 ? 7 : 3;
 
 	if (off > len || size > len - off)
@@ -47,8 +49,8 @@ has_mark(const unsigned char *buf, size_t len, uint64_t off, uint64_t size,
 		namesz = rd(buf + off, 4, le);
 		descsz = rd(buf + off + 4, 4, le);
 		if (namesz == namelen && end - off - 12 >= namesz &&
-		    rd(buf + off + 8, 4, le) == PRELOAD_MARK_TYPE &&
-		    memcmp(buf + off + 12, PRELOAD_MARK_NAME, namelen) == 0)
+		    rd(buf + off + 8, 4, le) == type &&
+		    memcmp(buf + off + 12, name, namelen) == 0)
 			return true;
 		namesz = (namesz + pad) & ~pad;
 		descsz = (descsz + pad) & ~pad;
@@ -114,11 +116,21 @@ preload_parse(const unsigned char *buf, size_t len, struct elf_facts *f)
 		type = (uint32_t)rd(ph, 4, le);
 		if (type == PT_DYNAMIC_)
 			f->dynamic = true;
-		if (type == PT_NOTE_ && !f->bindif)
-			f->bindif = has_mark(buf, len,
-			    is64 ? rd(ph + 8, 8, le) : rd(ph + 4, 4, le),
-			    is64 ? rd(ph + 32, 8, le) : rd(ph + 16, 4, le),
-			    is64 ? rd(ph + 48, 8, le) : rd(ph + 28, 4, le), le);
+		if (type == PT_NOTE_) {
+			uint64_t o = is64 ? rd(ph + 8, 8, le) : rd(ph + 4, 4, le),
+				 sz = is64 ? rd(ph + 32, 8, le)
+					   : rd(ph + 16, 4, le),
+				 al = is64 ? rd(ph + 48, 8, le)
+					   : rd(ph + 28, 4, le);
+
+			f->bindif = f->bindif || has_note(buf, len, o, sz, al,
+			    le, PRELOAD_MARK_NAME, sizeof(PRELOAD_MARK_NAME),
+			    PRELOAD_MARK_TYPE);
+			/* Go's linker puts its build ID note first, inside
+			 * any head we read. */
+			f->go = f->go || has_note(buf, len, o, sz, al, le,
+			    "Go", 3, GO_BUILDID_NOTE);
+		}
 		if (type != PT_INTERP_)
 			continue;
 		off = is64 ? rd(ph + 8, 8, le) : rd(ph + 4, 4, le);
@@ -157,6 +169,10 @@ preload_judge(const struct preload_facts *f)
 	if (f->target.cls != f->self.cls || f->target.data != f->self.data ||
 	    f->target.machine != f->self.machine)
 		return PRELOAD_FOREIGN_ELF;
+	/* Before the loader's questions: static or not, Go's runtime makes
+	 * its socket calls itself, past any preloaded library. */
+	if (f->target.go)
+		return PRELOAD_GO;
 	if (f->target.interp[0] == '\0')
 		/* also static-pie: no loader to ask; bindif itself needs
 		 * none, it preloads the shim into its own command */
@@ -189,6 +205,9 @@ preload_reason(enum preload_verdict v)
 		return "it is built for another architecture than the shim";
 	case PRELOAD_FOREIGN_LOADER:
 		return "it uses another C library's loader than the shim";
+	case PRELOAD_GO:
+		return "it is a Go program, whose runtime makes its socket calls "
+		       "itself, past the shim";
 	case PRELOAD_SIP:
 		return "it is protected by System Integrity Protection, which "
 		       "strips DYLD_* variables";
@@ -210,12 +229,16 @@ preload_advice(enum preload_verdict v, bool child_of_root)
 		return "run it as root, use its own interface option, or give "
 		       "--force to run it unbound";
 	case PRELOAD_STATIC:
-		/* Kernel mode's cgroup holds the whole process tree. */
+	case PRELOAD_FOREIGN_LOADER:
+	case PRELOAD_GO:
+		/* The supervisor's filter, and kernel mode's cgroup, hold the
+		 * whole process tree. */
 		return child_of_root
-		    ? "run the whole command under bindif --kernel, which binds "
-		      "it in the kernel, or give --force to run it unbound"
-		    : "run bindif as root, which binds it in the kernel, or "
-		      "give --force to run it unbound";
+		    ? "run the whole command under bindif --supervise or "
+		      "bindif --kernel, which bind it, or give --force to run "
+		      "it unbound"
+		    : "run the whole command under bindif --supervise, which "
+		      "binds it, or give --force to run it unbound";
 	case PRELOAD_SIP:
 		return "use a build outside the system (such as Homebrew's), or "
 		       "give --force to run it unbound";
@@ -239,6 +262,74 @@ read_head(const char *path, unsigned char *buf, size_t *len)
 		return false;
 	*len = (size_t)n;
 	return true;
+}
+
+/*
+ * Go's .go.buildinfo section, for Go programs whose build ID note is
+ * missing (built with an empty -buildid): the section headers sit at the
+ * file's end, so they are read one by one with pread, on the stack.
+ */
+static bool
+go_section(int fd, const unsigned char *h, size_t len)
+{
+	static const char want[] = ".go.buildinfo";
+	unsigned char sh[64], names[2048];
+	uint64_t shoff, stroff, strsz, name;
+	unsigned entsz, num, strndx, i;
+	bool is64, le;
+	ssize_t n;
+
+	if (len < 64 || memcmp(h, "\177ELF", 4) != 0 || (h[4] != 1 && h[4] != 2))
+		return false;
+	is64 = h[4] == 2;
+	le = h[5] == 1;
+	shoff = is64 ? rd(h + 40, 8, le) : rd(h + 32, 4, le);
+	entsz = (unsigned)rd(h + (is64 ? 58 : 46), 2, le);
+	num = (unsigned)rd(h + (is64 ? 60 : 48), 2, le);
+	strndx = (unsigned)rd(h + (is64 ? 62 : 50), 2, le);
+	if (shoff == 0 || entsz < (is64 ? 64u : 40u) || num > 512 ||
+	    strndx >= num)
+		return false;
+	if (pread(fd, sh, is64 ? 64 : 40, (off_t)(shoff + (uint64_t)strndx *
+	    entsz)) != (is64 ? 64 : 40))
+		return false;
+	stroff = is64 ? rd(sh + 24, 8, le) : rd(sh + 16, 4, le);
+	strsz = is64 ? rd(sh + 32, 8, le) : rd(sh + 20, 4, le);
+	if (strsz > sizeof(names))
+		strsz = sizeof(names); /* Go's names come early; enough */
+	n = pread(fd, names, (size_t)strsz, (off_t)stroff);
+	if (n <= 0)
+		return false;
+	for (i = 0; i < num; i++) {
+		if (pread(fd, sh, 4, (off_t)(shoff + (uint64_t)i * entsz)) != 4)
+			return false;
+		name = rd(sh, 4, le);
+		if (name < (uint64_t)n && (uint64_t)n - name >= sizeof(want) &&
+		    memcmp(names + name, want, sizeof(want)) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool
+read_facts(const char *path, unsigned char *buf, size_t *len,
+    struct elf_facts *f)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, HEAD);
+	ok = n >= 0 && preload_parse(buf, (size_t)n, f);
+	if (ok) {
+		*len = (size_t)n;
+		if (f->elf && !f->go)
+			f->go = go_section(fd, buf, *len);
+	}
+	(void)close(fd);
+	return ok;
 }
 
 static bool
@@ -278,8 +369,7 @@ check_file(const char *path, const struct elf_facts *self, int depth,
 	size_t len;
 
 	memset(&f, 0, sizeof(f));
-	if (stat(path, &st) < 0 || !read_head(path, buf, &len) ||
-	    !preload_parse(buf, len, &f.target))
+	if (stat(path, &st) < 0 || !read_facts(path, buf, &len, &f.target))
 		return PRELOAD_NOT_ELF;
 	/* A script: the kernel runs its interpreter, which is what the
 	 * loader judges. One level, as the kernel allows few. */

@@ -23,6 +23,7 @@ enum preload_verdict {
 	PRELOAD_STATIC,	       /* no dynamic loader at all */
 	PRELOAD_FOREIGN_ELF,   /* another class or machine than the shim */
 	PRELOAD_FOREIGN_LOADER, /* another C library's loader (musl...) */
+	PRELOAD_GO,	       /* Go: its runtime makes raw system calls */
 	PRELOAD_SIP,	       /* macOS: under System Integrity Protection */
 	PRELOAD_NOT_ELF,       /* not a program we can judge: trust it */
 	PRELOAD_BINDIF	       /* bindif itself (its mark): static, but it
@@ -39,6 +40,8 @@ struct elf_facts {
 	char interp[256];  /* PT_INTERP, "" when none (static) */
 	char shebang[256]; /* "#!" interpreter path, "" when not a script */
 	bool bindif;	   /* carries bindif's mark (PRELOAD_MARK_NAME) */
+	bool go;	   /* Go's build ID note, or (from the file, not the
+			    * head) its .go.buildinfo section */
 };
 
 /* The launcher's mark: an ELF note of this name and type, so that the

@@ -28,6 +28,7 @@ check() {
 	fi
 }
 check "options" --explain bindif --ex
+check "supervisor mode" --supervise bindif --sup
 check "interfaces include auto" auto bindif -i ""
 check "interfaces include lo" lo bindif --interface ""
 check "a command after the options" bash bindif -i lo bas

@@ -4,9 +4,13 @@
  *   staticclient http HOST          TCP connect to port 80, GET, print the body
  *   staticclient udp-connect HOST   connect, send, print the reply (UDP 9)
  *   staticclient udp-sendto HOST    sendto without connect, print the reply
+ *   staticclient io_uring           io_uring_setup: "io_uring: ok" or its error
  *   staticclient exit N             exits with status N (no network)
  *   staticclient kill SIG           kills itself with signal SIG
- * Leading arguments that are absolute paths are skipped: run as a script's
+ * Built with -DRAW_SYSCALLS (rawclient), connect and sendto are the system
+ * calls themselves, past the C library, as programs with their own
+ * system call layer make them. Leading arguments that are absolute paths
+ * are skipped: run as a script's
  * interpreter (#!/path/staticclient), the kernel puts the scripts' paths
  * before the script's own arguments.
  * Prints "error: ..." and exits 1 on failure; every wait is bounded (3 s).
@@ -22,6 +26,11 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include <sys/syscall.h>
+#ifdef RAW_SYSCALLS
+#define connect(fd, sa, len) ((int)syscall(SYS_connect, fd, sa, len))
+#define sendto(fd, b, n, fl, sa, len) syscall(SYS_sendto, fd, b, n, fl, sa, len)
+#endif
 
 static int
 fail(const char *what)
@@ -128,6 +137,26 @@ udp(const char *host, int connected)
 	return 0;
 }
 
+/* Whether the ring that bypasses every socket call can be had. */
+static int
+io_uring(void)
+{
+#ifdef SYS_io_uring_setup
+	unsigned char params[120]; /* struct io_uring_params */
+	long fd;
+
+	memset(params, 0, sizeof(params));
+	if ((fd = syscall(SYS_io_uring_setup, 1, params)) < 0)
+		return fail("io_uring");
+	close((int)fd);
+	printf("io_uring: ok\n");
+	return 0;
+#else
+	printf("error: io_uring: not in this C library's headers\n");
+	return 1;
+#endif
+}
+
 int
 main(int argc, char **argv)
 {
@@ -142,6 +171,8 @@ main(int argc, char **argv)
 		return udp(argv[2], 1);
 	if (argc == 3 && strcmp(argv[1], "udp-sendto") == 0)
 		return udp(argv[2], 0);
+	if (argc == 2 && strcmp(argv[1], "io_uring") == 0)
+		return io_uring();
 	if (argc == 3 && strcmp(argv[1], "exit") == 0)
 		return atoi(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "kill") == 0) {
@@ -149,6 +180,6 @@ main(int argc, char **argv)
 		return 1;
 	}
 	fprintf(stderr, "usage: staticclient http|udp-connect|udp-sendto HOST"
-	    " | exit N | kill SIG\n");
+	    " | io_uring | exit N | kill SIG\n");
 	return 2;
 }

@@ -6,7 +6,7 @@
 # other binding is refused once with EPERM, as documented); the cgroup
 # and the BPF programs exist while the command runs and are gone after;
 # the command's exit status and signal come back; what it leaves running
-# is killed. Without --kernel the static client is refused.
+# is killed. Without --kernel the static client is supervised.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -73,11 +73,12 @@ tun_mark
 run in_app timeout 6 "$STATIC" http $SRV4
 expect_failed "control: the static client without bindif gets no answer"
 expect_tun "control: the tun saw its SYN" " $(printf '%s' "$SRV4" | sed 's/\./\\./g') 80 syn"
-# As root, a static program is bound in the kernel without asking.
+# As root, a static program is bound without asking: by the supervisor,
+# which applies per-destination rules as kernel mode cannot.
 tun_mark
 run app_bindif -v -i phy0 -- "$STATIC" http $SRV4
-expect_reply "root without --kernel: a static program is bound in the kernel" "peer=$APP4"
-expect_contains "  and -v says so" "binding it in the kernel instead" "$ERR"
+expect_reply "root without --kernel: a static program is bound (supervised)" "peer=$APP4"
+expect_contains "  and -v says so" "supervising its system calls instead" "$ERR"
 expect_tun_quiet "  nothing of it in the tun"
 
 # 2. Kernel mode: the peer sees phy0's address, the tun sees nothing.
@@ -140,9 +141,10 @@ expect_eq "afterwards: no bindif program is left" "$BEFORE_PROGS" "$("$PY" "$PRO
 run app_bindif_nobody -i phy0 --kernel -- "$PUB_STATIC" http $SRV4
 expect_eq "nobody: kernel mode refused (125)" "125" "$RC"
 expect_contains "nobody: says it needs root" "root" "$ERR"
+tun_mark
 run app_bindif_nobody -i phy0 -- "$PUB_STATIC" http $SRV4
-expect_eq "nobody without --kernel: a static program is refused (125)" "125" "$RC"
-expect_contains "  saying why and what to do" "statically linked: no loader preloads anything into it; run bindif as root" "$ERR"
+expect_reply "nobody without --kernel: a static program is supervised" "peer=$APP4"
+expect_tun_quiet "  nothing of it in the tun"
 
 lab_down
 summary

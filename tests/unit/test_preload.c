@@ -325,6 +325,113 @@ test_bindif_mark(void **state)
 	    "it is bindif, which preloads the shim into its own command");
 }
 
+/* Go's build ID note (name "Go", type 4), as its linker writes it first
+ * in the text segment, static (CGO_ENABLED=0) or with a loader (cgo). */
+static void
+test_go_note(void **state)
+{
+	static const unsigned char go[] = { 3, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0,
+		0, 'G', 'o', 0, 0, 'i', 'd', '/', '1' };
+	static const unsigned char other[] = { 3, 0, 0, 0, 4, 0, 0, 0, 3, 0,
+		0, 0, 'G', 'o', 0, 0, 'i', 'd', '/', '1' };
+	unsigned char buf[1024];
+	struct preload_facts f;
+	size_t n;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	n = elf64(buf, 62, "/lib64/ld-linux-x86-64.so.2");
+	assert_true(preload_parse(buf, n, &f.self));
+	f.mode = 0755;
+	assert_false(f.self.go);
+
+	n = static_with_note(buf, go, sizeof(go), 4);
+	assert_true(preload_parse(buf, n, &f.target));
+	assert_true(f.target.go);
+	assert_int_equal(preload_judge(&f), PRELOAD_GO);
+	/* Dynamically linked (cgo): the loader would take the shim, and the
+	 * runtime would still go past it. */
+	memcpy(buf + 512, "/lib64/ld-linux-x86-64.so.2", 28);
+	put(buf + 56, 3, 2);
+	put(buf + 64 + 2 * 56, 3, 4); /* PT_INTERP */
+	put(buf + 64 + 2 * 56 + 8, 512, 8);
+	put(buf + 64 + 2 * 56 + 32, 28, 8);
+	assert_true(preload_parse(buf, n, &f.target));
+	assert_string_equal(f.target.interp, "/lib64/ld-linux-x86-64.so.2");
+	assert_true(f.target.go);
+	assert_int_equal(preload_judge(&f), PRELOAD_GO);
+	/* Setuid still wins: the supervisor could not keep its privileges. */
+	f.mode = 04755;
+	f.owner = 1000;
+	f.ruid = 1001;
+	assert_int_equal(preload_judge(&f), PRELOAD_SETUID);
+	f.mode = 0755;
+
+	/* Another note type under the same name is no Go build ID. */
+	n = static_with_note(buf, other, sizeof(other), 4);
+	assert_true(preload_parse(buf, n, &f.target));
+	assert_false(f.target.go);
+	assert_int_equal(preload_judge(&f), PRELOAD_STATIC);
+	assert_non_null(strstr(preload_reason(PRELOAD_GO), "Go program"));
+	assert_non_null(strstr(preload_advice(PRELOAD_GO, false),
+	    "--supervise"));
+	assert_non_null(strstr(preload_advice(PRELOAD_FOREIGN_LOADER, false),
+	    "--supervise"));
+}
+
+/* A dynamically linked program with section headers at the end of the
+ * file (past the head the parser sees), one of them named name. */
+static void
+write_with_section(const char *path, const char *name)
+{
+	static const char loader[] = "/lib64/ld-linux-x86-64.so.2";
+	unsigned char buf[8192], *sh;
+	size_t strtab = 5000, shoff = 6000, nlen = strlen(name) + 1;
+	FILE *fp;
+
+	memset(buf, 0, sizeof(buf));
+	(void)elf64(buf, 62, loader);
+	/* Names: "", ".shstrtab", then name. */
+	memcpy(buf + strtab + 1, ".shstrtab", 10);
+	memcpy(buf + strtab + 11, name, nlen);
+	put(buf + 40, shoff, 8); /* e_shoff */
+	put(buf + 58, 64, 2);	 /* e_shentsize */
+	put(buf + 60, 3, 2);	 /* e_shnum */
+	put(buf + 62, 1, 2);	 /* e_shstrndx */
+	sh = buf + shoff + 64;	 /* [1] .shstrtab */
+	put(sh, 1, 4);
+	put(sh + 24, strtab, 8);
+	put(sh + 32, 11 + nlen, 8);
+	sh += 64; /* [2] name */
+	put(sh, 11, 4);
+	assert_non_null(fp = fopen(path, "wb"));
+	assert_int_equal(fwrite(buf, 1, shoff + 3 * 64, fp), shoff + 3 * 64);
+	fclose(fp);
+	assert_int_equal(chmod(path, 0755), 0);
+}
+
+/* Without the note (an empty -buildid), Go's .go.buildinfo section tells. */
+static void
+test_go_section(void **state)
+{
+	char judged[4096], path[sizeof(tmpdir) + 16];
+
+	(void)state;
+	make_tmpdir("gosect");
+	snprintf(path, sizeof(path), "%s/prog", tmpdir);
+	write_with_section(path, ".go.buildinfo");
+	assert_int_equal(preload_check(path, judged, sizeof(judged)),
+	    PRELOAD_GO);
+	write_with_section(path, ".go.buildinfx");
+	assert_int_equal(preload_check(path, judged, sizeof(judged)),
+	    PRELOAD_OK);
+	write_with_section(path, ".data");
+	assert_int_equal(preload_check(path, judged, sizeof(judged)),
+	    PRELOAD_OK);
+	unlink(path);
+	remove_tmpdir();
+}
+
 int
 main(void)
 {
@@ -335,6 +442,8 @@ main(void)
 		cmocka_unit_test(test_check_real_files),
 		cmocka_unit_test(test_static_self),
 		cmocka_unit_test(test_bindif_mark),
+		cmocka_unit_test(test_go_note),
+		cmocka_unit_test(test_go_section),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

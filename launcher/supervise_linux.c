@@ -1,0 +1,827 @@
+/*
+ * supervise_linux.c - supervisor mode: a seccomp filter (built with
+ * libseccomp, for x86_64, i386 with socketcall, and x32) sends the calls
+ * that pick a socket's destination to bindif, which reads the destination
+ * from the program's memory, decides with the shim's rules engine, takes
+ * the socket with pidfd_getfd, binds it, and lets the call continue.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <poll.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "launcher.h"
+#include "supervise.h"
+#include "../shim/plat.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+#ifndef AUDIT_ARCH_X86_64
+#define AUDIT_ARCH_X86_64 0xc000003eu
+#endif
+#ifndef AUDIT_ARCH_I386
+#define AUDIT_ARCH_I386 0x40000003u
+#endif
+#define X32_BIT 0x40000000
+
+/* socketcall(2)'s call numbers (linux/net.h). */
+#define SC_CONNECT 3
+#define SC_SENDTO 11
+#define SC_SENDMSG 16
+#define SC_SENDMMSG 20
+
+/* sendmmsg vectors longer than this are cut by the kernel (UIO_MAXIOV). */
+#define MAX_MMSG 1024
+
+/* ---- the filter ---- */
+
+/*
+ * Every connect, sendmsg and sendmmsg, and sendto with a destination (a
+ * connected socket's send costs no trap); io_uring_setup fails with
+ * ENOSYS, so programs fall back to the calls we see. The i386 part is a
+ * context of its own: there libseccomp turns the sendto rule's argument
+ * test into one on socketcall's registers, where the destination is not
+ * (it is in memory), so there every sendto is trapped.
+ */
+static int
+add_rules(scmp_filter_ctx ctx, bool all_sendto)
+{
+	int rc;
+
+	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(connect),
+		 0)) < 0 ||
+	    (rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendmsg),
+		 0)) < 0 ||
+	    (rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendmmsg),
+		 0)) < 0 ||
+	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+		 SCMP_SYS(io_uring_setup), 0)) < 0)
+		return rc;
+	if (all_sendto)
+		return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendto),
+		    0);
+	return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendto), 1,
+	    SCMP_A4(SCMP_CMP_NE, 0));
+}
+
+static scmp_filter_ctx
+new_ctx(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+
+	/* An architecture the filter does not know cannot be judged. */
+	if (ctx != NULL && seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+	    SCMP_ACT_KILL_PROCESS) < 0) {
+		seccomp_release(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static scmp_filter_ctx
+build_ctx(char *why, size_t whylen)
+{
+	scmp_filter_ctx ctx = new_ctx(), ctx32 = NULL;
+	int rc = -ENOMEM;
+
+	if (ctx == NULL)
+		goto fail;
+	if (seccomp_arch_native() == SCMP_ARCH_X86_64) {
+		if ((rc = seccomp_arch_add(ctx, SCMP_ARCH_X32)) < 0)
+			goto fail;
+		if ((ctx32 = new_ctx()) == NULL)
+			goto fail;
+		if ((rc = seccomp_arch_remove(ctx32, SCMP_ARCH_NATIVE)) < 0 ||
+		    (rc = seccomp_arch_add(ctx32, SCMP_ARCH_X86)) < 0 ||
+		    (rc = add_rules(ctx32, true)) < 0)
+			goto fail;
+	}
+	if ((rc = add_rules(ctx, false)) < 0)
+		goto fail;
+	if (ctx32 != NULL) {
+		if ((rc = seccomp_merge(ctx, ctx32)) < 0)
+			goto fail;
+		ctx32 = NULL; /* merged: released with ctx */
+	}
+	return ctx;
+fail:
+	snprintf(why, whylen, "supervisor: cannot build the seccomp filter: %s",
+	    strerror(-rc));
+	if (ctx32 != NULL)
+		seccomp_release(ctx32);
+	if (ctx != NULL)
+		seccomp_release(ctx);
+	return NULL;
+}
+
+/* libseccomp 2.5 exports to a file descriptor only: through a memfd. */
+int
+supervise_filter(struct supervise_insn **out, size_t *n, char *why,
+    size_t whylen)
+{
+	scmp_filter_ctx ctx = build_ctx(why, whylen);
+	struct supervise_insn *prog;
+	off_t size;
+	int fd, rc;
+
+	if (ctx == NULL)
+		return -1;
+	fd = memfd_create("bindif-filter", MFD_CLOEXEC);
+	if (fd < 0 || (rc = seccomp_export_bpf(ctx, fd)) < 0) {
+		rc = fd < 0 ? -errno : rc;
+		snprintf(why, whylen, "supervisor: cannot export the seccomp "
+		    "filter: %s", strerror(-rc));
+		goto fail;
+	}
+	size = lseek(fd, 0, SEEK_END);
+	if (size <= 0 || size % sizeof(*prog) != 0 ||
+	    (prog = malloc((size_t)size)) == NULL ||
+	    pread(fd, prog, (size_t)size, 0) != size) {
+		snprintf(why, whylen, "supervisor: cannot read the seccomp "
+		    "filter back");
+		goto fail;
+	}
+	*out = prog;
+	*n = (size_t)size / sizeof(*prog);
+	(void)close(fd);
+	seccomp_release(ctx);
+	return 0;
+fail:
+	if (fd >= 0)
+		(void)close(fd);
+	seccomp_release(ctx);
+	return -1;
+}
+
+/* ---- what a notification asks ---- */
+
+struct arch_calls {
+	uint32_t arch;
+	bool compat;
+	int connect, sendto, sendmsg, sendmmsg, socketcall;
+};
+
+/* The numbers from libseccomp's tables, once. */
+static const struct arch_calls *
+arch_calls(uint32_t arch, int nr)
+{
+	static struct arch_calls t[3];
+	static bool ready;
+	static const uint32_t arches[3] = { SCMP_ARCH_X86_64, SCMP_ARCH_X32,
+		SCMP_ARCH_X86 };
+	size_t i;
+
+	if (!ready) {
+		for (i = 0; i < 3; i++) {
+			t[i].arch = arches[i];
+			t[i].compat = i > 0;
+#define NR(name) seccomp_syscall_resolve_name_arch(arches[i], name)
+			t[i].connect = NR("connect");
+			t[i].sendto = NR("sendto");
+			t[i].sendmsg = NR("sendmsg");
+			t[i].sendmmsg = NR("sendmmsg");
+			t[i].socketcall = NR("socketcall");
+#undef NR
+		}
+		/* libseccomp names i386's socket calls by its socketcall
+		 * pseudo-numbers (negative); the direct ones (Linux 4.3)
+		 * from the kernel's syscall_32.tbl. */
+		t[2].connect = 362;
+		t[2].sendto = 369;
+		t[2].sendmsg = 370;
+		t[2].sendmmsg = 345;
+		ready = true;
+	}
+	/* x32 shares x86_64's audit arch: its numbers carry the x32 bit. */
+	if (arch == AUDIT_ARCH_X86_64)
+		return &t[(nr & X32_BIT) ? 1 : 0];
+	if (arch == AUDIT_ARCH_I386)
+		return &t[2];
+	return NULL;
+}
+
+void
+supervise_classify(uint32_t arch, int nr, const uint64_t args[6],
+    struct supervise_call *c)
+{
+	const struct arch_calls *t = arch_calls(arch, nr);
+
+	memset(c, 0, sizeof(*c));
+	c->kind = SV_OTHER;
+	if (t == NULL)
+		return;
+	c->compat = t->compat;
+	c->fd = (int)args[0];
+	c->addr = args[1];
+	c->len = args[2];
+	if (nr == t->connect)
+		c->kind = SV_CONNECT;
+	else if (nr == t->sendto) {
+		c->kind = SV_SENDTO;
+		c->addr = args[4];
+		c->len = args[5];
+	} else if (nr == t->sendmsg)
+		c->kind = SV_SENDMSG;
+	else if (nr == t->sendmmsg)
+		c->kind = SV_SENDMMSG;
+	else if (nr == t->socketcall) {
+		c->kind = SV_SOCKETCALL;
+		c->fd = -1;
+	}
+	if (t->compat) /* 32-bit registers: the upper halves mean nothing */
+		c->addr &= 0xffffffffu;
+}
+
+void
+supervise_socketcall(unsigned call, const uint32_t a[6],
+    struct supervise_call *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->compat = true;
+	c->fd = (int)a[0];
+	c->addr = a[1];
+	c->len = a[2];
+	switch (call) {
+	case SC_CONNECT:
+		c->kind = SV_CONNECT;
+		break;
+	case SC_SENDTO:
+		c->kind = SV_SENDTO;
+		c->addr = a[4];
+		c->len = a[5];
+		break;
+	case SC_SENDMSG:
+		c->kind = SV_SENDMSG;
+		break;
+	case SC_SENDMMSG:
+		c->kind = SV_SENDMMSG;
+		break;
+	default:
+		c->kind = SV_OTHER;
+	}
+}
+
+/* ---- answering ---- */
+
+/*
+ * What bindif answers: let the call run (the socket now bound as decided),
+ * or fail it with err. A later DNS redirection would add a third answer,
+ * "done with val": bindif connects or sends on the program's socket
+ * itself, to the server it chose, and the program's call returns val.
+ */
+struct answer {
+	bool fail;
+	int err;
+};
+
+static ssize_t
+mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = { buf, len };
+	struct iovec remote = { (void *)(uintptr_t)addr, len };
+
+	return process_vm_readv(pid, &local, 1, &remote, 1, 0);
+}
+
+/* The thread group of a thread: pidfd_open takes only a leader before
+ * Linux 6.9, and Go calls connect from any of its threads. */
+static pid_t
+tgid_of(pid_t tid)
+{
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strstr(buf, "\nTgid:");
+	return p ? (pid_t)strtol(p + 6, NULL, 10) : -1;
+}
+
+/*
+ * pidfds of the threads that called, kept: opening one per call was a
+ * tenth of a trapped connect's cost. A pidfd names its task, not its
+ * number, so a kept one whose thread is gone fails (ESRCH) rather than
+ * reach whichever task has the number now; it is then opened again.
+ * Only pidfds that name the calling thread itself (PIDFD_THREAD, Linux
+ * 6.9) or its whole process (the thread is the leader) are kept: the
+ * older kernels' way for other threads, through their Tgid, could go
+ * stale and is opened per call.
+ */
+#define PIDFD_SLOTS 64
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+static struct {
+	pid_t tid;
+	int fd;
+} pidfds[PIDFD_SLOTS];
+
+static int
+open_pidfd(pid_t tid, bool *keep)
+{
+	int fd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	pid_t g;
+
+	*keep = true;
+	if (fd >= 0 || errno != EINVAL)
+		return fd;
+	if ((fd = (int)syscall(SYS_pidfd_open, tid, 0)) >= 0 ||
+	    errno != EINVAL)
+		return fd;
+	*keep = false;
+	g = tgid_of(tid);
+	return g > 0 ? (int)syscall(SYS_pidfd_open, g, 0) : -1;
+}
+
+/* The program's socket fd, as a descriptor of ours; -errno. */
+static int
+take_socket(pid_t tid, int fd)
+{
+	unsigned slot = (unsigned)tid % PIDFD_SLOTS;
+	int pfd, s, tries;
+	bool keep;
+
+	for (tries = 0; tries < 2; tries++) {
+		if (pidfds[slot].fd > 0 && pidfds[slot].tid == tid)
+			pfd = pidfds[slot].fd;
+		else if ((pfd = open_pidfd(tid, &keep)) < 0)
+			return -errno;
+		else if (keep) {
+			if (pidfds[slot].fd > 0)
+				(void)close(pidfds[slot].fd);
+			pidfds[slot].tid = tid;
+			pidfds[slot].fd = pfd;
+		}
+		s = (int)syscall(SYS_pidfd_getfd, pfd, fd, 0);
+		if (s < 0)
+			s = -errno;
+		if (pidfds[slot].fd != pfd)
+			(void)close(pfd); /* not kept */
+		else if (s == -ESRCH) {
+			/* A kept one for a thread that is gone. */
+			(void)close(pfd);
+			pidfds[slot].fd = 0;
+			continue;
+		}
+		return s;
+	}
+	return -ESRCH;
+}
+
+/* A destination read from the program, ready for decide(). */
+struct dest {
+	struct sockaddr_storage ss;
+	socklen_t len;
+};
+
+/* false when there is no inet destination to decide for: the call goes
+ * on as is (a bad pointer then gets the kernel's own EFAULT). */
+static bool
+read_dest(pid_t pid, uint64_t addr, uint64_t len, struct dest *d)
+{
+	ssize_t n;
+
+	if (addr == 0 || len < sizeof(sa_family_t))
+		return false;
+	if (len > sizeof(d->ss))
+		len = sizeof(d->ss);
+	memset(&d->ss, 0, sizeof(d->ss));
+	n = mem_read(pid, addr, &d->ss, (size_t)len);
+	if (n < (ssize_t)sizeof(sa_family_t))
+		return false;
+	d->len = (socklen_t)n;
+	return d->ss.ss_family == AF_INET || d->ss.ss_family == AF_INET6;
+}
+
+/* msg_name and msg_namelen of a struct msghdr at addr, in the program's
+ * layout (64-bit: pointer at 0, length at 8; 32-bit: 0 and 4). */
+static bool
+read_msg_name(pid_t pid, uint64_t addr, bool compat, uint64_t *name,
+    uint64_t *namelen)
+{
+	unsigned char h[16];
+	uint64_t p = 0;
+	uint32_t l = 0, p32 = 0;
+
+	if (mem_read(pid, addr, h, sizeof(h)) != (ssize_t)sizeof(h))
+		return false;
+	if (compat) {
+		memcpy(&p32, h, 4);
+		memcpy(&l, h + 4, 4);
+		p = p32;
+	} else {
+		memcpy(&p, h, 8);
+		memcpy(&l, h + 8, 4);
+	}
+	*name = p;
+	*namelen = l;
+	return true;
+}
+
+static void
+log_line(const struct shim_cfg *cfg, pid_t pid, const char *call,
+    const struct dest *dst, unsigned proto, const struct decision *d,
+    const char *extra)
+{
+	char line[600];
+
+	if (!cfg->verbose)
+		return;
+	decide_describe(cfg, (const struct sockaddr *)&dst->ss, proto, d, line,
+	    sizeof(line));
+	fprintf(stderr, "bindif[%s:%d]: supervised %s %s%s\n", cfg->prog,
+	    (int)pid, call, line, extra ? extra : "");
+}
+
+/* Applies d to socket s: the whole socket (streams, and datagram ones
+ * being connected), else the egress of its unconnected datagrams. 0 or
+ * -errno. */
+static int
+apply(int s, int family, bool stream, bool whole, const struct dest *dst,
+    const struct decision *d)
+{
+	unsigned cur = 0;
+
+	/* The program's own SO_BINDTODEVICE (ping -I) stands. */
+	if (plat_bound_ifindex(s, family, &cur) == 0 && cur != 0)
+		return 0;
+	if (d->action != RULES_BIND) {
+		/* Datagrams passed give back any egress we set for earlier
+		 * ones; streams were never touched. */
+		if (!stream) {
+			(void)plat_set_egress(s, AF_INET, 0);
+			if (family == AF_INET6)
+				(void)plat_set_egress(s, AF_INET6, 0);
+		}
+		return 0;
+	}
+	if (whole)
+		return plat_bind_ifindex(s, family, d->ifindex, d->ifname);
+	/* Not a binding, which could not be undone: later datagrams to
+	 * other destinations can change the egress again. */
+	return plat_set_egress(s, decide_egress_family(
+	    (const struct sockaddr *)&dst->ss, dst->len), d->ifindex);
+}
+
+static const char *
+call_name(enum supervise_kind k)
+{
+	switch (k) {
+	case SV_CONNECT:
+		return "connect";
+	case SV_SENDTO:
+		return "sendto";
+	case SV_SENDMSG:
+		return "sendmsg";
+	default:
+		return "sendmmsg";
+	}
+}
+
+/* The destinations of a call: one, or for sendmmsg those of its messages
+ * (up to max). Returns how many were read. */
+static size_t
+call_dests(pid_t pid, const struct supervise_call *c, struct dest *out,
+    size_t max)
+{
+	uint64_t name, namelen, stride, i, n = 0;
+
+	switch (c->kind) {
+	case SV_CONNECT:
+	case SV_SENDTO:
+		return read_dest(pid, c->addr, c->len, out) ? 1 : 0;
+	case SV_SENDMSG:
+		return read_msg_name(pid, c->addr, c->compat, &name, &namelen) &&
+		    read_dest(pid, name, namelen, out) ? 1 : 0;
+	case SV_SENDMMSG:
+		/* struct mmsghdr: the msghdr, then msg_len, padded. */
+		stride = c->compat ? 32 : 64;
+		for (i = 0; i < c->len && i < MAX_MMSG && n < max; i++)
+			if (read_msg_name(pid, c->addr + i * stride, c->compat,
+				&name, &namelen) &&
+			    read_dest(pid, name, namelen, &out[n]))
+				n++;
+		return (size_t)n;
+	default:
+		return 0;
+	}
+}
+
+static struct answer
+decide_call(const struct shim_cfg *cfg, pid_t pid,
+    const struct supervise_call *c)
+{
+	static struct dest dst[MAX_MMSG];
+	struct answer a = { false, 0 };
+	struct plat_sockinfo si;
+	struct decision d, first;
+	size_t n, i, decided, fi = 0;
+	unsigned proto;
+	int s, rc;
+	bool whole;
+
+	if ((n = call_dests(pid, c, dst, MAX_MMSG)) == 0)
+		return a;
+	if ((s = take_socket(pid, c->fd)) < 0) {
+		/* Not a descriptor: the kernel says EBADF itself. Anything
+		 * else (the process made itself undumpable...) fails closed. */
+		if (s != -EBADF) {
+			a.fail = true;
+			a.err = -s;
+		}
+		goto out;
+	}
+	if (plat_sockinfo(s, &si) < 0 ||
+	    (proto = decide_proto_class(si.family, si.type, si.protocol)) == 0)
+		goto out;
+	whole = proto == RULES_PROTO_TCP || c->kind == SV_CONNECT;
+	for (i = 0, decided = 0; i < n; i++) {
+		/* Too short to be an address: the kernel refuses it. */
+		if (!decide(cfg, (const struct sockaddr *)&dst[i].ss,
+			dst[i].len, proto, decided == 0 ? &first : &d))
+			continue;
+		/* One sendmmsg, one egress: messages that need different
+		 * ones cannot all be sent right. */
+		if (decided == 0)
+			fi = i;
+		if (decided++ > 0 && (d.action != first.action ||
+		    d.ifindex != first.ifindex)) {
+			log_line(cfg, pid, call_name(c->kind), &dst[i], proto,
+			    &d, ": refused, the vector's other messages go "
+			    "another way");
+			a.fail = true;
+			a.err = EINVAL;
+			goto out;
+		}
+	}
+	if (decided == 0)
+		goto out;
+	log_line(cfg, pid, call_name(c->kind), &dst[fi], proto, &first, NULL);
+	if (first.action == RULES_REJECT) {
+		a.fail = true;
+		a.err = first.err;
+		goto out;
+	}
+	if ((rc = apply(s, si.family, proto == RULES_PROTO_TCP, whole, &dst[fi],
+	    &first)) < 0) {
+		if (cfg->verbose)
+			fprintf(stderr, "bindif[%s:%d]: cannot bind to %s: %s\n",
+			    cfg->prog, (int)pid, first.ifname, strerror(-rc));
+		a.fail = true;
+		a.err = -rc;
+	}
+out:
+	if (s >= 0)
+		(void)close(s);
+	return a;
+}
+
+static struct answer
+answer(const struct shim_cfg *cfg, const struct seccomp_notif *req)
+{
+	struct answer a = { false, 0 };
+	struct supervise_call c;
+	uint32_t sa[6];
+
+	/* __u64 and uint64_t: the same 8 bytes, two spellings. */
+	supervise_classify(req->data.arch, req->data.nr,
+	    (const uint64_t *)req->data.args, &c);
+	if (c.kind == SV_SOCKETCALL) {
+		if (mem_read((pid_t)req->pid, c.addr, sa, sizeof(sa)) !=
+		    (ssize_t)sizeof(sa))
+			return a; /* the kernel's EFAULT */
+		supervise_socketcall((unsigned)req->data.args[0], sa, &c);
+	}
+	if (c.kind == SV_OTHER)
+		return a;
+	return decide_call(cfg, (pid_t)req->pid, &c);
+}
+
+/* One notification: received, answered. The program's memory can change
+ * between our read and the kernel's (another thread): bindif is not a
+ * sandbox, only a router for programs that do not fight it. */
+static void
+serve(const struct shim_cfg *cfg, int listener, struct seccomp_notif *req,
+    struct seccomp_notif_resp *resp, size_t reqsz, size_t respsz)
+{
+	struct answer a;
+
+	memset(req, 0, reqsz);
+	if (seccomp_notify_receive(listener, req) < 0)
+		return; /* the caller died meanwhile, or a signal */
+	a = answer(cfg, req);
+	memset(resp, 0, respsz);
+	resp->id = req->id;
+	/* The pid we read from and took sockets of is still the caller's. */
+	if (seccomp_notify_id_valid(listener, req->id) < 0)
+		return;
+	if (a.fail)
+		resp->error = -a.err;
+	else
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	(void)seccomp_notify_respond(listener, resp);
+}
+
+/* ---- the child and its parent ---- */
+
+struct hello {
+	int err; /* errno of the filter's installation, 0 when installed */
+	int listener;
+};
+
+static void __attribute__((noreturn))
+child_run(const struct sock_fprog *prog, int tell, int ack, const char *exe,
+    char **argv, const struct child_relay *relay)
+{
+	struct hello h = { 0, -1 };
+	char c;
+
+	/* No privileges to gain: the unprivileged may install the filter,
+	 * and it holds for everything the command runs. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		h.err = errno;
+	else if ((h.listener = (int)syscall(SYS_seccomp,
+	    SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+	    prog)) < 0)
+		h.err = errno;
+	/* write and read are not trapped: the filter cannot stop its own
+	 * hand-over (a sendmsg with SCM_RIGHTS would wait on the parent
+	 * that is waiting for it, which is why the parent takes it). */
+	if (write(tell, &h, sizeof(h)) != (ssize_t)sizeof(h) || h.err != 0)
+		_exit(EXIT_OURS);
+	if (read(ack, &c, 1) != 1)
+		_exit(EXIT_OURS); /* bindif is gone: run nothing */
+	(void)close(h.listener);
+	(void)close(tell);
+	(void)close(ack);
+	child_relay_unblock(relay);
+	execv(exe, argv);
+	dprintf(2, "bindif: %s: %s\n", argv[0], strerror(errno));
+	_exit(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN);
+}
+
+int
+supervise_available(char *why, size_t whylen)
+{
+	/* pidfd_getfd (5.6) is the youngest call used, after the
+	 * notifications (5.0) and their CONTINUE answer (5.5): a bad
+	 * descriptor means it exists. */
+	if (syscall(SYS_pidfd_getfd, -1, 0, 0) < 0 && errno == ENOSYS) {
+		snprintf(why, whylen, "supervisor mode needs Linux 5.6 or "
+		    "later (pidfd_getfd, seccomp user notification)");
+		return -1;
+	}
+	if (seccomp_api_get() < 5) {
+		snprintf(why, whylen, "supervisor mode needs seccomp user "
+		    "notification, which this kernel or libseccomp lacks");
+		return -1;
+	}
+	return 0;
+}
+
+/* Forks the child, takes its listener. The child's pid, or -1 and why. */
+static pid_t
+start(const struct sock_fprog *prog, const char *exe, char **argv,
+    struct child_relay *relay, int *listener, int *pidfd, char *why,
+    size_t whylen)
+{
+	int tell[2], ack[2];
+	struct hello h;
+	pid_t pid;
+
+	if (pipe2(tell, O_CLOEXEC) < 0 || pipe2(ack, O_CLOEXEC) < 0) {
+		snprintf(why, whylen, "supervisor: pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	child_relay_block(relay);
+	if ((pid = fork()) < 0) {
+		snprintf(why, whylen, "supervisor: fork: %s", strerror(errno));
+		child_relay_unblock(relay);
+		return -1;
+	}
+	if (pid == 0) {
+		(void)close(tell[0]);
+		(void)close(ack[1]);
+		child_run(prog, tell[1], ack[0], exe, argv, relay);
+	}
+	(void)close(tell[1]);
+	(void)close(ack[0]);
+	*listener = *pidfd = -1;
+	if (read(tell[0], &h, sizeof(h)) != (ssize_t)sizeof(h))
+		h.err = EPIPE;
+	if (h.err != 0)
+		snprintf(why, whylen, "supervisor: cannot install the seccomp "
+		    "filter: %s", strerror(h.err));
+	else if ((*pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0 ||
+	    (*listener = (int)syscall(SYS_pidfd_getfd, *pidfd, h.listener,
+	    0)) < 0)
+		snprintf(why, whylen, "supervisor: cannot take the filter's "
+		    "listener from the command: %s", strerror(errno));
+	else if (write(ack[1], "", 1) != 1)
+		snprintf(why, whylen, "supervisor: the command did not wait "
+		    "for its listener");
+	(void)close(tell[0]);
+	(void)close(ack[1]);
+	if (*listener >= 0 && why[0] == '\0')
+		return pid;
+	/* Nothing of the command ran: it waits for the ack, or failed. */
+	(void)kill(pid, SIGKILL);
+	(void)child_wait(pid, &(int){ 0 });
+	child_relay_unblock(relay);
+	if (*listener >= 0)
+		(void)close(*listener);
+	if (*pidfd >= 0)
+		(void)close(*pidfd);
+	return -1;
+}
+
+int
+supervise_exec(const struct shim_cfg *cfg, char **argv, const char *exe,
+    int *wstatus, char *why, size_t whylen)
+{
+	struct seccomp_notif_sizes sz;
+	struct seccomp_notif *req = NULL;
+	struct seccomp_notif_resp *resp = NULL;
+	struct supervise_insn *insns;
+	struct child_relay relay;
+	struct sock_fprog prog;
+	struct pollfd p[2];
+	int listener, pidfd, status;
+	size_t n;
+	pid_t pid;
+
+	*wstatus = -1;
+	why[0] = '\0';
+	if (supervise_available(why, whylen) < 0 ||
+	    supervise_filter(&insns, &n, why, whylen) < 0)
+		return -1;
+	if (seccomp_notify_alloc(&req, &resp) < 0 ||
+	    syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0) {
+		snprintf(why, whylen, "supervisor: seccomp notifications are "
+		    "unavailable: %s", strerror(errno));
+		free(insns);
+		seccomp_notify_free(req, resp);
+		return -1;
+	}
+	prog.len = (unsigned short)n;
+	prog.filter = (struct sock_filter *)insns;
+	pid = start(&prog, exe, argv, &relay, &listener, &pidfd, why, whylen);
+	free(insns);
+	if (pid < 0) {
+		seccomp_notify_free(req, resp);
+		return -1;
+	}
+	child_relay_start(&relay, pid);
+	p[0].fd = listener;
+	p[0].events = POLLIN;
+	p[1].fd = pidfd;
+	p[1].events = POLLIN;
+	for (;;) {
+		p[0].revents = p[1].revents = 0;
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[0].revents & POLLIN)
+			serve(cfg, listener, req, resp, sz.seccomp_notif,
+			    sz.seccomp_notif_resp);
+		else if (p[0].revents & (POLLHUP | POLLERR))
+			p[0].fd = -1; /* no filtered process left */
+		if (p[1].revents & POLLIN)
+			break; /* the command ended */
+	}
+	(void)child_wait(pid, &status);
+	child_relay_stop(&relay);
+	(void)close(listener);
+	(void)close(pidfd);
+	seccomp_notify_free(req, resp);
+	*wstatus = status;
+	return child_exit_code(status);
+}
