@@ -397,7 +397,7 @@ main(int argc, char **argv)
 			die(EXIT_OURS, "%s: %s", rules, strerror(errno));
 	}
 	if (o.explain != NULL) {
-		if (explain(lr.set, o.program, o.iface, o.explain, stdout, why,
+		if (explain(lr.set, o.program, o.iface, o.dns, o.explain, stdout, why,
 			sizeof(why)) < 0)
 			die(EXIT_OURS, "%s", why);
 		lrules_free(&lr);

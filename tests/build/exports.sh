@@ -3,7 +3,7 @@
 # names it intercepts and nothing else (no helper, no libconfig symbol).
 set -euo pipefail
 lib=${1:-build/libbindif.so}
-want="__res_nquery __res_nquerydomain __res_nsearch __res_query __res_querydomain __res_search accept accept4 close close_range connect dup dup2 dup3 execl execle execlp execv execve execveat execvp execvpe fcntl fcntl64 fexecve getaddrinfo gethostbyname gethostbyname2 gethostbyname2_r gethostbyname_r getnameinfo posix_spawn posix_spawnp res_nquery res_nquerydomain res_nsearch res_query res_querydomain res_search sendmmsg sendmsg sendto setsockopt socket"
+want="__res_nquery __res_nquerydomain __res_nsearch __res_query __res_querydomain __res_search accept accept4 close close_range connect dup dup2 dup3 execl execle execlp execv execve execveat execvp execvpe fcntl fcntl64 fexecve getaddrinfo gethostbyname gethostbyname2 gethostbyname2_r gethostbyname_r getnameinfo getpeername posix_spawn posix_spawnp recvfrom recvmmsg recvmsg res_nquery res_nquerydomain res_nsearch res_query res_querydomain res_search sendmmsg sendmsg sendto setsockopt socket"
 got=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TW]$/ {print $3}' | sort | tr '\n' ' ' | sed 's/ $//')
 if [ "$got" != "$want" ]; then
 	echo "FAIL - $lib exports: $got"
