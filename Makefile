@@ -70,7 +70,8 @@ SHIM_CORE_SRCS = shim/hooks.c shim/decide.c shim/fdtable.c shim/egress.c \
 	shim/flight.c shim/libs.c shim/dnsredirect.c shim/hooks_dnsown.c
 LAUNCHER_CORE_SRCS = launcher/opts.c launcher/target.c launcher/iface.c \
 	launcher/checks.c launcher/env.c launcher/explain.c launcher/uplink.c \
-	launcher/child.c launcher/handshake.c launcher/cache.c launcher/handoff.c
+	launcher/child.c launcher/handshake.c launcher/cache.c launcher/handoff.c \
+	launcher/kernel_dns.c
 
 ifeq ($(UNAME_S),Darwin)
 SHIM = $(B)/libbindif.dylib

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,7 +76,7 @@ find_shim(char *out, size_t len)
  * lr NULL: there are no rules files. */
 static void
 check_policy(struct lrules *lr, const struct opts *o, const char *exe,
-    char *dflt, size_t dfltlen)
+    char *dflt, size_t dfltlen, char *dns, size_t dnslen)
 {
 	char why[512];
 	struct rules_policy *p;
@@ -108,6 +109,9 @@ check_policy(struct lrules *lr, const struct opts *o, const char *exe,
 		snprintf(dflt, dfltlen, "%s", iface_real_name(
 		    rules_policy_iface(p, 0), real, sizeof(real)));
 	}
+	/* The rules' DNS servers, for kernel mode. */
+	snprintf(dns, dnslen, "%s", rules_policy_dns(p) ? rules_policy_dns(p)
+							 : "");
 	rules_policy_free(p);
 }
 
@@ -225,9 +229,11 @@ reachable(const struct opts *o, const char *exe, const char *dflt,
  * policy without a default interface cannot use it.
  */
 static void __attribute__((noreturn))
-run_in_kernel_mode(const struct opts *o, const char *exe, const char *dflt)
+run_in_kernel_mode(const struct opts *o, const char *exe, const char *dflt,
+    const char *rules_dns)
 {
-	char why[1024] = "";
+	char why[1024] = "", note[512];
+	struct kernel_dns dns;
 	int rc, status;
 
 	if (dflt[0] == '\0')
@@ -237,8 +243,14 @@ run_in_kernel_mode(const struct opts *o, const char *exe, const char *dflt)
 	 * the cgroup holds them too. */
 	if (setenv("BINDIF_KERNEL", "1", 1) < 0)
 		die(EXIT_OURS, "cannot set BINDIF_KERNEL: %s", strerror(errno));
+	/* The command's own DNS queries to the system's resolvers go to
+	 * the servers the shim would use, as in the shim. */
+	kernel_dns_plan(o->dns[0] ? o->dns : rules_dns, dflt,
+	    if_nametoindex(dflt), &dns, note, sizeof(note));
+	if (note[0] != '\0' && (o->verbose || !dns.has_to4))
+		fprintf(stderr, "bindif: %s\n", note);
 	fflush(NULL);
-	rc = kernel_exec(dflt, 0, o->argv, exe, &status, why,
+	rc = kernel_exec(dflt, 0, &dns, o->argv, exe, &status, why,
 	    sizeof(why));
 	if (rc < 0)
 		die(EXIT_OURS, "%s", why);
@@ -336,7 +348,7 @@ int
 main(int argc, char **argv)
 {
 	char why[1024], rulesbuf[PATH_MAX], rulesabs[PATH_MAX], exe[PATH_MAX],
-	    shim[PATH_MAX], cachebuf[PATH_MAX], policy[64];
+	    shim[PATH_MAX], cachebuf[PATH_MAX], policy[64], rdns[512];
 	const char *rules;
 	struct lrules lr = { 0 };
 	char autoname[RULES_IFNAMSIZ], fileauto[RULES_IFNAMSIZ],
@@ -407,7 +419,8 @@ main(int argc, char **argv)
 	    sizeof(why));
 	if (rc != 0)
 		die(rc, "%s", why);
-	check_policy(rules ? &lr : NULL, &o, exe, dflt, sizeof(dflt));
+	check_policy(rules ? &lr : NULL, &o, exe, dflt, sizeof(dflt), rdns,
+	    sizeof(rdns));
 	if (!o.kernel)
 		o.argv = reachable(&o, exe, dflt, &o.kernel, &shim_expected);
 	/* Kernel mode and the handshake keep bindif waiting for the whole
@@ -415,7 +428,7 @@ main(int argc, char **argv)
 	if (o.kernel) {
 		lrules_free(&lr);
 		plat_release_memory();
-		run_in_kernel_mode(&o, exe, dflt);
+		run_in_kernel_mode(&o, exe, dflt, rdns);
 	}
 	/* The compiled rules for the shim; without them it parses. */
 	if (rules != NULL && handoff(&lr, policy, sizeof(policy), why,

@@ -99,6 +99,16 @@ real() {
 	done
 }
 
+# Kernel mode (root): the cgroup's programs redirect the same queries;
+# getaddrinfo is the libc's own there, its queries redirected too.
+kernel_mode() {
+	run dns_bindif --kernel -i phy0 --dns $DNS4 -- cat /proc/self/maps
+	expect_not_contains "$1, kernel mode: no shim in the program" \
+		libbindif "$OUT"
+	real "$1" root "--kernel --dns" --kernel -i phy0 --dns $DNS4
+	real "$1" root "--kernel, dns =" --kernel -c "$LAB_PUB/own.conf"
+}
+
 both_ways() {
 	local who
 	printf 'interface = "phy0";\ndns = ["%s"];\n' $DNS4 >"$LAB_PUB/own.conf"
@@ -107,6 +117,7 @@ both_ways() {
 		real "$1" $who "--dns" -i phy0 --dns $DNS4
 		real "$1" $who "dns =" -c "$LAB_PUB/own.conf"
 	done
+	kernel_mode "$1"
 }
 
 # What -v says, and that the server saw the query from phy0.
@@ -186,21 +197,24 @@ while len(reply) < n:
     reply += t.recv(n - len(reply))
 print("tcp", *t.getpeername(), real in reply)
 '
+# own_sockets DEST [WHO...]: WHO root, nobody or kernel (root, --kernel).
 own_sockets() {
-	local who launch
-	for who in root nobody; do
-		launch=dns_bindif
+	local dest=$1 who launch mode
+	shift
+	for who in "$@"; do
+		launch=dns_bindif mode=
 		[ $who = nobody ] && launch=dns_bindif_nobody
+		[ $who = kernel ] && mode=--kernel
 		tun_mark
-		run $launch -i phy0 --dns $DNS4 -- "$PY" -c "$OWN_SOCKETS" \
-			$1 $SRV4
-		expect_eq "$who: python's own sockets to $1 see it answer, with the real address" \
-			"recvfrom $1 53 True
-recvmsg $1 53 True
-connected $1 53 True
-peer $1 53
-reconnected $1 53 True
-tcp $1 53 True" "$OUT"
+		run $launch $mode -i phy0 --dns $DNS4 -- "$PY" -c "$OWN_SOCKETS" \
+			$dest $SRV4
+		expect_eq "$who: python's own sockets to $dest see it answer, with the real address" \
+			"recvfrom $dest 53 True
+recvmsg $dest 53 True
+connected $dest 53 True
+peer $dest 53
+reconnected $dest 53 True
+tcp $dest 53 True" "$OUT"
 		expect_eq "  and nothing reached the tun" "" \
 			"$(tun_new "$TUN_DNS_ANY")"
 	done
@@ -226,14 +240,14 @@ both_ways fake
 verbose 198.18.0.2
 aimed
 no_server
-own_sockets 198.18.0.2
+own_sockets 198.18.0.2 root nobody kernel
 explain
 
 set_resolv $STUB
 control stub
 both_ways stub
 verbose $STUB
-own_sockets $STUB
+own_sockets $STUB root nobody kernel
 
 lab_down
 summary
