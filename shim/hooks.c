@@ -205,9 +205,14 @@ redirect_dns(const struct shim_cfg *c, int fd, fdt_entry *e,
 		return -ENETUNREACH; /* never where it was aimed */
 	}
 	if (FDT_STATE(*e) == FDT_NEW) {
-		/* Bound as a whole from now on, as at a connect. */
-		if (!is_stream(*e) && (rc = dgram_release(fd)) < 0)
-			return rc;
+		/* Bound as a whole from now on, as at a connect; the entry
+		 * as the release left it (per datagram: never stuck again,
+		 * so no later datagram takes dgram_hit's way round us). */
+		if (!is_stream(*e)) {
+			if ((rc = dgram_release(fd)) < 0)
+				return rc;
+			*e = fdt_get(fd) & ~(FDT_STUCK | FDT_STICKING);
+		}
 		d.action = RULES_BIND;
 		d.ifindex = r->ifindex;
 		d.ifname = r->ifname;
@@ -484,12 +489,14 @@ bindif_sendto(int fd, const void *buf, size_t n, int flags,
 	if (sa == NULL || state_busy())
 		return r->sendto(fd, buf, n, flags, sa, len);
 	e = fdt_get(fd);
-	if ((FDT_STATE(e) == FDT_SKIP || FDT_STATE(e) == FDT_PASS ||
-		FDT_STATE(e) == FDT_BOUND) && !(e & FDT_DNSREDIR))
-		return r->sendto(fd, buf, n, flags, sa, len);
-	/* And an unconnected one stuck to the interface this destination
-	 * decides: one compare, then the real call. */
-	if (dgram_hit(fd, e, sa, len, &eg.hold)) {
+	if (FDT_STATE(e) == FDT_SKIP || FDT_STATE(e) == FDT_PASS ||
+	    FDT_STATE(e) == FDT_BOUND) {
+		/* A redirected DNS socket's datagrams are redirected too. */
+		if (!(e & FDT_DNSREDIR))
+			return r->sendto(fd, buf, n, flags, sa, len);
+	} else if (dgram_hit(fd, e, sa, len, &eg.hold)) {
+		/* An unconnected one stuck to the interface this destination
+		 * decides: one compare, then the real call. */
 		sent = r->sendto(fd, buf, n, flags, sa, len);
 		dgram_done(fd, &eg.hold);
 		return sent;

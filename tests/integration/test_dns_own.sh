@@ -159,8 +159,9 @@ no_server() {
 }
 
 # What the program sees of its redirected sockets: an unconnected one gets
-# its reply from the address it sent to (recvfrom, recvmsg), a connected
-# one and a TCP one show it as their peer (getpeername).
+# its reply from the address it sent to (recvfrom, recvmsg), also after
+# it sent other traffic first, a connected one and a TCP one show it as
+# their peer (getpeername).
 OWN_SOCKETS='
 import socket, struct, sys
 dest = (sys.argv[1], 53)
@@ -178,6 +179,14 @@ show("recvfrom", reply, src)
 u.sendmsg([q], [], 0, dest)
 reply, _, _, src = u.recvmsg(512)
 show("recvmsg", reply, src)
+m = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+m.settimeout(3)
+m.sendto(b"hello", (sys.argv[2], 9))
+m.recvfrom(512)
+for i in range(2):
+    m.sendto(q, dest)
+    reply, src = m.recvfrom(512)
+    show("after other traffic", reply, src)
 c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 c.settimeout(3)
 c.connect(dest)
@@ -211,6 +220,8 @@ own_sockets() {
 		expect_eq "$who: python's own sockets to $dest see it answer, with the real address" \
 			"recvfrom $dest 53 True
 recvmsg $dest 53 True
+after other traffic $dest 53 True
+after other traffic $dest 53 True
 connected $dest 53 True
 peer $dest 53
 reconnected $dest 53 True
