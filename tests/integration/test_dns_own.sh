@@ -231,6 +231,28 @@ tcp $dest 53 True" "$OUT"
 	done
 }
 
+# An IPv6 socket asking a v4-mapped resolver (the shim only: kernel mode
+# redirects IPv4 sockets): to the IPv4 server, mapped, and its reply
+# from the mapped resolver.
+MAPPED='
+import socket, struct, sys
+q = (struct.pack(">HHHHHH", 0x4321, 0x0100, 1, 0, 0, 0) +
+     bytes([4]) + b"test" + bytes([7]) + b"example" + bytes([0]) +
+     struct.pack(">HH", 1, 1))
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.settimeout(3)
+s.sendto(q, ("::ffff:" + sys.argv[1], 53))
+reply, src = s.recvfrom(512)
+print(src[0], src[1], socket.inet_aton(sys.argv[2]) in reply)
+'
+mapped() {
+	tun_mark
+	run dns_bindif -i phy0 --dns $DNS4 -- "$PY" -c "$MAPPED" $1 $SRV4
+	expect_eq "an IPv6 socket asking ::ffff:$1: answered from it, with the real address" \
+		"::ffff:$1 53 True" "$OUT"
+	expect_eq "  and nothing reached the tun" "" "$(tun_new "$TUN_DNS_ANY")"
+}
+
 explain() {
 	run in_app "$BINDIF" -i phy0 --dns $DNS4 --explain 198.18.0.2:53/udp
 	expect_contains "--explain shows the redirection" \
@@ -252,6 +274,7 @@ verbose 198.18.0.2
 aimed
 no_server
 own_sockets 198.18.0.2 root nobody kernel
+mapped 198.18.0.2
 explain
 
 set_resolv $STUB
