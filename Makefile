@@ -74,10 +74,11 @@ SHIM_CORE_SRCS = shim/hooks.c shim/decide.c shim/fdtable.c shim/egress.c \
 	shim/state.c shim/dnsconf.c shim/hooks_dns.c shim/resolve.c \
 	shim/dnsresult.c shim/uaccess.c shim/localaddr.c shim/preload.c \
 	shim/children.c shim/hooks_exec.c shim/announce.c shim/dgram.c \
-	shim/flight.c shim/libs.c
+	shim/flight.c shim/libs.c shim/dnsredirect.c shim/hooks_dnsown.c
 LAUNCHER_CORE_SRCS = launcher/opts.c launcher/target.c launcher/iface.c \
 	launcher/checks.c launcher/env.c launcher/explain.c launcher/uplink.c \
-	launcher/child.c launcher/handshake.c launcher/cache.c launcher/handoff.c
+	launcher/child.c launcher/handshake.c launcher/cache.c launcher/handoff.c \
+	launcher/kernel_dns.c
 
 ifeq ($(TARGET_OS),Darwin)
 SHIM = $(B)/libbindif.dylib
@@ -130,7 +131,7 @@ APT_PACKAGES = build-essential binutils pkg-config libconfig-dev libcmocka-dev \
 	util-linux procps libcap2-bin dnsmasq-base dnsutils mandoc \
 	bash-completion iputils-ping iputils-tracepath traceroute mtr-tiny valgrind libclang-rt-14-dev \
 	strace nodejs debhelper lintian ruby llvm libseccomp-dev golang-go \
-	musl-tools
+	musl-tools knot-dnsutils
 PKG_INSTALL = apt-get update -q && DEBIAN_FRONTEND=noninteractive \
 	apt-get install -y -q --no-install-recommends $(APT_PACKAGES)
 endif
@@ -141,7 +142,7 @@ SHIM_OBJS = $(call obj,$(SHIM_CORE_SRCS) $(SHIM_OS_SRCS)) $(CONFIG_OBJS)
 # The launcher judges its command with the shim's own code (preload.c and
 # the plat layer it asks about file capabilities and SIP).
 LAUNCHER_SHIM_SRCS = shim/dnsconf.c shim/decide.c shim/localaddr.c \
-	shim/preload.c $(SHIM_PLAT)
+	shim/preload.c shim/dnsredirect.c $(SHIM_PLAT)
 LAUNCHER_OBJS = $(call obj,$(LAUNCHER_CORE_SRCS) $(LAUNCHER_OS_SRCS) \
 	launcher/main.c $(LAUNCHER_SHIM_SRCS) $(CONFIG_LINKED_SRCS)) \
 	$(CONFIG_OBJS)
@@ -284,7 +285,7 @@ deps-if-missing:
 	for p in libconfig cmocka libcares; do \
 		$(PKG_CONFIG) --exists $$p 2>/dev/null || ok=0; done; \
 	for c in $(CC) curl socat nc ip setpriv dnsmasq dig mandoc ping \
-	    tracepath traceroute mtr setcap strace node dh lintian ruby; do \
+	    tracepath traceroute mtr setcap strace node dh lintian ruby kdig; do \
 		command -v $$c >/dev/null 2>&1 || ok=0; done; \
 	[ -x /usr/bin/python3 ] || ok=0; \
 	[ "$(UNAME_S)" = Darwin ] || \

@@ -13,6 +13,9 @@
  *         connect  TCP connect, read to EOF, close; COUNT times
  *         first    one TCP connect, then exit: prints the time of that
  *                  connect (the shim's lazy set-up included)
+ *         query    a DNS query for test.example as dig asks it: connected
+ *                  UDP socket, send, recvfrom, close; COUNT times
+ *         gai      getaddrinfo("test.example") (ADDR is ignored), COUNT times
  *
  * --lockstep K splits the COUNT operations into K turns for bench/lockstep.c,
  * which runs two blasts taking turns on one CPU: before each turn it waits
@@ -22,6 +25,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -182,6 +186,62 @@ tcp_work(void *ctx, long n)
 		tcp_once();
 }
 
+/* One lookup of test.example, A, as a program with its own resolver
+ * sends it; the reply must come from where the query went. */
+static void
+dns_once(void)
+{
+	static const unsigned char q[] = { 0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0,
+		0, 0, 0, 0, 4, 't', 'e', 's', 't', 7, 'e', 'x', 'a', 'm', 'p',
+		'l', 'e', 0, 0, 1, 0, 1 };
+	unsigned char buf[512];
+	struct sockaddr_storage from;
+	socklen_t fromlen = sizeof(from);
+	int fd = open_socket(SOCK_DGRAM);
+	ssize_t n;
+
+	if (connect(fd, (struct sockaddr *)&dst, dstlen) < 0)
+		die("connect");
+	if (send(fd, q, sizeof(q), 0) < 0)
+		die("send");
+	n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
+	    &fromlen);
+	if (n < (ssize_t)sizeof(q) || buf[0] != q[0] || buf[1] != q[1] ||
+	    fromlen != dstlen || memcmp(&from, &dst, dstlen) != 0)
+		die("recvfrom (no answer, or not from the server asked)");
+	close(fd);
+}
+
+static void
+dns_work(void *ctx, long n)
+{
+	(void)ctx;
+	while (n-- > 0)
+		dns_once();
+}
+
+static void
+gai_once(void)
+{
+	struct addrinfo hints = { .ai_family = AF_INET,
+		.ai_socktype = SOCK_DGRAM }, *res;
+	int rc = getaddrinfo("test.example", NULL, &hints, &res);
+
+	if (rc != 0) {
+		fprintf(stderr, "blast: getaddrinfo: %s\n", gai_strerror(rc));
+		exit(1);
+	}
+	freeaddrinfo(res);
+}
+
+static void
+gai_work(void *ctx, long n)
+{
+	(void)ctx;
+	while (n-- > 0)
+		gai_once();
+}
+
 /* THREADS senders, each on a socket of its own, started and awaited
  * together for every turn. */
 struct pool {
@@ -267,7 +327,8 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: blast [--bind IFACE] [-n COUNT] [-t THREADS] "
-	    "[--rss] [--lockstep K] sendto|send|connect|first ADDR PORT\n");
+	    "[--rss] [--lockstep K] sendto|send|connect|first|query|gai ADDR "
+	    "PORT\n");
 	exit(2);
 }
 
@@ -316,7 +377,13 @@ main(int argc, char **argv)
 		dstlen = sizeof(*s);
 	}
 
-	if (strcmp(mode, "first") == 0) {
+	if (strcmp(mode, "query") == 0) {
+		dns_once(); /* warm-up */
+		ns = timed(dns_work, NULL);
+	} else if (strcmp(mode, "gai") == 0) {
+		gai_once();
+		ns = timed(gai_work, NULL);
+	} else if (strcmp(mode, "first") == 0) {
 		if (turns > 0)
 			usage();
 		ns = now_ns();

@@ -6,6 +6,7 @@
 #ifndef BINDIF_KERNEL_H
 #define BINDIF_KERNEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -24,8 +25,39 @@
  * exiting. The cgroup and the programs are gone when this returns; what
  * the command left running in its cgroup is killed (SIGKILL) first.
  */
-int kernel_exec(const char *ifname, unsigned ifindex, char **argv,
-    const char *exe, int *wstatus, char *why, size_t whylen);
+struct kernel_dns;
+int kernel_exec(const char *ifname, unsigned ifindex,
+    const struct kernel_dns *dns, char **argv, const char *exe, int *wstatus,
+    char *why, size_t whylen);
+
+/*
+ * A program's own DNS queries in kernel mode (IPv4): connect and sendmsg
+ * to port 53 of a system resolver (sys4, resolved's stub, 198.18.0.0/15)
+ * go to to4:port4 instead, or are refused when there is no server; reply
+ * sources and peers from to4:port4 are shown as orig4:53, resolv.conf's
+ * first IPv4 nameserver, the one a program that reads it asks. Addresses
+ * and ports raw, in network order.
+ */
+#define KERNEL_DNS_MAX 8
+struct kernel_dns {
+	bool on;
+	uint32_t sys4[KERNEL_DNS_MAX];
+	size_t nsys4;
+	bool has_to4;
+	uint32_t to4;
+	uint16_t port4;
+	bool has_orig4;
+	uint32_t orig4;
+};
+
+/*
+ * Fills *d for a command whose default interface is ifname (ifindex):
+ * the servers of dns (--dns, else the rules' dns =; NULL or "" for the
+ * interface's own), as the shim picks them, and resolv.conf's resolvers.
+ * note says what -v should say, "" when nothing.
+ */
+void kernel_dns_plan(const char *dns, const char *ifname, unsigned ifindex,
+    struct kernel_dns *d, char *note, size_t notelen);
 
 /* ---- the pure parts, exposed for the unit tests ---- */
 
@@ -48,14 +80,19 @@ enum kernel_hook {
 	KERNEL_SENDMSG6,
 	KERNEL_BIND4,		/* bind() to loopback: unbound (a local server) */
 	KERNEL_BIND6,
+	KERNEL_RECVMSG4,	/* redirected DNS: the reply's source */
+	KERNEL_GETPEERNAME4,	/* redirected DNS: the peer */
 	KERNEL_NHOOKS
 };
 
-/* Builds the program for hook into out (room for max instructions).
- * Returns the instruction count, or -1 if max is too small. */
+/* Builds the program for hook into out (room for max instructions); dns
+ * NULL or off: no DNS redirection. Returns the instruction count, 0 when
+ * the hook needs no program (the DNS ones without DNS), or -1 if max is
+ * too small. */
 struct bpf_insn;
 int kernel_prog(enum kernel_hook hook, unsigned ifindex,
-    const struct kernel_locals *locals, struct bpf_insn *out, size_t max);
+    const struct kernel_locals *locals, const struct kernel_dns *dns,
+    struct bpf_insn *out, size_t max);
 
 /* The mount point of the first cgroup2 file system in a /proc/self/mounts
  * text (octal escapes decoded). 0, or -1 when there is none. */

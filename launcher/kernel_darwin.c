@@ -7,10 +7,12 @@
 #include "kernel.h"
 
 int
-kernel_exec(const char *ifname, unsigned ifindex, char **argv,
-    const char *exe, int *wstatus, char *why, size_t whylen)
+kernel_exec(const char *ifname, unsigned ifindex,
+    const struct kernel_dns *dns, char **argv, const char *exe, int *wstatus,
+    char *why, size_t whylen)
 {
 	*wstatus = -1;
+	(void)dns;
 	(void)ifname;
 	(void)ifindex;
 	(void)argv;

@@ -20,6 +20,9 @@
  * - bind() to 127.0.0.0/8 or ::1 unbinds (a loopback server works); a
  *   server on the wildcard address stays bound, so only connections
  *   arriving through the interface (or to its own address) reach it.
+ * - a program's own DNS query to port 53 of a system resolver (IPv4) goes
+ *   to the server the shim would ask (kernel_dns.c), at connect and
+ *   sendmsg; recvmsg and getpeername show that server as the resolver.
  * A device the program binds itself (SO_BINDTODEVICE) is kept. Own
  * addresses added after the start are not known: they stay bound
  * (unreachable), never sent through the tunnel. Resolvers that send
@@ -67,7 +70,7 @@
 
 /* Placeholders for forward jumps, patched once the labels are placed;
  * real offsets stay far below them (programs are a few thousand long). */
-enum { TO_LOCAL = -32768, TO_REMOTE, TO_ALLOW, TO_DENY };
+enum { TO_LOCAL = -32768, TO_REMOTE, TO_ALLOW, TO_DENY, TO_DNS, TO_NOT_DNS };
 
 struct emit {
 	struct bpf_insn *in;
@@ -137,21 +140,28 @@ mask32(unsigned bits)
 	    ~(0xffffffffu >> bits));
 }
 
-/* reg (a raw network-order IPv4 address) in net/bits: to LOCAL. */
+/* reg (a raw network-order IPv4 address) in net/bits: to label. */
 static void
-v4_prefix(struct emit *e, uint8_t reg, uint32_t net, unsigned bits)
+v4_match(struct emit *e, uint8_t reg, uint32_t net, unsigned bits,
+    int16_t label)
 {
 	int32_t m = mask32(bits);
 
 	if (bits >= 32) {
-		put(e, BPF_JMP32 | BPF_JEQ | BPF_K, reg, 0, TO_LOCAL,
+		put(e, BPF_JMP32 | BPF_JEQ | BPF_K, reg, 0, label,
 		    (int32_t)net);
 		return;
 	}
 	put(e, BPF_ALU | BPF_MOV | BPF_X, BPF_REG_0, reg, 0, 0);
 	put(e, BPF_ALU | BPF_AND | BPF_K, BPF_REG_0, 0, 0, m);
-	put(e, BPF_JMP32 | BPF_JEQ | BPF_K, BPF_REG_0, 0, TO_LOCAL,
+	put(e, BPF_JMP32 | BPF_JEQ | BPF_K, BPF_REG_0, 0, label,
 	    (int32_t)net & m);
+}
+
+static void
+v4_prefix(struct emit *e, uint8_t reg, uint32_t net, unsigned bits)
+{
+	v4_match(e, reg, net, bits, TO_LOCAL);
 }
 
 /* The IPv6 address in r2..r5 (raw words) in addr/bits: to LOCAL. */
@@ -237,6 +247,77 @@ v6_locals(struct emit *e, const struct kernel_locals *l, bool loopback_only)
 		v6_prefix(e, l->v6[i], 128);
 }
 
+/*
+ * connect4/sendmsg4, before the address is classified: a query to port 53
+ * of a system resolver (r2: the address) goes to the DNS server instead,
+ * r2 then holding it; with no server it is refused.
+ */
+static void
+dns_redirect4(struct emit *e, const struct kernel_dns *d)
+{
+	size_t i;
+
+	put(e, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_3, BPF_REG_6,
+	    offsetof(struct bpf_sock_addr, user_port), 0);
+	put(e, BPF_JMP32 | BPF_JNE | BPF_K, BPF_REG_3, 0, TO_NOT_DNS,
+	    (int32_t)htons(53));
+	for (i = 0; i < d->nsys4 && i < KERNEL_DNS_MAX; i++)
+		v4_match(e, BPF_REG_2, d->sys4[i], 32, TO_DNS);
+	v4_match(e, BPF_REG_2, v4(127, 0, 0, 53), 32, TO_DNS);
+	v4_match(e, BPF_REG_2, v4(127, 0, 0, 54), 32, TO_DNS);
+	v4_match(e, BPF_REG_2, v4(198, 18, 0, 0), 15, TO_DNS);
+	put(e, BPF_JMP | BPF_JA, 0, 0, TO_NOT_DNS, 0);
+	place(e, TO_DNS, e->n);
+	if (!d->has_to4) {
+		put(e, BPF_JMP | BPF_JA, 0, 0, TO_DENY, 0);
+	} else {
+		put(e, BPF_ALU | BPF_MOV | BPF_K, BPF_REG_2, 0, 0,
+		    (int32_t)d->to4);
+		put(e, BPF_STX | BPF_MEM | BPF_W, BPF_REG_6, BPF_REG_2,
+		    offsetof(struct bpf_sock_addr, user_ip4), 0);
+		put(e, BPF_ALU | BPF_MOV | BPF_K, BPF_REG_3, 0, 0,
+		    (int32_t)d->port4);
+		put(e, BPF_STX | BPF_MEM | BPF_W, BPF_REG_6, BPF_REG_3,
+		    offsetof(struct bpf_sock_addr, user_port), 0);
+	}
+	place(e, TO_NOT_DNS, e->n);
+}
+
+/* recvmsg4/getpeername4: from the DNS server, shown as from the resolver
+ * the program asked. Always allowed (these hooks cannot refuse). */
+static void
+prog_dns_reply4(struct emit *e, const struct kernel_dns *d)
+{
+	size_t a, b;
+
+	/* Attached whenever DNS is redirected, so that the set of programs
+	 * does not depend on the host's resolv.conf; nothing to show then. */
+	if (!d->has_to4 || !d->has_orig4) {
+		put(e, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 1);
+		put(e, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+		return;
+	}
+
+	put(e, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, BPF_REG_1,
+	    offsetof(struct bpf_sock_addr, user_ip4), 0);
+	put(e, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_3, BPF_REG_1,
+	    offsetof(struct bpf_sock_addr, user_port), 0);
+	a = put(e, BPF_JMP32 | BPF_JNE | BPF_K, BPF_REG_2, 0, 0,
+	    (int32_t)d->to4);
+	b = put(e, BPF_JMP32 | BPF_JNE | BPF_K, BPF_REG_3, 0, 0,
+	    (int32_t)d->port4);
+	put(e, BPF_ALU | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, (int32_t)d->orig4);
+	put(e, BPF_STX | BPF_MEM | BPF_W, BPF_REG_1, BPF_REG_2,
+	    offsetof(struct bpf_sock_addr, user_ip4), 0);
+	put(e, BPF_ALU | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, (int32_t)htons(53));
+	put(e, BPF_STX | BPF_MEM | BPF_W, BPF_REG_1, BPF_REG_3,
+	    offsetof(struct bpf_sock_addr, user_port), 0);
+	land(e, a);
+	land(e, b);
+	put(e, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 1);
+	put(e, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+}
+
 /* SOCK_CREATE: bound_dev_if = ifindex, and the socket is allowed. */
 static void
 prog_create(struct emit *e, unsigned ifindex)
@@ -256,7 +337,7 @@ prog_create(struct emit *e, unsigned ifindex)
  */
 static void
 prog_addr(struct emit *e, enum kernel_hook hook, unsigned ifindex,
-    const struct kernel_locals *l)
+    const struct kernel_locals *l, const struct kernel_dns *dns)
 {
 	bool six = hook == KERNEL_CONNECT6 || hook == KERNEL_SENDMSG6 ||
 	    hook == KERNEL_BIND6;
@@ -268,6 +349,8 @@ prog_addr(struct emit *e, enum kernel_hook hook, unsigned ifindex,
 	if (!six) {
 		put(e, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, BPF_REG_6,
 		    offsetof(struct bpf_sock_addr, user_ip4), 0);
+		if (dns != NULL && dns->on && !bind)
+			dns_redirect4(e, dns);
 		v4_locals(e, BPF_REG_2, l, bind);
 	} else {
 		for (w = 0; w < 4; w++)
@@ -323,14 +406,19 @@ prog_addr(struct emit *e, enum kernel_hook hook, unsigned ifindex,
 
 int
 kernel_prog(enum kernel_hook hook, unsigned ifindex,
-    const struct kernel_locals *locals, struct bpf_insn *out, size_t max)
+    const struct kernel_locals *locals, const struct kernel_dns *dns,
+    struct bpf_insn *out, size_t max)
 {
 	struct emit e = { out, 0, max, false };
 
 	if (hook == KERNEL_SOCK_CREATE)
 		prog_create(&e, ifindex);
-	else if (hook > KERNEL_SOCK_CREATE && hook < KERNEL_NHOOKS)
-		prog_addr(&e, hook, ifindex, locals);
+	else if (hook == KERNEL_RECVMSG4 || hook == KERNEL_GETPEERNAME4) {
+		if (dns == NULL || !dns->on)
+			return 0;
+		prog_dns_reply4(&e, dns);
+	} else if (hook > KERNEL_SOCK_CREATE && hook < KERNEL_NHOOKS)
+		prog_addr(&e, hook, ifindex, locals, dns);
 	else
 		return -1;
 	return e.full ? -1 : (int)e.n;
@@ -454,6 +542,10 @@ static const struct {
 	    BPF_CGROUP_INET4_BIND, "bind4" },
 	[KERNEL_BIND6] = { BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
 	    BPF_CGROUP_INET6_BIND, "bind6" },
+	[KERNEL_RECVMSG4] = { BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+	    BPF_CGROUP_UDP4_RECVMSG, "recvmsg4" },
+	[KERNEL_GETPEERNAME4] = { BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+	    BPF_CGROUP_INET4_GETPEERNAME, "peer4" },
 };
 
 static long
@@ -792,7 +884,8 @@ km_cleanup(struct km *k, char *why, size_t whylen)
 }
 
 static int
-km_setup(struct km *k, unsigned ifindex, char *why, size_t whylen)
+km_setup(struct km *k, unsigned ifindex, const struct kernel_dns *dns,
+    char *why, size_t whylen)
 {
 	static struct bpf_insn in[8192];
 	static struct kernel_locals locals;
@@ -802,13 +895,15 @@ km_setup(struct km *k, unsigned ifindex, char *why, size_t whylen)
 
 	locals_gather(&locals);
 	for (i = 0; i < KERNEL_NHOOKS; i++) {
-		n = kernel_prog((enum kernel_hook)i, ifindex, &locals, in,
+		n = kernel_prog((enum kernel_hook)i, ifindex, &locals, dns, in,
 		    sizeof(in) / sizeof(in[0]));
 		if (n < 0) {
 			snprintf(why, whylen, "kernel mode: the %s program "
 			    "does not fit", hooks[i].name);
 			return -1;
 		}
+		if (n == 0)
+			continue; /* not needed for this command */
 		if ((k->prog[i] = prog_load((enum kernel_hook)i, in, n, why,
 			 whylen)) < 0)
 			return -1;
@@ -846,6 +941,8 @@ km_setup(struct km *k, unsigned ifindex, char *why, size_t whylen)
 	}
 	/* Attached before anything joins: no socket is ever made unbound. */
 	for (i = 0; i < KERNEL_NHOOKS; i++) {
+		if (k->prog[i] < 0)
+			continue;
 		if (prog_attach(k->cgfd, k->prog[i], (enum kernel_hook)i,
 			true) < 0) {
 			snprintf(why, whylen, "kernel mode: cannot attach the "
@@ -859,8 +956,9 @@ km_setup(struct km *k, unsigned ifindex, char *why, size_t whylen)
 }
 
 int
-kernel_exec(const char *ifname, unsigned ifindex, char **argv,
-    const char *exe, int *wstatus, char *why, size_t whylen)
+kernel_exec(const char *ifname, unsigned ifindex,
+    const struct kernel_dns *dns, char **argv, const char *exe, int *wstatus,
+    char *why, size_t whylen)
 {
 	struct child_relay relay;
 	struct km k;
@@ -883,7 +981,7 @@ kernel_exec(const char *ifname, unsigned ifindex, char **argv,
 	k.rootfd = k.cgfd = k.procsfd = -1;
 	for (i = 0; i < KERNEL_NHOOKS; i++)
 		k.prog[i] = -1;
-	if (km_setup(&k, ifindex, why, whylen) < 0 ||
+	if (km_setup(&k, ifindex, dns, why, whylen) < 0 ||
 	    pipe2(pipefd, O_CLOEXEC) < 0) {
 		if (why[0] == '\0')
 			snprintf(why, whylen, "kernel mode: pipe: %s",

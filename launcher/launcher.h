@@ -125,10 +125,12 @@ struct sockaddr_storage;
 int explain_parse(const char *text, struct sockaddr_storage *ss,
     socklen_t *sslen, unsigned *proto, char *why, size_t whylen);
 /* Prints the decision line for dest, as the shim would decide it for
- * program (NULL: general files only) with default interface iface. */
+ * program (NULL: general files only) with default interface iface; for a
+ * system resolver's port 53, a second line on where the program's own
+ * query goes instead (dns: --dns's list, "" when none). */
 int explain(const struct rules_set *set, const char *program,
-    const char *iface, const char *dest, FILE *out, char *why,
-    size_t whylen);
+    const char *iface, const char *dns, const char *dest, FILE *out,
+    char *why, size_t whylen);
 
 /* env.c: the LD_PRELOAD value with the shim appended (once). */
 char *env_preload(const char *existing, const char *shim);

@@ -79,7 +79,7 @@ find_shim(char *out, size_t len)
  * supervisor decides with it), or is freed when keep is NULL. */
 static void
 check_policy(struct lrules *lr, const struct opts *o, const char *exe,
-    char *dflt, size_t dfltlen, bool *policy_dns,
+    char *dflt, size_t dfltlen, char *dns, size_t dnslen,
     struct rules_policy **keep)
 {
 	char why[512];
@@ -113,8 +113,9 @@ check_policy(struct lrules *lr, const struct opts *o, const char *exe,
 		snprintf(dflt, dfltlen, "%s", iface_real_name(
 		    rules_policy_iface(p, 0), real, sizeof(real)));
 	}
-	*policy_dns = rules_policy_dns(p) != NULL &&
-	    rules_policy_dns(p)[0] != '\0';
+	/* The rules' DNS servers, for kernel mode and the hand-down. */
+	snprintf(dns, dnslen, "%s", rules_policy_dns(p) ? rules_policy_dns(p)
+							 : "");
 	if (keep != NULL)
 		*keep = p;
 	else
@@ -256,9 +257,11 @@ reachable(const struct opts *o, const char *exe, const char *dflt,
  * policy without a default interface cannot use it.
  */
 static void __attribute__((noreturn))
-run_in_kernel_mode(const struct opts *o, const char *exe, const char *dflt)
+run_in_kernel_mode(const struct opts *o, const char *exe, const char *dflt,
+    const char *rules_dns)
 {
-	char why[1024] = "";
+	char why[1024] = "", note[512];
+	struct kernel_dns dns;
 	int rc, status;
 
 	if (dflt[0] == '\0')
@@ -268,8 +271,14 @@ run_in_kernel_mode(const struct opts *o, const char *exe, const char *dflt)
 	 * the cgroup holds them too. */
 	if (setenv("BINDIF_KERNEL", "1", 1) < 0)
 		die(EXIT_OURS, "cannot set BINDIF_KERNEL: %s", strerror(errno));
+	/* The command's own DNS queries to the system's resolvers go to
+	 * the servers the shim would use, as in the shim. */
+	kernel_dns_plan(o->dns[0] ? o->dns : rules_dns, dflt,
+	    if_nametoindex(dflt), &dns, note, sizeof(note));
+	if (note[0] != '\0' && (o->verbose || !dns.has_to4))
+		fprintf(stderr, "bindif: %s\n", note);
 	fflush(NULL);
-	rc = kernel_exec(dflt, 0, o->argv, exe, &status, why,
+	rc = kernel_exec(dflt, 0, &dns, o->argv, exe, &status, why,
 	    sizeof(why));
 	if (rc < 0)
 		die(EXIT_OURS, "%s", why);
@@ -408,12 +417,12 @@ int
 main(int argc, char **argv)
 {
 	char why[1024], rulesbuf[PATH_MAX], rulesabs[PATH_MAX], exe[PATH_MAX],
-	    shim[PATH_MAX], cachebuf[PATH_MAX], policy[64];
+	    shim[PATH_MAX], cachebuf[PATH_MAX], policy[64], rdns[512];
 	const char *rules;
 	struct lrules lr = { 0 };
 	char autoname[RULES_IFNAMSIZ], fileauto[RULES_IFNAMSIZ],
 	    dflt[RULES_IFNAMSIZ];
-	bool file_auto = false, shim_expected = false, policy_dns = false;
+	bool file_auto = false, shim_expected = false;
 	struct rules_policy *policy_kept = NULL;
 	struct dns_servers dns;
 	struct opts o;
@@ -470,7 +479,7 @@ main(int argc, char **argv)
 			die(EXIT_OURS, "%s: %s", rules, strerror(errno));
 	}
 	if (o.explain != NULL) {
-		if (explain(lr.set, o.program, o.iface, o.explain, stdout, why,
+		if (explain(lr.set, o.program, o.iface, o.dns, o.explain, stdout, why,
 			sizeof(why)) < 0)
 			die(EXIT_OURS, "%s", why);
 		lrules_free(&lr);
@@ -480,8 +489,8 @@ main(int argc, char **argv)
 	    sizeof(why));
 	if (rc != 0)
 		die(rc, "%s", why);
-	check_policy(rules ? &lr : NULL, &o, exe, dflt, sizeof(dflt),
-	    &policy_dns, &policy_kept);
+	check_policy(rules ? &lr : NULL, &o, exe, dflt, sizeof(dflt), rdns,
+	    sizeof(rdns), &policy_kept);
 	if (!o.kernel && !o.supervise)
 		o.argv = reachable(&o, exe, dflt, &o.kernel, &o.supervise,
 		    &shim_expected);
@@ -496,7 +505,7 @@ main(int argc, char **argv)
 	if (o.kernel) {
 		lrules_free(&lr);
 		plat_release_memory();
-		run_in_kernel_mode(&o, exe, dflt);
+		run_in_kernel_mode(&o, exe, dflt, rdns);
 	}
 	/* The compiled rules for the shim; without them it parses. */
 	if (rules != NULL && handoff(&lr, policy, sizeof(policy), why,
@@ -514,7 +523,7 @@ main(int argc, char **argv)
 	/* The default interface's own DNS servers, where only we can read
 	 * them (macOS); not needed when servers are named. Asked before the
 	 * preload variable is set: the tools must run as they are. */
-	if (o.dns[0] != '\0' || policy_dns || dflt[0] == '\0' ||
+	if (o.dns[0] != '\0' || rdns[0] != '\0' || dflt[0] == '\0' ||
 	    ifdns_collect(dflt, ifdns, sizeof(ifdns)) < 0)
 		ifdns[0] = '\0';
 	else if (o.verbose)

@@ -18,6 +18,7 @@
 #include "hooks.h"
 #include "hooks_dns.h"
 #include "hooks_exec.h"
+#include "hooks_dnsown.h"
 #include "plat.h"
 
 struct interpose {
@@ -71,6 +72,9 @@ INTERPOSE(bindif_setsockopt, setsockopt);
 INTERPOSE(bindif_dup2, dup2);
 INTERPOSE(bindif_dup, dup);
 INTERPOSE(bindif_accept, accept);
+INTERPOSE(bindif_recvfrom, recvfrom);
+INTERPOSE(bindif_recvmsg, recvmsg);
+INTERPOSE(bindif_getpeername, getpeername);
 
 static int
 bindif_fcntl_varargs(int fd, int cmd, ...)

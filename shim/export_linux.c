@@ -17,6 +17,7 @@
 #include "fdtable.h"
 #include "hooks.h"
 #include "hooks_dns.h"
+#include "hooks_dnsown.h"
 #include "hooks_exec.h"
 #include "state.h"
 
@@ -28,6 +29,8 @@
 
 int bindif_sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
     int flags);
+int bindif_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
+    int flags, struct timespec *timeout);
 
 EXPORT int
 socket(int domain, int type, int protocol)
@@ -58,6 +61,33 @@ EXPORT int
 sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 {
 	return bindif_sendmmsg(fd, vec, vlen, flags);
+}
+
+/* Replies and peers of redirected DNS sockets; others pay one load. */
+EXPORT ssize_t
+recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *from,
+    socklen_t *fromlen)
+{
+	return bindif_recvfrom(fd, buf, n, flags, from, fromlen);
+}
+
+EXPORT ssize_t
+recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	return bindif_recvmsg(fd, msg, flags);
+}
+
+EXPORT int
+recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
+    struct timespec *timeout)
+{
+	return bindif_recvmmsg(fd, vec, vlen, flags, timeout);
+}
+
+EXPORT int
+getpeername(int fd, struct sockaddr *sa, socklen_t *len)
+{
+	return bindif_getpeername(fd, sa, len);
 }
 
 EXPORT int

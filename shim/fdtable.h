@@ -24,7 +24,8 @@ typedef uint64_t fdt_entry;
 
 /* bits 0-3 state, 4-7 protocol class, 8-15 address family, 16 "a
  * decision was logged", 17-19 the sticky egress of an unconnected datagram
- * socket (dgram.c), 20 born here, 32-63 interface index */
+ * socket (dgram.c), 20 born here, 21 a DNS socket redirected, 32-63
+ * interface index */
 #define FDT_STATE(e) ((enum fdt_state)((e)&0xfu))
 #define FDT_PROTO(e) ((unsigned)(((e) >> 4) & 0xfu))
 #define FDT_FAMILY(e) ((int)(((e) >> 8) & 0xffu))
@@ -40,6 +41,11 @@ typedef uint64_t fdt_entry;
  * connect need not ask the kernel whether it did (one system call, ~1 %
  * of a TCP connect). */
 #define FDT_BORN ((fdt_entry)1 << 20)
+/* Its DNS queries to a system resolver go to bindif's server instead
+ * (hooks_dnsown.c): replies and the peer are shown as from the resolver
+ * the program aimed at. The receive hooks test this bit and nothing else,
+ * so other sockets pay one load. */
+#define FDT_DNSREDIR ((fdt_entry)1 << 21)
 #define FDT_IFINDEX(e) ((unsigned)((e) >> 32))
 #define FDT_MAKE(state, proto, family, ifindex)                            \
 	((fdt_entry)(state) | ((fdt_entry)((proto)&0xfu) << 4) |           \

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/uio.h>
 
@@ -17,6 +18,8 @@
 #include "egress.h"
 #include "fdtable.h"
 #include "hooks.h"
+#include "hooks_dns.h"
+#include "hooks_dnsown.h"
 #include "state.h"
 #include "uaccess.h"
 
@@ -148,6 +151,82 @@ plan_datagram(const struct shim_cfg *c, int fd, fdt_entry e,
 	return PLAN_PKTINFO;
 }
 
+/* The caller's destination into ss, once known readable (*len cut to
+ * ss's size); false: it is not, and the call fails with EFAULT. */
+static bool
+copy_dest(const struct sockaddr *sa, socklen_t *len,
+    struct sockaddr_storage *ss)
+{
+	if (*len > sizeof(*ss))
+		*len = sizeof(*ss);
+	if (!ua_readable(sa, *len))
+		return false;
+	memcpy(ss, sa, *len);
+	return true;
+}
+
+/* Cheap enough for every decision: the port is where a query shows. */
+static bool
+to_port53(const struct sockaddr *sa, socklen_t len, fdt_entry e)
+{
+	unsigned proto = FDT_PROTO(e);
+
+	if (proto != RULES_PROTO_TCP && proto != RULES_PROTO_UDP)
+		return false;
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in))
+		return ((const struct sockaddr_in *)sa)->sin_port == htons(53);
+	if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6))
+		return ((const struct sockaddr_in6 *)sa)->sin6_port ==
+		    htons(53);
+	return false;
+}
+
+/*
+ * A query of the program's own to a system resolver (sa, our copy): sent
+ * to bindif's server for the interface instead, the socket bound to that
+ * interface as a whole and marked, so that its replies and its peer show
+ * the resolver the program aimed at. 1: redirected, eg->to set; 0: not a
+ * system resolver, decide as any traffic; -errno: fail the call.
+ */
+static int
+redirect_dns(const struct shim_cfg *c, int fd, fdt_entry *e,
+    const struct sockaddr *sa, socklen_t len, struct hook_egress *eg)
+{
+	const struct dns_redirect *r = dns_redirect();
+	struct decision d = { 0 };
+	int rc;
+
+	if (r == NULL || dnsredir_classify(&r->sys, sa, len) == DNSREDIR_NONE)
+		return 0;
+	eg->tolen = dnsredir_target(r->servers, FDT_FAMILY(*e), sa, len,
+	    &eg->to);
+	if (eg->tolen == 0) {
+		dnsown_report(c, r, sa, NULL);
+		return -ENETUNREACH; /* never where it was aimed */
+	}
+	if (FDT_STATE(*e) == FDT_NEW) {
+		/* Bound as a whole from now on, as at a connect; the entry
+		 * as the release left it (per datagram: never stuck again,
+		 * so no later datagram takes dgram_hit's way round us). */
+		if (!is_stream(*e)) {
+			if ((rc = dgram_release(fd)) < 0)
+				return rc;
+			*e = fdt_get(fd) & ~(FDT_STUCK | FDT_STICKING);
+		}
+		d.action = RULES_BIND;
+		d.ifindex = r->ifindex;
+		d.ifname = r->ifname;
+		if ((rc = apply_bind(c, fd, e, &d)) < 0)
+			return rc;
+	}
+	/* Marked before the query leaves: its reply cannot come sooner. */
+	if (dnsown_mark(fd, sa, len, &eg->to, eg->tolen))
+		*e |= FDT_DNSREDIR;
+	(void)fdt_set(fd, *e);
+	dnsown_report(c, r, sa, &eg->to.sa);
+	return 1;
+}
+
 enum hook_plan
 hook_prepare(int fd, const struct sockaddr *sa, socklen_t len,
     const char *call, struct hook_egress *eg)
@@ -160,8 +239,23 @@ hook_prepare(int fd, const struct sockaddr *sa, socklen_t len,
 	int rc;
 
 	eg->hold.how = DGRAM_FREE;
+	eg->tolen = 0;
 	if (FDT_STATE(e) == FDT_UNKNOWN)
 		e = classify(fd);
+	if ((e & FDT_DNSREDIR) && sa != NULL) {
+		/* A redirected socket's next query (unconnected): to the
+		 * same server, by its binding. */
+		if (!copy_dest(sa, &len, &ss)) {
+			eg->err = EFAULT;
+			return PLAN_FAIL;
+		}
+		if (to_port53((const struct sockaddr *)&ss, len, e) &&
+		    (rc = redirect_dns(state_cfg(), fd, &e,
+			 (const struct sockaddr *)&ss, len, eg)) < 0) {
+			eg->err = -rc;
+			return PLAN_FAIL;
+		}
+	}
 	if (FDT_STATE(e) == FDT_BOUND) {
 		/* A program's own PKTINFO index would override the binding:
 		 * rewrite any, add none. */
@@ -177,15 +271,23 @@ hook_prepare(int fd, const struct sockaddr *sa, socklen_t len,
 		return by_own_egress(FDT_IFINDEX(e), eg);
 	/* Decide on our own copy: the kernel answers a bad pointer with
 	 * EFAULT, and so must we rather than fault in the program. */
-	if (len > sizeof(ss))
-		len = sizeof(ss);
-	if (!ua_readable(sa, len)) {
+	if (!copy_dest(sa, &len, &ss)) {
 		eg->err = EFAULT;
 		return PLAN_FAIL;
 	}
-	memcpy(&ss, sa, len);
 	sa = (const struct sockaddr *)&ss;
 	c = state_cfg();
+	if (!c->inert && to_port53(sa, len, e) &&
+	    (rc = redirect_dns(c, fd, &e, sa, len, eg)) != 0) {
+		if (rc < 0) {
+			eg->err = -rc;
+			return PLAN_FAIL;
+		}
+		/* Bound as a whole: the program's PKTINFO index rewritten. */
+		eg->ifindex = FDT_IFINDEX(e);
+		eg->append = false;
+		return whole_socket ? PLAN_AS_IS : PLAN_PKTINFO;
+	}
 	if (!decide(c, sa, len, FDT_PROTO(e), &d) || c->inert)
 		return PLAN_AS_IS;
 	before = e;
@@ -262,18 +364,24 @@ bindif_connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	const struct plat_real *r = state_real();
 	struct hook_egress eg;
+	fdt_entry e;
 
 	if (sa == NULL || state_busy())
 		return r->connect(fd, sa, len);
 	/* A connect is a socket's one decision: an entry left by a socket
 	 * closed behind our back must not decide for this one, so anything
 	 * but a socket we saw created is asked of the kernel again. */
-	if (FDT_STATE(fdt_get(fd)) != FDT_NEW)
+	e = fdt_get(fd);
+	/* A redirected DNS socket connected again (to its resolver, as
+	 * some clients do) stays redirected. */
+	if (FDT_STATE(e) != FDT_NEW && !(e & FDT_DNSREDIR))
 		fdt_clear(fd);
 	if (hook_prepare(fd, sa, len, "connect", &eg) == PLAN_FAIL) {
 		errno = eg.err;
 		return -1;
 	}
+	if (eg.tolen > 0)
+		return r->connect(fd, &eg.to.sa, eg.tolen);
 	return r->connect(fd, sa, len);
 }
 
@@ -329,6 +437,8 @@ bindif_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	const struct plat_real *r = state_real();
 	struct hook_egress eg;
+	struct msghdr redirected;
+	enum hook_plan plan;
 	ssize_t n;
 
 	if (msg == NULL || state_busy())
@@ -340,8 +450,15 @@ bindif_sendmsg(int fd, const struct msghdr *msg, int flags)
 	/* Connected and no control: decided at connect, nothing to do. */
 	if (msg->msg_name == NULL && msg->msg_controllen == 0)
 		return r->sendmsg(fd, msg, flags);
-	switch (hook_prepare(fd, msg->msg_name, msg->msg_namelen, "sendmsg",
-	    &eg)) {
+	plan = hook_prepare(fd, msg->msg_name, msg->msg_namelen, "sendmsg",
+	    &eg);
+	if (eg.tolen > 0) {
+		redirected = *msg;
+		redirected.msg_name = &eg.to;
+		redirected.msg_namelen = eg.tolen;
+		msg = &redirected;
+	}
+	switch (plan) {
 	case PLAN_FAIL:
 		errno = eg.err;
 		return -1;
@@ -362,6 +479,7 @@ bindif_sendto(int fd, const void *buf, size_t n, int flags,
 {
 	const struct plat_real *r = state_real();
 	struct hook_egress eg;
+	enum hook_plan plan;
 	fdt_entry e;
 	struct msghdr m;
 	struct iovec iov;
@@ -372,16 +490,23 @@ bindif_sendto(int fd, const void *buf, size_t n, int flags,
 		return r->sendto(fd, buf, n, flags, sa, len);
 	e = fdt_get(fd);
 	if (FDT_STATE(e) == FDT_SKIP || FDT_STATE(e) == FDT_PASS ||
-	    FDT_STATE(e) == FDT_BOUND)
-		return r->sendto(fd, buf, n, flags, sa, len);
-	/* And an unconnected one stuck to the interface this destination
-	 * decides: one compare, then the real call. */
-	if (dgram_hit(fd, e, sa, len, &eg.hold)) {
+	    FDT_STATE(e) == FDT_BOUND) {
+		/* A redirected DNS socket's datagrams are redirected too. */
+		if (!(e & FDT_DNSREDIR))
+			return r->sendto(fd, buf, n, flags, sa, len);
+	} else if (dgram_hit(fd, e, sa, len, &eg.hold)) {
+		/* An unconnected one stuck to the interface this destination
+		 * decides: one compare, then the real call. */
 		sent = r->sendto(fd, buf, n, flags, sa, len);
 		dgram_done(fd, &eg.hold);
 		return sent;
 	}
-	switch (hook_prepare(fd, sa, len, "sendto", &eg)) {
+	plan = hook_prepare(fd, sa, len, "sendto", &eg);
+	if (eg.tolen > 0) {
+		sa = &eg.to.sa;
+		len = eg.tolen;
+	}
+	switch (plan) {
 	case PLAN_FAIL:
 		errno = eg.err;
 		return -1;

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "dgram.h"
+#include "dnsredirect.h"
 
 int bindif_socket(int domain, int type, int protocol);
 int bindif_connect(int fd, const struct sockaddr *sa, socklen_t len);
@@ -44,6 +45,10 @@ struct hook_egress {
 	bool append;
 	struct dgram_hold hold;
 	int err; /* PLAN_FAIL */
+	/* tolen > 0: a DNS query redirected; the call goes to "to" instead
+	 * of the program's destination. */
+	union dnsredir_addr to;
+	socklen_t tolen;
 };
 
 /*

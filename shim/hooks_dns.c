@@ -35,6 +35,7 @@ static struct plat_dns_real real;
 static pthread_once_t real_once = PTHREAD_ONCE_INIT;
 static struct dns_route route;
 static pthread_once_t route_once = PTHREAD_ONCE_INIT;
+static pthread_once_t cares_once = PTHREAD_ONCE_INIT;
 static atomic_bool fake_reported;
 /* c-ares, or anything under it, calling back into a hook goes straight
  * to the libc: never resolve recursively. */
@@ -73,40 +74,11 @@ explicit_servers(const struct shim_cfg *c, struct dns_servers *out)
 	return true;
 }
 
-/*
- * The interface lookups leave by: the default one. Without a default,
- * explicit servers go where the rules send them; with neither, the
- * program's lookups are none of our business.
- */
-static bool
-route_slot(const struct shim_cfg *c, bool explicit, unsigned *slot)
-{
-	struct rules_query q = { 0 };
-	struct rules_verdict v;
-	const struct dns_server *s = &route.servers.v[0];
-
-	if (rules_policy_iface(c->policy, 0)[0] != '\0') {
-		*slot = 0;
-		return true;
-	}
-	if (!explicit || route.servers.n == 0)
-		return false;
-	q.family = s->family;
-	memcpy(q.addr, s->addr, sizeof(q.addr));
-	q.port = s->port ? s->port : 53;
-	q.proto = RULES_PROTO_UDP;
-	rules_match(c->policy, &q, &v);
-	if (v.action != RULES_BIND)
-		return false;
-	*slot = v.iface;
-	return true;
-}
-
 static void
 build_route(void)
 {
 	const struct shim_cfg *c = state_cfg();
-	char note[400] = "", why[300];
+	char note[400] = "";
 	unsigned slot;
 	bool explicit;
 
@@ -118,7 +90,8 @@ build_route(void)
 	if (c->broken)
 		goto out; /* already said why, once */
 	explicit = explicit_servers(c, &route.servers);
-	if (!route_slot(c, explicit, &slot)) {
+	if (!dnsredir_iface_slot(c->policy,
+		explicit ? &route.servers : NULL, &slot)) {
 		route.active = false;
 		goto out;
 	}
@@ -148,14 +121,24 @@ build_route(void)
 	}
 	dnsconf_format(&route.servers, route.servers_text,
 	    sizeof(route.servers_text));
-	/* Opened here, at the first lookup that is ours, not at start. */
-	if ((route.via.cares = libs_cares(why, sizeof(why))) == NULL) {
-		state_log(c, "%s; name lookups will fail", why);
-		goto out;
-	}
 	route.fail = 0;
 out:
 	inside--;
+}
+
+/* c-ares, opened at the first lookup that is ours, not at start, nor for
+ * a program that only sends its own queries (dig). */
+static void
+open_cares(void)
+{
+	char why[300];
+
+	if (route.fail)
+		return;
+	if ((route.via.cares = libs_cares(why, sizeof(why))) == NULL) {
+		state_log(state_cfg(), "%s; name lookups will fail", why);
+		route.fail = EAI_FAIL;
+	}
 }
 
 /* NULL when the libc should answer this program's lookups. */
@@ -165,7 +148,48 @@ dns_route(void)
 	if (inside || state_busy())
 		return NULL;
 	pthread_once(&route_once, build_route);
-	return route.active ? &route : NULL;
+	if (!route.active)
+		return NULL;
+	inside++;
+	pthread_once(&cares_once, open_cares);
+	inside--;
+	return &route;
+}
+
+static struct dns_redirect redirect;
+static pthread_once_t redirect_once = PTHREAD_ONCE_INIT;
+
+static void
+build_redirect(void)
+{
+	char *text;
+
+	pthread_once(&route_once, build_route);
+	if (!route.active)
+		return;
+	redirect.active = true;
+	/* Servers only when lookups could be answered: otherwise (bad
+	 * settings, no usable server, a missing interface) the queries fail,
+	 * as lookups do, after the same advice. */
+	redirect.servers = &redirect.none;
+	if (!route.fail && route.via.ifindex != 0)
+		redirect.servers = &route.servers;
+	redirect.ifindex = route.via.ifindex;
+	redirect.ifname = route.via.ifname;
+	redirect.servers_text = route.servers_text;
+	text = dnsconf_posix_io.read_file(dnsconf_posix_io.arg,
+	    "/etc/resolv.conf");
+	dnsredir_system_parse(text, &redirect.sys);
+	free(text);
+}
+
+const struct dns_redirect *
+dns_redirect(void)
+{
+	if (state_busy())
+		return NULL;
+	pthread_once(&redirect_once, build_redirect);
+	return redirect.active ? &redirect : NULL;
 }
 
 static void

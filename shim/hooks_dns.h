@@ -9,9 +9,28 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include "dnsredirect.h"
 #include "plat.h"
 
 const struct plat_dns_real *dns_real(void);
+
+/*
+ * Where a program's own queries to the system's resolvers go instead
+ * (hooks_dnsown.c): the servers its lookups use, through the interface
+ * they leave by; servers->n == 0 when there is none (the queries then
+ * fail, after the same one-line advice as lookups).
+ */
+struct dns_redirect {
+	bool active;
+	unsigned ifindex;
+	const char *ifname;
+	const struct dns_servers *servers;
+	struct dns_servers none;
+	const char *servers_text;
+	struct dnsredir_system sys;
+};
+/* NULL when the program's DNS is none of our business. */
+const struct dns_redirect *dns_redirect(void);
 
 int bindif_getaddrinfo(const char *node, const char *service,
     const struct addrinfo *hints, struct addrinfo **res);

@@ -1,7 +1,8 @@
 /*
  * hooks_mmsg_linux.c - sendmmsg, which exists on Linux only: each message
  * with a destination gets its own decision, and batches stay batches,
- * rebuilt on the stack CHUNK messages at a time.
+ * rebuilt on the stack CHUNK messages at a time; and recvmmsg, for the
+ * replies of redirected DNS sockets.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include "egress.h"
 #include "fdtable.h"
 #include "hooks.h"
+#include "hooks_dnsown.h"
 #include "state.h"
 #include "uaccess.h"
 
@@ -27,7 +29,9 @@ send_chunk(int fd, struct mmsghdr *vec, unsigned n, int flags, int *err)
 	const struct plat_real *r = state_real();
 	struct mmsghdr copy[CHUNK];
 	_Alignas(struct cmsghdr) unsigned char ctl[CHUNK][SLOT];
+	union dnsredir_addr to[CHUNK];
 	struct hook_egress eg;
+	enum hook_plan plan;
 	unsigned i;
 	int rc;
 
@@ -42,8 +46,14 @@ send_chunk(int fd, struct mmsghdr *vec, unsigned n, int flags, int *err)
 		copy[i] = vec[i];
 		if (m->msg_name == NULL && m->msg_controllen == 0)
 			continue;
-		switch (hook_prepare(fd, m->msg_name, m->msg_namelen,
-		    "sendmmsg", &eg)) {
+		plan = hook_prepare(fd, m->msg_name, m->msg_namelen, "sendmmsg",
+		    &eg);
+		if (eg.tolen > 0) {
+			to[i] = eg.to;
+			copy[i].msg_hdr.msg_name = &to[i];
+			copy[i].msg_hdr.msg_namelen = eg.tolen;
+		}
+		switch (plan) {
 		case PLAN_AS_IS:
 			continue;
 		case PLAN_FAIL:
@@ -114,4 +124,38 @@ bindif_sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 		return -1;
 	}
 	return (int)done;
+}
+
+int bindif_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
+    int flags, struct timespec *timeout);
+
+/* Replies to redirected DNS sockets (hooks_dnsown.c): each message's
+ * source, for as many messages as their rooms were noted. */
+int
+bindif_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
+    struct timespec *timeout)
+{
+	const struct plat_real *r = state_real();
+	socklen_t room[CHUNK];
+	unsigned i, noted = 0;
+	int rc;
+
+	if (r->recvmmsg == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (vec != NULL && (fdt_get(fd) & FDT_DNSREDIR)) {
+		noted = vlen < CHUNK ? vlen : CHUNK;
+		if (!ua_readable(vec, noted * sizeof(*vec)))
+			noted = 0;
+		for (i = 0; i < noted; i++)
+			room[i] = vec[i].msg_hdr.msg_name != NULL
+			    ? vec[i].msg_hdr.msg_namelen : 0;
+	}
+	rc = r->recvmmsg(fd, vec, vlen, flags, timeout);
+	for (i = 0; rc > 0 && i < (unsigned)rc && i < noted; i++)
+		if (room[i] > 0)
+			dnsown_source(fd, vec[i].msg_hdr.msg_name, room[i],
+			    &vec[i].msg_hdr.msg_namelen);
+	return rc;
 }

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 /* The libc functions the hooks wrap, bound once. */
+struct timespec;
 struct plat_real {
 	int (*socket)(int, int, int);
 	int (*connect)(int, const struct sockaddr *, socklen_t);
@@ -34,6 +35,13 @@ struct plat_real {
 	int (*fcntl)(int, int, ...);
 	int (*fcntl64)(int, int, ...);
 	int (*setsockopt)(int, int, int, const void *, socklen_t);
+	/* Replies and peers of redirected DNS sockets (hooks_dnsown.c);
+	 * recvmmsg is Linux only, typed loosely as sendmmsg. */
+	ssize_t (*recvfrom)(int, void *, size_t, int, struct sockaddr *,
+	    socklen_t *);
+	ssize_t (*recvmsg)(int, struct msghdr *, int);
+	int (*recvmmsg)(int, void *, unsigned int, int, struct timespec *);
+	int (*getpeername)(int, struct sockaddr *, socklen_t *);
 };
 
 /* The resolver functions, bound on the first lookup. Only the Linux libc

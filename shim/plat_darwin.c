@@ -59,6 +59,9 @@ plat_bind_real(struct plat_real *r)
 	r->accept = accept;
 	r->fcntl = fcntl;
 	r->setsockopt = setsockopt;
+	r->recvfrom = recvfrom;
+	r->recvmsg = recvmsg;
+	r->getpeername = getpeername;
 	return 0;
 }
 

@@ -127,6 +127,14 @@ plat_bind_real(struct plat_real *r)
 	r->fcntl64 = (int (*)(int, int, ...))next_sym(&self, "fcntl64", 0, &err);
 	r->setsockopt = (int (*)(int, int, int, const void *, socklen_t))
 	    next_sym(&self, "setsockopt", 1, &err);
+	r->recvfrom = (ssize_t(*)(int, void *, size_t, int, struct sockaddr *,
+	    socklen_t *))next_sym(&self, "recvfrom", 1, &err);
+	r->recvmsg = (ssize_t(*)(int, struct msghdr *, int))next_sym(&self,
+	    "recvmsg", 1, &err);
+	r->recvmmsg = (int (*)(int, void *, unsigned int, int,
+	    struct timespec *))next_sym(&self, "recvmmsg", 0, &err);
+	r->getpeername = (int (*)(int, struct sockaddr *, socklen_t *))
+	    next_sym(&self, "getpeername", 1, &err);
 	return err;
 }
 

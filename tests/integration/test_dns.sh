@@ -7,50 +7,7 @@
 # real one through phy0 and no port-53 packet reaches the tun.
 
 . "$(dirname "$0")/lib.sh"
-
-DNS4=198.51.100.53
-DNS6=2001:db8:2::53
-FAKE4=198.18.0.99
-TUN_DNS=' udp [^ ]+ [^ ]+ 53$'
-
-# The app's resolv.conf, seen only by the commands run through with_resolv
-# (a private mount namespace): the host's /etc is never touched.
-RESOLV=""
-set_resolv() {
-	printf 'nameserver %s\noptions timeout:2 attempts:1\n' "$1" >"$RESOLV"
-}
-with_resolv() {
-	in_app unshare -m --propagation private sh -c \
-		'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$RESOLV" "$@"
-}
-# bindif with that resolv.conf, as root or nobody.
-dns_bindif() {
-	with_resolv timeout 20 "$BINDIF" "$@"
-}
-dns_bindif_nobody() {
-	nobody_guard "$PUB_BINDIF" "$@" || return 126
-	(cd "$LAB_PUB" && with_resolv "${NOBODY[@]}" timeout 20 "$PUB_BINDIF" "$@")
-}
-
-dns_server() {
-	ip -n "$NS_OUT" addr add $DNS4/32 dev lo
-	ip -n "$NS_OUT" addr add $DNS6/128 dev lo nodad
-	in_out dnsmasq --keep-in-foreground --no-resolv --no-hosts --no-poll \
-		--bind-interfaces --listen-address=$DNS4 --listen-address=$DNS6 \
-		--user=root --group=root --pid-file= \
-		--host-record=test.example,$SRV4,$SRV6 \
-		--address=/fake.example/198.18.0.77 --local=/example/ \
-		--log-queries --log-facility="$LAB_TMP/dnsmasq.log" \
-		>"$LAB_TMP/dnsmasq.out" 2>&1 &
-	LAB_PIDS+=($!)
-	local i
-	for i in $(seq 1 50); do
-		in_out dig +short +tries=1 +time=1 @$DNS4 test.example \
-			2>/dev/null | grep -q "^$SRV4$" && return 0
-		sleep 0.1
-	done
-	die_lab "dnsmasq did not answer: $(cat "$LAB_TMP/dnsmasq.out")"
-}
+. "$(dirname "$0")/lib_dns.sh"
 
 control() {
 	set_resolv $DNS4
@@ -293,12 +250,7 @@ node_by_name() {
 	done
 }
 
-LAB_FAKE_DNS=1
-lab_up split
-RESOLV=$LAB_TMP/resolv.conf
-: >"$RESOLV"
-chmod 644 "$RESOLV"
-dns_server
+dns_lab_up
 control
 resolves_real
 curl_by_name

@@ -114,9 +114,10 @@ expect_reply "loopback: curl 127.0.0.1 in kernel mode" "peer=127.0.0.1"
 run kb /bin/cat /proc/self/cgroup
 expect_contains "while running: the command is in a bindif-<pid> cgroup" "/bindif-" "$OUT"
 run kb "$PY" "$PROGS"
-expect_eq "while running: the seven programs are loaded" \
+expect_eq "while running: the nine programs are loaded (two for DNS replies)" \
 	"$(printf '%s\n' $BEFORE_PROGS bindif_bind4 bindif_bind6 bindif_connect4 \
-	bindif_connect6 bindif_create bindif_sendmsg4 bindif_sendmsg6 | sort | xargs)" \
+	bindif_connect6 bindif_create bindif_peer4 bindif_recvmsg4 \
+	bindif_sendmsg4 bindif_sendmsg6 | sort | xargs)" \
 	"$OUT"
 
 # 5. Exit status and signals, as env(1).

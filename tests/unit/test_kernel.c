@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <linux/bpf.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -151,7 +152,7 @@ hook(enum kernel_hook h, const char *dest, uint32_t *bound, struct call *c)
 	int n, fam = strchr(dest, ':') ? AF_INET6 : AF_INET;
 	int64_t r0;
 
-	n = kernel_prog(h, IFX, &locals, prog, sizeof(prog) / sizeof(prog[0]));
+	n = kernel_prog(h, IFX, &locals, NULL, prog, sizeof(prog) / sizeof(prog[0]));
 	assert_true(n > 0);
 	memset(&ctx, 0, sizeof(ctx));
 	memset(&sk, 0, sizeof(sk));
@@ -209,7 +210,7 @@ test_create(void **state)
 	int n;
 
 	(void)state;
-	n = kernel_prog(KERNEL_SOCK_CREATE, IFX, NULL, prog, 8192);
+	n = kernel_prog(KERNEL_SOCK_CREATE, IFX, NULL, NULL, prog, 8192);
 	assert_int_equal(n, 4);
 	assert_int_equal(prog[0].imm, IFX);
 	assert_int_equal(prog[1].code, BPF_STX | BPF_MEM | BPF_W);
@@ -306,10 +307,14 @@ static void
 test_shape(void **state)
 {
 	int h, n, i;
+	struct kernel_dns dns = { .on = true, .has_to4 = true,
+		.has_orig4 = true };
 
 	(void)state;
+	/* With DNS redirection on, so that every hook has a program. */
 	for (h = 0; h < KERNEL_NHOOKS; h++) {
-		n = kernel_prog((enum kernel_hook)h, IFX, &locals, prog, 8192);
+		n = kernel_prog((enum kernel_hook)h, IFX, &locals, &dns, prog,
+		    8192);
 		assert_true(n > 0);
 		assert_int_equal(prog[n - 1].code, BPF_JMP | BPF_EXIT);
 		for (i = 0; i < n; i++) {
@@ -323,10 +328,112 @@ test_shape(void **state)
 		}
 		/* Too little room: refused, not truncated. */
 		assert_int_equal(kernel_prog((enum kernel_hook)h, IFX,
-		    &locals, prog, (size_t)n - 1), -1);
+		    &locals, &dns, prog, (size_t)n - 1), -1);
 	}
-	assert_int_equal(kernel_prog(KERNEL_NHOOKS, IFX, &locals, prog, 8192),
-	    -1);
+	assert_int_equal(kernel_prog(KERNEL_NHOOKS, IFX, &locals, &dns, prog,
+	    8192), -1);
+	/* Without it, the DNS-only hooks have none; with no server, theirs
+	 * rewrites nothing. */
+	assert_int_equal(kernel_prog(KERNEL_RECVMSG4, IFX, &locals, NULL,
+	    prog, 8192), 0);
+	dns.has_to4 = false;
+	assert_int_equal(kernel_prog(KERNEL_RECVMSG4, IFX, &locals, &dns,
+	    prog, 8192), 2);
+	dns.on = false;
+	assert_int_equal(kernel_prog(KERNEL_GETPEERNAME4, IFX, &locals, &dns,
+	    prog, 8192), 0);
+}
+
+/* One run of hook h with DNS redirection d on dest:port, the socket bound
+ * to *bound; *dest and *port are rewritten as the program rewrote them. */
+static int64_t
+dns_hook(enum kernel_hook h, const struct kernel_dns *d, char *dest,
+    size_t destlen, unsigned *port, uint32_t *bound)
+{
+	struct bpf_sock_addr ctx;
+	struct bpf_sock sk;
+	struct call c;
+	int64_t r0;
+	int n;
+
+	n = kernel_prog(h, IFX, &locals, d, prog, 8192);
+	assert_true(n > 0);
+	memset(&ctx, 0, sizeof(ctx));
+	memset(&sk, 0, sizeof(sk));
+	ctx.family = AF_INET;
+	assert_int_equal(inet_pton(AF_INET, dest, &ctx.user_ip4), 1);
+	ctx.user_port = htons((uint16_t)*port);
+	ctx.sk = &sk;
+	sk.bound_dev_if = *bound;
+	r0 = run(n, &ctx, &sk, &c);
+	*bound = sk.bound_dev_if;
+	assert_non_null(inet_ntop(AF_INET, &ctx.user_ip4, dest,
+	    (socklen_t)destlen));
+	*port = ntohs((uint16_t)ctx.user_port);
+	return r0;
+}
+
+static void
+expect_dns(enum kernel_hook h, const struct kernel_dns *d, const char *dest,
+    unsigned port, int64_t r0, const char *want, unsigned want_port)
+{
+	char buf[INET_ADDRSTRLEN];
+	uint32_t bound = IFX;
+	int64_t got;
+
+	snprintf(buf, sizeof(buf), "%s", dest);
+	got = dns_hook(h, d, buf, sizeof(buf), &port, &bound);
+	if (got != r0 || strcmp(buf, want) != 0 || port != want_port)
+		fail_msg("hook %d, %s: got r0 %lld, %s:%u; expected r0 %lld, "
+		    "%s:%u", h, dest, (long long)got, buf, port,
+		    (long long)r0, want, want_port);
+	/* Redirected or not, a remote destination leaves bound. */
+	if (r0 == 1 && strncmp(want, "127.", 4) != 0)
+		assert_int_equal(bound, IFX);
+}
+
+static void
+test_dns(void **state)
+{
+	struct kernel_dns d = { .on = true, .nsys4 = 1, .has_to4 = true,
+		.has_orig4 = true };
+	static const enum kernel_hook out[] = { KERNEL_CONNECT4,
+		KERNEL_SENDMSG4 };
+	size_t i;
+
+	(void)state;
+	inet_pton(AF_INET, "10.0.0.53", &d.sys4[0]);
+	inet_pton(AF_INET, "192.0.2.53", &d.to4);
+	d.port4 = htons(5353);
+	d.orig4 = d.sys4[0];
+	for (i = 0; i < 2; i++) {
+		/* The system's resolvers, on port 53: to the server. */
+		expect_dns(out[i], &d, "10.0.0.53", 53, 1, "192.0.2.53", 5353);
+		expect_dns(out[i], &d, "198.18.0.2", 53, 1, "192.0.2.53", 5353);
+		expect_dns(out[i], &d, "198.19.255.1", 53, 1, "192.0.2.53",
+		    5353);
+		expect_dns(out[i], &d, "127.0.0.53", 53, 1, "192.0.2.53", 5353);
+		/* Anything else goes where aimed. */
+		expect_dns(out[i], &d, "192.0.2.99", 53, 1, "192.0.2.99", 53);
+		expect_dns(out[i], &d, "198.18.0.2", 80, 1, "198.18.0.2", 80);
+		expect_dns(out[i], &d, "198.20.0.2", 53, 1, "198.20.0.2", 53);
+		/* (A datagram switching to loopback is refused once.) */
+		expect_dns(out[i], &d, "127.0.0.1", 53, i == 0 ? 1 : 0,
+		    "127.0.0.1", 53);
+	}
+	/* Replies from the server look as from the resolver asked. */
+	expect_dns(KERNEL_RECVMSG4, &d, "192.0.2.53", 5353, 1, "10.0.0.53",
+	    53);
+	expect_dns(KERNEL_GETPEERNAME4, &d, "192.0.2.53", 5353, 1,
+	    "10.0.0.53", 53);
+	expect_dns(KERNEL_RECVMSG4, &d, "192.0.2.53", 53, 1, "192.0.2.53", 53);
+	expect_dns(KERNEL_RECVMSG4, &d, "192.0.2.54", 5353, 1, "192.0.2.54",
+	    5353);
+	/* No server: the query is refused, never sent where aimed. */
+	d.has_to4 = false;
+	expect_dns(KERNEL_CONNECT4, &d, "198.18.0.2", 53, 0, "198.18.0.2", 53);
+	expect_dns(KERNEL_SENDMSG4, &d, "10.0.0.53", 53, 0, "10.0.0.53", 53);
+	expect_dns(KERNEL_CONNECT4, &d, "192.0.2.99", 53, 1, "192.0.2.99", 53);
 }
 
 /* Many own addresses still assemble, and the last one counts. */
@@ -421,6 +528,7 @@ main(void)
 		cmocka_unit_test(test_sendmsg),
 		cmocka_unit_test(test_bind),
 		cmocka_unit_test(test_shape),
+		cmocka_unit_test(test_dns),
 		cmocka_unit_test(test_many_locals),
 		cmocka_unit_test(test_mounts),
 		cmocka_unit_test(test_cgroup_paths),
