@@ -78,7 +78,7 @@ SHIM_CORE_SRCS = shim/hooks.c shim/decide.c shim/fdtable.c shim/egress.c \
 LAUNCHER_CORE_SRCS = launcher/opts.c launcher/target.c launcher/iface.c \
 	launcher/checks.c launcher/env.c launcher/explain.c launcher/uplink.c \
 	launcher/child.c launcher/handshake.c launcher/cache.c launcher/handoff.c \
-	launcher/kernel_dns.c
+	launcher/dnsplan.c launcher/kernel_dns.c
 
 ifeq ($(TARGET_OS),Darwin)
 SHIM = $(B)/libbindif.dylib

@@ -13,7 +13,7 @@
 
 #include "launcher.h"
 #include "../shim/decide.h"
-#include "../shim/dnsredirect.h"
+#include "dnsplan.h"
 #include "../shim/localaddr.h"
 
 static int
@@ -111,49 +111,29 @@ explain_dns(const struct rules_policy *p, const unsigned *idx,
     const char *dns, const struct sockaddr *sa, socklen_t len,
     unsigned proto, FILE *out)
 {
-	struct dnsredir_system sys;
-	struct dns_servers servers = { .n = 0 };
+	struct dnsplan plan;
 	union dnsredir_addr to;
 	enum dnsredir_kind kind;
-	const char *text = dns, *name;
-	char *conf, note[400] = "", a[64], b[64], real[RULES_IFNAMSIZ], bad[200];
-	bool explicit = false;
-	unsigned slot;
+	char note[400], a[64], b[64];
 
 	if (proto != RULES_PROTO_TCP && proto != RULES_PROTO_UDP)
 		return;
-	conf = dnsconf_posix_io.read_file(dnsconf_posix_io.arg,
-	    "/etc/resolv.conf");
-	dnsredir_system_parse(conf, &sys);
-	free(conf);
-	if ((kind = dnsredir_classify(&sys, sa, len)) == DNSREDIR_NONE)
+	if (!dnsplan_make(p, idx, dns != NULL && dns[0] ? dns :
+	    rules_policy_dns(p), &plan, note, sizeof(note)))
 		return;
-	if (text == NULL || text[0] == '\0')
-		text = rules_policy_dns(p);
-	if (text != NULL && text[0] != '\0') {
-		explicit = true;
-		if (dnsconf_parse_list(text, &servers, bad, sizeof(bad)) < 0)
-			servers.n = 0;
-	}
-	if (!dnsredir_iface_slot(p, explicit ? &servers : NULL, &slot))
+	if ((kind = dnsredir_classify(&plan.sys, sa, len)) == DNSREDIR_NONE)
 		return;
-	name = iface_real_name(rules_policy_iface(p, slot), real, sizeof(real));
-	if (explicit)
-		dnsconf_filter(&servers, note, sizeof(note));
-	else
-		dnsconf_discover(name, idx[slot], &dnsconf_posix_io, &servers,
-		    note, sizeof(note));
 	dnsredir_format(sa, a, sizeof(a));
-	if (dnsredir_target(&servers, sa->sa_family, sa, len, &to) == 0) {
+	if (dnsredir_target(&plan.servers, sa->sa_family, sa, len, &to) == 0) {
 		fprintf(out, "  DNS to %s (%s) is not sent: no usable server "
-		    "for %s%s%s\n", a, dnsredir_kind_name(kind), name,
+		    "for %s%s%s\n", a, dnsredir_kind_name(kind), plan.ifname,
 		    note[0] ? "; " : "", note);
 		return;
 	}
 	dnsredir_format(&to.sa, b, sizeof(b));
 	fprintf(out, "  DNS to %s (%s) is sent to %s through %s instead (%s)\n",
-	    a, dnsredir_kind_name(kind), b, name,
-	    dns != NULL && dns[0] ? "--dns" : explicit ? "dns =" :
+	    a, dnsredir_kind_name(kind), b, plan.ifname,
+	    dns != NULL && dns[0] ? "--dns" : plan.explicit ? "dns =" :
 	    "the interface's own");
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dnsplan.h"
 #include "launcher.h"
 #include "child.h"
 #include "handshake.h"
@@ -298,9 +299,11 @@ run_in_kernel_mode(const struct opts *o, const char *exe, const char *dflt,
 static void __attribute__((noreturn))
 run_supervised(const struct opts *o, const char *exe, struct rules_policy *p)
 {
-	char why[1024] = "", real[RULES_IFNAMSIZ];
+	char why[1024] = "", real[RULES_IFNAMSIZ], note[400];
 	const char *name, *slash;
 	struct shim_cfg cfg;
+	struct dnsplan dns;
+	bool dns_ours;
 	unsigned *idx;
 	size_t i, n = rules_policy_nifaces(p);
 	int rc, status;
@@ -321,8 +324,15 @@ run_supervised(const struct opts *o, const char *exe, struct rules_policy *p)
 	slash = strrchr(o->argv[0], '/');
 	snprintf(cfg.prog, sizeof(cfg.prog), "%s", slash ? slash + 1 :
 	    o->argv[0]);
+	/* The command's own DNS queries to the system's resolvers go where
+	 * the shim would send them. */
+	dns_ours = dnsplan_make(p, idx, o->dns[0] ? o->dns : rules_policy_dns(p),
+	    &dns, note, sizeof(note));
+	if (dns_ours && note[0] != '\0' && (o->verbose || dns.servers.n == 0))
+		fprintf(stderr, "bindif: DNS for %s: %s\n", dns.ifname, note);
 	fflush(NULL);
-	rc = supervise_exec(&cfg, o->argv, exe, &status, why, sizeof(why));
+	rc = supervise_exec(&cfg, dns_ours ? &dns : NULL, o->argv, exe,
+	    &status, why, sizeof(why));
 	if (rc < 0)
 		die(EXIT_OURS, "%s", why);
 	if (status != -1)

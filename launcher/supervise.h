@@ -14,17 +14,21 @@
 
 #include "../shim/decide.h"
 
+struct dnsplan;
+
 /*
  * Runs exe (argv[0] its name) supervised, deciding every destination with
- * cfg (policy, interface indexes, host addresses, verbose). Returns only
- * after the command ended:
+ * cfg (policy, interface indexes, host addresses, verbose). A connect to
+ * one of the system's resolvers goes where dns says instead (dnsplan.h;
+ * NULL: DNS is not bindif's, such connects are decided as any). Returns
+ * only after the command ended:
  *   -1      nothing ran (kernel too old, filter refused...); why says why;
  *   0-255   the command's status (128+N for signal N), 126/127 when it
  *           could not be executed.
  * *wstatus is the command's wait status when it ran, else -1.
  */
-int supervise_exec(const struct shim_cfg *cfg, char **argv, const char *exe,
-    int *wstatus, char *why, size_t whylen);
+int supervise_exec(const struct shim_cfg *cfg, const struct dnsplan *dns,
+    char **argv, const char *exe, int *wstatus, char *why, size_t whylen);
 
 /* 0 when this kernel has what the supervisor needs, else -1 and why. */
 int supervise_available(char *why, size_t whylen);

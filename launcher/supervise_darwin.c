@@ -15,10 +15,11 @@ supervise_available(char *why, size_t whylen)
 }
 
 int
-supervise_exec(const struct shim_cfg *cfg, char **argv, const char *exe,
-    int *wstatus, char *why, size_t whylen)
+supervise_exec(const struct shim_cfg *cfg, const struct dnsplan *dns,
+    char **argv, const char *exe, int *wstatus, char *why, size_t whylen)
 {
 	(void)cfg;
+	(void)dns;
 	(void)argv;
 	(void)exe;
 	*wstatus = -1;

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <poll.h>
+#include <pthread.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "dnsplan.h"
 #include "launcher.h"
 #include "supervise.h"
 #include "../shim/plat.h"
@@ -283,13 +285,22 @@ supervise_socketcall(unsigned call, const uint32_t a[6],
 
 /*
  * What bindif answers: let the call run (the socket now bound as decided),
- * or fail it with err. A later DNS redirection would add a third answer,
- * "done with val": bindif connects or sends on the program's socket
- * itself, to the server it chose, and the program's call returns val.
+ * or fail it with err; or, for a DNS query redirected, done: bindif made
+ * the connect itself, to the server it chose, and the program's call
+ * returns what that one did (err 0, or EINPROGRESS...); or later: a
+ * thread of bindif's makes it and answers.
  */
 struct answer {
-	bool fail;
+	bool fail, done, later;
 	int err;
+};
+
+/* One supervised run. */
+struct supervisor {
+	const struct shim_cfg *cfg;
+	const struct dnsplan *dns; /* NULL: the command's DNS is not ours */
+	int listener;
+	bool dns_said; /* -v's line for the first redirected query */
 };
 
 static ssize_t
@@ -532,12 +543,126 @@ call_dests(pid_t pid, const struct supervise_call *c, struct dest *out,
 	}
 }
 
-static struct answer
-decide_call(const struct shim_cfg *cfg, pid_t pid,
-    const struct supervise_call *c)
+/* A blocking connect made for the program: by a thread, which answers
+ * the notification itself, so the rest of the tree is not held up. */
+struct later {
+	int listener; /* our own copy: the run may end first */
+	uint64_t id;
+	int s;
+	union dnsredir_addr to;
+	socklen_t tolen;
+};
+
+static void *
+later_run(void *arg)
 {
+	struct later *l = arg;
+	struct seccomp_notif_resp resp;
+
+	memset(&resp, 0, sizeof(resp));
+	resp.id = l->id;
+	if (connect(l->s, &l->to.sa, l->tolen) < 0)
+		resp.error = -errno;
+	if (seccomp_notify_id_valid(l->listener, l->id) == 0)
+		(void)seccomp_notify_respond(l->listener, &resp);
+	(void)close(l->s);
+	(void)close(l->listener);
+	free(l);
+	return NULL;
+}
+
+static struct answer
+connect_later(struct supervisor *sv, int s, const union dnsredir_addr *to,
+    socklen_t tolen, uint64_t id)
+{
+	struct answer a = { .fail = true, .err = EAGAIN };
+	pthread_attr_t at;
+	pthread_t t;
+	struct later *l;
+	int rc;
+
+	if ((l = malloc(sizeof(*l))) == NULL)
+		return a;
+	if ((l->listener = dup(sv->listener)) < 0) {
+		free(l);
+		return a;
+	}
+	l->id = id;
+	l->s = s;
+	l->to = *to;
+	l->tolen = tolen;
+	(void)pthread_attr_init(&at);
+	(void)pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &at, later_run, l);
+	(void)pthread_attr_destroy(&at);
+	if (rc != 0) {
+		(void)close(l->listener);
+		free(l);
+		return a;
+	}
+	a.fail = false;
+	a.later = true;
+	return a;
+}
+
+/*
+ * A connect to one of the system's resolvers (Go's resolver, a static
+ * glibc's): to the server the shim would ask instead, through its
+ * interface, made by bindif on the program's socket. The socket is then
+ * connected to that server, so the replies a connected socket takes come
+ * from it; Go and glibc read them without asking where from.
+ */
+static struct answer
+dns_connect(struct supervisor *sv, pid_t pid, int s, int family,
+    bool stream, const struct dest *dst, uint64_t id)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&dst->ss;
+	struct answer a = { .fail = true, .err = ENETUNREACH };
+	union dnsredir_addr to;
+	socklen_t tolen;
+	unsigned cur = 0;
+	char from[64], where[64];
+	int rc, fl;
+
+	dnsredir_format(sa, from, sizeof(from));
+	tolen = dnsredir_target(&sv->dns->servers, family, sa, dst->len, &to);
+	if (tolen == 0 || sv->dns->ifindex == 0) {
+		if (sv->cfg->verbose)
+			fprintf(stderr, "bindif[%s:%d]: supervised connect: DNS "
+			    "to %s not sent: no usable server for %s\n",
+			    sv->cfg->prog, (int)pid, from, sv->dns->ifname);
+		return a;
+	}
+	/* The program's own binding stands, as for any socket. */
+	if (!(plat_bound_ifindex(s, family, &cur) == 0 && cur != 0) &&
+	    (rc = plat_bind_ifindex(s, family, sv->dns->ifindex,
+	    sv->dns->ifname)) < 0) {
+		a.err = -rc;
+		return a;
+	}
+	if (sv->cfg->verbose && !sv->dns_said) {
+		dnsredir_format(&to.sa, where, sizeof(where));
+		fprintf(stderr, "bindif[%s:%d]: DNS to %s was sent to %s "
+		    "through %s\n", sv->cfg->prog, (int)pid, from, where,
+		    sv->dns->ifname);
+		sv->dns_said = true;
+	}
+	fl = fcntl(s, F_GETFL);
+	if (stream && fl >= 0 && !(fl & O_NONBLOCK))
+		return connect_later(sv, s, &to, tolen, id);
+	a.fail = false;
+	a.done = true;
+	a.err = connect(s, &to.sa, tolen) < 0 ? errno : 0;
+	return a;
+}
+
+static struct answer
+decide_call(struct supervisor *sv, pid_t pid, const struct supervise_call *c,
+    uint64_t id)
+{
+	const struct shim_cfg *cfg = sv->cfg;
 	static struct dest dst[MAX_MMSG];
-	struct answer a = { false, 0 };
+	struct answer a = { .fail = false };
 	struct plat_sockinfo si;
 	struct decision d, first;
 	size_t n, i, decided, fi = 0;
@@ -560,6 +685,16 @@ decide_call(const struct shim_cfg *cfg, pid_t pid,
 	    (proto = decide_proto_class(si.family, si.type, si.protocol)) == 0)
 		goto out;
 	whole = proto == RULES_PROTO_TCP || c->kind == SV_CONNECT;
+	if (c->kind == SV_CONNECT && sv->dns != NULL &&
+	    (proto == RULES_PROTO_TCP || proto == RULES_PROTO_UDP) &&
+	    dnsredir_classify(&sv->dns->sys, (const struct sockaddr *)
+	    &dst[0].ss, dst[0].len) != DNSREDIR_NONE) {
+		a = dns_connect(sv, pid, s, si.family, proto == RULES_PROTO_TCP,
+		    &dst[0], id);
+		if (a.later)
+			s = -1; /* the thread's now */
+		goto out;
+	}
 	for (i = 0, decided = 0; i < n; i++) {
 		/* Too short to be an address: the kernel refuses it. */
 		if (!decide(cfg, (const struct sockaddr *)&dst[i].ss,
@@ -602,9 +737,9 @@ out:
 }
 
 static struct answer
-answer(const struct shim_cfg *cfg, const struct seccomp_notif *req)
+answer(struct supervisor *sv, const struct seccomp_notif *req)
 {
-	struct answer a = { false, 0 };
+	struct answer a = { .fail = false };
 	struct supervise_call c;
 	uint32_t sa[6];
 
@@ -619,32 +754,34 @@ answer(const struct shim_cfg *cfg, const struct seccomp_notif *req)
 	}
 	if (c.kind == SV_OTHER)
 		return a;
-	return decide_call(cfg, (pid_t)req->pid, &c);
+	return decide_call(sv, (pid_t)req->pid, &c, req->id);
 }
 
 /* One notification: received, answered. The program's memory can change
  * between our read and the kernel's (another thread): bindif is not a
  * sandbox, only a router for programs that do not fight it. */
 static void
-serve(const struct shim_cfg *cfg, int listener, struct seccomp_notif *req,
+serve(struct supervisor *sv, struct seccomp_notif *req,
     struct seccomp_notif_resp *resp, size_t reqsz, size_t respsz)
 {
 	struct answer a;
 
 	memset(req, 0, reqsz);
-	if (seccomp_notify_receive(listener, req) < 0)
+	if (seccomp_notify_receive(sv->listener, req) < 0)
 		return; /* the caller died meanwhile, or a signal */
-	a = answer(cfg, req);
+	a = answer(sv, req);
+	if (a.later)
+		return; /* its thread answers */
 	memset(resp, 0, respsz);
 	resp->id = req->id;
 	/* The pid we read from and took sockets of is still the caller's. */
-	if (seccomp_notify_id_valid(listener, req->id) < 0)
+	if (seccomp_notify_id_valid(sv->listener, req->id) < 0)
 		return;
-	if (a.fail)
-		resp->error = -a.err;
+	if (a.fail || a.done)
+		resp->error = -a.err; /* done: 0 and val 0, or connect's error */
 	else
 		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-	(void)seccomp_notify_respond(listener, resp);
+	(void)seccomp_notify_respond(sv->listener, resp);
 }
 
 /* ---- the child and its parent ---- */
@@ -762,9 +899,10 @@ start(const struct sock_fprog *prog, const char *exe, char **argv,
 }
 
 int
-supervise_exec(const struct shim_cfg *cfg, char **argv, const char *exe,
-    int *wstatus, char *why, size_t whylen)
+supervise_exec(const struct shim_cfg *cfg, const struct dnsplan *dns,
+    char **argv, const char *exe, int *wstatus, char *why, size_t whylen)
 {
+	struct supervisor sv = { cfg, dns, -1, false };
 	struct seccomp_notif_sizes sz;
 	struct seccomp_notif *req = NULL;
 	struct seccomp_notif_resp *resp = NULL;
@@ -798,6 +936,7 @@ supervise_exec(const struct shim_cfg *cfg, char **argv, const char *exe,
 		return -1;
 	}
 	child_relay_start(&relay, pid);
+	sv.listener = listener;
 	p[0].fd = listener;
 	p[0].events = POLLIN;
 	p[1].fd = pidfd;
@@ -810,7 +949,7 @@ supervise_exec(const struct shim_cfg *cfg, char **argv, const char *exe,
 			break;
 		}
 		if (p[0].revents & POLLIN)
-			serve(cfg, listener, req, resp, sz.seccomp_notif,
+			serve(&sv, req, resp, sz.seccomp_notif,
 			    sz.seccomp_notif_resp);
 		else if (p[0].revents & (POLLHUP | POLLERR))
 			p[0].fd = -1; /* no filtered process left */

@@ -1,6 +1,6 @@
 // goclient.go - a Go client for supervisor mode's tests: Go's runtime makes
 // its socket calls as raw system calls, which no preloaded library sees.
-// Numeric addresses only; every wait bounded (3 s).
+// Every wait bounded (3 s).
 //
 //	goclient http HOST               TCP to port 80, GET, print the body
 //	goclient udp-connect HOST        connected UDP to port 9, print the reply
@@ -13,11 +13,16 @@
 //	goclient http-parallel HOST N    N goroutines at once (Go spreads them
 //	                                 over its threads), each an http; prints
 //	                                 each distinct answer with its count
+//	goclient lookup NAME             NAME's IPv4 addresses by Go's own
+//	                                 resolver (resolv.conf's servers), sorted
+//	goclient lookup-tcp NAME         the same over TCP only
 //
-// Prints "error: ..." and exits 1 on failure.
+// Numeric addresses only, but for lookup. Prints "error: ..." and exits 1
+// on failure.
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -156,6 +161,30 @@ func waitFile(path string) error {
 	return fmt.Errorf("no go file")
 }
 
+// lookup: Go's resolver, not the C library's, even in a cgo build; over
+// TCP only, its Dial given "tcp" whatever it asks for.
+func lookup(name string, tcp bool) (string, error) {
+	r := net.Resolver{PreferGo: true}
+	if tcp {
+		r.Dial = func(ctx context.Context, _, addr string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "tcp", addr)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	ips, err := r.LookupIP(ctx, "ip4", name)
+	if err != nil {
+		return "", err
+	}
+	var out []string
+	for _, ip := range ips {
+		out = append(out, ip.String())
+	}
+	sort.Strings(out)
+	return strings.Join(out, ","), nil
+}
+
 func main() {
 	if len(os.Args) < 3 {
 		fmt.Fprintln(os.Stderr, "usage: goclient http|udp-connect|udp-sendto HOST | http-twice HOST GOFILE")
@@ -177,6 +206,10 @@ func main() {
 		out, err = httpParallel(host, n)
 	case "http-bound":
 		out, err = httpVia(host, os.Args[3])
+	case "lookup":
+		out, err = lookup(host, false)
+	case "lookup-tcp":
+		out, err = lookup(host, true)
 	case "http-twice":
 		if out, err = httpGet(host); err == nil {
 			fmt.Println(out)
