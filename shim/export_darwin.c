@@ -43,7 +43,7 @@ bindif_connectx(int fd, const sa_endpoints_t *ep, sae_associd_t aid,
 	if (ep == NULL || ep->sae_dstaddr == NULL)
 		return connectx(fd, ep, aid, flags, iov, iovcnt, len, cid);
 	copy = *ep;
-	if (hook_prepare(fd, ep->sae_dstaddr, ep->sae_dstaddrlen, "connect",
+	if (hook_prepare(fd, ep->sae_dstaddr, ep->sae_dstaddrlen, HOOK_CONNECT,
 	    &eg) == PLAN_FAIL) {
 		errno = eg.err;
 		return -1;

@@ -58,8 +58,17 @@ classify(int fd)
 	return e;
 }
 
+static const char *
+call_name(enum hook_call call)
+{
+	static const char *const names[] = { "connect", "sendto", "sendmsg",
+		"sendmmsg" };
+
+	return names[call];
+}
+
 static void
-log_decision(const struct shim_cfg *c, fdt_entry *e, const char *call,
+log_decision(const struct shim_cfg *c, fdt_entry *e, enum hook_call call,
     const struct sockaddr *sa, const struct decision *d, const char *extra)
 {
 	char line[600];
@@ -67,9 +76,9 @@ log_decision(const struct shim_cfg *c, fdt_entry *e, const char *call,
 	if (!c->verbose || (*e & FDT_LOGGED))
 		return;
 	decide_describe(c, sa, FDT_PROTO(*e), d, line, sizeof(line));
-	state_log(c, "%s %s%s", call, line, extra ? extra : "");
+	state_log(c, "%s %s%s", call_name(call), line, extra ? extra : "");
 	/* Unconnected datagrams: one line per socket, not per datagram. */
-	if (!is_stream(*e) && strcmp(call, "connect") != 0)
+	if (!is_stream(*e) && call != HOOK_CONNECT)
 		*e |= FDT_LOGGED;
 }
 
@@ -116,7 +125,7 @@ by_own_egress(unsigned ifindex, struct hook_egress *eg)
 static enum hook_plan
 plan_datagram(const struct shim_cfg *c, int fd, fdt_entry e,
     const struct sockaddr *sa, socklen_t len, bool may_hold,
-    const struct decision *d, struct hook_egress *eg, const char *call)
+    const struct decision *d, struct hook_egress *eg, enum hook_call call)
 {
 	bool native = decide_egress_family(sa, len) == FDT_FAMILY(e);
 	int rc;
@@ -130,7 +139,7 @@ plan_datagram(const struct shim_cfg *c, int fd, fdt_entry e,
 			if (c->verbose && bound != d->ifindex)
 				state_log(c, "%s: not by %s: the program bound "
 				    "the socket to another interface itself",
-				    call, d->ifname);
+				    call_name(call), d->ifname);
 			/* As FDT_BOUND in hook_prepare: the binding's index
 			 * in any PKTINFO of the program's, none added. */
 			eg->ifindex = bound;
@@ -227,15 +236,75 @@ redirect_dns(const struct shim_cfg *c, int fd, fdt_entry *e,
 	return 1;
 }
 
+/*
+ * What a socket's first decision does to it: fails the call, passes it,
+ * binds the socket or steers the datagram; the entry e as it became is
+ * stored. sa is our copy of the destination.
+ */
+static enum hook_plan
+apply_decision(const struct shim_cfg *c, int fd, fdt_entry e,
+    const struct sockaddr *sa, socklen_t len, enum hook_call call,
+    const struct decision *d, struct hook_egress *eg)
+{
+	bool whole_socket = is_stream(e) || call == HOOK_CONNECT;
+	bool may_hold = !whole_socket && call != HOOK_SENDMMSG;
+	fdt_entry before = e;
+	int rc;
+
+	if (d->action == RULES_REJECT) {
+		log_decision(c, &e, call, sa, d, NULL);
+		eg->err = d->err;
+		return PLAN_FAIL;
+	}
+	/* From a connect on, the socket is bound or passed as a whole. */
+	if (whole_socket && !is_stream(e) && (rc = dgram_release(fd)) < 0) {
+		eg->err = -rc;
+		return PLAN_FAIL;
+	}
+	if (d->action == RULES_PASS) {
+		log_decision(c, &e, call, sa, d, NULL);
+		if (is_stream(e))
+			e = FDT_WITH(e, FDT_PASS, 0);
+		else if (!whole_socket) {
+			if ((rc = dgram_plain(fd,
+				 may_hold ? &eg->hold : NULL)) < 0) {
+				eg->err = -rc;
+				return PLAN_FAIL;
+			}
+		}
+	} else if (whole_socket) {
+		rc = apply_bind(c, fd, &e, d);
+		if (rc < 0) {
+			eg->err = -rc;
+			return PLAN_FAIL;
+		}
+		log_decision(c, &e, call, sa, d,
+		    FDT_IFINDEX(e) != d->ifindex ? " (already bound by the program)"
+						 : NULL);
+	} else
+		log_decision(c, &e, call, sa, d, NULL);
+	if (e != before) {
+		/* A datagram only adds its log mark; other threads may be
+		 * changing the entry's egress bits at the same time. */
+		if (whole_socket)
+			(void)fdt_set(fd, e);
+		else
+			(void)fdt_or(fd, e & FDT_LOGGED);
+	}
+	if (d->action == RULES_BIND && !whole_socket)
+		return plan_datagram(c, fd, e, sa, len, may_hold, d, eg, call);
+	return PLAN_AS_IS;
+}
+
 enum hook_plan
 hook_prepare(int fd, const struct sockaddr *sa, socklen_t len,
-    const char *call, struct hook_egress *eg)
+    enum hook_call call, struct hook_egress *eg)
 {
 	const struct shim_cfg *c;
 	struct decision d;
 	struct sockaddr_storage ss;
-	fdt_entry e = fdt_get(fd), before;
-	bool whole_socket, may_hold;
+	fdt_entry e = fdt_get(fd);
+	bool whole_socket;
 	int rc;
 
 	eg->hold.how = DGRAM_FREE;
@@ -265,9 +334,9 @@ hook_prepare(int fd, const struct sockaddr *sa, socklen_t len,
 	}
 	if (sa == NULL || FDT_STATE(e) != FDT_NEW)
 		return PLAN_AS_IS;
-	whole_socket = is_stream(e) || strcmp(call, "connect") == 0;
-	may_hold = !whole_socket && strcmp(call, "sendmmsg") != 0;
-	if (may_hold && dgram_hit(fd, e, sa, len, &eg->hold))
+	whole_socket = is_stream(e) || call == HOOK_CONNECT;
+	if (!whole_socket && call != HOOK_SENDMMSG &&
+	    dgram_hit(fd, e, sa, len, &eg->hold))
 		return by_own_egress(FDT_IFINDEX(e), eg);
 	/* Decide on our own copy: the kernel answers a bad pointer with
 	 * EFAULT, and so must we rather than fault in the program. */
@@ -290,50 +359,7 @@ hook_prepare(int fd, const struct sockaddr *sa, socklen_t len,
 	}
 	if (!decide(c, sa, len, FDT_PROTO(e), &d) || c->inert)
 		return PLAN_AS_IS;
-	before = e;
-	if (d.action == RULES_REJECT) {
-		log_decision(c, &e, call, sa, &d, NULL);
-		eg->err = d.err;
-		return PLAN_FAIL;
-	}
-	/* From a connect on, the socket is bound or passed as a whole. */
-	if (whole_socket && !is_stream(e) && (rc = dgram_release(fd)) < 0) {
-		eg->err = -rc;
-		return PLAN_FAIL;
-	}
-	if (d.action == RULES_PASS) {
-		log_decision(c, &e, call, sa, &d, NULL);
-		if (is_stream(e))
-			e = FDT_WITH(e, FDT_PASS, 0);
-		else if (!whole_socket) {
-			if ((rc = dgram_plain(fd,
-				 may_hold ? &eg->hold : NULL)) < 0) {
-				eg->err = -rc;
-				return PLAN_FAIL;
-			}
-		}
-	} else if (whole_socket) {
-		rc = apply_bind(c, fd, &e, &d);
-		if (rc < 0) {
-			eg->err = -rc;
-			return PLAN_FAIL;
-		}
-		log_decision(c, &e, call, sa, &d,
-		    FDT_IFINDEX(e) != d.ifindex ? " (already bound by the program)"
-						: NULL);
-	} else
-		log_decision(c, &e, call, sa, &d, NULL);
-	if (e != before) {
-		/* A datagram only adds its log mark; other threads may be
-		 * changing the entry's egress bits at the same time. */
-		if (whole_socket)
-			(void)fdt_set(fd, e);
-		else
-			(void)fdt_or(fd, e & FDT_LOGGED);
-	}
-	if (d.action == RULES_BIND && !whole_socket)
-		return plan_datagram(c, fd, e, sa, len, may_hold, &d, eg, call);
-	return PLAN_AS_IS;
+	return apply_decision(c, fd, e, sa, len, call, &d, eg);
 }
 
 void
@@ -376,7 +402,7 @@ bindif_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	 * some clients do) stays redirected. */
 	if (FDT_STATE(e) != FDT_NEW && !(e & FDT_DNSREDIR))
 		fdt_clear(fd);
-	if (hook_prepare(fd, sa, len, "connect", &eg) == PLAN_FAIL) {
+	if (hook_prepare(fd, sa, len, HOOK_CONNECT, &eg) == PLAN_FAIL) {
 		errno = eg.err;
 		return -1;
 	}
@@ -450,7 +476,7 @@ bindif_sendmsg(int fd, const struct msghdr *msg, int flags)
 	/* Connected and no control: decided at connect, nothing to do. */
 	if (msg->msg_name == NULL && msg->msg_controllen == 0)
 		return r->sendmsg(fd, msg, flags);
-	plan = hook_prepare(fd, msg->msg_name, msg->msg_namelen, "sendmsg",
+	plan = hook_prepare(fd, msg->msg_name, msg->msg_namelen, HOOK_SENDMSG,
 	    &eg);
 	if (eg.tolen > 0) {
 		redirected = *msg;
@@ -501,7 +527,7 @@ bindif_sendto(int fd, const void *buf, size_t n, int flags,
 		dgram_done(fd, &eg.hold);
 		return sent;
 	}
-	plan = hook_prepare(fd, sa, len, "sendto", &eg);
+	plan = hook_prepare(fd, sa, len, HOOK_SENDTO, &eg);
 	if (eg.tolen > 0) {
 		sa = &eg.to.sa;
 		len = eg.tolen;

@@ -29,6 +29,11 @@ int bindif_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags);
 int bindif_fcntl(int fd, int cmd, void *arg, bool large);
 
 /* Shared with the OS-specific hooks (sendmmsg, connectx). */
+
+/* The hook a decision is made for: a connect decides for the whole
+ * socket, a datagram send for its datagrams (sendmmsg's never held). */
+enum hook_call { HOOK_CONNECT, HOOK_SENDTO, HOOK_SENDMSG, HOOK_SENDMMSG };
+
 enum hook_plan {
 	PLAN_AS_IS,   /* call the real function unchanged */
 	PLAN_PKTINFO, /* send with our interface index in IP(V6)_PKTINFO */
@@ -54,10 +59,10 @@ struct hook_egress {
 /*
  * Prepares fd for a call toward sa (NULL: the connected peer): decides,
  * binds when the socket is to be bound, and says how to make the call.
- * "sendmmsg" never holds (a batch is one call).
+ * HOOK_SENDMMSG never holds (a batch is one call).
  */
 enum hook_plan hook_prepare(int fd, const struct sockaddr *sa,
-    socklen_t len, const char *call, struct hook_egress *eg);
+    socklen_t len, enum hook_call call, struct hook_egress *eg);
 void hook_done(int fd, struct hook_egress *eg);
 
 #endif

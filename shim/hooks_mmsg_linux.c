@@ -46,7 +46,7 @@ send_chunk(int fd, struct mmsghdr *vec, unsigned n, int flags, int *err)
 		copy[i] = vec[i];
 		if (m->msg_name == NULL && m->msg_controllen == 0)
 			continue;
-		plan = hook_prepare(fd, m->msg_name, m->msg_namelen, "sendmmsg",
+		plan = hook_prepare(fd, m->msg_name, m->msg_namelen, HOOK_SENDMMSG,
 		    &eg);
 		if (eg.tolen > 0) {
 			to[i] = eg.to;
