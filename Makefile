@@ -71,7 +71,8 @@ CONFIG_SRCS = config/load.c config/parse.c config/values.c config/errors.c \
 # opens it on first use instead (shim/libs.c), as it does c-ares.
 CONFIG_LINKED_SRCS = config/cfglib.c
 SHIM_CORE_SRCS = shim/hooks.c shim/decide.c shim/fdtable.c shim/egress.c \
-	shim/state.c shim/dnsconf.c shim/hooks_dns.c shim/resolve.c \
+	shim/state.c shim/dnsconf.c shim/dnsconf_formats.c \
+	shim/dnsconf_discover.c shim/hooks_dns.c shim/resolve.c \
 	shim/dnsresult.c shim/uaccess.c shim/localaddr.c shim/preload.c \
 	shim/children.c shim/hooks_exec.c shim/announce.c shim/dgram.c \
 	shim/flight.c shim/libs.c shim/dnsredirect.c shim/hooks_dnsown.c
@@ -144,7 +145,8 @@ CONFIG_OBJS = $(call obj,$(CONFIG_SRCS))
 SHIM_OBJS = $(call obj,$(SHIM_CORE_SRCS) $(SHIM_OS_SRCS)) $(CONFIG_OBJS)
 # The launcher judges its command with the shim's own code (preload.c and
 # the plat layer it asks about file capabilities and SIP).
-LAUNCHER_SHIM_SRCS = shim/dnsconf.c shim/decide.c shim/localaddr.c \
+LAUNCHER_SHIM_SRCS = shim/dnsconf.c shim/dnsconf_formats.c \
+	shim/dnsconf_discover.c shim/decide.c shim/localaddr.c \
 	shim/preload.c shim/dnsredirect.c $(SHIM_PLAT)
 LAUNCHER_OBJS = $(call obj,$(LAUNCHER_CORE_SRCS) $(LAUNCHER_OS_SRCS) \
 	launcher/main.c $(LAUNCHER_SHIM_SRCS) $(CONFIG_LINKED_SRCS)) \
@@ -429,7 +431,8 @@ FUZZ_TARGETS = rules opts dnsconf image
 FUZZ_SRCS_rules = $(CONFIG_SRCS) $(CONFIG_LINKED_SRCS)
 FUZZ_SRCS_opts = $(LAUNCHER_CORE_SRCS) $(LAUNCHER_OS_SRCS) \
 	$(LAUNCHER_SHIM_SRCS) $(CONFIG_SRCS) $(CONFIG_LINKED_SRCS)
-FUZZ_SRCS_dnsconf = shim/dnsconf.c
+FUZZ_SRCS_dnsconf = shim/dnsconf.c shim/dnsconf_formats.c \
+	shim/dnsconf_discover.c
 FUZZ_SRCS_image = $(CONFIG_SRCS) $(CONFIG_LINKED_SRCS)
 FUZZ_OPTS = -timeout=10 -rss_limit_mb=2048 -max_len=8192
 
