@@ -107,10 +107,12 @@ SHIM_OS_SRCS = $(SHIM_PLAT) shim/hooks_mmsg_linux.c shim/export_linux.c \
 	shim/libs_linux.c
 LAUNCHER_OS_SRCS = launcher/plat_linux.c launcher/uplink_linux.c \
 	launcher/kernel_linux.c launcher/handshake_linux.c \
-	launcher/ifdns_linux.c launcher/supervise_linux.c
+	launcher/ifdns_linux.c launcher/supervise_linux.c \
+	launcher/supervise_filter_linux.c
 TESTABLE_OS_SRCS = shim/plat_linux.c shim/libs_linux.c launcher/plat_linux.c \
 	launcher/uplink_linux.c launcher/kernel_linux.c \
-	launcher/handshake_linux.c launcher/supervise_linux.c
+	launcher/handshake_linux.c launcher/supervise_linux.c \
+	launcher/supervise_filter_linux.c
 # Supervisor mode's filter and notifications: libseccomp, its archive in
 # the static launcher.
 SECCOMP_LIBS := $(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null)
