@@ -27,6 +27,7 @@
 #include "hooks_exec.h"
 #include "plat.h"
 #include "preload.h"
+#include "progname.h"
 #include "uaccess.h"
 
 /* Stack room for one exec's argv, envp and strings: far beyond what any
@@ -39,14 +40,6 @@ static struct plat_exec_real real;
 static struct child_start start;
 static pthread_once_t start_once = PTHREAD_ONCE_INIT;
 static atomic_bool forced_said;
-
-static const char *
-base_name(const char *p)
-{
-	const char *s = strrchr(p, '/');
-
-	return s ? s + 1 : p;
-}
 
 /* The shim's own file as the loader loaded it (a preloaded object's name
  * is the path the loader opened); NULL when unknown. */
@@ -65,12 +58,11 @@ static void
 capture(void)
 {
 	char exe[SELF_PATH];
-	const char *argv0 = NULL, *v;
+	const char *argv0 = NULL;
 
 	(void)plat_bind_exec_real(&real);
 	plat_program(exe, sizeof(exe), &argv0);
-	v = getenv("BINDIF_VERBOSE");
-	start.verbose = (v != NULL && v[0] != '\0' && strcmp(v, "0") != 0) ||
+	start.verbose = progname_verbose(getenv("BINDIF_VERBOSE")) ||
 	    plat_getenv("BINDIF_LOG") != NULL;
 	start.preload_var = plat_preload_var;
 	start.shim_name = plat_shim_name;
@@ -79,7 +71,7 @@ capture(void)
 	/* Out of memory at start: children are judged all the same, they
 	 * only do not get the settings back. */
 	(void)child_capture(&start, plat_environ(), plat_secure_mode(),
-	    self_path(), base_name(argv0 && argv0[0] ? argv0 : exe));
+	    self_path(), progname_of(exe, argv0));
 }
 
 /* The values the process started with, captured once: in the constructor

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "localaddr.h"
+#include "progname.h"
 #include "flight.h"
 #include "libs.h"
 #include "state.h"
@@ -104,14 +105,6 @@ state_log(const struct shim_cfg *c, const char *fmt, ...)
 	}
 	(void)!write(STDERR_FILENO, line, (size_t)n);
 	errno = saved;
-}
-
-static const char *
-base_name(const char *p)
-{
-	const char *s = strrchr(p, '/');
-
-	return s ? s + 1 : p;
 }
 
 /* Marks the settings unusable, with one line saying why. */
@@ -309,9 +302,8 @@ build_cfg(void)
 
 	plat_program(exe, sizeof(exe), &argv0);
 	snprintf(cfg.prog, sizeof(cfg.prog), "%.*s", (int)sizeof(cfg.prog) - 1,
-	    base_name(argv0 && argv0[0] ? argv0 : exe));
-	v = getenv("BINDIF_VERBOSE");
-	cfg.verbose = v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
+	    progname_of(exe, argv0));
+	cfg.verbose = progname_verbose(getenv("BINDIF_VERBOSE"));
 	/* A path, so ignored in secure mode; asking for a log file is
 	 * asking for the lines. */
 	v = plat_getenv("BINDIF_LOG");
