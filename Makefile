@@ -83,7 +83,7 @@ LAUNCHER_CORE_SRCS = launcher/opts.c launcher/target.c launcher/iface.c \
 
 ifeq ($(TARGET_OS),Darwin)
 SHIM = $(B)/libbindif.dylib
-SHIM_PLAT = shim/plat_darwin.c
+SHIM_PLAT = shim/plat_darwin.c shim/plat_posix.c
 SHIM_OS_SRCS = $(SHIM_PLAT) shim/export_darwin.c shim/libs_darwin.c
 LAUNCHER_OS_SRCS = launcher/plat_darwin.c launcher/uplink_darwin.c \
 	launcher/kernel_darwin.c launcher/handshake_darwin.c \
@@ -98,18 +98,18 @@ PKG_INSTALL = brew install libconfig cmocka c-ares pkg-config
 # The unit tests that cannot run on macOS, and why: one list, which the
 # macOS workflow takes from here (make print-unit-tests).
 UNIT_SKIP = $(shell awk '/^tests/ { print $$1 }' tests/unit/macos-skip.txt)
-TESTABLE_OS_SRCS = shim/plat_darwin.c launcher/plat_darwin.c \
+TESTABLE_OS_SRCS = shim/plat_darwin.c shim/plat_posix.c launcher/plat_darwin.c \
 	launcher/uplink_darwin.c shim/libs_darwin.c
 else
 SHIM = $(B)/libbindif.so
-SHIM_PLAT = shim/plat_linux.c
+SHIM_PLAT = shim/plat_linux.c shim/plat_posix.c
 SHIM_OS_SRCS = $(SHIM_PLAT) shim/hooks_mmsg_linux.c shim/export_linux.c \
 	shim/libs_linux.c
 LAUNCHER_OS_SRCS = launcher/plat_linux.c launcher/uplink_linux.c \
 	launcher/kernel_linux.c launcher/handshake_linux.c \
 	launcher/ifdns_linux.c launcher/supervise_linux.c \
 	launcher/supervise_filter_linux.c
-TESTABLE_OS_SRCS = shim/plat_linux.c shim/libs_linux.c launcher/plat_linux.c \
+TESTABLE_OS_SRCS = shim/plat_linux.c shim/plat_posix.c shim/libs_linux.c launcher/plat_linux.c \
 	launcher/uplink_linux.c launcher/kernel_linux.c \
 	launcher/handshake_linux.c launcher/supervise_linux.c \
 	launcher/supervise_filter_linux.c

@@ -376,15 +376,6 @@ plat_map_policy(int fd, size_t *len)
 	return p;
 }
 
-void
-plat_unmap_policy(const void *p, size_t len)
-{
-	int saved = errno;
-
-	(void)munmap((void *)p, len);
-	errno = saved;
-}
-
 int
 plat_sockinfo(int fd, struct plat_sockinfo *si)
 {
@@ -503,21 +494,6 @@ plat_program(char *exe, size_t len, const char **argv0)
 	if (len > 0)
 		exe[n] = '\0';
 	*argv0 = program_invocation_name;
-}
-
-struct plat_pktinfo_opt
-plat_pktinfo_opt(int family)
-{
-	struct plat_pktinfo_opt o;
-
-	if (family == AF_INET6) {
-		o.level = IPPROTO_IPV6;
-		o.type = IPV6_PKTINFO;
-	} else {
-		o.level = IPPROTO_IP;
-		o.type = IP_PKTINFO;
-	}
-	return o;
 }
 
 /* The loader's secure mode for non-root users; what is in the capability
