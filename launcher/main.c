@@ -20,6 +20,7 @@
 #include "../shim/preload.h"
 #include "supervise.h"
 #include "uplink.h"
+#include "capture.h"
 #include "../shim/dnsconf.h"
 #include "../shim/localaddr.h"
 #include "../shim/plat.h"
@@ -442,6 +443,7 @@ main(int argc, char **argv)
 	if (o.list) {
 		if (uplink_list(stdout, why, sizeof(why)) < 0)
 			die(EXIT_OURS, "--list: %s", why);
+		capture_list(stdout);
 		return 0;
 	}
 	if (o.iface != NULL && strcmp(o.iface, "auto") == 0) {
