@@ -29,6 +29,7 @@ struct opts {
 	bool force;	       /* --force: run what the shim cannot enter */
 	bool kernel;	       /* --kernel: bind in the kernel (Linux, root) */
 	bool supervise;	       /* --supervise: bind by seccomp notifications */
+	unsigned mark;	       /* --mark: SO_MARK of bound sockets, 0: none */
 	int argc; /* the command, argv[0] is its name */
 	char **argv;
 };
