@@ -141,7 +141,8 @@ APT_PACKAGES = build-essential binutils pkg-config libconfig-dev libcmocka-dev \
 	util-linux procps libcap2-bin dnsmasq-base dnsutils mandoc \
 	bash-completion iputils-ping iputils-tracepath traceroute mtr-tiny valgrind libclang-rt-14-dev \
 	strace nodejs debhelper lintian ruby llvm libseccomp-dev golang-go \
-	musl-tools knot-dnsutils libjansson-dev nftables iptables
+	musl-tools knot-dnsutils libjansson-dev nftables iptables \
+	wireguard-tools wireguard-go openvpn
 PKG_INSTALL = apt-get update -q && DEBIAN_FRONTEND=noninteractive \
 	apt-get install -y -q --no-install-recommends $(APT_PACKAGES)
 endif
@@ -297,7 +298,7 @@ deps-if-missing:
 		$(PKG_CONFIG) --exists $$p 2>/dev/null || ok=0; done; \
 	for c in $(CC) curl socat nc ip setpriv dnsmasq dig mandoc ping \
 	    tracepath traceroute mtr setcap strace node dh lintian ruby kdig \
-	    nft iptables-nft; do \
+	    nft iptables-nft wg wg-quick wireguard-go openvpn; do \
 		command -v $$c >/dev/null 2>&1 || ok=0; done; \
 	[ -x /usr/bin/python3 ] || ok=0; \
 	[ "$(UNAME_S)" = Darwin ] || \
