@@ -80,7 +80,7 @@ find_shim(char *out, size_t len)
  * supervisor decides with it), or is freed when keep is NULL. */
 static void
 check_policy(struct lrules *lr, const struct opts *o, const char *exe,
-    char *dflt, size_t dfltlen, char *dns, size_t dnslen,
+    char *dflt, size_t dfltlen, char *dns, size_t dnslen, unsigned *mark,
     struct rules_policy **keep)
 {
 	char why[512];
@@ -117,6 +117,7 @@ check_policy(struct lrules *lr, const struct opts *o, const char *exe,
 	/* The rules' DNS servers, for kernel mode and the hand-down. */
 	snprintf(dns, dnslen, "%s", rules_policy_dns(p) ? rules_policy_dns(p)
 							 : "");
+	*mark = rules_policy_mark(p);
 	if (keep != NULL)
 		*keep = p;
 	else
@@ -379,8 +380,9 @@ check_captures(const struct opts *o, const char *iface)
 
 	if (!capture_os_can_mark()) {
 		if (o->mark != 0)
-			die(EXIT_OURS, "--mark 0x%x: setting a socket's mark "
-			    "takes CAP_NET_ADMIN (run bindif as root)", o->mark);
+			die(EXIT_OURS, "%s 0x%x: setting a socket's mark takes "
+			    "CAP_NET_ADMIN (run bindif as root)",
+			    o->mark_from_rules ? "mark =" : "--mark", o->mark);
 		/* A modular kernel shows that some namespace uses a
 		 * redirect: worth a warning every time. Built in, nothing
 		 * shows: said with -v. */
@@ -567,7 +569,12 @@ main(int argc, char **argv)
 	if (rc != 0)
 		die(rc, "%s", why);
 	check_policy(rules ? &lr : NULL, &o, exe, dflt, sizeof(dflt), rdns,
-	    sizeof(rdns), &policy_kept);
+	    sizeof(rdns), &mark, &policy_kept);
+	/* --mark, else the rules' mark =. */
+	if (o.mark == 0 && mark != 0) {
+		o.mark = mark;
+		o.mark_from_rules = true;
+	}
 	if (!o.kernel && !o.supervise)
 		o.argv = reachable(&o, exe, dflt, &o.kernel, &o.supervise,
 		    &shim_expected);

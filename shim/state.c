@@ -299,8 +299,9 @@ say:
 	return NULL;
 }
 
-/* BINDIF_MARK (hex or decimal): the mark a firewall's capture exempts.
- * Unusable, the sockets fail: unmarked they would be captured. */
+/* BINDIF_MARK (hex or decimal), else the rules' mark =: the mark a
+ * firewall's capture exempts. Unusable, the sockets fail: unmarked they
+ * would be captured. */
 static int
 set_mark(struct shim_cfg *c)
 {
@@ -310,13 +311,19 @@ set_mark(struct shim_cfg *c)
 	int rc;
 
 	if (v == NULL || v[0] == '\0')
-		return 0;
-	errno = 0;
-	m = strtoul(v, &end, 0);
-	if (errno != 0 || *end != '\0' || m == 0 || m > 0xffffffffu) {
-		fail_closed(c, "BINDIF_MARK is not a mark (1 to 0xffffffff)");
-		return -1;
+		m = rules_policy_mark(c->policy);
+	else {
+		errno = 0;
+		m = strtoul(v, &end, 0);
+		if (errno != 0 || *end != '\0' || m == 0 ||
+		    m > 0xffffffffu) {
+			fail_closed(c, "BINDIF_MARK is not a mark (1 to "
+			    "0xffffffff)");
+			return -1;
+		}
 	}
+	if (m == 0)
+		return 0;
 	if ((rc = plat_set_mark((unsigned)m)) < 0) {
 		char msg[128];
 

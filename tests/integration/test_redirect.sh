@@ -118,6 +118,22 @@ checks() {
 	expect_eq "[$s] --mark 0x1: nothing reached the server" "" \
 		"$(tail -n +"$((peer + 1))" "$LAB_TMP/peer.log")"
 
+	# mark = in a rules file stands for --mark.
+	printf 'interface = "phy0";\nmark = 0x1;\n' >"$LAB_PUB/mark1.conf"
+	printf 'interface = "phy0";\nmark = 0x2024;\n' >"$LAB_PUB/mark.conf"
+	chmod 644 "$LAB_PUB/mark1.conf" "$LAB_PUB/mark.conf"
+	run app_bindif -c "$LAB_PUB/mark1.conf" -- "${CURL[@]}" "$URL4"
+	expect_failed "[$s] mark = 0x1: the capture takes the bound socket"
+	expect_contains "[$s] mark = 0x1: warned before running" \
+		"marked or not" "$ERR"
+	run app_bindif -c "$LAB_PUB/mark.conf" -- "${CURL[@]}" "$URL4"
+	expect_reply "[$s] mark = 0x2024: reaches the server from phy0" \
+		"peer=$APP4"
+	expect_exit "[$s] nobody, mark =: refused (125)" 125 \
+		app_bindif_nobody -c "$LAB_PUB/mark.conf" -- true
+	expect_contains "[$s] nobody, mark =: the reason" \
+		"mark = 0x2024: setting a socket's mark takes CAP_NET_ADMIN" "$ERR"
+
 	# nobody cannot read the firewall (EPERM): said with -v (and
 	# always when a modular kernel shows a redirect module in use), and
 	# the bound connection is taken, not sent around the capture.
