@@ -585,7 +585,10 @@ capture_list(FILE *out)
 			fprintf(out, "warning: a redirect or tproxy rule is "
 			    "in use on this machine (%s), and %s: run --list "
 			    "as root to see whether it captures\n", mod, why);
-		else if (!denied)
+		else if (denied)
+			fprintf(out, "warning: firewall not read: %s (run "
+			    "--list as root to see its redirects)\n", why);
+		else
 			fprintf(out, "warning: firewall rules not read: %s\n",
 			    why);
 		return;

@@ -150,6 +150,10 @@ checks() {
 	expect_tun_quiet "[$s] nobody: nothing in the tun"
 	expect_eq "[$s] nobody: nothing reached the server" "" \
 		"$(tail -n +"$((peer + 1))" "$LAB_TMP/peer.log")"
+	run app_bindif_nobody --list
+	expect_contains "[$s] nobody --list: says the firewall was not read" \
+		"warning: firewall not read: reading the firewall takes CAP_NET_ADMIN" \
+		"$OUT"
 	expect_exit "[$s] nobody: --mark needs CAP_NET_ADMIN, said (125)" 125 \
 		app_bindif_nobody --mark 0x2024 -i phy0 -- true
 	expect_contains "[$s] nobody: --mark's refusal names the reason" \
