@@ -74,6 +74,9 @@ operand(json_t *left, unsigned *mask)
 			return f;
 		return "payload";
 	}
+	/* fib, ct, socket...: named by their own key, for the report. */
+	if (json_is_object(left) && json_object_iter(left) != NULL)
+		return json_object_iter_key(json_object_iter(left));
 	return "";
 }
 
@@ -530,6 +533,18 @@ capture_describe(const struct capture_rule *r, char *buf, size_t len)
 		append(buf, len, "; unsure: %s", r->ex.other);
 }
 
+/* Whether a rule's mark exemptions let a socket with mark through. */
+static bool
+exempts_mark(const struct capture_rule *r, unsigned mark)
+{
+	size_t i;
+
+	for (i = 0; i < r->ex.nmarks; i++)
+		if ((mark & r->ex.masks[i]) == r->ex.marks[i])
+			return true;
+	return false;
+}
+
 bool
 capture_takes(const struct capture_rule *r, unsigned uid, bool marked,
     unsigned mark)
@@ -541,12 +556,16 @@ capture_takes(const struct capture_rule *r, unsigned uid, bool marked,
 	for (i = 0; i < r->ex.nuids; i++)
 		if (r->ex.uids[i] == uid)
 			return false;
-	for (i = 0; marked && i < r->ex.nmarks; i++)
-		if ((mark & r->ex.masks[i]) == r->ex.marks[i])
-			return false;
-	return true;
+	return !(marked && exempts_mark(r, mark));
 }
 
+/*
+ * Every capture that may take traffic (all but reroutes, the unsure ones
+ * too: a mark is what lets a socket past whatever they test) and exempts
+ * some mark must exempt the first one's first: then marking costs nothing
+ * and may save the socket. Those exempting none cannot be helped by a
+ * mark, and do not stop the choice.
+ */
 int
 capture_exempt_mark(const struct capture_set *s, unsigned *mark)
 {
@@ -557,14 +576,13 @@ capture_exempt_mark(const struct capture_set *s, unsigned *mark)
 	for (i = 0; i < s->n; i++) {
 		const struct capture_rule *r = &s->v[i];
 
-		if (!capture_takes(r, (unsigned)-1, false, 0))
+		if (r->action == CAPTURE_REROUTE || r->ex.nmarks == 0)
 			continue;
-		if (r->ex.nmarks != 1)
+		if (!found) {
+			m = r->ex.marks[0];
+			found = true;
+		} else if (!exempts_mark(r, m))
 			return -1;
-		if (found && r->ex.marks[0] != m)
-			return -1;
-		m = r->ex.marks[0];
-		found = true;
 	}
 	if (!found)
 		return 0;

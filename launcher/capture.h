@@ -72,9 +72,8 @@ void capture_describe(const struct capture_rule *r, char *buf, size_t len);
 bool capture_takes(const struct capture_rule *r, unsigned uid, bool marked,
     unsigned mark);
 
-/* The one mark that exempts from every capture that takes traffic, in
- * *mark: 1; 0 when there is no such capture; -1 when they name none, or
- * different ones. */
+/* The one mark that every capture exempting a mark exempts (reroutes
+ * aside), in *mark: 1; 0 when none exempts a mark; -1 when they disagree. */
 int capture_exempt_mark(const struct capture_set *s, unsigned *mark);
 
 /* capture_<os>.c: the running system's captures. A cheap look first (is

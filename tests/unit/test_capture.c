@@ -197,35 +197,85 @@ test_bad_json(void **state)
 	capture_set_free(&s);
 }
 
+/* Appends to buf a nat output chain "o" of table t (family fam) holding
+ * rules, each the text of an "expr" array: a ruleset written by hand. */
+static void
+add_chain(char *buf, size_t len, const char *fam, const char *t,
+    const char *const *rules, size_t n)
+{
+	size_t i, used = strlen(buf);
+
+	used += (size_t)snprintf(buf + used, len - used, "%s{\"chain\": "
+	    "{\"family\": \"%s\", \"table\": \"%s\", \"name\": \"o\", "
+	    "\"type\": \"nat\", \"hook\": \"output\"}}", used ? ", " : "",
+	    fam, t);
+	for (i = 0; i < n; i++)
+		used += (size_t)snprintf(buf + used, len - used, ", {\"rule\": "
+		    "{\"family\": \"%s\", \"table\": \"%s\", \"chain\": "
+		    "\"o\", \"handle\": %zu, \"expr\": %s}}", fam, t, i + 2,
+		    rules[i]);
+	assert_true(used < len);
+}
+
+static void
+parse_chains(struct capture_set *s, const char *chains)
+{
+	char json[4096], why[256];
+
+	snprintf(json, sizeof(json), "{\"nftables\": [%s]}", chains);
+	memset(s, 0, sizeof(*s));
+	if (capture_parse_json(s, json, why, sizeof(why)) != 0)
+		fail_msg("%s", why);
+}
+
+#define MARK_IS(op, n) "{\"match\": {\"op\": \"" op "\", \"left\": " \
+	"{\"meta\": {\"key\": \"mark\"}}, \"right\": " #n "}}"
+
 /* Two captures naming different marks: no single one to pick. */
 static void
 test_two_marks(void **state)
 {
-	struct capture_set s = { 0 };
-	char why[256];
+	struct capture_set s;
+	char chains[2048] = "";
 	unsigned mark = 0;
-	const char *json = "{\"nftables\": ["
-	    "{\"chain\": {\"family\": \"ip\", \"table\": \"a\", \"name\": \"o\","
-	    " \"type\": \"nat\", \"hook\": \"output\"}},"
-	    "{\"rule\": {\"family\": \"ip\", \"table\": \"a\", \"chain\": \"o\","
-	    " \"handle\": 2, \"expr\": [{\"match\": {\"op\": \"==\", \"left\":"
-	    " {\"meta\": {\"key\": \"mark\"}}, \"right\": 1}}, {\"return\":"
-	    " null}]}},"
-	    "{\"rule\": {\"family\": \"ip\", \"table\": \"a\", \"chain\": \"o\","
-	    " \"handle\": 3, \"expr\": [{\"redirect\": {\"port\": 1}}]}},"
-	    "{\"chain\": {\"family\": \"ip\", \"table\": \"b\", \"name\": \"o\","
-	    " \"type\": \"nat\", \"hook\": \"output\"}},"
-	    "{\"rule\": {\"family\": \"ip\", \"table\": \"b\", \"chain\": \"o\","
-	    " \"handle\": 2, \"expr\": [{\"match\": {\"op\": \"!=\", \"left\":"
-	    " {\"meta\": {\"key\": \"mark\"}}, \"right\": 2}}, {\"redirect\":"
-	    " {\"port\": 2}}]}}]}";
+	const char *a[] = { "[" MARK_IS("==", 1) ", {\"return\": null}]",
+		"[{\"redirect\": {\"port\": 1}}]" };
+	const char *b[] = { "[" MARK_IS("!=", 2) ", {\"redirect\": "
+		"{\"port\": 2}}]" };
 
 	(void)state;
-	assert_int_equal(capture_parse_json(&s, json, why, sizeof(why)), 0);
+	add_chain(chains, sizeof(chains), "ip", "a", a, 2);
+	add_chain(chains, sizeof(chains), "ip", "b", b, 1);
+	parse_chains(&s, chains);
 	assert_int_equal(s.n, 2);
 	assert_int_equal(s.v[0].protos, CAPTURE_ALL);
 	assert_int_equal(s.v[1].ex.marks[0], 2);
 	assert_int_equal(capture_exempt_mark(&s, &mark), -1);
+	capture_set_free(&s);
+}
+
+/* An exemption whose condition is not evaluated here (addrtype, cgroup,
+ * fib) makes the capture unsure, but its mark still counts. */
+static void
+test_unsure_mark(void **state)
+{
+	struct capture_set s;
+	char chains[2048] = "";
+	unsigned mark = 0;
+	const char *r[] = { "[{\"match\": {\"op\": \"==\", \"left\": "
+		"{\"fib\": {\"result\": \"type\", \"flags\": [\"daddr\"]}}, "
+		"\"right\": \"local\"}}, {\"return\": null}]",
+		"[" MARK_IS("==", 8228) ", {\"return\": null}]",
+		"[{\"redirect\": {\"port\": 7892}}]" };
+
+	(void)state;
+	add_chain(chains, sizeof(chains), "inet", "t", r, 3);
+	parse_chains(&s, chains);
+	assert_int_equal(s.n, 1);
+	assert_non_null(strstr(s.v[0].ex.other, "(fib == local)"));
+	assert_false(capture_takes(&s.v[0], 0, false, 0));
+	assert_int_equal(capture_exempt_mark(&s, &mark), 1);
+	assert_int_equal(mark, 0x2024);
 	capture_set_free(&s);
 }
 
@@ -285,6 +335,7 @@ main(void)
 		cmocka_unit_test(test_jump_dnat_drop),
 		cmocka_unit_test(test_bad_json),
 		cmocka_unit_test(test_two_marks),
+		cmocka_unit_test(test_unsure_mark),
 		cmocka_unit_test(test_mark_routing),
 	};
 
