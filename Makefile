@@ -434,12 +434,13 @@ FUZZ_CC = clang
 FUZZ_B = $(B)/fuzz
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined $(BASE_CFLAGS) $(CONFIG_CFLAGS)
-FUZZ_TARGETS = rules opts dnsconf image
+FUZZ_TARGETS = rules opts dnsconf image capture
 FUZZ_SRCS_rules = $(CONFIG_SRCS) $(CONFIG_LINKED_SRCS)
 FUZZ_SRCS_opts = $(LAUNCHER_CORE_SRCS) $(LAUNCHER_OS_SRCS) \
 	$(LAUNCHER_SHIM_SRCS) $(CONFIG_SRCS) $(CONFIG_LINKED_SRCS)
 FUZZ_SRCS_dnsconf = shim/dnsconf.c
 FUZZ_SRCS_image = $(CONFIG_SRCS) $(CONFIG_LINKED_SRCS)
+FUZZ_SRCS_capture = launcher/capture.c $(filter launcher/capture_%,$(LAUNCHER_OS_SRCS))
 FUZZ_OPTS = -timeout=10 -rss_limit_mb=2048 -max_len=8192
 
 $(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(CONFIG_SRCS) $(SHIM_CORE_SRCS) \
