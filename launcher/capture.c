@@ -616,6 +616,12 @@ capture_list(FILE *out)
 		fprintf(out, "capture: %s\n", line);
 	}
 	capture_set_free(&s);
+	if (capture_os_legacy(line, sizeof(line)))
+		fprintf(out, "warning: iptables-legacy tables %s are loaded: "
+		    "their rules are not read here, and a redirect in their "
+		    "OUTPUT chains takes bound sockets too (see iptables-legacy "
+		    "-t nat -S OUTPUT; --mark gives the mark it exempts)\n",
+		    line);
 }
 
 static const char *

@@ -87,6 +87,11 @@ int capture_os_read(struct capture_set *s, bool all, bool *denied,
  * 0, or -1 when none. */
 int capture_os_hint(char *name, size_t len);
 
+/* iptables-legacy's loaded tables that can capture locally sent traffic
+ * (nat, mangle; IPv4's and IPv6's), "nat, mangle6", in names: 1 when
+ * there is one, else 0. Their rules are not read (only the presence). */
+int capture_os_legacy(char *names, size_t len);
+
 /* Whether this process may set a socket's mark (CAP_NET_ADMIN). */
 bool capture_os_can_mark(void);
 

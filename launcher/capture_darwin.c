@@ -24,6 +24,14 @@ capture_os_hint(char *name, size_t len)
 	return -1;
 }
 
+int
+capture_os_legacy(char *names, size_t len)
+{
+	if (len > 0)
+		names[0] = '\0';
+	return 0;
+}
+
 bool
 capture_os_can_mark(void)
 {

@@ -285,6 +285,37 @@ capture_os_hint(char *name, size_t len)
 	return -1;
 }
 
+/* /proc/net/ip_tables_names lists the tables iptables-legacy set up (root
+ * only, mode 0440). Reading their rules takes the x_tables blob format of
+ * every match and target; knowing they are there is what matters: a
+ * bound socket does not escape their OUTPUT chains either. */
+int
+capture_os_legacy(char *names, size_t len)
+{
+	static const char *const files[] = { "/proc/net/ip_tables_names",
+		"/proc/net/ip6_tables_names" };
+	char line[64];
+	size_t i, used = 0;
+
+	names[0] = '\0';
+	for (i = 0; i < 2; i++) {
+		FILE *f = fopen(files[i], "re");
+
+		if (f == NULL)
+			continue;
+		while (fgets(line, sizeof(line), f) != NULL) {
+			line[strcspn(line, "\n")] = '\0';
+			if (strcmp(line, "nat") && strcmp(line, "mangle"))
+				continue;
+			used += (size_t)snprintf(names + used, used < len ?
+			    len - used : 0, "%s%s%s", used ? ", " : "", line,
+			    i ? "6" : "");
+		}
+		fclose(f);
+	}
+	return names[0] != '\0';
+}
+
 /* Asked of the kernel itself: capabilities alone do not tell (a user
  * namespace's CAP_NET_ADMIN does not reach this one's sockets). */
 bool

@@ -424,6 +424,11 @@ check_captures(const struct opts *o, const char *iface)
 			fprintf(stderr, "bindif: capture: %s\n", line);
 	}
 	capture_set_free(&s);
+	if (o->verbose && capture_os_legacy(line, sizeof(line)))
+		fprintf(stderr, "bindif: iptables-legacy tables %s are loaded: "
+		    "their rules are not read; a redirect there takes sockets "
+		    "bound to %s unless --mark gives the mark it exempts\n", line,
+		    iface);
 	if (mark != 0) {
 		struct uplink_snapshot snap = { 0 };
 

@@ -2,7 +2,8 @@
 # test_redirect.sh - firewall captures a bound socket does not escape: an
 # nftables nat output chain as sing-box's and mihomo's auto_redirect write
 # it (mark 0x2024 exempt, TCP redirected to the proxy's port), then the
-# same with iptables-nft (-t nat -A OUTPUT ... -j REDIRECT). A stand-in
+# same with iptables-nft (-t nat -A OUTPUT ... -j REDIRECT), then with
+# iptables-legacy (seen only as a loaded table; --mark escapes it). A stand-in
 # proxy on the redirect port logs what reaches it. Under each: a control
 # without bindif lands at the proxy; --list names the capture and what it
 # exempts; root's bindif (shim and --kernel) marks its sockets with the
@@ -17,8 +18,9 @@
 
 PORT=7892
 command -v nft >/dev/null || { say "Bail out! nft is missing (make deps)"; exit 1; }
-command -v iptables-nft >/dev/null ||
-	{ say "Bail out! iptables-nft is missing (make deps)"; exit 1; }
+for c in iptables-nft iptables-legacy; do
+	command -v $c >/dev/null || { say "Bail out! $c is missing (make deps)"; exit 1; }
+done
 
 lab_up split
 
@@ -69,9 +71,26 @@ expect_proxy_quiet() {
 	expect_eq "$1" "" "$(proxy_new)"
 }
 
+# Before a run the capture should take: where the logs end.
+PEER_MARK=0
+taken_mark() {
+	proxy_mark
+	tun_mark
+	PEER_MARK=$(wc -l <"$LAB_TMP/peer.log")
+}
+
+# The last run failed, and nothing of it went around the capture: not
+# into the tun, not to the server.
+expect_taken() {
+	expect_failed "$1: the capture takes the bound socket"
+	expect_tun_quiet "$1: nothing in the tun"
+	expect_eq "$1: nothing reached the server" "" \
+		"$(tail -n +"$((PEER_MARK + 1))" "$LAB_TMP/peer.log")"
+}
+
 # $1: the style's name; $2: its --list line's start; $3: families.
 checks() {
-	local s=$1 want=$2 fams=$3 f url app peer
+	local s=$1 want=$2 fams=$3 f url app
 
 	# The control: the capture is real, without bindif.
 	proxy_mark
@@ -107,16 +126,11 @@ checks() {
 	done
 
 	# A mark the capture does not exempt: warned of, and taken.
-	proxy_mark
-	tun_mark
-	peer=$(wc -l <"$LAB_TMP/peer.log")
+	taken_mark
 	run app_bindif --mark 0x1 -i phy0 -- "${CURL[@]}" "$URL4"
-	expect_failed "[$s] --mark 0x1: the capture takes the bound socket"
+	expect_taken "[$s] --mark 0x1"
 	expect_contains "[$s] --mark 0x1: warned before running" \
 		"it takes sockets bound to phy0 too, marked or not" "$ERR"
-	expect_tun_quiet "[$s] --mark 0x1: nothing in the tun"
-	expect_eq "[$s] --mark 0x1: nothing reached the server" "" \
-		"$(tail -n +"$((peer + 1))" "$LAB_TMP/peer.log")"
 
 	# mark = in a rules file stands for --mark.
 	printf 'interface = "phy0";\nmark = 0x1;\n' >"$LAB_PUB/mark1.conf"
@@ -137,19 +151,14 @@ checks() {
 	# nobody cannot read the firewall (EPERM): said with -v (and
 	# always when a modular kernel shows a redirect module in use), and
 	# the bound connection is taken, not sent around the capture.
-	proxy_mark
-	tun_mark
-	peer=$(wc -l <"$LAB_TMP/peer.log")
+	taken_mark
 	run app_bindif_nobody -v -i phy0 -- "${CURL[@]}" "$URL4"
-	expect_failed "[$s] nobody: the capture takes the bound connection"
+	expect_taken "[$s] nobody"
 	expect_contains "[$s] nobody: -v says the firewall cannot be read" \
 		"the firewall is readable only with CAP_NET_ADMIN" "$ERR"
 	expect_contains "[$s] nobody: the line names the way out" \
 		"run as root (bindif then marks its sockets) or exclude uid 65534" \
 		"$ERR"
-	expect_tun_quiet "[$s] nobody: nothing in the tun"
-	expect_eq "[$s] nobody: nothing reached the server" "" \
-		"$(tail -n +"$((peer + 1))" "$LAB_TMP/peer.log")"
 	run app_bindif_nobody --list
 	expect_contains "[$s] nobody --list: says the firewall was not read" \
 		"warning: firewall not read: reading the firewall takes CAP_NET_ADMIN" \
@@ -179,5 +188,35 @@ in_app iptables-nft -t nat -A OUTPUT -m mark --mark 0x2024 -j RETURN &&
 	in_app iptables-nft -t nat -A OUTPUT -p tcp -j REDIRECT --to-ports $PORT ||
 	die_lab "iptables-nft"
 checks iptables "iptables-nft ip nat OUTPUT (nat" "4"
+in_app nft delete table ip nat || die_lab "nft delete ip nat"
+
+# iptables-legacy: its rules are not read (only that its nat table is
+# there), so root's bindif cannot pick the mark: taken, and said with -v;
+# --mark escapes it.
+in_app iptables-legacy -t nat -A OUTPUT -m mark --mark 0x2024 -j RETURN &&
+	in_app iptables-legacy -t nat -A OUTPUT -d 127.0.0.0/8 -j RETURN &&
+	in_app iptables-legacy -t nat -A OUTPUT -p tcp -j REDIRECT --to-ports $PORT ||
+	die_lab "iptables-legacy"
+s=legacy
+proxy_mark
+run in_app "${CURL[@]}" "$URL4"
+expect_reply "[$s] control: curl without bindif lands at the proxy" "proxy"
+run in_app "$BINDIF" --list
+expect_contains "[$s] --list: the legacy nat table is named" \
+	"warning: iptables-legacy tables nat are loaded" "$OUT"
+taken_mark
+run app_bindif -v -i phy0 -- "${CURL[@]}" "$URL4"
+expect_taken "[$s] root without --mark"
+expect_contains "[$s] root without --mark: -v says why" \
+	"iptables-legacy tables nat are loaded: their rules are not read" "$ERR"
+for k in "" --kernel; do
+	proxy_mark
+	tun_mark
+	run app_bindif $k --mark 0x2024 -i phy0 -- "${CURL[@]}" "$URL4"
+	expect_reply "[$s] root $k --mark 0x2024: reaches the server from phy0" \
+		"peer=$APP4"
+	expect_proxy_quiet "[$s] root $k --mark 0x2024: nothing at the proxy"
+	expect_tun_quiet "[$s] root $k --mark 0x2024: nothing in the tun"
+done
 
 summary
