@@ -106,7 +106,7 @@ PKG_INSTALL = brew install libconfig cmocka c-ares jansson pkg-config
 # macOS workflow takes from here (make print-unit-tests).
 UNIT_SKIP = $(shell awk '/^tests/ { print $$1 }' tests/unit/macos-skip.txt)
 TESTABLE_OS_SRCS = shim/plat_darwin.c launcher/plat_darwin.c \
-	launcher/uplink_darwin.c shim/libs_darwin.c
+	launcher/uplink_darwin.c shim/libs_darwin.c launcher/capture_darwin.c
 else
 SHIM = $(B)/libbindif.so
 SHIM_PLAT = shim/plat_linux.c
