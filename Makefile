@@ -44,12 +44,19 @@ CONFIG_LIBS := $(shell $(PKG_CONFIG) --libs libconfig 2>/dev/null)
 CONFIG_A := $(wildcard $(shell $(PKG_CONFIG) --variable=libdir libconfig \
 	2>/dev/null)/libconfig.a)
 LAUNCHER_CONFIG_LIBS = $(if $(CONFIG_A),$(CONFIG_A),$(CONFIG_LIBS))
+# jansson reads the firewall's JSON ruleset (launcher/capture.c); the
+# launcher takes its archive, as libconfig's, to stay static.
+JANSSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
+JANSSON_LIBS := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null)
+JANSSON_A := $(wildcard $(shell $(PKG_CONFIG) --variable=libdir jansson \
+	2>/dev/null)/libjansson.a)
+LAUNCHER_JANSSON_LIBS = $(if $(JANSSON_A),$(JANSSON_A),$(JANSSON_LIBS))
 # And bindif itself is static (static-pie, so still randomized) where the
 # toolchain can, with these flags (a sanitizer cannot): the loader's work
 # for a dynamic bindif cost every start 0.17 ms (median of 21 alternating
 # runs of 100), more than the shim handshake adds. Linux only: macOS
 # has no static executables.
-LAUNCHER_STATIC := $(if $(and $(CONFIG_A),$(filter-out Darwin,$(TARGET_OS))),$(shell \
+LAUNCHER_STATIC := $(if $(and $(CONFIG_A),$(JANSSON_A),$(filter-out Darwin,$(TARGET_OS))),$(shell \
 	printf 'int main(void) { return 0; }\n' | $(CC) $(CFLAGS) $(LDFLAGS) \
 	-x c - -static-pie -o /dev/null 2>/dev/null && echo -static-pie))
 CONFIG_LIB = $(call lib_name,$(shell $(PKG_CONFIG) --variable=libdir \
@@ -60,8 +67,8 @@ CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 CARES_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcares 2>/dev/null)
 CARES_LIBS := $(shell $(PKG_CONFIG) --libs libcares 2>/dev/null)
-ALL_CFLAGS = $(BASE_CFLAGS) $(CONFIG_CFLAGS) $(CARES_CFLAGS) $(CFLAGS) \
-	$(CPPFLAGS)
+ALL_CFLAGS = $(BASE_CFLAGS) $(CONFIG_CFLAGS) $(CARES_CFLAGS) \
+	$(JANSSON_CFLAGS) $(CFLAGS) $(CPPFLAGS)
 
 CONFIG_SRCS = config/load.c config/parse.c config/values.c config/errors.c \
 	config/bulk.c config/cidr.c config/compile.c config/sweep.c \
@@ -79,7 +86,7 @@ SHIM_CORE_SRCS = shim/hooks.c shim/decide.c shim/fdtable.c shim/egress.c \
 LAUNCHER_CORE_SRCS = launcher/opts.c launcher/target.c launcher/iface.c \
 	launcher/checks.c launcher/env.c launcher/explain.c launcher/uplink.c \
 	launcher/child.c launcher/handshake.c launcher/cache.c launcher/handoff.c \
-	launcher/dnsplan.c launcher/kernel_dns.c
+	launcher/dnsplan.c launcher/kernel_dns.c launcher/capture.c
 
 ifeq ($(TARGET_OS),Darwin)
 SHIM = $(B)/libbindif.dylib
@@ -87,19 +94,20 @@ SHIM_PLAT = shim/plat_darwin.c shim/plat_posix.c
 SHIM_OS_SRCS = $(SHIM_PLAT) shim/export_darwin.c shim/libs_darwin.c
 LAUNCHER_OS_SRCS = launcher/plat_darwin.c launcher/uplink_darwin.c \
 	launcher/kernel_darwin.c launcher/handshake_darwin.c \
-	launcher/ifdns_darwin.c launcher/supervise_darwin.c
+	launcher/ifdns_darwin.c launcher/supervise_darwin.c \
+	launcher/capture_darwin.c
 SHIM_LDFLAGS = -dynamiclib -Wl,-undefined,error
 ALL_CFLAGS += -D__APPLE_USE_RFC_3542
 SHIM_LIBS = -lpthread
 # The install names the shim opens libconfig and c-ares by (shim/libs.c):
 # absolute paths, as Homebrew's lib directory is not searched by default.
 lib_name = $(shell otool -D $(1).dylib 2>/dev/null | sed -n 2p)
-PKG_INSTALL = brew install libconfig cmocka c-ares pkg-config
+PKG_INSTALL = brew install libconfig cmocka c-ares jansson pkg-config
 # The unit tests that cannot run on macOS, and why: one list, which the
 # macOS workflow takes from here (make print-unit-tests).
 UNIT_SKIP = $(shell awk '/^tests/ { print $$1 }' tests/unit/macos-skip.txt)
 TESTABLE_OS_SRCS = shim/plat_darwin.c shim/plat_posix.c launcher/plat_darwin.c \
-	launcher/uplink_darwin.c shim/libs_darwin.c
+	launcher/uplink_darwin.c shim/libs_darwin.c launcher/capture_darwin.c
 else
 SHIM = $(B)/libbindif.so
 SHIM_PLAT = shim/plat_linux.c shim/plat_posix.c
@@ -108,11 +116,11 @@ SHIM_OS_SRCS = $(SHIM_PLAT) shim/hooks_mmsg_linux.c shim/export_linux.c \
 LAUNCHER_OS_SRCS = launcher/plat_linux.c launcher/uplink_linux.c \
 	launcher/kernel_linux.c launcher/handshake_linux.c \
 	launcher/ifdns_linux.c launcher/supervise_linux.c \
-	launcher/supervise_filter_linux.c
+	launcher/supervise_filter_linux.c launcher/capture_linux.c
 TESTABLE_OS_SRCS = shim/plat_linux.c shim/plat_posix.c shim/libs_linux.c launcher/plat_linux.c \
 	launcher/uplink_linux.c launcher/kernel_linux.c \
 	launcher/handshake_linux.c launcher/supervise_linux.c \
-	launcher/supervise_filter_linux.c
+	launcher/supervise_filter_linux.c launcher/capture_linux.c
 # Supervisor mode's filter and notifications: libseccomp, its archive in
 # the static launcher.
 SECCOMP_LIBS := $(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null)
@@ -134,7 +142,8 @@ APT_PACKAGES = build-essential binutils pkg-config libconfig-dev libcmocka-dev \
 	util-linux procps libcap2-bin dnsmasq-base dnsutils mandoc \
 	bash-completion iputils-ping iputils-tracepath traceroute mtr-tiny valgrind libclang-rt-14-dev \
 	strace nodejs debhelper lintian ruby llvm libseccomp-dev golang-go \
-	musl-tools knot-dnsutils
+	musl-tools knot-dnsutils libjansson-dev nftables iptables \
+	wireguard-tools wireguard-go openvpn
 # npm fetches the macOS toolchain (tests/cross/macos.sh). Debian's npm
 # would conflict with a node that brings its own, so only where none is.
 APT_NPM := $(if $(shell command -v npm 2>/dev/null),,npm)
@@ -190,6 +199,7 @@ $(SHIM): $(SHIM_OBJS)
 $(B)/bindif: $(LAUNCHER_OBJS)
 	$(CC) $(LDFLAGS) $(LAUNCHER_STATIC) -o $@ $(LAUNCHER_OBJS) \
 		$(LAUNCHER_CONFIG_LIBS) $(LAUNCHER_SECCOMP_LIBS) \
+		$(LAUNCHER_JANSSON_LIBS) \
 		$(if $(filter Darwin,$(TARGET_OS)),,-ldl)
 
 $(B)/libtestable.a: $(TESTABLE_OBJS) $(call obj,shim/plat_darwin.c)
@@ -204,8 +214,8 @@ $(B)/tests/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) \
 		-DFIXTURES_DIR='"tests/unit/fixtures"' -DSHIM_PATH='"$(SHIM)"' \
 		$< -o $@ \
 		$(EXTRA_OBJS_test_$*) $(B)/libtestable.a $(WRAP_test_$*) \
-		$(CMOCKA_LIBS) $(CONFIG_LIBS) $(CARES_LIBS) $(SECCOMP_LIBS) -ldl \
-		-lpthread
+		$(CMOCKA_LIBS) $(CONFIG_LIBS) $(CARES_LIBS) $(SECCOMP_LIBS) \
+		$(JANSSON_LIBS) -ldl -lpthread
 
 $(B)/tests/tunlog: tests/integration/tunlog.c
 	@mkdir -p $(dir $@)
@@ -289,11 +299,11 @@ deps:
 # Installs dependencies only when something is missing (CI starts bare).
 deps-if-missing:
 	@ok=1; \
-	for p in libconfig cmocka libcares; do \
+	for p in libconfig cmocka libcares jansson; do \
 		$(PKG_CONFIG) --exists $$p 2>/dev/null || ok=0; done; \
 	for c in $(CC) curl socat nc ip setpriv dnsmasq dig mandoc ping \
-	    tracepath traceroute mtr setcap strace node npm dh lintian ruby \
-	    kdig; do \
+	    tracepath traceroute mtr setcap strace node npm dh lintian ruby kdig \
+	    nft iptables-nft wg wg-quick wireguard-go openvpn; do \
 		command -v $$c >/dev/null 2>&1 || ok=0; done; \
 	[ -x /usr/bin/python3 ] || ok=0; \
 	[ "$(UNAME_S)" = Darwin ] || \
@@ -429,20 +439,21 @@ FUZZ_CC = clang
 FUZZ_B = $(B)/fuzz
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined $(BASE_CFLAGS) $(CONFIG_CFLAGS)
-FUZZ_TARGETS = rules opts dnsconf image
+FUZZ_TARGETS = rules opts dnsconf image capture
 FUZZ_SRCS_rules = $(CONFIG_SRCS) $(CONFIG_LINKED_SRCS)
 FUZZ_SRCS_opts = $(LAUNCHER_CORE_SRCS) $(LAUNCHER_OS_SRCS) \
 	$(LAUNCHER_SHIM_SRCS) $(CONFIG_SRCS) $(CONFIG_LINKED_SRCS)
 FUZZ_SRCS_dnsconf = shim/dnsconf.c shim/dnsconf_formats.c \
 	shim/dnsconf_discover.c
 FUZZ_SRCS_image = $(CONFIG_SRCS) $(CONFIG_LINKED_SRCS)
+FUZZ_SRCS_capture = launcher/capture.c $(filter launcher/capture_%,$(LAUNCHER_OS_SRCS))
 FUZZ_OPTS = -timeout=10 -rss_limit_mb=2048 -max_len=8192
 
 $(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(CONFIG_SRCS) $(SHIM_CORE_SRCS) \
 		$(LAUNCHER_CORE_SRCS) $(LAUNCHER_OS_SRCS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Iconfig -Ishim -Ilauncher $< $(FUZZ_SRCS_$*) \
-		-o $@ $(CONFIG_LIBS) $(SECCOMP_LIBS)
+		-o $@ $(CONFIG_LIBS) $(SECCOMP_LIBS) $(JANSSON_LIBS) -ldl
 
 fuzz: deps-if-missing
 	@mkdir -p $(B) && echo 'int LLVMFuzzerTestOneInput(void) { return 0; }' \

@@ -12,7 +12,7 @@ _bindif()
 			_command_offset $((i + 1))
 			return
 			;;
-		-i | --interface | -c | --config | --dns | --explain | --program)
+		-i | --interface | -c | --config | --dns | --explain | --program | --mark)
 			((i++))
 			;;
 		-*) ;;
@@ -33,7 +33,7 @@ _bindif()
 		_filedir -d
 		return
 		;;
-	--dns | --explain)
+	--dns | --explain | --mark)
 		return
 		;;
 	--program)
@@ -44,8 +44,8 @@ _bindif()
 
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W '-i --interface -c --config --dns -v
-			--verbose --force --kernel --supervise --list --explain
-			--program --check -h --help -V --version --' -- "$cur"))
+			--verbose --force --kernel --supervise --mark --list
+			--explain --program --check -h --help -V --version --' -- "$cur"))
 		return
 	fi
 	COMPREPLY=($(compgen -c -- "$cur"))

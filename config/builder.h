@@ -105,6 +105,7 @@ struct builder {
 	struct run run[2];
 	bool wide[2];
 	uint32_t default_file, default_line, unbound_file, unbound_line, dns;
+	uint32_t mark;
 	bool oom;
 };
 

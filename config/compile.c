@@ -310,6 +310,7 @@ view_of(const struct builder *b, struct rules_policy *p)
 	p->unbound_file = b->unbound_file;
 	p->unbound_line = b->unbound_line;
 	p->dns = b->dns;
+	p->mark = b->mark;
 }
 
 size_t
@@ -346,6 +347,8 @@ rules_compile_to(const struct rules_file *const *files, size_t nfiles,
 			b.dns = add_string(&b, files[i]->dns);
 			break;
 		}
+	for (i = 0; b.mark == 0 && i < nfiles; i++)
+		b.mark = files[i]->mark;
 	collect(&b, files, nfiles, napp, app_iface);
 	if (dflt_file < nfiles)
 		b.default_file = (uint32_t)dflt_file; /* files' order */

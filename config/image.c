@@ -24,6 +24,7 @@ struct img_head {
 	uint64_t size;
 	uint32_t ne, nslots, npool, nports, nstr, nifaces, nfiles;
 	uint32_t default_file, default_line, unbound_file, unbound_line, dns;
+	uint32_t mark, pad;
 	struct img_fam fam[2];
 	uint64_t e, slot_line, pool, ports, ifaces, files, str;
 };
@@ -73,6 +74,7 @@ image_pack_into(const struct rules_policy *p, void *dst)
 	h.unbound_file = p->unbound_file;
 	h.unbound_line = p->unbound_line;
 	h.dns = p->dns;
+	h.mark = p->mark;
 	h.e = place(&at, p->ne * sizeof(*p->e));
 	h.slot_line = place(&at, p->nslots * sizeof(uint32_t));
 	h.pool = place(&at, p->npool * sizeof(uint32_t));
@@ -264,6 +266,7 @@ open_view(const char *img, size_t len, struct rules_policy *p, char *why,
 	p->unbound_file = h.unbound_file;
 	p->unbound_line = h.unbound_line;
 	p->dns = h.dns;
+	p->mark = h.mark;
 	p->img = img;
 	p->imglen = len;
 	for (f = 0; f < 2; f++) {

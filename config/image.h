@@ -13,8 +13,9 @@
 #define IMG_SINGLE 0x80000000u	   /* a list of one slot, held in place */
 /* Of images and of the bundles that hold them. 2: a per-app file's
  * interface = is asked before the general files (an image of 1 holds the
- * older order, and must not decide). */
-#define IMG_VERSION 2
+ * older order, and must not decide). 3: the header carries mark = (an
+ * image of 2 has none, and would be misread). */
+#define IMG_VERSION 3
 
 /*
  * One rule, or one whole exclude list. Its slots (one per CIDR of an
@@ -102,6 +103,7 @@ struct rules_policy {
 	uint32_t default_file, default_line; /* IMG_NONE: -i, or none */
 	uint32_t unbound_file, unbound_line;
 	uint32_t dns; /* string offset or IMG_NONE */
+	uint32_t mark; /* mark =, 0: none */
 	const void *img; /* the block all of the above points into */
 	size_t imglen;
 	void *own; /* freed with the policy; NULL when the caller owns img */

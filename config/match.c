@@ -173,6 +173,12 @@ rules_policy_dns(const struct rules_policy *p)
 	return p->dns == IMG_NONE ? NULL : p->str + p->dns;
 }
 
+unsigned
+rules_policy_mark(const struct rules_policy *p)
+{
+	return p->mark;
+}
+
 size_t
 rules_policy_nifaces(const struct rules_policy *p)
 {

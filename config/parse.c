@@ -15,7 +15,7 @@
 #include "loader.h"
 
 static const char *const top_keys[] = { "interface", "exclude", "program",
-	"rules", "dns", NULL };
+	"rules", "dns", "mark", NULL };
 static const char *const rule_keys[] = { "dst", "port", "proto", "interface",
 	"action", "errno", NULL };
 
@@ -545,6 +545,28 @@ add_dns(struct loader *ld, const struct elem *el, void *arg)
 	f->dns = grown;
 }
 
+/* mark = 0x2024: the firewall mark of bound sockets (bindif(1) --mark). */
+static void
+set_mark(struct loader *ld, const config_setting_t *s, struct rules_file *f)
+{
+	int type = config_setting_type(s);
+	long long n;
+
+	f->mark_line = line_of(ld, s);
+	if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64) {
+		problem(ld, f->mark_line, "mark: expected a number (like "
+		    "0x2024)");
+		return;
+	}
+	n = ld->lib->get_int64(s);
+	if (n < 1 || n > 0xffffffffLL) {
+		problem(ld, f->mark_line, "mark: %lld is out of range (1 to "
+		    "0xffffffff)", n);
+		return;
+	}
+	f->mark = (uint32_t)n;
+}
+
 void
 load_config(struct loader *ld, config_t *cfg, struct rules_file *f)
 {
@@ -566,7 +588,8 @@ load_config(struct loader *ld, config_t *cfg, struct rules_file *f)
 		else if (strcmp(config_setting_name(s), "dns") == 0) {
 			f->dns_line = line_of(ld, s);
 			each_value(ld, s, "dns", add_dns, f);
-		}
+		} else if (strcmp(config_setting_name(s), "mark") == 0)
+			set_mark(ld, s, f);
 		else
 			rules = s;
 	}

@@ -146,6 +146,10 @@ void rules_match(const struct rules_policy *, const struct rules_query *,
  */
 const char *rules_policy_dns(const struct rules_policy *);
 
+/* mark = of the first applicable file that has one (the firewall mark of
+ * bound sockets, bindif --mark); 0 when none says. */
+unsigned rules_policy_mark(const struct rules_policy *);
+
 /*
  * A compiled policy is one block of bytes without pointers (an image):
  * rules_policy_image gives the policy's own (valid while it lives), and

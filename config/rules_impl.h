@@ -48,6 +48,8 @@ struct rules_file {
 	int iface_line;
 	char *dns; /* dns =, as "addr,addr", or NULL */
 	int dns_line;
+	uint32_t mark; /* mark =, or 0 */
+	int mark_line;
 	struct rules_entry *entries; /* rules in order, then exclude */
 	size_t nentries;
 };

@@ -23,8 +23,9 @@
 #include "launcher.h"
 
 /* 2: bundles of image version 2 (the per-app interface = before the
- * general files); a file of 1 is never read, only written over. */
-#define CACHE_MAGIC "BDFCACH2"
+ * general files); 3: of image version 3 (mark =). A file of an older
+ * magic is never read, only written over. */
+#define CACHE_MAGIC "BDFCACH3"
 #define CACHE_MAX ((size_t)1 << 30)
 
 struct cache_head {

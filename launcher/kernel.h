@@ -59,6 +59,10 @@ struct kernel_dns {
 void kernel_dns_plan(const char *dns, const char *ifname, unsigned ifindex,
     struct kernel_dns *d, char *note, size_t notelen);
 
+/* Every socket of the command also gets this mark (0: none), in the same
+ * program that binds it: a firewall capture exempting the mark passes it. */
+void kernel_set_mark(unsigned mark);
+
 /* ---- the pure parts, exposed for the unit tests ---- */
 
 /* Addresses a command in kernel mode reaches unbound: the namespace's own,

@@ -20,3 +20,9 @@ kernel_exec(const char *ifname, unsigned ifindex,
 	snprintf(why, whylen, "kernel mode is Linux-only");
 	return -1;
 }
+
+void
+kernel_set_mark(unsigned mark)
+{
+	(void)mark;
+}

@@ -318,13 +318,29 @@ prog_dns_reply4(struct emit *e, const struct kernel_dns *d)
 	put(e, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 }
 
-/* SOCK_CREATE: bound_dev_if = ifindex, and the socket is allowed. */
+static unsigned create_mark;
+
+void
+kernel_set_mark(unsigned mark)
+{
+	create_mark = mark;
+}
+
+/* SOCK_CREATE: bound_dev_if = ifindex (and mark, when one is set: the
+ * context's mark is writable here, as bpf_setsockopt is not), and the
+ * socket is allowed. */
 static void
 prog_create(struct emit *e, unsigned ifindex)
 {
 	put(e, BPF_ALU | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, (int32_t)ifindex);
 	put(e, BPF_STX | BPF_MEM | BPF_W, BPF_REG_1, BPF_REG_2,
 	    offsetof(struct bpf_sock, bound_dev_if), 0);
+	if (create_mark != 0) {
+		put(e, BPF_ALU | BPF_MOV | BPF_K, BPF_REG_2, 0, 0,
+		    (int32_t)create_mark);
+		put(e, BPF_STX | BPF_MEM | BPF_W, BPF_REG_1, BPF_REG_2,
+		    offsetof(struct bpf_sock, mark), 0);
+	}
 	put(e, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 1);
 	put(e, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 }

@@ -29,6 +29,8 @@ struct opts {
 	bool force;	       /* --force: run what the shim cannot enter */
 	bool kernel;	       /* --kernel: bind in the kernel (Linux, root) */
 	bool supervise;	       /* --supervise: bind by seccomp notifications */
+	unsigned mark;	       /* --mark: SO_MARK of bound sockets, 0: none */
+	bool mark_from_rules;  /* mark came from the rules' mark = */
 	int argc; /* the command, argv[0] is its name */
 	char **argv;
 };

@@ -21,6 +21,7 @@
 #include "../shim/preload.h"
 #include "supervise.h"
 #include "uplink.h"
+#include "capture.h"
 #include "../shim/dnsconf.h"
 #include "../shim/localaddr.h"
 #include "../shim/plat.h"
@@ -80,7 +81,7 @@ find_shim(char *out, size_t len)
  * supervisor decides with it), or is freed when keep is NULL. */
 static void
 check_policy(struct lrules *lr, const struct opts *o, const char *exe,
-    char *dflt, size_t dfltlen, char *dns, size_t dnslen,
+    char *dflt, size_t dfltlen, char *dns, size_t dnslen, unsigned *mark,
     struct rules_policy **keep)
 {
 	char why[512];
@@ -117,6 +118,7 @@ check_policy(struct lrules *lr, const struct opts *o, const char *exe,
 	/* The rules' DNS servers, for kernel mode and the hand-down. */
 	snprintf(dns, dnslen, "%s", rules_policy_dns(p) ? rules_policy_dns(p)
 							 : "");
+	*mark = rules_policy_mark(p);
 	if (keep != NULL)
 		*keep = p;
 	else
@@ -368,6 +370,86 @@ warn_overrides(void)
 	free(text);
 }
 
+/*
+ * The firewall's captures of locally sent traffic, which binding does not
+ * escape (netfilter's output hook runs after the route is chosen). Root
+ * marks its sockets with the mark the capture exempts (--mark, else the
+ * one the capture names); a user cannot read the firewall at all (that
+ * takes CAP_NET_ADMIN), so is warned when a redirect is in use somewhere.
+ * Returns the mark the sockets get, 0 for none. Only a chain dump when
+ * no nat or route chain sits on the output hook.
+ */
+static unsigned
+check_captures(const struct opts *o, const char *iface)
+{
+	struct capture_set s = { 0 };
+	char why[512], line[1024], mod[32];
+	unsigned mark = o->mark, uid = (unsigned)geteuid(), m;
+	bool denied = false;
+	size_t i;
+
+	if (!capture_os_can_mark()) {
+		if (o->mark != 0)
+			die(EXIT_OURS, "%s 0x%x: setting a socket's mark takes "
+			    "CAP_NET_ADMIN (run bindif as root)",
+			    o->mark_from_rules ? "mark =" : "--mark", o->mark);
+		/* A modular kernel shows that some namespace uses a
+		 * redirect: worth a warning every time. Built in, nothing
+		 * shows: said with -v. */
+		if (capture_os_hint(mod, sizeof(mod)) == 0)
+			fprintf(stderr, "bindif: warning: a redirect or tproxy "
+			    "rule is in use on this machine (%s) and only root "
+			    "can read the firewall: if it takes locally sent "
+			    "traffic, connections by %s will hang; run as root "
+			    "(bindif then marks its sockets) or exclude uid %u "
+			    "in the proxy\n", mod, iface, uid);
+		else if (o->verbose)
+			fprintf(stderr, "bindif: the firewall is readable only "
+			    "with CAP_NET_ADMIN: a redirect of locally sent "
+			    "traffic (sing-box's or mihomo's auto_redirect) "
+			    "would take connections by %s unseen; run as root "
+			    "(bindif then marks its sockets) or exclude uid %u "
+			    "in the proxy\n", iface, uid);
+		return 0;
+	}
+	if (capture_os_read(&s, false, &denied, why, sizeof(why)) < 0) {
+		fprintf(stderr, "bindif: warning: firewall rules not read: %s\n",
+		    why);
+		return mark;
+	}
+	if (mark == 0 && capture_exempt_mark(&s, &m) == 1) {
+		mark = m;
+		if (o->verbose)
+			fprintf(stderr, "bindif: marking bound sockets 0x%x, "
+			    "which the firewall's capture exempts\n", mark);
+	}
+	for (i = 0; i < s.n; i++) {
+		capture_describe(&s.v[i], line, sizeof(line));
+		if (capture_takes(&s.v[i], uid, mark != 0, mark))
+			fprintf(stderr, "bindif: warning: capture: %s: it takes "
+			    "sockets bound to %s too%s\n", line, iface,
+			    mark ? ", marked or not" : "; give --mark with a "
+			    "mark it exempts");
+		else if (o->verbose)
+			fprintf(stderr, "bindif: capture: %s\n", line);
+	}
+	capture_set_free(&s);
+	if (o->verbose && capture_os_legacy(line, sizeof(line)))
+		fprintf(stderr, "bindif: iptables-legacy tables %s are loaded: "
+		    "their rules are not read; a redirect there takes sockets "
+		    "bound to %s unless --mark gives the mark it exempts\n", line,
+		    iface);
+	if (mark != 0) {
+		struct uplink_snapshot snap = { 0 };
+
+		if (uplink_os_snapshot(&snap, why, sizeof(why)) == 0 &&
+		    capture_mark_routing(&snap, mark, line, sizeof(line)))
+			fprintf(stderr, "bindif: warning: %s\n", line);
+		uplink_snapshot_free(&snap);
+	}
+	return mark;
+}
+
 /* --check: the rules -c names, else those of the default places; -i
  * does not stand in for them here. */
 static int
@@ -436,7 +518,8 @@ main(int argc, char **argv)
 	struct rules_policy *policy_kept = NULL;
 	struct dns_servers dns;
 	struct opts o;
-	char *preload, ifdns[DNSCONF_HAND_MAX];
+	char *preload, ifdns[DNSCONF_HAND_MAX], markbuf[16];
+	unsigned mark;
 	int rc, problems = 0;
 
 	if (opts_parse(argc, argv, &o, why, sizeof(why)) < 0)
@@ -452,6 +535,7 @@ main(int argc, char **argv)
 	if (o.list) {
 		if (uplink_list(stdout, why, sizeof(why)) < 0)
 			die(EXIT_OURS, "--list: %s", why);
+		capture_list(stdout);
 		return 0;
 	}
 	if (o.iface != NULL && strcmp(o.iface, "auto") == 0) {
@@ -500,11 +584,21 @@ main(int argc, char **argv)
 	if (rc != 0)
 		die(rc, "%s", why);
 	check_policy(rules ? &lr : NULL, &o, exe, dflt, sizeof(dflt), rdns,
-	    sizeof(rdns), &policy_kept);
+	    sizeof(rdns), &mark, &policy_kept);
+	/* --mark, else the rules' mark =. */
+	if (o.mark == 0 && mark != 0) {
+		o.mark = mark;
+		o.mark_from_rules = true;
+	}
 	if (!o.kernel && !o.supervise)
 		o.argv = reachable(&o, exe, dflt, &o.kernel, &o.supervise,
 		    &shim_expected);
+	mark = dflt[0] ? check_captures(&o, dflt) : o.mark;
+	kernel_set_mark(mark);
 	if (o.supervise) {
+		/* The supervisor binds with the shim's platform layer: the
+		 * same mark on the sockets it binds. */
+		(void)plat_set_mark(mark);
 		/* The policy holds pointers into the rules: both stay. */
 		plat_release_memory();
 		run_supervised(&o, exe, policy_kept);
@@ -553,6 +647,8 @@ main(int argc, char **argv)
 	set_env("BINDIF_FORCE", o.force ? "1" : NULL);
 	set_env("BINDIF_DEFAULT", dflt[0] ? dflt : NULL);
 	set_env("BINDIF_POLICY", rules && policy[0] ? policy : NULL);
+	snprintf(markbuf, sizeof(markbuf), "0x%x", mark);
+	set_env("BINDIF_MARK", mark ? markbuf : NULL);
 
 	/* --force: the user chose to run it whatever the loader does. */
 	if (shim_expected && !o.force)

@@ -3,8 +3,10 @@
  * parsing stops at the command: in "bindif -i en0 curl -v", -v is curl's.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "launcher.h"
@@ -21,6 +23,7 @@ static const struct option longopts[] = {
 	{ "force", no_argument, NULL, 'F' },
 	{ "kernel", no_argument, NULL, 'K' },
 	{ "supervise", no_argument, NULL, 'S' },
+	{ "mark", required_argument, NULL, 'M' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -59,7 +62,7 @@ void
 opts_usage(FILE *to)
 {
 	fputs("usage: bindif [-v] [-i IFACE] [-c FILE|DIR] [--dns ADDR] [--force]\n"
-	      "              [--kernel | --supervise] [--] COMMAND [ARG...]\n"
+	      "              [--kernel | --supervise] [--mark MARK] [--] COMMAND [ARG...]\n"
 	      "       bindif [-c FILE|DIR] [-i IFACE] --explain DEST[:PORT][/PROTO]\n"
 	      "              [--program NAME]\n"
 	      "       bindif [-c FILE|DIR] --check\n"
@@ -92,8 +95,14 @@ opts_usage(FILE *to)
 	      "                         from outside, by seccomp (Linux >= 5.6;\n"
 	      "                         automatic for Go, static and musl\n"
 	      "                         programs); not a sandbox\n"
+	      "      --mark MARK        set this firewall mark (SO_MARK) on every\n"
+	      "                         bound socket, so a capture that exempts it\n"
+	      "                         (sing-box: 0x2024) lets it pass (root or\n"
+	      "                         CAP_NET_ADMIN; as root the one mark the\n"
+	      "                         detected capture exempts is used unasked)\n"
 	      "      --list             interfaces, the auto choice, and what\n"
-	      "                         captures traffic now\n"
+	      "                         captures traffic now (routes, rules and\n"
+	      "                         the firewall's output-hook rules)\n"
 	      "      --explain DEST     the decision for DEST (198.51.100.7:443/tcp,\n"
 	      "                         [2001:db8::1]:53/udp) and the rule behind it\n"
 	      "      --program NAME     whose per-app rules --explain uses\n"
@@ -169,6 +178,21 @@ opts_parse(int argc, char **argv, struct opts *o, char *why, size_t len)
 		case 'E':
 			o->explain = optarg;
 			break;
+		case 'M': {
+			char *end;
+			unsigned long m;
+
+			errno = 0;
+			m = strtoul(optarg, &end, 0);
+			if (errno || end == optarg || *end != '\0' || m == 0 ||
+			    m > 0xffffffffu || optarg[0] == '-') {
+				snprintf(why, len, "--mark: '%.40s' is not a mark "
+				    "(1 to 0xffffffff)", shown(optarg));
+				return -1;
+			}
+			o->mark = (unsigned)m;
+			break;
+		}
 		case 'P':
 			if (optarg[0] == '\0') {
 				snprintf(why, len, "--program needs a name");

@@ -28,6 +28,7 @@ struct shim_cfg {
 	size_t nlocal;
 	char prog[64]; /* for log lines */
 	const char *log_path; /* BINDIF_LOG: lines go there, not to stderr */
+	unsigned mark; /* BINDIF_MARK: SO_MARK of every bound socket, or 0 */
 };
 
 struct decision {

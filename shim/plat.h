@@ -101,6 +101,15 @@ int plat_bind_ifindex(int fd, int family, unsigned ifindex,
     const char *ifname);
 
 /*
+ * From now on every socket plat_bind_ifindex and plat_set_egress point at
+ * an interface gets this mark too (SO_MARK: root or CAP_NET_ADMIN), and
+ * fails when it cannot: a firewall's capture that exempts the mark would
+ * take the socket without it. Set once, while the settings are built.
+ * 0, or -ENOTSUP where sockets have no mark.
+ */
+int plat_set_mark(unsigned mark);
+
+/*
  * Sets the interface unconnected datagrams leave by when they name none
  * themselves (no PKTINFO index), picking their source address, without
  * privilege and changeable at any time; ifindex 0 gives them back to the

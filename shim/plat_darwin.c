@@ -218,6 +218,13 @@ plat_bind_ifindex(int fd, int family, unsigned ifindex, const char *ifname)
 	return 0;
 }
 
+/* macOS sockets carry no firewall mark (pf tags packets, not sockets). */
+int
+plat_set_mark(unsigned mark)
+{
+	return mark ? -ENOTSUP : 0;
+}
+
 /* IP_BOUND_IF and IPV6_BOUND_IF are settable again and clearable (0) at
  * any time and unprivileged: the same options as the binding. */
 int

@@ -421,6 +421,29 @@ plat_binds_iface(int level, int name)
 	    (name == SO_BINDTOIFINDEX || name == SO_BINDTODEVICE);
 }
 
+/* Written once while the settings are built, before any binding. */
+static unsigned bind_mark;
+
+int
+plat_set_mark(unsigned mark)
+{
+	bind_mark = mark;
+	return 0;
+}
+
+/* An nftables output chain (sing-box's, mihomo's auto_redirect) redirects
+ * a bound socket like any other unless it carries the mark it exempts. */
+static int
+mark_socket(int fd, unsigned ifindex)
+{
+	if (bind_mark == 0 || ifindex == 0)
+		return 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &bind_mark,
+	    sizeof(bind_mark)) < 0)
+		return -errno;
+	return 0;
+}
+
 int
 plat_bind_ifindex(int fd, int family, unsigned ifindex, const char *ifname)
 {
@@ -428,13 +451,13 @@ plat_bind_ifindex(int fd, int family, unsigned ifindex, const char *ifname)
 
 	(void)family;
 	if (setsockopt(fd, SOL_SOCKET, SO_BINDTOIFINDEX, &idx, sizeof(idx)) == 0)
-		return 0;
+		return mark_socket(fd, ifindex);
 	if (errno != ENOPROTOOPT)
 		return -errno;
 	/* Linux < 5.0 binds by name only; the name was checked at start-up. */
 	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifindex ? ifname : "",
 		ifindex ? (socklen_t)strlen(ifname) + 1 : 0) == 0)
-		return 0;
+		return mark_socket(fd, ifindex);
 	return -errno;
 }
 
@@ -462,7 +485,7 @@ plat_set_egress(int fd, int family, unsigned ifindex)
 		    sizeof(idx));
 	else
 		return -EAFNOSUPPORT;
-	return rc < 0 ? -errno : 0;
+	return rc < 0 ? -errno : mark_socket(fd, ifindex);
 }
 
 /*

@@ -292,6 +292,42 @@ say:
 	return NULL;
 }
 
+/* BINDIF_MARK (hex or decimal), else the rules' mark =: the mark a
+ * firewall's capture exempts. Unusable, the sockets fail: unmarked they
+ * would be captured. */
+static int
+set_mark(struct shim_cfg *c)
+{
+	const char *v = getenv("BINDIF_MARK");
+	char *end;
+	unsigned long m;
+	int rc;
+
+	if (v == NULL || v[0] == '\0')
+		m = rules_policy_mark(c->policy);
+	else {
+		errno = 0;
+		m = strtoul(v, &end, 0);
+		if (errno != 0 || *end != '\0' || m == 0 ||
+		    m > 0xffffffffu) {
+			fail_closed(c, "BINDIF_MARK is not a mark (1 to "
+			    "0xffffffff)");
+			return -1;
+		}
+	}
+	if (m == 0)
+		return 0;
+	if ((rc = plat_set_mark((unsigned)m)) < 0) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "BINDIF_MARK: %s", strerror(-rc));
+		fail_closed(c, msg);
+		return -1;
+	}
+	c->mark = (unsigned)m;
+	return 0;
+}
+
 static void
 build_cfg(void)
 {
@@ -383,6 +419,8 @@ build_cfg(void)
 		fail_closed(&cfg, why);
 		return;
 	}
+	if (set_mark(&cfg) < 0)
+		return;
 	resolve_ifaces(&cfg);
 	local_addrs(&cfg.local, &cfg.nlocal);
 }

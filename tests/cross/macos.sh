@@ -19,6 +19,7 @@ ARCHS="aarch64 x86_64"
 brew_prefix() { [ "$1" = aarch64 ] && echo /opt/homebrew || echo /usr/local; }
 CONFIG_NAME=libconfig/lib/libconfig.11.dylib
 CARES_NAME=c-ares/lib/libcares.2.dylib
+JANSSON_NAME=jansson/lib/libjansson.4.dylib
 
 available_only=false
 [ "${1:-}" = --if-available ] && available_only=true
@@ -86,15 +87,16 @@ zig=$zigdir/zig
 export ZIG_GLOBAL_CACHE_DIR=$cache/zig-cache ZIG_LOCAL_CACHE_DIR=$cache/zig-cache
 libsystem=$zigdir/lib/libc/darwin/libSystem.${MACOS_MIN%%.*}.tbd
 
-# What macOS has but zig does not: the headers of libconfig, c-ares and
-# cmocka (the host's: the same sources, nothing in them is Linux's), and a
-# libconfig to link (and c-ares and cmocka for the unit tests), as text
+# What macOS has but zig does not: the headers of libconfig, c-ares,
+# jansson and cmocka (the host's: the same sources, nothing in them is
+# Linux's), and a libconfig and a jansson to link (and c-ares and cmocka
+# for the unit tests), as text
 # stubs (.tbd) of the host library's exports under Homebrew's install
 # names. Stubs, not builds of the libraries: linking needs only names,
 # and a stub needs no second build system here.
 sdk=$out/sdk
 rm -rf "$sdk" && mkdir -p "$sdk/include"
-for lib in libconfig libcares cmocka; do
+for lib in libconfig libcares jansson cmocka; do
 	pkg-config --exists $lib || unavailable "no $lib development files (make deps)"
 done
 # Where the host's compiler finds a header (cmocka's .pc names no dir).
@@ -102,10 +104,10 @@ host_header() {
 	printf '#include <%s>\n' stdarg.h stddef.h setjmp.h stdint.h "$1" |
 		cc -M -x c - 2>/dev/null | tr ' \\' '\n\n' | grep "/$1\$" | head -1
 }
-for h in libconfig.h ares.h cmocka.h; do
+for h in libconfig.h ares.h jansson.h cmocka.h; do
 	p=$(host_header $h)
 	[ -n "$p" ] || unavailable "no $h on this host (make deps)"
-	# ares.h and cmocka.h bring their siblings.
+	# ares.h, jansson.h and cmocka.h bring their siblings.
 	for f in "$p" "$(dirname "$p")/${h%.h}"_*.h; do
 		[ ! -e "$f" ] || ln -sf "$f" "$sdk/include/"
 	done
@@ -115,7 +117,8 @@ stub() { # arch library install-name: lib<library>.tbd
 	t=$([ "$1" = aarch64 ] && echo arm64 || echo x86_64)-macos
 	so=$(cc -print-file-name=lib$2.so)
 	syms=$(nm -D --defined-only "$so" 2>/dev/null |
-		awk '$2 ~ /^[TDBRW]$/ { printf "%s_%s", n++ ? ", " : "", $3 }')
+		awk '$2 ~ /^[TDBRW]$/ { sub(/@.*/, "", $3) # symbol versions: ELF only
+			printf "%s_%s", n++ ? ", " : "", $3 }')
 	[ -n "$syms" ] || unavailable "no symbols in lib$2.so (make deps)"
 	mkdir -p "$sdk/lib-$1"
 	cat >"$sdk/lib-$1/lib$2.tbd" <<-EOF
@@ -172,7 +175,8 @@ check_arch() { # arch dir config-name cares-name
 	[ -z "$extra" ] || echo "# $arch: interposed on macOS only: $extra"
 
 	# What each needs at run time: libSystem, and for the launcher
-	# libconfig by the name the shim opens it by, nothing else.
+	# libconfig by the name the shim opens it by and jansson (the
+	# firewall reader, launcher/capture.c), nothing else.
 	undef_other() { # file allowed-library...
 		local f=$1 l
 		local -a not=(-e "(from libSystem)")
@@ -189,17 +193,19 @@ check_arch() { # arch dir config-name cares-name
 	extra=$(undef_other "$shim" | xargs)
 	[ -z "$extra" ] && ok "$arch: the shim's undefined symbols are all libSystem's" ||
 		bad "$arch: the shim needs more than libSystem: $extra"
-	extra=$(undef_other "$d/bindif" "$(basename "$cfg" .dylib)" | xargs)
-	[ -z "$extra" ] && ok "$arch: the launcher's undefined symbols are libSystem's and libconfig's" ||
+	extra=$(undef_other "$d/bindif" "$(basename "$cfg" .dylib)" \
+		"$(basename "$jansson" .dylib)" libjansson | xargs)
+	[ -z "$extra" ] && ok "$arch: the launcher's undefined symbols are libSystem's, libconfig's and jansson's" ||
 		bad "$arch: the launcher needs more: $extra"
 	got=$(links "$shim")
 	[ "$got" = /usr/lib/libSystem.B.dylib ] &&
 		ok "$arch: the shim loads libSystem alone" ||
 		bad "$arch: the shim loads $got"
 	got=$(links "$d/bindif")
-	want=$(printf '%s\n' /usr/lib/libSystem.B.dylib "$cfg" | LC_ALL=C sort | xargs)
+	want=$(printf '%s\n' /usr/lib/libSystem.B.dylib "$cfg" "$jansson" |
+		LC_ALL=C sort | xargs)
 	[ "$got" = "$want" ] &&
-		ok "$arch: the launcher loads libSystem and $cfg" ||
+		ok "$arch: the launcher loads libSystem, $cfg and $jansson" ||
 		bad "$arch: the launcher loads $got, not $want"
 	# The shim opens both libraries by those names (shim/libs.c).
 	for n in "$cfg" "$cares"; do
@@ -215,8 +221,10 @@ for arch in $ARCHS; do
 	prefix=$(brew_prefix $arch)
 	cfg=$prefix/opt/$CONFIG_NAME
 	cares=$prefix/opt/$CARES_NAME
+	jansson=$prefix/opt/$JANSSON_NAME
 	stub $arch config "$cfg"
 	stub $arch cares "$cares"
+	stub $arch jansson "$jansson"
 	stub $arch cmocka "$prefix/opt/cmocka/lib/libcmocka.0.dylib"
 	d=$out/$arch-macos
 	mkdir -p "$d"
@@ -227,7 +235,8 @@ for arch in $ARCHS; do
 		AR="$zig ar" RANLIB="$zig ranlib" PKG_CONFIG=false CONFIG_A=
 		CONFIG_CFLAGS="-I$sdk/include -idirafter tests/cross/compat"
 		CONFIG_LIBS="-L$sdk/lib-$arch -lconfig"
-		CARES_LIBS=-lcares CMOCKA_LIBS=-lcmocka
+		CARES_LIBS=-lcares CMOCKA_LIBS=-lcmocka JANSSON_A=
+		JANSSON_LIBS="-L$sdk/lib-$arch -ljansson"
 		CONFIG_LIB="$cfg" CARES_LIB="$cares")
 	if "${cross_make[@]}" all >"$d/build.log" 2>&1; then
 		ok "$arch: macOS shim and launcher build with -Werror"

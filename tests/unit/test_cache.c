@@ -244,19 +244,19 @@ test_damaged_cache(void **state)
 }
 
 /*
- * A cache file of the format before a per-app file's interface = came
- * ahead of the general files (magic "BDFCACH1"; its bundle holds the old
- * order): with everything else intact, still not used. Here the old order
+ * A cache file of a format before the current one (magic "BDFCACH1": its
+ * bundle holds the order before a per-app file's interface = came ahead
+ * of the general files; "BDFCACH2": images without mark =): with
+ * everything else intact, still not used. Here version 1's order
  * would pass curl's 10.1.2.3 (the general exclude list), the new binds it
  * (curl's interface =); the file is written again in the new format.
  */
 static void
-test_old_format_cache(void **state)
+old_format_cache(const char *old)
 {
 	char *file, magic[9] = { 0 };
 	int action, fd;
 
-	(void)state;
 	setup_dirs();
 	write_file("rules/50-general.conf",
 	    "exclude = [\"0.0.0.0/0\", \"::/0\"];\n");
@@ -268,21 +268,29 @@ test_old_format_cache(void **state)
 	fd = open(file, O_RDWR);
 	assert_true(fd >= 0);
 	assert_int_equal(pread(fd, magic, 8, 0), 8);
-	assert_string_equal(magic, "BDFCACH2");
-	assert_int_equal(pwrite(fd, "BDFCACH1", 8, 0), 8);
+	assert_string_equal(magic, "BDFCACH3");
+	assert_int_equal(pwrite(fd, old, 8, 0), 8);
 	close(fd);
 	assert_false(load("/usr/bin/curl", "curl", cachedir, &action));
 	assert_int_equal(action, RULES_BIND);
 	fd = open(only_cache_file(), O_RDONLY);
 	assert_int_equal(pread(fd, magic, 8, 0), 8);
 	close(fd);
-	assert_string_equal(magic, "BDFCACH2");
+	assert_string_equal(magic, "BDFCACH3");
 	assert_true(load("/usr/bin/curl", "curl", cachedir, &action));
 	assert_int_equal(action, RULES_BIND);
 	/* Another program: the general files alone, from the cache. */
 	assert_true(load("/usr/bin/wget", "wget", cachedir, &action));
 	assert_int_equal(action, RULES_PASS);
 	rm_rf(tmpdir);
+}
+
+static void
+test_old_format_cache(void **state)
+{
+	(void)state;
+	old_format_cache("BDFCACH1");
+	old_format_cache("BDFCACH2");
 }
 
 /* The cache directory cannot be made (a file is in the way): the rules

@@ -77,6 +77,30 @@ test_opts_command_keeps_its_options(void **state)
 }
 
 static void
+test_opts_mark(void **state)
+{
+	struct opts o;
+	char why[WHY];
+
+	(void)state;
+	assert_int_equal(parse(ARGV("--mark", "0x2024", "-i", "phy0", "true"),
+	    &o, why), 0);
+	assert_int_equal(o.mark, 0x2024);
+	assert_int_equal(parse(ARGV("--mark=8228", "true"), &o, why), 0);
+	assert_int_equal(o.mark, 8228);
+	assert_int_equal(parse(ARGV("-i", "phy0", "true"), &o, why), 0);
+	assert_int_equal(o.mark, 0);
+	assert_int_equal(parse(ARGV("--mark", "0", "true"), &o, why), -1);
+	assert_string_equal(why, "--mark: '0' is not a mark (1 to 0xffffffff)");
+	assert_int_equal(parse(ARGV("--mark", "0x1g", "true"), &o, why), -1);
+	assert_int_equal(parse(ARGV("--mark", "-1", "true"), &o, why), -1);
+	assert_int_equal(parse(ARGV("--mark", "0x100000000", "true"), &o, why),
+	    -1);
+	assert_string_equal(why, "--mark: '0x100000000' is not a mark (1 to "
+	    "0xffffffff)");
+}
+
+static void
 test_opts_forms(void **state)
 {
 	struct opts o;
@@ -716,6 +740,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_opts_modes_without_command),
 		cmocka_unit_test(test_opts_dns),
+		cmocka_unit_test(test_opts_mark),
 		cmocka_unit_test(test_explain_parse),
 		cmocka_unit_test(test_opts_command_keeps_its_options),
 		cmocka_unit_test(test_opts_forms),

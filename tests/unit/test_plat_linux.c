@@ -136,6 +136,33 @@ test_bind_uses_bindtoifindex(void **state)
 	assert_int_equal(plat_bind_ifindex(6, AF_INET6, 7, "phy0"), 0);
 }
 
+/* With a mark set, a binding (and an egress) marks the socket too, and a
+ * mark refused fails the call: unmarked, a capture would take it. */
+static void
+test_bind_marks(void **state)
+{
+	int idx = 7;
+	unsigned mark = 0x2024;
+	uint32_t be = htonl(7);
+
+	(void)state;
+	assert_int_equal(plat_set_mark(0x2024), 0);
+	expect_set(5, SOL_SOCKET, OPT_BINDTOIFINDEX, &idx, sizeof(int), 0);
+	expect_set(5, SOL_SOCKET, SO_MARK, &mark, sizeof(mark), 0);
+	assert_int_equal(plat_bind_ifindex(5, AF_INET, 7, "phy0"), 0);
+	expect_set(5, SOL_SOCKET, OPT_BINDTOIFINDEX, &idx, sizeof(int), 0);
+	expect_set(5, SOL_SOCKET, SO_MARK, &mark, sizeof(mark), -EPERM);
+	assert_int_equal(plat_bind_ifindex(5, AF_INET, 7, "phy0"), -EPERM);
+	expect_set(6, IPPROTO_IP, IP_UNICAST_IF, &be, sizeof(be), 0);
+	expect_set(6, SOL_SOCKET, SO_MARK, &mark, sizeof(mark), 0);
+	assert_int_equal(plat_set_egress(6, AF_INET, 7), 0);
+	/* Cleared egress (back to the routing table): no mark asked. */
+	be = 0;
+	expect_set(6, IPPROTO_IP, IP_UNICAST_IF, &be, sizeof(be), 0);
+	assert_int_equal(plat_set_egress(6, AF_INET, 0), 0);
+	assert_int_equal(plat_set_mark(0), 0);
+}
+
 static void
 test_bind_falls_back_to_name_on_enoprotoopt(void **state)
 {
@@ -526,6 +553,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_bind_uses_bindtoifindex, mocked),
+		cmocka_unit_test_setup(test_bind_marks, mocked),
 		cmocka_unit_test_setup(
 		    test_bind_falls_back_to_name_on_enoprotoopt, mocked),
 		cmocka_unit_test_setup(

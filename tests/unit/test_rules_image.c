@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "image.h" /* IMG_VERSION */
 #include "rules.h"
 
 /* Rules of every kind: ports, protocols, /0, wide and narrow keys, an
@@ -25,6 +26,7 @@
 static const char general[] =
     "interface = \"eth0\";\n"
     "dns = [\"192.0.2.53\"];\n"
+    "mark = 0x2024;\n"
     "rules = (\n"
     "  { dst = \"198.51.100.0/24\"; port = (443, \"8000-8100\"); proto = \"tcp\"; interface = \"wg0\"; },\n"
     "  { dst = [\"2001:db8:5::/48\", \"2001:db8:6::1\"]; action = \"pass\"; },\n"
@@ -185,6 +187,7 @@ test_image_reopens(void **state)
 	q = rules_image_open(copy, len, why, sizeof(why));
 	assert_non_null(q);
 	assert_string_equal(rules_policy_dns(q), "192.0.2.53");
+	assert_int_equal(rules_policy_mark(q), 0x2024);
 	assert_int_equal(rules_policy_nifaces(q), rules_policy_nifaces(p));
 	for (i = 0; i < 5000; i++) {
 		random_query(&query);
@@ -402,25 +405,24 @@ bundle_of(const struct rules_set *set, size_t *len)
 
 /*
  * Images and bundles of version 1 held the order before a per-app file's
- * interface = came ahead of the general files: one handed over by an
- * older launcher, or read from an older cache, must not decide. Each
- * header's version set back to 1, nothing else changed: refused.
+ * interface = came ahead of the general files, those of version 2 no
+ * mark =: one handed over by an older launcher, or read from an older
+ * cache, must not decide. Each header's version set back to an older one,
+ * nothing else changed: refused.
  */
 static void
-test_old_version_refused(void **state)
+old_version_refused(uint32_t old)
 {
 	struct rules_set *set = bundle_set();
 	struct rules_policy *p;
 	const void *img;
 	unsigned char *bundle, *copy, *at;
-	uint32_t one = 1;
 	size_t len, ilen, nimg = 0;
 	char why[256];
 
-	(void)state;
 	bundle = bundle_of(set, &len);
 	copy = aligned_copy(bundle, len);
-	memcpy(copy + 4, &one, sizeof(one));
+	memcpy(copy + 4, &old, sizeof(old));
 	assert_null(rules_bundle_select(copy, len, NULL, "/usr/bin/ssh", "ssh",
 	    NULL, why, sizeof(why)));
 	assert_string_equal(why, "policy bundle: not a bundle of this version");
@@ -428,7 +430,7 @@ test_old_version_refused(void **state)
 	memcpy(copy, bundle, len);
 	for (at = copy; at + 8 <= copy + len; at += 8)
 		if (memcmp(at, "IMG1", 4) == 0) {
-			memcpy(at + 4, &one, sizeof(one));
+			memcpy(at + 4, &old, sizeof(old));
 			nimg++;
 		}
 	assert_true(nimg >= 2);
@@ -445,12 +447,23 @@ test_old_version_refused(void **state)
 	rules_policy_free(p);
 	assert_non_null(p = rules_image_open(copy, ilen, why, sizeof(why)));
 	rules_policy_free(p);
-	memcpy(copy + 4, &one, sizeof(one));
+	memcpy(copy + 4, &old, sizeof(old));
 	assert_null(rules_image_open(copy, ilen, why, sizeof(why)));
 	assert_non_null(strstr(why, "not an image of this version"));
 	free(copy);
 	free(bundle);
 	rules_set_free(set);
+}
+
+static void
+test_old_version_refused(void **state)
+{
+	uint32_t old;
+
+	(void)state;
+	assert_int_equal(IMG_VERSION, 3);
+	for (old = 1; old < IMG_VERSION; old++)
+		old_version_refused(old);
 }
 
 static void

@@ -330,7 +330,7 @@ test_parse_everything(void **state)
 	const char *text =
 	    "program = [\"curl\", \"/usr/bin/wget\"];\n"	    /* 1 */
 	    "interface = \"eth0\";\n"			    /* 2 */
-	    "dns = [\"192.0.2.53\", \"2001:db8::53\"];\n"	    /* 3 */
+	    "dns = [\"192.0.2.53\", \"2001:db8::53\"]; mark = 0x2024;\n"
 	    "exclude = \"192.168.0.0/16\";\n"		    /* 4 */
 	    "rules = (\n"					    /* 5 */
 	    "  { dst = \"198.51.100.7\"; action = \"pass\"; },\n" /* 6 */
@@ -360,6 +360,8 @@ test_parse_everything(void **state)
 	assert_int_equal(f->iface_line, 2);
 	assert_string_equal(f->dns, "192.0.2.53,2001:db8::53");
 	assert_int_equal(f->dns_line, 3);
+	assert_int_equal(f->mark, 0x2024);
+	assert_int_equal(f->mark_line, 3);
 	/* Five rules, then the exclude list although it came first. */
 	assert_int_equal(f->nentries, 6);
 

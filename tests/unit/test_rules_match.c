@@ -795,7 +795,8 @@ test_select_precedence(void **state)
 			     "dns = \"192.0.2.53\";\n"
 			     "rules = ( { dst = \"10.0.0.0/8\"; interface = "
 			     "\"b1\"; } );\n");
-	write_file("y.conf", "program = \"ssh\";\ninterface = \"y0\";\n");
+	write_file("y.conf", "program = \"ssh\";\ninterface = \"y0\";\n"
+			     "mark = 0x2024;\n");
 	write_file("z.conf", "program = [\"curl\", \"ssh\"];\n"
 			     "dns = [\"2001:db8::53\", \"192.0.2.54\"];\n"
 			     "rules = ( { dst = \"192.0.2.0/24\"; interface = "
@@ -812,6 +813,7 @@ test_select_precedence(void **state)
 	check_file(p, "10.2.0.1", 1, TCP, PASS, BY_EXCLUDE, 1, NULL, a);
 	check_file(p, "198.51.100.1", 1, TCP, BIND, BY_DEFAULT, 1, "b0", b);
 	assert_string_equal(rules_policy_dns(p), "2001:db8::53,192.0.2.54");
+	assert_int_equal(rules_policy_mark(p), 0); /* y's is ssh's only */
 	rules_policy_free(p);
 
 	/* ssh: y and z are per-app, y first; y's interface is the default,
@@ -821,6 +823,7 @@ test_select_precedence(void **state)
 	check_file(p, "192.0.2.1", 1, TCP, BIND, BY_RULE, 3, "z1", z);
 	check_file(p, "10.1.0.1", 1, TCP, REJECT, BY_RULE, 4, NULL, z);
 	check_file(p, "10.2.0.1", 1, TCP, BIND, BY_DEFAULT, 2, "y0", y);
+	assert_int_equal(rules_policy_mark(p), 0x2024);
 	rules_policy_free(p);
 
 	/* Anything else: a then b; a's exclude beats b's rule. */
