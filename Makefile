@@ -77,12 +77,19 @@ CONFIG_SRCS = config/load.c config/parse.c config/values.c config/errors.c \
 # libconfig linked in, for load.c: the launcher's and the tools'. The shim
 # opens it on first use instead (shim/libs.c), as it does c-ares.
 CONFIG_LINKED_SRCS = config/cfglib.c
-SHIM_CORE_SRCS = shim/hooks.c shim/decide.c shim/fdtable.c shim/egress.c \
-	shim/state.c shim/dnsconf.c shim/dnsconf_formats.c \
-	shim/dnsconf_discover.c shim/hooks_dns.c shim/resolve.c \
-	shim/dnsresult.c shim/uaccess.c shim/localaddr.c shim/preload.c \
-	shim/children.c shim/hooks_exec.c shim/announce.c shim/dgram.c \
-	shim/flight.c shim/libs.c shim/dnsredirect.c shim/hooks_dnsown.c
+# common/: linked into the shim and the launcher alike (the launcher
+# judges its command and explains decisions with the shim's own code).
+COMMON_SRCS = common/decide.c common/judge.c common/dnsconf.c \
+	common/dnsconf_formats.c common/dnsconf_discover.c \
+	common/dnsredirect.c common/localaddr.c
+# shim/: the hooks at the top, then one folder per subsystem.
+SHIM_CORE_SRCS = shim/hooks.c shim/fdtable.c shim/state.c shim/uaccess.c \
+	shim/announce.c shim/libs.c \
+	shim/udp/dgram.c shim/udp/egress.c shim/udp/flight.c \
+	shim/dns/hooks_dns.c shim/dns/hooks_dnsown.c shim/dns/resolve.c \
+	shim/dns/dnsresult.c \
+	shim/exec/hooks_exec.c shim/exec/children.c \
+	$(COMMON_SRCS)
 LAUNCHER_CORE_SRCS = launcher/opts.c launcher/target.c launcher/iface.c \
 	launcher/checks.c launcher/env.c launcher/explain.c launcher/uplink.c \
 	launcher/child.c launcher/handshake.c launcher/cache.c launcher/handoff.c \
@@ -90,7 +97,7 @@ LAUNCHER_CORE_SRCS = launcher/opts.c launcher/target.c launcher/iface.c \
 
 ifeq ($(TARGET_OS),Darwin)
 SHIM = $(B)/libbindif.dylib
-SHIM_PLAT = shim/plat_darwin.c shim/plat_posix.c
+SHIM_PLAT = common/plat_darwin.c common/plat_posix.c
 SHIM_OS_SRCS = $(SHIM_PLAT) shim/export_darwin.c shim/libs_darwin.c
 LAUNCHER_OS_SRCS = launcher/plat_darwin.c launcher/uplink_darwin.c \
 	launcher/kernel_darwin.c launcher/handshake_darwin.c \
@@ -106,18 +113,18 @@ PKG_INSTALL = brew install libconfig cmocka c-ares jansson pkg-config
 # The unit tests that cannot run on macOS, and why: one list, which the
 # macOS workflow takes from here (make print-unit-tests).
 UNIT_SKIP = $(shell awk '/^tests/ { print $$1 }' tests/unit/macos-skip.txt)
-TESTABLE_OS_SRCS = shim/plat_darwin.c shim/plat_posix.c launcher/plat_darwin.c \
+TESTABLE_OS_SRCS = common/plat_darwin.c common/plat_posix.c launcher/plat_darwin.c \
 	launcher/uplink_darwin.c shim/libs_darwin.c launcher/capture_darwin.c
 else
 SHIM = $(B)/libbindif.so
-SHIM_PLAT = shim/plat_linux.c shim/plat_posix.c
-SHIM_OS_SRCS = $(SHIM_PLAT) shim/hooks_mmsg_linux.c shim/export_linux.c \
+SHIM_PLAT = common/plat_linux.c common/plat_posix.c
+SHIM_OS_SRCS = $(SHIM_PLAT) shim/udp/hooks_mmsg_linux.c shim/export_linux.c \
 	shim/libs_linux.c
 LAUNCHER_OS_SRCS = launcher/plat_linux.c launcher/uplink_linux.c \
 	launcher/kernel_linux.c launcher/handshake_linux.c \
 	launcher/ifdns_linux.c launcher/supervise_linux.c \
 	launcher/supervise_filter_linux.c launcher/capture_linux.c
-TESTABLE_OS_SRCS = shim/plat_linux.c shim/plat_posix.c shim/libs_linux.c launcher/plat_linux.c \
+TESTABLE_OS_SRCS = common/plat_linux.c common/plat_posix.c shim/libs_linux.c launcher/plat_linux.c \
 	launcher/uplink_linux.c launcher/kernel_linux.c \
 	launcher/handshake_linux.c launcher/supervise_linux.c \
 	launcher/supervise_filter_linux.c launcher/capture_linux.c
@@ -154,11 +161,9 @@ endif
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 CONFIG_OBJS = $(call obj,$(CONFIG_SRCS))
 SHIM_OBJS = $(call obj,$(SHIM_CORE_SRCS) $(SHIM_OS_SRCS)) $(CONFIG_OBJS)
-# The launcher judges its command with the shim's own code (preload.c and
-# the plat layer it asks about file capabilities and SIP).
-LAUNCHER_SHIM_SRCS = shim/dnsconf.c shim/dnsconf_formats.c \
-	shim/dnsconf_discover.c shim/decide.c shim/localaddr.c \
-	shim/preload.c shim/dnsredirect.c $(SHIM_PLAT)
+# The launcher judges its command with the shim's own code (common/judge.c
+# and the plat layer it asks about file capabilities and SIP).
+LAUNCHER_SHIM_SRCS = $(COMMON_SRCS) $(SHIM_PLAT)
 LAUNCHER_OBJS = $(call obj,$(LAUNCHER_CORE_SRCS) $(LAUNCHER_OS_SRCS) \
 	launcher/main.c $(LAUNCHER_SHIM_SRCS) $(CONFIG_LINKED_SRCS)) \
 	$(CONFIG_OBJS)
@@ -175,7 +180,7 @@ WRAP_test_hotpath = -Wl,--wrap=setsockopt,--wrap=getsockopt \
 	-Wl,--wrap=process_vm_readv,--wrap=plat_bind_real,--wrap=rules_match
 WRAP_test_secure = -Wl,--wrap=getauxval
 WRAP_test_handoff = -Wl,--wrap=getauxval
-EXTRA_OBJS_test_plat_darwin = $(call obj,shim/plat_darwin.c)
+EXTRA_OBJS_test_plat_darwin = $(call obj,common/plat_darwin.c)
 
 all: $(B)/bindif $(SHIM)
 
@@ -202,7 +207,7 @@ $(B)/bindif: $(LAUNCHER_OBJS)
 		$(LAUNCHER_JANSSON_LIBS) \
 		$(if $(filter Darwin,$(TARGET_OS)),,-ldl)
 
-$(B)/libtestable.a: $(TESTABLE_OBJS) $(call obj,shim/plat_darwin.c)
+$(B)/libtestable.a: $(TESTABLE_OBJS) $(call obj,common/plat_darwin.c)
 	rm -f $@
 	$(AR) qc $@ $(TESTABLE_OBJS)   # q: members of the same base name coexist
 	$(RANLIB) $@
@@ -443,8 +448,8 @@ FUZZ_TARGETS = rules opts dnsconf image capture
 FUZZ_SRCS_rules = $(CONFIG_SRCS) $(CONFIG_LINKED_SRCS)
 FUZZ_SRCS_opts = $(LAUNCHER_CORE_SRCS) $(LAUNCHER_OS_SRCS) \
 	$(LAUNCHER_SHIM_SRCS) $(CONFIG_SRCS) $(CONFIG_LINKED_SRCS)
-FUZZ_SRCS_dnsconf = shim/dnsconf.c shim/dnsconf_formats.c \
-	shim/dnsconf_discover.c
+FUZZ_SRCS_dnsconf = common/dnsconf.c common/dnsconf_formats.c \
+	common/dnsconf_discover.c
 FUZZ_SRCS_image = $(CONFIG_SRCS) $(CONFIG_LINKED_SRCS)
 FUZZ_SRCS_capture = launcher/capture.c $(filter launcher/capture_%,$(LAUNCHER_OS_SRCS))
 FUZZ_OPTS = -timeout=10 -rss_limit_mb=2048 -max_len=8192

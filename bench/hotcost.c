@@ -18,7 +18,7 @@
 #include <time.h>
 
 #include "hooks.h"
-#include "plat.h"
+#include "../common/plat.h"
 
 #define ROUNDS 7
 

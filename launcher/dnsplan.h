@@ -1,6 +1,6 @@
 /*
  * dnsplan.h - where a command's own DNS queries to the system's resolvers
- * go instead, as the shim would send them (shim/hooks_dns.c): for
+ * go instead, as the shim would send them (shim/dns/hooks_dns.c): for
  * --explain and for supervisor mode, which see a program's connect
  * without the shim in it.
  */
@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #include "../config/rules.h"
-#include "../shim/dnsredirect.h"
+#include "../common/dnsredirect.h"
 
 struct dnsplan {
 	bool explicit;		     /* servers from --dns or dns = */

@@ -12,9 +12,9 @@
 #include <string.h>
 
 #include "launcher.h"
-#include "../shim/decide.h"
+#include "../common/decide.h"
 #include "dnsplan.h"
-#include "../shim/localaddr.h"
+#include "../common/localaddr.h"
 
 static int
 parse_proto(const char *s, unsigned *proto)

@@ -1,6 +1,6 @@
 /*
  * handshake.h - knowing that the shim took. The launcher predicts from the
- * file whether the loader will preload the shim (preload.h), but a loader
+ * file whether the loader will preload the shim (judge.h), but a loader
  * can still leave it out for reasons no header shows (a script whose
  * interpreter is itself a script, a binfmt_misc handler, a security
  * module's secure mode): the program would then run unbound, its traffic

@@ -2,7 +2,7 @@
  * handshake_darwin.c - macOS has no way for an ordinary process to stop a
  * child at its entry point and read its memory map (task_for_pid needs an
  * entitlement), so there the launcher relies on its prediction alone
- * (preload.c: SIP, setuid, file type) and execs the command itself.
+ * (judge.c: SIP, setuid, file type) and execs the command itself.
  */
 #include "handshake.h"
 

@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../shim/dnsconf.h"
+#include "../common/dnsconf.h"
 #include "launcher.h"
 
 /*

@@ -1,7 +1,7 @@
 /*
  * ifdns_linux.c - nothing to hand down: on Linux the shim reads an
  * interface's DNS servers itself, from the files systemd, NetworkManager
- * and dhclient keep (shim/dnsconf.c), in the process that asks.
+ * and dhclient keep (common/dnsconf.c), in the process that asks.
  */
 #include <stddef.h>
 #include <stdio.h>

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "kernel.h"
-#include "../shim/dnsredirect.h"
+#include "../common/dnsredirect.h"
 
 void
 kernel_dns_plan(const char *dns, const char *ifname, unsigned ifindex,

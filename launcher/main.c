@@ -18,13 +18,13 @@
 #include "child.h"
 #include "handshake.h"
 #include "kernel.h"
-#include "../shim/preload.h"
+#include "../common/judge.h"
 #include "supervise.h"
 #include "uplink.h"
 #include "capture.h"
-#include "../shim/dnsconf.h"
-#include "../shim/localaddr.h"
-#include "../shim/plat.h"
+#include "../common/dnsconf.h"
+#include "../common/localaddr.h"
+#include "../common/plat.h"
 
 static void
 report(const char *line)
@@ -164,24 +164,24 @@ reachable(const struct opts *o, const char *exe, const char *dflt,
     bool *kernel, bool *supervise, bool *shim_expected)
 {
 	char judged[4096], helper[4096], because[4800];
-	enum preload_verdict v = preload_check(exe, judged, sizeof(judged));
-	const char *reason, *h = preload_helper(exe), *slash;
+	enum judge_verdict v = judge_check(exe, judged, sizeof(judged));
+	const char *reason, *h = judge_helper(exe), *slash;
 	char **argv;
 	bool already;
 
 	/* A tool whose probes come from a helper the loader refuses is
 	 * refused as a whole: its own traffic would be bound, its probes
 	 * would not. */
-	if ((v == PRELOAD_OK || v == PRELOAD_NOT_ELF) && h != NULL &&
+	if ((v == JUDGE_OK || v == JUDGE_NOT_ELF) && h != NULL &&
 	    (slash = strrchr(exe, '/')) != NULL) {
-		enum preload_verdict hv;
+		enum judge_verdict hv;
 
 		snprintf(helper, sizeof(helper), "%.*s/%s", (int)(slash - exe),
 		    exe, h);
-		hv = preload_check(helper, judged, sizeof(judged));
-		if (hv != PRELOAD_OK && hv != PRELOAD_NOT_ELF) {
+		hv = judge_check(helper, judged, sizeof(judged));
+		if (hv != JUDGE_OK && hv != JUDGE_NOT_ELF) {
 			snprintf(because, sizeof(because), "its probes come "
-			    "from %s, and %s", helper, preload_reason(hv));
+			    "from %s, and %s", helper, judge_reason(hv));
 			if (o->force) {
 				fprintf(stderr, "bindif: %s: %s; running it "
 				    "anyway (--force): its probes are not "
@@ -189,20 +189,20 @@ reachable(const struct opts *o, const char *exe, const char *dflt,
 				return o->argv;
 			}
 			die(EXIT_OURS, "%s: %s; %s", o->argv[0], because,
-			    preload_advice(hv, false));
+			    judge_advice(hv, false));
 		}
 	}
-	if (v == PRELOAD_OK || v == PRELOAD_NOT_ELF) {
+	if (v == JUDGE_OK || v == JUDGE_NOT_ELF) {
 		*shim_expected = true;
 		return o->argv;
 	}
 	/* A nested bindif: nothing of the shim in it, but its own command
 	 * gets the shim and the check. */
-	if (v == PRELOAD_BINDIF)
+	if (v == JUDGE_BINDIF)
 		return o->argv;
-	argv = preload_translate(exe, o->argv, dflt, plat_is_darwin(),
+	argv = judge_translate(exe, o->argv, dflt, plat_is_darwin(),
 	    &already);
-	reason = preload_reason(v);
+	reason = judge_reason(v);
 	if (argv != NULL) {
 		if (o->verbose)
 			fprintf(stderr, "bindif: %s: %s; running it with its "
@@ -216,8 +216,8 @@ reachable(const struct opts *o, const char *exe, const char *dflt,
 			    "option, given, binds it\n", o->argv[0], reason);
 		return o->argv;
 	}
-	if (v == PRELOAD_STATIC || v == PRELOAD_FOREIGN_LOADER ||
-	    v == PRELOAD_GO) {
+	if (v == JUDGE_STATIC || v == JUDGE_FOREIGN_LOADER ||
+	    v == JUDGE_GO) {
 		/* The supervisor binds from outside what the shim cannot
 		 * bind from inside, for root too: per destination, as the
 		 * shim does, which kernel mode cannot. */
@@ -231,7 +231,7 @@ reachable(const struct opts *o, const char *exe, const char *dflt,
 			*supervise = true;
 			return o->argv;
 		}
-		if (v == PRELOAD_STATIC && geteuid() == 0) {
+		if (v == JUDGE_STATIC && geteuid() == 0) {
 			/* Root can bind in the kernel what no loader
 			 * enters. */
 			if (o->verbose)
@@ -247,11 +247,11 @@ reachable(const struct opts *o, const char *exe, const char *dflt,
 	}
 	if (o->force) {
 		fprintf(stderr, "bindif: %s: %s; running it anyway (--force): "
-		    "its traffic is not bound\n", judged, preload_reason(v));
+		    "its traffic is not bound\n", judged, judge_reason(v));
 		return o->argv;
 	}
-	die(EXIT_OURS, "%s: %s; %s", judged, preload_reason(v),
-	    preload_advice(v, false));
+	die(EXIT_OURS, "%s: %s; %s", judged, judge_reason(v),
+	    judge_advice(v, false));
 }
 
 /*

@@ -2,7 +2,7 @@
  * plat_darwin.c - what the launcher needs from macOS: its own executable
  * (to find the shim next to it) and an unlinked file to hand the compiled
  * rules to the shim (no memfd here). The preload variable and the shim's
- * file name are the shim's plat layer's (shim/plat.h).
+ * file name are the shim's plat layer's (common/plat.h).
  */
 #include <mach-o/dyld.h>
 #include <errno.h>

@@ -3,7 +3,7 @@
  * (to find the shim next to it), a sealed memfd to hand the compiled rules
  * to the shim, and rules files mapped rather than copied. File
  * capabilities, the preload variable and the shim's file name are the
- * shim's plat layer's (shim/plat.h).
+ * shim's plat layer's (common/plat.h).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,7 +22,7 @@
 #include "launcher.h"
 
 /*
- * bindif's mark (shim/preload.h): bindif is linked static where it can be,
+ * bindif's mark (common/judge.h): bindif is linked static where it can be,
  * and a static program is what the shim's exec judgement, an outer bindif's
  * prediction and its handshake refuse; this note, in the file's first
  * page like the other notes, tells them it is bindif itself.
@@ -31,7 +31,7 @@ __asm__(".pushsection .note.bindif, \"a\", %note\n"
 	".balign 4\n"
 	".long 7\n"	       /* namesz: "bindif" and its NUL */
 	".long 0\n"	       /* descsz */
-	".long 0x62646966\n" /* PRELOAD_MARK_TYPE */
+	".long 0x62646966\n" /* JUDGE_MARK_TYPE */
 	".asciz \"bindif\"\n"
 	".balign 4\n"
 	".popsection\n");

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../shim/decide.h"
+#include "../common/decide.h"
 
 struct dnsplan;
 

@@ -28,7 +28,7 @@
 #include "dnsplan.h"
 #include "launcher.h"
 #include "supervise.h"
-#include "../shim/plat.h"
+#include "../common/plat.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434

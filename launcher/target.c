@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "launcher.h"
-#include "../shim/preload.h"
+#include "../common/judge.h"
 
 /* 0 when path is a runnable regular file, else an exit status. */
 static int
@@ -85,8 +85,8 @@ target_resolve(const char *cmd, const char *path_env, char *out,
 	return best;
 }
 
-enum preload_verdict
-preload_check(const char *exe, char *judged, size_t judgedlen)
+enum judge_verdict
+judge_check(const char *exe, char *judged, size_t judgedlen)
 {
 	struct elf_facts self;
 	char me[4096];
@@ -95,6 +95,6 @@ preload_check(const char *exe, char *judged, size_t judgedlen)
 	 * architecture), so its own header stands for the shim's. */
 	memset(&self, 0, sizeof(self));
 	if (lplat_self_exe(me, sizeof(me)) == 0)
-		(void)preload_self(me, &self);
-	return preload_judge_file(exe, &self, judged, judgedlen);
+		(void)judge_self(me, &self);
+	return judge_program_file(exe, &self, judged, judgedlen);
 }

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "../shim/dnsconf.h"
+#include "../common/dnsconf.h"
 #include "uplink.h"
 
 #define RESOLV_CONF "/etc/resolv.conf"

@@ -16,10 +16,10 @@
 #include <unistd.h>
 
 #include "hooks.h"
-#include "hooks_dns.h"
-#include "hooks_exec.h"
-#include "hooks_dnsown.h"
-#include "plat.h"
+#include "dns/hooks_dns.h"
+#include "exec/hooks_exec.h"
+#include "dns/hooks_dnsown.h"
+#include "../common/plat.h"
 
 struct interpose {
 	const void *replacement;

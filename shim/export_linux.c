@@ -16,9 +16,9 @@
 
 #include "fdtable.h"
 #include "hooks.h"
-#include "hooks_dns.h"
-#include "hooks_dnsown.h"
-#include "hooks_exec.h"
+#include "dns/hooks_dns.h"
+#include "dns/hooks_dnsown.h"
+#include "exec/hooks_exec.h"
 #include "state.h"
 
 #define EXPORT __attribute__((visibility("default")))

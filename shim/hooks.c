@@ -14,12 +14,12 @@
 #include <string.h>
 #include <sys/uio.h>
 
-#include "dgram.h"
-#include "egress.h"
+#include "udp/dgram.h"
+#include "udp/egress.h"
 #include "fdtable.h"
 #include "hooks.h"
-#include "hooks_dns.h"
-#include "hooks_dnsown.h"
+#include "dns/hooks_dns.h"
+#include "dns/hooks_dnsown.h"
 #include "state.h"
 #include "uaccess.h"
 

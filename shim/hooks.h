@@ -9,8 +9,8 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#include "dgram.h"
-#include "dnsredirect.h"
+#include "udp/dgram.h"
+#include "../common/dnsredirect.h"
 
 int bindif_socket(int domain, int type, int protocol);
 int bindif_connect(int fd, const struct sockaddr *sa, socklen_t len);

@@ -21,9 +21,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "localaddr.h"
+#include "../common/localaddr.h"
 #include "progname.h"
-#include "flight.h"
+#include "udp/flight.h"
 #include "libs.h"
 #include "state.h"
 

@@ -9,8 +9,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "decide.h"
-#include "plat.h"
+#include "../common/decide.h"
+#include "../common/plat.h"
 
 /* The real functions, bound in the constructor or the first hook. In
  * line, with what they need, as every hook's first step: a load and a

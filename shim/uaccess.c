@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "plat.h"
+#include "../common/plat.h"
 #include "uaccess.h"
 
 __thread uintptr_t ua_good_page; /* 0: none yet */

@@ -1,6 +1,6 @@
 /*
  * fuzz_dnsconf.c - libFuzzer target for the DNS server-text parsers of
- * shim/dnsconf.c: the user's list (which must read back as itself) and
+ * common/dnsconf.c: the user's list (which must read back as itself) and
  * every system file format, then discovery over files cut from the input.
  */
 #define _GNU_SOURCE
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dnsconf.h"
+#include "../../common/dnsconf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 #!/bin/bash
 # test_handshake.sh - bindif knows whether the shim took. The launcher's
-# prediction (preload.c) judges a script's interpreter one level deep and
+# prediction (judge.c) judges a script's interpreter one level deep and
 # trusts what it cannot read; the loader can still leave the shim out, and
 # the program would run unbound into the tunnel. bindif stops every such
 # program at its entry point, before any of its own code: a static client

@@ -1,6 +1,6 @@
 /*
  * elf64.h - an ELF header built in the test, for the loader's verdict
- * (test_preload.c) and the exec hooks' (test_children.c). Header-only.
+ * (test_judge.c) and the exec hooks' (test_children.c). Header-only.
  */
 #ifndef BINDIF_TEST_ELF64_H
 #define BINDIF_TEST_ELF64_H

@@ -1,5 +1,5 @@
 /*
- * test_children.c - shim/children.c, what a wrapped program's children
+ * test_children.c - shim/exec/children.c, what a wrapped program's children
  * get: the settings captured at start (secure mode keeps no paths), put
  * back into an environment without them, never over a nested bindif's;
  * the preload variable fixed once; translation, refusal, --force and
@@ -23,11 +23,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "children.h"
+#include "../../shim/exec/children.h"
 #include "elf64.h"
-#include "hooks_exec.h"
-#include "plat.h"
-#include "preload.h"
+#include "../../shim/exec/hooks_exec.h"
+#include "../../common/plat.h"
+#include "../../common/judge.h"
 #include "tmpdir.h"
 
 #define SHIM "/opt/bindif/libbindif.so"
@@ -106,7 +106,7 @@ test_capture(void **state)
 	    1);
 	/* The preload variable as the process got it: the runtime first. */
 	assert_string_equal(s.shim_path, SHIM);
-	assert_string_equal(s.preload_entry, "LD_PRELOAD=/asan.so:" SHIM);
+	assert_string_equal(s.judge_entry, "LD_PRELOAD=/asan.so:" SHIM);
 	assert_string_equal(s.prog, "sh");
 }
 
@@ -122,11 +122,11 @@ test_capture_secure(void **state)
 	assert_int_equal(has(s.vars, "BINDIF_INTERFACE=", NULL), 1);
 	assert_int_equal(has(s.vars, "BINDIF_DEFAULT=", NULL), 1);
 	assert_string_equal(s.shim_path, "/usr/lib/libbindif.so");
-	assert_string_equal(s.preload_entry, "LD_PRELOAD=/usr/lib/libbindif.so");
+	assert_string_equal(s.judge_entry, "LD_PRELOAD=/usr/lib/libbindif.so");
 	/* Not known as loaded: nothing of the variable is handed on. */
 	s = started(start_env, true, NULL);
 	assert_null(s.shim_path);
-	assert_null(s.preload_entry);
+	assert_null(s.judge_entry);
 }
 
 /* Preloaded some other way (/etc/ld.so.preload): the variable is left
@@ -256,7 +256,7 @@ test_env_unbound(void **state)
 
 /* child_plan_exec on an environment as the child gets it. */
 static struct child_plan
-plan(const struct child_start *s, const char *path, enum preload_verdict v,
+plan(const struct child_start *s, const char *path, enum judge_verdict v,
     char **argv, char **env, char **room)
 {
 	struct child_plan p;
@@ -279,7 +279,7 @@ test_translate(void **state)
 	struct child_plan p;
 
 	(void)state;
-	p = plan(&s, "/usr/bin/ping", PRELOAD_FCAPS, argv, env, room);
+	p = plan(&s, "/usr/bin/ping", JUDGE_FCAPS, argv, env, room);
 	assert_int_equal(p.action, CHILD_TRANSLATED);
 	/* The launcher's resolved default, the user's arguments kept. */
 	assert_string_equal(p.argv[1], "-I");
@@ -289,16 +289,16 @@ test_translate(void **state)
 	assert_null(p.argv[6]);
 	assert_non_null(strstr(p.reason, "file capabilities"));
 	/* Never twice. */
-	p = plan(&s, "/usr/bin/ping", PRELOAD_FCAPS, own, env, room);
+	p = plan(&s, "/usr/bin/ping", JUDGE_FCAPS, own, env, room);
 	assert_int_equal(p.action, CHILD_RUN);
 	assert_ptr_equal(p.argv, own);
-	p = plan(&s, "/usr/bin/traceroute", PRELOAD_SETUID, argv, autoenv,
+	p = plan(&s, "/usr/bin/traceroute", JUDGE_SETUID, argv, autoenv,
 	    room);
 	assert_int_equal(p.action, CHILD_TRANSLATED);
 	assert_string_equal(p.argv[1], "-i");
 	assert_string_equal(p.argv[2], "eth3");
 	/* Entered by the shim: nothing to do. */
-	p = plan(&s, "/usr/bin/ping", PRELOAD_OK, argv, env, room);
+	p = plan(&s, "/usr/bin/ping", JUDGE_OK, argv, env, room);
 	assert_int_equal(p.action, CHILD_RUN);
 	assert_ptr_equal(p.argv, argv);
 }
@@ -316,27 +316,27 @@ test_refuse_force_kernel(void **state)
 	struct child_plan p;
 
 	(void)state;
-	p = plan(&s, "/tmp/suid", PRELOAD_SETUID, argv, env, room);
+	p = plan(&s, "/tmp/suid", JUDGE_SETUID, argv, env, room);
 	assert_int_equal(p.action, CHILD_REFUSE);
 	assert_non_null(strstr(p.advice, "--force"));
 	/* ping without an interface to give it: refused, not guessed. */
-	p = plan(&s, "/usr/bin/ping", PRELOAD_FCAPS, argv, env, room);
+	p = plan(&s, "/usr/bin/ping", JUDGE_FCAPS, argv, env, room);
 	assert_int_equal(p.action, CHILD_REFUSE);
-	p = plan(&s, "/tmp/suid", PRELOAD_SETUID, argv, forced, room);
+	p = plan(&s, "/tmp/suid", JUDGE_SETUID, argv, forced, room);
 	assert_int_equal(p.action, CHILD_FORCED);
 	assert_ptr_equal(p.argv, argv);
-	p = plan(&s, "/tmp/suid", PRELOAD_SETUID, argv, notforced, room);
+	p = plan(&s, "/tmp/suid", JUDGE_SETUID, argv, notforced, room);
 	assert_int_equal(p.action, CHILD_REFUSE);
 	/* Static: root is sent to kernel mode, which covers children. */
 	s.root = true;
-	p = plan(&s, "/tmp/static", PRELOAD_STATIC, argv, env, room);
+	p = plan(&s, "/tmp/static", JUDGE_STATIC, argv, env, room);
 	assert_int_equal(p.action, CHILD_REFUSE);
 	assert_non_null(strstr(p.advice, "bindif --kernel"));
-	p = plan(&s, "/tmp/static", PRELOAD_STATIC, argv, kernel, room);
+	p = plan(&s, "/tmp/static", JUDGE_STATIC, argv, kernel, room);
 	assert_int_equal(p.action, CHILD_RUN);
 	/* The cgroup binds static programs, not setuid ones' shim. */
 	s.root = false;
-	p = plan(&s, "/tmp/suid", PRELOAD_SETUID, argv, kernel, room);
+	p = plan(&s, "/tmp/suid", JUDGE_SETUID, argv, kernel, room);
 	assert_int_equal(p.action, CHILD_REFUSE);
 }
 
@@ -449,7 +449,7 @@ test_hook_refuses_static(void **state)
 	int fd;
 
 	(void)state;
-	assert_true(preload_self("/proc/self/exe", &self));
+	assert_true(judge_self("/proc/self/exe", &self));
 	make_tmpdir("children");
 	snprintf(path, sizeof(path), "%s/static", tmpdir);
 	fd = open(path, O_WRONLY | O_CREAT, 0755);

@@ -1,5 +1,5 @@
 /*
- * test_decide.c - shim/decide.c: destination sockaddr -> decision, from a
+ * test_decide.c - common/decide.c: destination sockaddr -> decision, from a
  * hand-built configuration; no sockets involved.
  */
 #define _GNU_SOURCE
@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/un.h>
 
-#include "decide.h"
+#include "../../common/decide.h"
 
 static struct sockaddr_storage ss;
 

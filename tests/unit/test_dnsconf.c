@@ -1,5 +1,5 @@
 /*
- * test_dnsconf.c - shim/dnsconf.c: the user's server list, each file
+ * test_dnsconf.c - common/dnsconf.c: the user's server list, each file
  * format systems record an interface's DNS servers in (samples written as
  * those systems write them), the filter of local and fake-ip servers, and
  * discovery's order over a fake file system; macOS's tools' output
@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "dnsconf.h"
+#include "../../common/dnsconf.h"
 
 /* Samples. */
 

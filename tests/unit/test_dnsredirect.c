@@ -1,5 +1,5 @@
 /*
- * test_dnsredirect.c - shim/dnsredirect.c: which destinations of a
+ * test_dnsredirect.c - common/dnsredirect.c: which destinations of a
  * program's own DNS queries are the system's resolvers, the server each
  * goes to instead (family by family, v4-mapped for IPv6 sockets), the
  * interface slot DNS leaves by, and the address comparison that the reply
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dnsredirect.h"
+#include "../../common/dnsredirect.h"
 
 static union dnsredir_addr
 v4(const char *a, unsigned port)

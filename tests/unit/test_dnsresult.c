@@ -1,5 +1,5 @@
 /*
- * test_dnsresult.c - shim/dnsresult.c: numeric names, AI_ADDRCONFIG,
+ * test_dnsresult.c - shim/dns/dnsresult.c: numeric names, AI_ADDRCONFIG,
  * h_errno values and hostent layout in a caller's buffer.
  */
 #define _GNU_SOURCE
@@ -15,7 +15,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "dnsresult.h"
+#include "../../shim/dns/dnsresult.h"
 
 static void
 add(struct resolve_answer *ans, const char *text)

@@ -1,5 +1,5 @@
 /*
- * test_egress.c - shim/egress.c: the control messages that steer one
+ * test_egress.c - shim/udp/egress.c: the control messages that steer one
  * datagram, checked byte by byte and then handed to the kernel on loopback,
  * where an interface index that does not exist must make sendmsg fail.
  */
@@ -20,8 +20,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "decide.h"
-#include "egress.h"
+#include "../../common/decide.h"
+#include "../../shim/udp/egress.h"
 
 #define NO_SUCH_IFINDEX 999999u
 #define CANARY 0xa5

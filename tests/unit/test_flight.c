@@ -1,5 +1,5 @@
 /*
- * test_flight.c - shim/flight.c: a thread's holds are seen by a changer
+ * test_flight.c - shim/udp/flight.c: a thread's holds are seen by a changer
  * after flight_settle, nested holds take their own levels, a changed entry
  * is never held, holds of threads that are gone (exited, or left behind
  * by fork) do not count, records of gone threads are taken over once the
@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "fdtable.h"
-#include "flight.h"
+#include "../../shim/udp/flight.h"
 
 #define FLAG FDT_PER_DGRAM
 

@@ -28,9 +28,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "decide.h"
+#include "../../common/decide.h"
 #include "launcher.h"
-#include "plat.h"
+#include "../../common/plat.h"
 #include "state.h"
 #include "tmpdir.h"
 

@@ -28,7 +28,7 @@
 
 #include "../config/rules.h"
 #include "hooks.h"
-#include "plat.h"
+#include "../../common/plat.h"
 
 #define ROUNDS 1000
 

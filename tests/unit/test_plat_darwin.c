@@ -1,5 +1,5 @@
 /*
- * test_plat_darwin.c - shim/plat_darwin.c built on Linux: the bound-interface
+ * test_plat_darwin.c - common/plat_darwin.c built on Linux: the bound-interface
  * options chosen by the socket's family, secure mode from issetugid, and the
  * program's names, with setsockopt/getsockopt and the macOS-only libc
  * functions (issetugid, getprogname, _NSGetExecutablePath, _NSGetEnviron)
@@ -19,7 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "plat.h"
+#include "../../common/plat.h"
 
 /* macOS's numbers, spelled out: a test that borrowed the code's own
  * constants would agree with any typo in them. */

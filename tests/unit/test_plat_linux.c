@@ -1,5 +1,5 @@
 /*
- * test_plat_linux.c - shim/plat_linux.c: which socket options bind and read
+ * test_plat_linux.c - common/plat_linux.c: which socket options bind and read
  * the egress interface, with setsockopt/getsockopt mocked by --wrap; plus
  * the parts that need no mock (real unprivileged sockets, dlsym, auxv).
  */
@@ -21,8 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "decide.h"
-#include "plat.h"
+#include "../../common/decide.h"
+#include "../../common/plat.h"
 
 #define OPT_BINDTOIFINDEX 62 /* the kernel's number, spelled out on purpose */
 #define OPT_IP_UNICAST_IF 50

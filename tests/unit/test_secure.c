@@ -27,8 +27,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "decide.h"
-#include "plat.h"
+#include "../../common/decide.h"
+#include "../../common/plat.h"
 #include "state.h"
 
 unsigned long __real_getauxval(unsigned long);

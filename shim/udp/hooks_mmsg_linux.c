@@ -10,11 +10,11 @@
 #include <sys/socket.h>
 
 #include "egress.h"
-#include "fdtable.h"
-#include "hooks.h"
-#include "hooks_dnsown.h"
-#include "state.h"
-#include "uaccess.h"
+#include "../fdtable.h"
+#include "../hooks.h"
+#include "../dns/hooks_dnsown.h"
+#include "../state.h"
+#include "../uaccess.h"
 
 int bindif_sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
     int flags);

@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #include "flight.h"
-#include "plat.h"
+#include "../../common/plat.h"
 
 /* Threads beyond this many at once count themselves in the fd table, as
  * every sender did before records: slower, as safe. 64 KB of address

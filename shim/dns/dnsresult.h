@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "decide.h"
+#include "../../common/decide.h"
 #include "resolve.h"
 
 struct hostent;

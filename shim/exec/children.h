@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "preload.h"
+#include "../../common/judge.h"
 
 /*
  * The variables that carry the settings, one line each. secure: fit to
@@ -32,10 +32,10 @@ struct child_start {
 	const char *shim_path;	  /* appended to a preload variable without
 				   * the shim; NULL: the shim came another way
 				   * (/etc/ld.so.preload) and is left alone */
-	const char *preload_entry; /* "LD_PRELOAD=..." for an environment
+	const char *judge_entry; /* "LD_PRELOAD=..." for an environment
 				    * that has none (NULL with shim_path) */
 	char **vars;		  /* "NAME=value", NULL-terminated */
-	bool darwin;		  /* which tools' options (preload.c) */
+	bool darwin;		  /* which tools' options (judge.c) */
 	bool root;		  /* effective uid 0 */
 	bool verbose;		  /* say what was done, once */
 };
@@ -91,7 +91,7 @@ bool child_plan_env(const struct child_start *s, char *const *envp,
 bool child_env_needed(const struct child_start *s, char *const *envp,
     bool *bound);
 void child_plan_exec(const struct child_start *s, const char *path,
-    enum preload_verdict v, char *const *argv, char **argv_room,
+    enum judge_verdict v, char *const *argv, char **argv_room,
     struct child_plan *p);
 
 /*

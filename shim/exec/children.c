@@ -133,7 +133,7 @@ child_capture(struct child_start *s, char *const *env, bool secure,
 
 	s->prog = "bindif";
 	s->vars = (char **)no_strings;
-	s->shim_path = s->preload_entry = NULL;
+	s->shim_path = s->judge_entry = NULL;
 	if (env == NULL)
 		env = no_strings;
 	if ((eq = strdup(prog)) == NULL)
@@ -168,14 +168,14 @@ child_capture(struct child_start *s, char *const *env, bool secure,
 	if ((eq = join(preload_var, "=", 1)) == NULL)
 		goto nomem;
 	s->shim_path = join("", entry, len);
-	s->preload_entry = join(eq, value, strlen(value));
+	s->judge_entry = join(eq, value, strlen(value));
 	free(eq);
-	if (s->shim_path == NULL || s->preload_entry == NULL)
+	if (s->shim_path == NULL || s->judge_entry == NULL)
 		goto nomem;
 	return 0;
 nomem:
 	s->vars = (char **)no_strings;
-	s->shim_path = s->preload_entry = NULL;
+	s->shim_path = s->judge_entry = NULL;
 	return -ENOMEM;
 }
 
@@ -192,10 +192,10 @@ child_forget(struct child_start *s)
 	if (strcmp(s->prog, "bindif") != 0)
 		free((char *)s->prog);
 	free((char *)s->shim_path);
-	free((char *)s->preload_entry);
+	free((char *)s->judge_entry);
 	s->vars = (char **)no_strings;
 	s->prog = "bindif";
-	s->shim_path = s->preload_entry = NULL;
+	s->shim_path = s->judge_entry = NULL;
 }
 
 void
@@ -269,7 +269,7 @@ child_env(const struct child_start *s, char *const *envp, char **room,
 	for (i = 0; add_vars && s->vars[i] != NULL; i++)
 		room[n++] = s->vars[i];
 	if (add_pre)
-		room[n++] = (char *)s->preload_entry;
+		room[n++] = (char *)s->judge_entry;
 	room[n] = NULL;
 	return true;
 }
@@ -313,7 +313,7 @@ child_plan_env(const struct child_start *s, char *const *envp,
 
 void
 child_plan_exec(const struct child_start *s, const char *path,
-    enum preload_verdict v, char *const *argv, char **argv_room,
+    enum judge_verdict v, char *const *argv, char **argv_room,
     struct child_plan *p)
 {
 	char *const *env = p->envp;
@@ -323,13 +323,13 @@ child_plan_exec(const struct child_start *s, const char *path,
 	if (argv == NULL)
 		argv = no_strings;
 	p->argv = argv;
-	if (v == PRELOAD_OK || v == PRELOAD_NOT_ELF || v == PRELOAD_BINDIF)
+	if (v == JUDGE_OK || v == JUDGE_NOT_ELF || v == JUDGE_BINDIF)
 		return;
-	p->reason = preload_reason(v);
-	opt = preload_tool_option(path, argv, s->darwin, &already);
+	p->reason = judge_reason(v);
+	opt = judge_tool_option(path, argv, s->darwin, &already);
 	p->iface = tool_iface(env);
 	if (opt != NULL && p->iface != NULL && argv[0] != NULL) {
-		preload_argv_with(argv_room, argv, count(argv), opt, p->iface);
+		judge_argv_with(argv_room, argv, count(argv), opt, p->iface);
 		p->argv = argv_room;
 		p->opt = opt;
 		p->action = CHILD_TRANSLATED;
@@ -338,7 +338,7 @@ child_plan_exec(const struct child_start *s, const char *path,
 	if (already)
 		return; /* its own option, given, binds it */
 	/* Kernel mode's cgroup holds every descendant: bound there. */
-	if ((v == PRELOAD_STATIC || v == PRELOAD_GO) &&
+	if ((v == JUDGE_STATIC || v == JUDGE_GO) &&
 	    env_set(env, "BINDIF_KERNEL"))
 		return;
 	if (env_set(env, "BINDIF_FORCE")) {
@@ -346,7 +346,7 @@ child_plan_exec(const struct child_start *s, const char *path,
 		return;
 	}
 	p->action = CHILD_REFUSE;
-	p->advice = preload_advice(v, s->root);
+	p->advice = judge_advice(v, s->root);
 }
 
 int

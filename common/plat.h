@@ -202,11 +202,11 @@ int plat_fd_path(int fd, char *buf, size_t len);
 int plat_at_path(int dirfd, const char *path, int flags, char *buf,
     size_t len);
 
-/* What makes the loader refuse a program (preload.c): file capabilities
+/* What makes the loader refuse a program (judge.c): file capabilities
  * (Linux), System Integrity Protection (macOS). */
 bool plat_file_caps(const char *path);
 bool plat_sip_protected(const char *path);
-/* Which tools' interface options apply (preload_tool_option). */
+/* Which tools' interface options apply (judge_tool_option). */
 bool plat_is_darwin(void);
 /* The file name of the C library's dynamic loader ("ld-linux-x86-64.so.2"),
  * "" where programs name none: what a static launcher compares targets'

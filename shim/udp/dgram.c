@@ -22,8 +22,8 @@
 #include <netinet/in.h>
 
 #include "dgram.h"
-#include "plat.h"
-#include "uaccess.h"
+#include "../../common/plat.h"
+#include "../uaccess.h"
 
 /* Waiting for senders: spins, then yields, then gives up. A signal
  * handler that interrupted its own thread's send waits for a count that

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-#include "dnsredirect.h"
-#include "plat.h"
+#include "../../common/dnsredirect.h"
+#include "../../common/plat.h"
 
 const struct plat_dns_real *dns_real(void);
 

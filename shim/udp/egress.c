@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 
 #include "egress.h"
-#include "plat.h"
+#include "../../common/plat.h"
 
 static size_t
 pktinfo_len(int family)

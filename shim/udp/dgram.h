@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
-#include "fdtable.h"
+#include "../fdtable.h"
 #include "flight.h"
 
 /* A sender's hold on a socket's egress, taken by dgram_hit, dgram_stick

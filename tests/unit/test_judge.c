@@ -1,5 +1,5 @@
 /*
- * test_preload.c - launcher/preload.c: ELF and #! headers built in the
+ * test_judge.c - common/judge.c: ELF and #! headers built in the
  * test, the loader's verdict for every kind of refusal, and the
  * translation to a tool's own interface option.
  */
@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "elf64.h"
-#include "plat.h"
-#include "preload.h"
+#include "../../common/plat.h"
+#include "../../common/judge.h"
 #include "tmpdir.h"
 
 static void
@@ -29,7 +29,7 @@ test_parse(void **state)
 
 	(void)state;
 	n = elf64(buf, 62, "/lib64/ld-linux-x86-64.so.2");
-	assert_true(preload_parse(buf, n, &f));
+	assert_true(judge_parse(buf, n, &f));
 	assert_true(f.elf);
 	assert_int_equal(f.cls, 2);
 	assert_int_equal(f.machine, 62);
@@ -37,35 +37,35 @@ test_parse(void **state)
 	assert_string_equal(f.interp, "/lib64/ld-linux-x86-64.so.2");
 
 	n = elf64(buf, 62, NULL);
-	assert_true(preload_parse(buf, n, &f));
+	assert_true(judge_parse(buf, n, &f));
 	assert_string_equal(f.interp, "");
 
 	/* Program headers beyond what was read are not invented. */
 	n = elf64(buf, 62, "/lib/ld-musl-x86_64.so.1");
-	assert_true(preload_parse(buf, 100, &f));
+	assert_true(judge_parse(buf, 100, &f));
 	assert_string_equal(f.interp, "");
 
-	assert_true(preload_parse((const unsigned char *)"#!/bin/sh -e\n", 13,
+	assert_true(judge_parse((const unsigned char *)"#!/bin/sh -e\n", 13,
 	    &f));
 	assert_false(f.elf);
 	assert_string_equal(f.shebang, "/bin/sh");
-	assert_true(preload_parse((const unsigned char *)"#! /usr/bin/env python3",
+	assert_true(judge_parse((const unsigned char *)"#! /usr/bin/env python3",
 	    23, &f));
 	assert_string_equal(f.shebang, "/usr/bin/env");
-	assert_false(preload_parse((const unsigned char *)"#!", 2, &f));
-	assert_false(preload_parse((const unsigned char *)"plain text", 10, &f));
+	assert_false(judge_parse((const unsigned char *)"#!", 2, &f));
+	assert_false(judge_parse((const unsigned char *)"plain text", 10, &f));
 	memset(buf, 0xff, sizeof(buf));
-	assert_false(preload_parse(buf, sizeof(buf), &f));
+	assert_false(judge_parse(buf, sizeof(buf), &f));
 }
 
-static struct preload_facts
+static struct judge_facts
 facts(void)
 {
-	struct preload_facts f;
+	struct judge_facts f;
 	unsigned char buf[1024];
 
 	memset(&f, 0, sizeof(f));
-	preload_parse(buf, elf64(buf, 62, "/lib64/ld-linux-x86-64.so.2"),
+	judge_parse(buf, elf64(buf, 62, "/lib64/ld-linux-x86-64.so.2"),
 	    &f.self);
 	f.target = f.self;
 	f.mode = S_IFREG | 0755;
@@ -79,57 +79,57 @@ facts(void)
 static void
 test_judge(void **state)
 {
-	struct preload_facts f = facts();
+	struct judge_facts f = facts();
 	unsigned char buf[1024];
 
 	(void)state;
-	assert_int_equal(preload_judge(&f), PRELOAD_OK);
+	assert_int_equal(judge_program(&f), JUDGE_OK);
 
 	f.mode |= S_ISUID;
-	assert_int_equal(preload_judge(&f), PRELOAD_SETUID);
+	assert_int_equal(judge_program(&f), JUDGE_SETUID);
 	f.ruid = 0; /* root running a root-owned setuid program */
-	assert_int_equal(preload_judge(&f), PRELOAD_OK);
+	assert_int_equal(judge_program(&f), JUDGE_OK);
 	f.owner = 1000;
 	f.ruid = 1000; /* our own setuid program: nothing changes */
-	assert_int_equal(preload_judge(&f), PRELOAD_OK);
+	assert_int_equal(judge_program(&f), JUDGE_OK);
 
 	f = facts();
 	f.mode |= S_ISGID;
-	assert_int_equal(preload_judge(&f), PRELOAD_SETGID);
+	assert_int_equal(judge_program(&f), JUDGE_SETGID);
 	f.in_group = true;
-	assert_int_equal(preload_judge(&f), PRELOAD_OK);
+	assert_int_equal(judge_program(&f), JUDGE_OK);
 
 	f = facts();
 	f.file_caps = true;
-	assert_int_equal(preload_judge(&f), PRELOAD_FCAPS);
+	assert_int_equal(judge_program(&f), JUDGE_FCAPS);
 	f.ruid = 0;
-	assert_int_equal(preload_judge(&f), PRELOAD_OK);
+	assert_int_equal(judge_program(&f), JUDGE_OK);
 
 	f = facts();
-	preload_parse(buf, elf64(buf, 62, NULL), &f.target);
-	assert_int_equal(preload_judge(&f), PRELOAD_STATIC);
+	judge_parse(buf, elf64(buf, 62, NULL), &f.target);
+	assert_int_equal(judge_program(&f), JUDGE_STATIC);
 
 	f = facts();
-	preload_parse(buf, elf64(buf, 183, "/lib/ld-linux-aarch64.so.1"),
+	judge_parse(buf, elf64(buf, 183, "/lib/ld-linux-aarch64.so.1"),
 	    &f.target);
-	assert_int_equal(preload_judge(&f), PRELOAD_FOREIGN_ELF);
+	assert_int_equal(judge_program(&f), JUDGE_FOREIGN_ELF);
 
 	f = facts();
-	preload_parse(buf, elf64(buf, 62, "/lib/ld-musl-x86_64.so.1"),
+	judge_parse(buf, elf64(buf, 62, "/lib/ld-musl-x86_64.so.1"),
 	    &f.target);
-	assert_int_equal(preload_judge(&f), PRELOAD_FOREIGN_LOADER);
+	assert_int_equal(judge_program(&f), JUDGE_FOREIGN_LOADER);
 
 	f = facts();
 	f.sip = true;
-	assert_int_equal(preload_judge(&f), PRELOAD_SIP);
+	assert_int_equal(judge_program(&f), JUDGE_SIP);
 
 	f = facts();
 	f.target.elf = false; /* Mach-O, or something else */
-	assert_int_equal(preload_judge(&f), PRELOAD_NOT_ELF);
+	assert_int_equal(judge_program(&f), JUDGE_NOT_ELF);
 
-	assert_non_null(strstr(preload_reason(PRELOAD_FCAPS),
+	assert_non_null(strstr(judge_reason(JUDGE_FCAPS),
 	    "file capabilities"));
-	assert_non_null(strstr(preload_reason(PRELOAD_STATIC),
+	assert_non_null(strstr(judge_reason(JUDGE_STATIC),
 	    "statically linked"));
 }
 
@@ -143,7 +143,7 @@ test_translate(void **state)
 	bool already;
 
 	(void)state;
-	out = preload_translate("/usr/bin/ping", argv, "phy0", false, &already);
+	out = judge_translate("/usr/bin/ping", argv, "phy0", false, &already);
 	assert_non_null(out);
 	assert_false(already);
 	assert_string_equal(out[0], "ping");
@@ -155,38 +155,38 @@ test_translate(void **state)
 	free(out);
 
 	/* The user's own option stands; never added twice. */
-	assert_null(preload_translate("/usr/bin/ping", own, "phy0", false,
+	assert_null(judge_translate("/usr/bin/ping", own, "phy0", false,
 	    &already));
 	assert_true(already);
 
-	out = preload_translate("/usr/sbin/traceroute6", tr, "phy0", false,
+	out = judge_translate("/usr/sbin/traceroute6", tr, "phy0", false,
 	    &already);
 	assert_non_null(out);
 	assert_string_equal(out[1], "-i");
 	free(out);
 
 	/* macOS: ping -b, ping6 -B, and traceroute has no interface option. */
-	out = preload_translate("/sbin/ping", argv, "en0", true, &already);
+	out = judge_translate("/sbin/ping", argv, "en0", true, &already);
 	assert_non_null(out);
 	assert_string_equal(out[1], "-b");
 	free(out);
-	out = preload_translate("/sbin/ping6", argv, "en0", true, &already);
+	out = judge_translate("/sbin/ping6", argv, "en0", true, &already);
 	assert_non_null(out);
 	assert_string_equal(out[1], "-B");
 	free(out);
-	assert_null(preload_translate("/usr/sbin/traceroute", tr, "en0", true,
+	assert_null(judge_translate("/usr/sbin/traceroute", tr, "en0", true,
 	    &already));
 	assert_false(already);
 
 	/* Nothing to translate to without an interface, or for others. */
-	assert_null(preload_translate("/usr/bin/ping", argv, "", false,
+	assert_null(judge_translate("/usr/bin/ping", argv, "", false,
 	    &already));
-	assert_null(preload_translate("/usr/bin/curl", argv, "phy0", false,
+	assert_null(judge_translate("/usr/bin/curl", argv, "phy0", false,
 	    &already));
-	assert_null(preload_translate("/usr/bin/mtr", argv, "phy0", false,
+	assert_null(judge_translate("/usr/bin/mtr", argv, "phy0", false,
 	    &already));
-	assert_string_equal(preload_helper("/usr/bin/mtr"), "mtr-packet");
-	assert_null(preload_helper("/usr/bin/ping"));
+	assert_string_equal(judge_helper("/usr/bin/mtr"), "mtr-packet");
+	assert_null(judge_helper("/usr/bin/ping"));
 }
 
 static void
@@ -198,26 +198,26 @@ test_check_real_files(void **state)
 	(void)state;
 	make_tmpdir("preload");
 	/* This test program: dynamically linked like the launcher. */
-	assert_int_equal(preload_check("/proc/self/exe", judged,
+	assert_int_equal(judge_check("/proc/self/exe", judged,
 			     sizeof(judged)),
-	    PRELOAD_OK);
+	    JUDGE_OK);
 	/* Our own setuid file changes no identity: still entered. */
 	snprintf(copy, sizeof(copy), "%s/copy", tmpdir);
 	snprintf(cmd, sizeof(cmd), "cp /proc/%d/exe %s", (int)getpid(), copy);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(chmod(copy, 04755), 0);
-	assert_int_equal(preload_check(copy, judged, sizeof(judged)),
-	    PRELOAD_OK);
+	assert_int_equal(judge_check(copy, judged, sizeof(judged)),
+	    JUDGE_OK);
 	/* A script is judged by its interpreter. */
 	snprintf(script, sizeof(script), "%s/script", tmpdir);
 	snprintf(line, sizeof(line), "#!%s\n", copy);
 	write_file("script", line);
-	assert_int_equal(preload_check(script, judged, sizeof(judged)),
-	    PRELOAD_OK);
+	assert_int_equal(judge_check(script, judged, sizeof(judged)),
+	    JUDGE_OK);
 	assert_string_equal(judged, copy);
 	remove_tmpdir();
-	assert_int_equal(preload_check("/nonexistent/x", judged, sizeof(judged)),
-	    PRELOAD_NOT_ELF);
+	assert_int_equal(judge_check("/nonexistent/x", judged, sizeof(judged)),
+	    JUDGE_NOT_ELF);
 }
 
 /* A static launcher has no PT_INTERP of its own: the loader it compares
@@ -229,7 +229,7 @@ test_static_self(void **state)
 	unsigned char buf[1024];
 	char path[sizeof(tmpdir) + 16];
 	struct elf_facts self, target;
-	struct preload_facts f;
+	struct judge_facts f;
 	FILE *fp;
 	size_t n;
 
@@ -240,7 +240,7 @@ test_static_self(void **state)
 	assert_non_null(fp = fopen(path, "wb"));
 	assert_int_equal(fwrite(buf, 1, n, fp), n);
 	fclose(fp);
-	assert_true(preload_self(path, &self));
+	assert_true(judge_self(path, &self));
 	assert_string_equal(self.interp, plat_loader_name());
 	assert_true(self.interp[0] != '\0');
 	unlink(path);
@@ -250,13 +250,13 @@ test_static_self(void **state)
 	f.self = self;
 	f.mode = 0755;
 	n = elf64(buf, 62, "/lib/ld-musl-x86_64.so.1");
-	assert_true(preload_parse(buf, n, &target));
+	assert_true(judge_parse(buf, n, &target));
 	f.target = target;
-	assert_int_equal(preload_judge(&f), PRELOAD_FOREIGN_LOADER);
+	assert_int_equal(judge_program(&f), JUDGE_FOREIGN_LOADER);
 	snprintf(path, sizeof(path), "/lib64/%s", plat_loader_name());
 	n = elf64(buf, 62, path);
-	assert_true(preload_parse(buf, n, &f.target));
-	assert_int_equal(preload_judge(&f), PRELOAD_OK);
+	assert_true(judge_parse(buf, n, &f.target));
+	assert_int_equal(judge_program(&f), JUDGE_OK);
 }
 
 /* A static ELF with one PT_NOTE at offset 600 holding note (n bytes). */
@@ -288,40 +288,40 @@ test_bindif_mark(void **state)
 	static const unsigned char huge_name[] = { 0xff, 0xff, 0xff, 0x7f, 0,
 		0, 0, 0, 0x66, 0x69, 0x64, 0x62, 'b', 'i', 'n', 'd' };
 	unsigned char buf[1024];
-	struct preload_facts f;
+	struct judge_facts f;
 	size_t n;
 
 	(void)state;
 	memset(&f, 0, sizeof(f));
 	n = elf64(buf, 62, "/lib64/ld-linux-x86-64.so.2");
-	assert_true(preload_parse(buf, n, &f.self));
+	assert_true(judge_parse(buf, n, &f.self));
 	f.mode = 0755;
 
 	n = static_with_note(buf, two, sizeof(two), 4);
-	assert_true(preload_parse(buf, n, &f.target));
+	assert_true(judge_parse(buf, n, &f.target));
 	assert_true(f.target.bindif);
-	assert_int_equal(preload_judge(&f), PRELOAD_BINDIF);
+	assert_int_equal(judge_program(&f), JUDGE_BINDIF);
 	/* Root's setuid copy of someone else's is still judged as setuid. */
 	f.mode = 04755;
 	f.owner = 1000;
 	f.ruid = 1001;
-	assert_int_equal(preload_judge(&f), PRELOAD_SETUID);
+	assert_int_equal(judge_program(&f), JUDGE_SETUID);
 	f.mode = 0755;
 
 	n = static_with_note(buf, other_type, sizeof(other_type), 4);
-	assert_true(preload_parse(buf, n, &f.target));
+	assert_true(judge_parse(buf, n, &f.target));
 	assert_false(f.target.bindif);
-	assert_int_equal(preload_judge(&f), PRELOAD_STATIC);
+	assert_int_equal(judge_program(&f), JUDGE_STATIC);
 
 	n = static_with_note(buf, huge_name, sizeof(huge_name), 4);
-	assert_true(preload_parse(buf, n, &f.target));
+	assert_true(judge_parse(buf, n, &f.target));
 	assert_false(f.target.bindif);
 
 	/* A note segment past what was read is not looked into. */
 	n = static_with_note(buf, two, sizeof(two), 4);
-	assert_true(preload_parse(buf, 610, &f.target));
+	assert_true(judge_parse(buf, 610, &f.target));
 	assert_false(f.target.bindif);
-	assert_string_equal(preload_reason(PRELOAD_BINDIF),
+	assert_string_equal(judge_reason(JUDGE_BINDIF),
 	    "it is bindif, which preloads the shim into its own command");
 }
 
@@ -335,20 +335,20 @@ test_go_note(void **state)
 	static const unsigned char other[] = { 3, 0, 0, 0, 4, 0, 0, 0, 3, 0,
 		0, 0, 'G', 'o', 0, 0, 'i', 'd', '/', '1' };
 	unsigned char buf[1024];
-	struct preload_facts f;
+	struct judge_facts f;
 	size_t n;
 
 	(void)state;
 	memset(&f, 0, sizeof(f));
 	n = elf64(buf, 62, "/lib64/ld-linux-x86-64.so.2");
-	assert_true(preload_parse(buf, n, &f.self));
+	assert_true(judge_parse(buf, n, &f.self));
 	f.mode = 0755;
 	assert_false(f.self.go);
 
 	n = static_with_note(buf, go, sizeof(go), 4);
-	assert_true(preload_parse(buf, n, &f.target));
+	assert_true(judge_parse(buf, n, &f.target));
 	assert_true(f.target.go);
-	assert_int_equal(preload_judge(&f), PRELOAD_GO);
+	assert_int_equal(judge_program(&f), JUDGE_GO);
 	/* Dynamically linked (cgo): the loader would take the shim, and the
 	 * runtime would still go past it. */
 	memcpy(buf + 512, "/lib64/ld-linux-x86-64.so.2", 28);
@@ -356,26 +356,26 @@ test_go_note(void **state)
 	put(buf + 64 + 2 * 56, 3, 4); /* PT_INTERP */
 	put(buf + 64 + 2 * 56 + 8, 512, 8);
 	put(buf + 64 + 2 * 56 + 32, 28, 8);
-	assert_true(preload_parse(buf, n, &f.target));
+	assert_true(judge_parse(buf, n, &f.target));
 	assert_string_equal(f.target.interp, "/lib64/ld-linux-x86-64.so.2");
 	assert_true(f.target.go);
-	assert_int_equal(preload_judge(&f), PRELOAD_GO);
+	assert_int_equal(judge_program(&f), JUDGE_GO);
 	/* Setuid still wins: the supervisor could not keep its privileges. */
 	f.mode = 04755;
 	f.owner = 1000;
 	f.ruid = 1001;
-	assert_int_equal(preload_judge(&f), PRELOAD_SETUID);
+	assert_int_equal(judge_program(&f), JUDGE_SETUID);
 	f.mode = 0755;
 
 	/* Another note type under the same name is no Go build ID. */
 	n = static_with_note(buf, other, sizeof(other), 4);
-	assert_true(preload_parse(buf, n, &f.target));
+	assert_true(judge_parse(buf, n, &f.target));
 	assert_false(f.target.go);
-	assert_int_equal(preload_judge(&f), PRELOAD_STATIC);
-	assert_non_null(strstr(preload_reason(PRELOAD_GO), "Go program"));
-	assert_non_null(strstr(preload_advice(PRELOAD_GO, false),
+	assert_int_equal(judge_program(&f), JUDGE_STATIC);
+	assert_non_null(strstr(judge_reason(JUDGE_GO), "Go program"));
+	assert_non_null(strstr(judge_advice(JUDGE_GO, false),
 	    "--supervise"));
-	assert_non_null(strstr(preload_advice(PRELOAD_FOREIGN_LOADER, false),
+	assert_non_null(strstr(judge_advice(JUDGE_FOREIGN_LOADER, false),
 	    "--supervise"));
 }
 
@@ -420,14 +420,14 @@ test_go_section(void **state)
 	make_tmpdir("gosect");
 	snprintf(path, sizeof(path), "%s/prog", tmpdir);
 	write_with_section(path, ".go.buildinfo");
-	assert_int_equal(preload_check(path, judged, sizeof(judged)),
-	    PRELOAD_GO);
+	assert_int_equal(judge_check(path, judged, sizeof(judged)),
+	    JUDGE_GO);
 	write_with_section(path, ".go.buildinfx");
-	assert_int_equal(preload_check(path, judged, sizeof(judged)),
-	    PRELOAD_OK);
+	assert_int_equal(judge_check(path, judged, sizeof(judged)),
+	    JUDGE_OK);
 	write_with_section(path, ".data");
-	assert_int_equal(preload_check(path, judged, sizeof(judged)),
-	    PRELOAD_OK);
+	assert_int_equal(judge_check(path, judged, sizeof(judged)),
+	    JUDGE_OK);
 	unlink(path);
 	remove_tmpdir();
 }

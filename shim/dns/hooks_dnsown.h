@@ -11,8 +11,8 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#include "decide.h"
-#include "dnsredirect.h"
+#include "../../common/decide.h"
+#include "../../common/dnsredirect.h"
 #include "hooks_dns.h"
 
 /*

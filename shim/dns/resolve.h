@@ -11,9 +11,9 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-#include "dnsconf.h"
-#include "libs.h"
-#include "plat.h"
+#include "../../common/dnsconf.h"
+#include "../libs.h"
+#include "../../common/plat.h"
 
 /* How to reach the servers: every c-ares socket is bound to ifindex.
  * cares NULL (the library could not be opened): every lookup fails. */

@@ -25,15 +25,15 @@
 
 #include "children.h"
 #include "hooks_exec.h"
-#include "plat.h"
-#include "preload.h"
-#include "progname.h"
-#include "uaccess.h"
+#include "../../common/plat.h"
+#include "../../common/judge.h"
+#include "../progname.h"
+#include "../uaccess.h"
 
 /* Stack room for one exec's argv, envp and strings: far beyond what any
  * real environment needs, well inside a thread's stack. */
 #define EXEC_ROOM_MAX (256 * 1024)
-/* The program's own path for preload_self; Linux's PATH_MAX. */
+/* The program's own path for judge_self; Linux's PATH_MAX. */
 #define SELF_PATH 4096
 
 static struct plat_exec_real real;
@@ -113,7 +113,7 @@ self_facts(struct elf_facts *self)
 		return;
 	}
 	plat_program(path, sizeof(path), &argv0);
-	if (!preload_self(path, self))
+	if (!judge_self(path, self))
 		memset(self, 0, sizeof(*self));
 	if (atomic_compare_exchange_strong(&self_state, &unread, 1)) {
 		self_kept = *self;
@@ -222,7 +222,7 @@ planned(const struct call *c, const char *path, char *const *argv,
 	const struct child_start *s = exec_state();
 	size_t plen = 0;
 	struct child_room room;
-	enum preload_verdict v;
+	enum judge_verdict v;
 	bool bound, changes;
 
 	if (!ua_string(path, &plen) || !ua_strings(argv) || !ua_strings(envp))
@@ -235,9 +235,9 @@ planned(const struct call *c, const char *path, char *const *argv,
 		struct elf_facts self;
 
 		self_facts(&self);
-		v = preload_judge_file(path, &self, judged, sizeof(judged));
-		if (!changes && (v == PRELOAD_OK || v == PRELOAD_NOT_ELF ||
-		    v == PRELOAD_BINDIF))
+		v = judge_program_file(path, &self, judged, sizeof(judged));
+		if (!changes && (v == JUDGE_OK || v == JUDGE_NOT_ELF ||
+		    v == JUDGE_BINDIF))
 			return call_real(c, path, argv, envp);
 	}
 	/* Only a child to refuse, or whose environment or argv is rebuilt

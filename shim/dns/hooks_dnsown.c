@@ -10,11 +10,11 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "fdtable.h"
-#include "plat.h"
+#include "../fdtable.h"
+#include "../../common/plat.h"
 #include "hooks_dnsown.h"
-#include "state.h"
-#include "uaccess.h"
+#include "../state.h"
+#include "../uaccess.h"
 
 /* What each redirected descriptor aimed at, and where its queries go.
  * A static array: the receive hooks may run in a signal handler, and its

@@ -20,7 +20,7 @@
 #include "dnsresult.h"
 #include "hooks_dns.h"
 #include "resolve.h"
-#include "state.h"
+#include "../state.h"
 
 /* Where this program's lookups go; built on its first lookup. */
 struct dns_route {

@@ -1,5 +1,5 @@
 /*
- * preload.c - the loader's rules, as the launcher must predict them: read
+ * judge.c - the loader's rules, as the launcher must predict them: read
  * the target's ELF header (by offsets, so this needs no <elf.h> and runs
  * the same on every OS), compare it with our own, and judge with the
  * file's owner, mode and capabilities. The verdict itself is pure.
@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "plat.h"
-#include "preload.h"
+#include "judge.h"
 
 #define PT_INTERP_ 3
 #define PT_NOTE_ 4
@@ -80,7 +80,7 @@ parse_shebang(const unsigned char *buf, size_t len, struct elf_facts *f)
 }
 
 bool
-preload_parse(const unsigned char *buf, size_t len, struct elf_facts *f)
+judge_parse(const unsigned char *buf, size_t len, struct elf_facts *f)
 {
 	uint64_t phoff, off, fsz;
 	unsigned phentsize, phnum, i;
@@ -124,8 +124,8 @@ preload_parse(const unsigned char *buf, size_t len, struct elf_facts *f)
 					   : rd(ph + 28, 4, le);
 
 			f->bindif = f->bindif || has_note(buf, len, o, sz, al,
-			    le, PRELOAD_MARK_NAME, sizeof(PRELOAD_MARK_NAME),
-			    PRELOAD_MARK_TYPE);
+			    le, JUDGE_MARK_NAME, sizeof(JUDGE_MARK_NAME),
+			    JUDGE_MARK_TYPE);
 			/* Go's linker puts its build ID note first, inside
 			 * any head we read. */
 			f->go = f->go || has_note(buf, len, o, sz, al, le,
@@ -151,67 +151,67 @@ base(const char *p)
 	return s ? s + 1 : p;
 }
 
-enum preload_verdict
-preload_judge(const struct preload_facts *f)
+enum judge_verdict
+judge_program(const struct judge_facts *f)
 {
 	/* The loader enters secure mode when the program changes who we
 	 * are; root running a root-owned setuid program changes nothing. */
 	if ((f->mode & S_ISUID) && f->owner != f->ruid)
-		return PRELOAD_SETUID;
+		return JUDGE_SETUID;
 	if ((f->mode & S_ISGID) && f->group != f->rgid && !f->in_group)
-		return PRELOAD_SETGID;
+		return JUDGE_SETGID;
 	if (f->file_caps && f->ruid != 0)
-		return PRELOAD_FCAPS;
+		return JUDGE_FCAPS;
 	if (f->sip)
-		return PRELOAD_SIP;
+		return JUDGE_SIP;
 	if (!f->target.elf || !f->self.elf)
-		return PRELOAD_NOT_ELF;
+		return JUDGE_NOT_ELF;
 	if (f->target.cls != f->self.cls || f->target.data != f->self.data ||
 	    f->target.machine != f->self.machine)
-		return PRELOAD_FOREIGN_ELF;
+		return JUDGE_FOREIGN_ELF;
 	/* Before the loader's questions: static or not, Go's runtime makes
 	 * its socket calls itself, past any preloaded library. */
 	if (f->target.go)
-		return PRELOAD_GO;
+		return JUDGE_GO;
 	if (f->target.interp[0] == '\0')
 		/* also static-pie: no loader to ask; bindif itself needs
 		 * none, it preloads the shim into its own command */
-		return f->target.bindif ? PRELOAD_BINDIF : PRELOAD_STATIC;
+		return f->target.bindif ? JUDGE_BINDIF : JUDGE_STATIC;
 	/* ld-linux-x86-64.so.2 vs ld-musl-x86_64.so.1: another libc's
 	 * loader would not even load our glibc-linked shim. */
 	if (f->self.interp[0] != '\0' &&
 	    strcmp(base(f->target.interp), base(f->self.interp)) != 0)
-		return PRELOAD_FOREIGN_LOADER;
-	return PRELOAD_OK;
+		return JUDGE_FOREIGN_LOADER;
+	return JUDGE_OK;
 }
 
 const char *
-preload_reason(enum preload_verdict v)
+judge_reason(enum judge_verdict v)
 {
 	switch (v) {
-	case PRELOAD_SETUID:
+	case JUDGE_SETUID:
 		return "it is setuid to another user, so the loader ignores "
 		       "LD_PRELOAD";
-	case PRELOAD_SETGID:
+	case JUDGE_SETGID:
 		return "it is setgid to another group, so the loader ignores "
 		       "LD_PRELOAD";
-	case PRELOAD_FCAPS:
+	case JUDGE_FCAPS:
 		return "it has file capabilities, so for a non-root user the "
 		       "loader ignores LD_PRELOAD";
-	case PRELOAD_STATIC:
+	case JUDGE_STATIC:
 		return "it is statically linked: no loader preloads anything "
 		       "into it";
-	case PRELOAD_FOREIGN_ELF:
+	case JUDGE_FOREIGN_ELF:
 		return "it is built for another architecture than the shim";
-	case PRELOAD_FOREIGN_LOADER:
+	case JUDGE_FOREIGN_LOADER:
 		return "it uses another C library's loader than the shim";
-	case PRELOAD_GO:
+	case JUDGE_GO:
 		return "it is a Go program, whose runtime makes its socket calls "
 		       "itself, past the shim";
-	case PRELOAD_SIP:
+	case JUDGE_SIP:
 		return "it is protected by System Integrity Protection, which "
 		       "strips DYLD_* variables";
-	case PRELOAD_BINDIF:
+	case JUDGE_BINDIF:
 		return "it is bindif, which preloads the shim into its own "
 		       "command";
 	default:
@@ -220,17 +220,17 @@ preload_reason(enum preload_verdict v)
 }
 
 const char *
-preload_advice(enum preload_verdict v, bool child_of_root)
+judge_advice(enum judge_verdict v, bool child_of_root)
 {
 	switch (v) {
-	case PRELOAD_SETUID:
-	case PRELOAD_SETGID:
-	case PRELOAD_FCAPS:
+	case JUDGE_SETUID:
+	case JUDGE_SETGID:
+	case JUDGE_FCAPS:
 		return "run it as root, use its own interface option, or give "
 		       "--force to run it unbound";
-	case PRELOAD_STATIC:
-	case PRELOAD_FOREIGN_LOADER:
-	case PRELOAD_GO:
+	case JUDGE_STATIC:
+	case JUDGE_FOREIGN_LOADER:
+	case JUDGE_GO:
 		/* The supervisor's filter, and kernel mode's cgroup, hold the
 		 * whole process tree. */
 		return child_of_root
@@ -239,7 +239,7 @@ preload_advice(enum preload_verdict v, bool child_of_root)
 		      "it unbound"
 		    : "run the whole command under bindif --supervise, which "
 		      "binds it, or give --force to run it unbound";
-	case PRELOAD_SIP:
+	case JUDGE_SIP:
 		return "use a build outside the system (such as Homebrew's), or "
 		       "give --force to run it unbound";
 	default:
@@ -322,7 +322,7 @@ read_facts(const char *path, unsigned char *buf, size_t *len,
 	if (fd < 0)
 		return false;
 	n = read(fd, buf, HEAD);
-	ok = n >= 0 && preload_parse(buf, (size_t)n, f);
+	ok = n >= 0 && judge_parse(buf, (size_t)n, f);
 	if (ok) {
 		*len = (size_t)n;
 		if (f->elf && !f->go)
@@ -359,22 +359,22 @@ copy_name(char *to, size_t len, const char *from)
 	to[n] = '\0';
 }
 
-static enum preload_verdict
+static enum judge_verdict
 check_file(const char *path, const struct elf_facts *self, int depth,
     char *judged, size_t judgedlen)
 {
 	unsigned char buf[HEAD];
-	struct preload_facts f;
+	struct judge_facts f;
 	struct stat st;
 	size_t len;
 
 	memset(&f, 0, sizeof(f));
 	if (stat(path, &st) < 0 || !read_facts(path, buf, &len, &f.target))
-		return PRELOAD_NOT_ELF;
+		return JUDGE_NOT_ELF;
 	/* A script: the kernel runs its interpreter, which is what the
 	 * loader judges. One level, as the kernel allows few. */
 	if (f.target.shebang[0] != '\0')
-		return depth > 0 ? PRELOAD_NOT_ELF
+		return depth > 0 ? JUDGE_NOT_ELF
 				 : check_file(f.target.shebang, self, 1, judged,
 				       judgedlen);
 	copy_name(judged, judgedlen, path);
@@ -387,17 +387,17 @@ check_file(const char *path, const struct elf_facts *self, int depth,
 	f.in_group = member_of(st.st_gid);
 	f.file_caps = plat_file_caps(path);
 	f.sip = plat_sip_protected(path);
-	return preload_judge(&f);
+	return judge_program(&f);
 }
 
 bool
-preload_self(const char *path, struct elf_facts *self)
+judge_self(const char *path, struct elf_facts *self)
 {
 	unsigned char buf[HEAD];
 	size_t len;
 
 	memset(self, 0, sizeof(*self));
-	if (!read_head(path, buf, &len) || !preload_parse(buf, len, self))
+	if (!read_head(path, buf, &len) || !judge_parse(buf, len, self))
 		return false;
 	/* A static launcher names no loader; its C library's is the one the
 	 * shim needs. */
@@ -407,8 +407,8 @@ preload_self(const char *path, struct elf_facts *self)
 	return true;
 }
 
-enum preload_verdict
-preload_judge_file(const char *exe, const struct elf_facts *self,
+enum judge_verdict
+judge_program_file(const char *exe, const struct elf_facts *self,
     char *judged, size_t judgedlen)
 {
 	copy_name(judged, judgedlen, exe);
@@ -436,14 +436,14 @@ static const struct translation darwin_tools[] = {
 };
 
 const char *
-preload_helper(const char *exe)
+judge_helper(const char *exe)
 {
 	/* mtr probes from mtr-packet, installed with cap_net_raw. */
 	return strcmp(base(exe), "mtr") == 0 ? "mtr-packet" : NULL;
 }
 
 const char *
-preload_tool_option(const char *exe, char *const *argv, bool darwin,
+judge_tool_option(const char *exe, char *const *argv, bool darwin,
     bool *already)
 {
 	const struct translation *t = darwin ? darwin_tools : linux_tools;
@@ -468,7 +468,7 @@ preload_tool_option(const char *exe, char *const *argv, bool darwin,
 }
 
 void
-preload_argv_with(char **out, char *const *argv, size_t n, const char *opt,
+judge_argv_with(char **out, char *const *argv, size_t n, const char *opt,
     const char *iface)
 {
 	size_t i;
@@ -482,10 +482,10 @@ preload_argv_with(char **out, char *const *argv, size_t n, const char *opt,
 }
 
 char **
-preload_translate(const char *exe, char *const *argv, const char *iface,
+judge_translate(const char *exe, char *const *argv, const char *iface,
     bool darwin, bool *already)
 {
-	const char *opt = preload_tool_option(exe, argv, darwin, already);
+	const char *opt = judge_tool_option(exe, argv, darwin, already);
 	size_t n;
 	char **out;
 
@@ -495,6 +495,6 @@ preload_translate(const char *exe, char *const *argv, const char *iface,
 		;
 	if ((out = calloc(n + 3, sizeof(*out))) == NULL)
 		return NULL;
-	preload_argv_with(out, argv, n, opt, iface);
+	judge_argv_with(out, argv, n, opt, iface);
 	return out;
 }

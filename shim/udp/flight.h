@@ -17,7 +17,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "fdtable.h"
+#include "../fdtable.h"
 
 /* A send, and signal handlers sending over it. */
 #define FLIGHT_DEPTH 4
