@@ -257,7 +257,7 @@ read_head(const char *path, unsigned char *buf, size_t *len)
 	if (fd < 0)
 		return false;
 	n = read(fd, buf, HEAD);
-	(void)close(fd);
+	plat_close(fd);
 	if (n < 0)
 		return false;
 	*len = (size_t)n;
@@ -328,7 +328,7 @@ read_facts(const char *path, unsigned char *buf, size_t *len,
 		if (f->elf && !f->go)
 			f->go = go_section(fd, buf, *len);
 	}
-	(void)close(fd);
+	plat_close(fd);
 	return ok;
 }
 

@@ -12,6 +12,20 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+/*
+ * Calling the real functions. Inside the shim, a function the shim also
+ * hooks (socket, connect, close, dup...) is called through this table,
+ * bound once at init (state_real()), or, from code the launcher links too
+ * (common/), through a plat_ function such as plat_close: never by name,
+ * which would enter our own hook first. Two calls are made by name on
+ * purpose, both through hooks that only take note and pass them on:
+ * setsockopt inside this layer's binding functions (plat_bind_ifindex,
+ * plat_set_egress; the hook notes the socket is bound, and the unit tests
+ * stand in for the kernel at that name, --wrap=setsockopt), and close in
+ * dnsconf's file reading (the hook forgets the number), which its fuzz
+ * target builds without this layer.
+ */
+
 /* The libc functions the hooks wrap, bound once. */
 struct timespec;
 struct plat_real {
@@ -161,6 +175,10 @@ void plat_release_memory(void);
 #define PLAT_POLICY_MAX ((size_t)1 << 30)
 const void *plat_map_policy(int fd, size_t *len);
 void plat_unmap_policy(const void *p, size_t len);
+
+/* Closes a descriptor the shim or the launcher opened for itself, past the
+ * shim's close hook; errno is kept. Safe in a vfork child. */
+void plat_close(int fd);
 
 /* True when the process runs setuid/setgid/with file capabilities. */
 bool plat_secure_mode(void);

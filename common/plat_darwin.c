@@ -164,6 +164,17 @@ bound_if_opt(int family, int *level, int *name)
 	return 0;
 }
 
+/* A call by name from inside an interposing library reaches the
+ * original function, not our hook. */
+void
+plat_close(int fd)
+{
+	int saved = errno;
+
+	(void)close(fd);
+	errno = saved;
+}
+
 int
 plat_sockinfo(int fd, struct plat_sockinfo *si)
 {

@@ -376,6 +376,15 @@ plat_map_policy(int fd, size_t *len)
 	return p;
 }
 
+void
+plat_close(int fd)
+{
+	int saved = errno;
+
+	(void)syscall(SYS_close, fd);
+	errno = saved;
+}
+
 int
 plat_sockinfo(int fd, struct plat_sockinfo *si)
 {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "announce.h"
+#include "../common/plat.h"
 
 int
 announce_parse(const char *v, int *fd, unsigned long long *ino)
@@ -50,7 +51,7 @@ announce(void)
 	if (announce_parse(v, &fd, &ino) == 0 && fstat(fd, &st) == 0 &&
 	    S_ISFIFO(st.st_mode) && (unsigned long long)st.st_ino == ino) {
 		(void)!write(fd, "1", 1);
-		(void)close(fd);
+		plat_close(fd);
 	}
 	/* Children are checked by nobody: the number means nothing there. */
 	(void)unsetenv(ANNOUNCE_VAR);
