@@ -505,11 +505,105 @@ set_env(const char *name, const char *value)
 		die(EXIT_OURS, "cannot set %s: %s", name, strerror(errno));
 }
 
+/* What bindif does alone, with no command: --help, --version, --list,
+ * --check (-i auto resolved first, for --check's messages). The exit
+ * status, or -1 to go on. */
+static int
+answer_alone(struct opts *o, char *autoname, size_t len)
+{
+	char why[1024];
+
+	if (o->help) {
+		opts_usage(stdout);
+		return 0;
+	}
+	if (o->version) {
+		printf("bindif %s\n", BINDIF_VERSION);
+		return 0;
+	}
+	if (o->list) {
+		if (uplink_list(stdout, why, sizeof(why)) < 0)
+			die(EXIT_OURS, "--list: %s", why);
+		capture_list(stdout);
+		return 0;
+	}
+	if (o->iface != NULL && strcmp(o->iface, "auto") == 0) {
+		resolve_auto(autoname, len, o->verbose);
+		o->iface = autoname;
+	}
+	if (o->check)
+		return check_only(o);
+	return -1;
+}
+
+/* The rules files, parsed or from the cache (never for --explain, which
+ * reads the files themselves); every problem reported, then exit 125. */
+static void
+load_rules(const struct opts *o, const char *rules, struct lrules *lr,
+    char *rulesabs, char *fileauto, bool *file_auto)
+{
+	char cachebuf[PATH_MAX];
+	int rc, problems = 0;
+
+	rc = lrules_load(lr, rules, o->iface, o->explain ? NULL :
+	    cache_dir(getenv("XDG_CACHE_HOME"), getenv("HOME"), cachebuf,
+	    sizeof(cachebuf)), report, &problems);
+	if (o->verbose && lr->from_cache)
+		fprintf(stderr, "bindif: rules from the cache %s\n", lr->file);
+	if (rc < 0)
+		exit(EXIT_OURS);
+	/* interface = "auto" in a file: resolved here, once, and handed to
+	 * the shim, which has no uplink detection. */
+	lrules_each_iface(lr, names_auto, file_auto);
+	if (*file_auto)
+		resolve_auto(fileauto, RULES_IFNAMSIZ, o->verbose);
+	/* The program may chdir; the shim needs an absolute path. */
+	if (realpath(rules, rulesabs) == NULL)
+		die(EXIT_OURS, "%s: %s", rules, strerror(errno));
+}
+
+/* The default interface's own DNS servers, where only we can read them
+ * (macOS); not needed when servers are named (--dns, the rules' rdns).
+ * Asked before the preload variable is set: the tools must run as they
+ * are. */
+static void
+collect_ifdns(const struct opts *o, const char *rdns, const char *dflt,
+    char *ifdns, size_t len)
+{
+	if (o->dns[0] != '\0' || rdns[0] != '\0' || dflt[0] == '\0' ||
+	    ifdns_collect(dflt, ifdns, len) < 0)
+		ifdns[0] = '\0';
+	else if (o->verbose)
+		fprintf(stderr, "bindif: DNS servers of %s: %s\n", dflt, ifdns);
+}
+
+/* The shim in the preload variable (appended to what is there) and the
+ * settings it reads that come from the options. */
+static void
+set_shim_env(const struct opts *o, const char *shim, const char *dflt,
+    unsigned mark)
+{
+	char *preload, markbuf[16];
+
+	if ((preload = env_preload(getenv(plat_preload_var), shim)) == NULL)
+		die(EXIT_OURS, "out of memory");
+	set_env(plat_preload_var, preload);
+	free(preload);
+	set_env("BINDIF_INTERFACE", o->iface);
+	set_env("BINDIF_VERBOSE", o->verbose ? "1" : NULL);
+	set_env("BINDIF_DNS", o->dns[0] ? o->dns : NULL);
+	/* For the shim's judgement of the command's own children. */
+	set_env("BINDIF_FORCE", o->force ? "1" : NULL);
+	set_env("BINDIF_DEFAULT", dflt[0] ? dflt : NULL);
+	snprintf(markbuf, sizeof(markbuf), "0x%x", mark);
+	set_env("BINDIF_MARK", mark ? markbuf : NULL);
+}
+
 int
 main(int argc, char **argv)
 {
 	char why[1024], rulesbuf[PATH_MAX], rulesabs[PATH_MAX], exe[PATH_MAX],
-	    shim[PATH_MAX], cachebuf[PATH_MAX], policy[64], rdns[512];
+	    shim[PATH_MAX], policy[64], rdns[512];
 	const char *rules;
 	struct lrules lr = { 0 };
 	char autoname[RULES_IFNAMSIZ], fileauto[RULES_IFNAMSIZ],
@@ -518,32 +612,14 @@ main(int argc, char **argv)
 	struct rules_policy *policy_kept = NULL;
 	struct dns_servers dns;
 	struct opts o;
-	char *preload, ifdns[DNSCONF_HAND_MAX], markbuf[16];
+	char ifdns[DNSCONF_HAND_MAX];
 	unsigned mark;
-	int rc, problems = 0;
+	int rc;
 
 	if (opts_parse(argc, argv, &o, why, sizeof(why)) < 0)
 		die(EXIT_OURS, "%s (see bindif --help)", why);
-	if (o.help) {
-		opts_usage(stdout);
-		return 0;
-	}
-	if (o.version) {
-		printf("bindif %s\n", BINDIF_VERSION);
-		return 0;
-	}
-	if (o.list) {
-		if (uplink_list(stdout, why, sizeof(why)) < 0)
-			die(EXIT_OURS, "--list: %s", why);
-		capture_list(stdout);
-		return 0;
-	}
-	if (o.iface != NULL && strcmp(o.iface, "auto") == 0) {
-		resolve_auto(autoname, sizeof(autoname), o.verbose);
-		o.iface = autoname;
-	}
-	if (o.check)
-		return check_only(&o);
+	if ((rc = answer_alone(&o, autoname, sizeof(autoname))) >= 0)
+		return rc;
 	if (o.iface != NULL && iface_check(o.iface, why, sizeof(why)) < 0)
 		die(EXIT_OURS, "%s", why);
 	if (o.dns[0] != '\0' &&
@@ -553,25 +629,8 @@ main(int argc, char **argv)
 	    getenv("HOME"), rulesbuf, sizeof(rulesbuf), why, sizeof(why));
 	if (rules == NULL && o.iface == NULL)
 		die(EXIT_OURS, "%s", why);
-	if (rules != NULL) {
-		/* --explain reads the files themselves: always parsed. */
-		rc = lrules_load(&lr, rules, o.iface, o.explain ? NULL :
-		    cache_dir(getenv("XDG_CACHE_HOME"), getenv("HOME"),
-		    cachebuf, sizeof(cachebuf)), report, &problems);
-		if (o.verbose && lr.from_cache)
-			fprintf(stderr, "bindif: rules from the cache %s\n",
-			    lr.file);
-		if (rc < 0)
-			exit(EXIT_OURS);
-		/* interface = "auto" in a file: resolved here, once, and
-		 * handed to the shim, which has no uplink detection. */
-		lrules_each_iface(&lr, names_auto, &file_auto);
-		if (file_auto)
-			resolve_auto(fileauto, sizeof(fileauto), o.verbose);
-		/* The program may chdir; the shim needs an absolute path. */
-		if (realpath(rules, rulesabs) == NULL)
-			die(EXIT_OURS, "%s: %s", rules, strerror(errno));
-	}
+	if (rules != NULL)
+		load_rules(&o, rules, &lr, rulesabs, fileauto, &file_auto);
 	if (o.explain != NULL) {
 		if (explain(lr.set, o.program, o.iface, o.dns, o.explain, stdout, why,
 			sizeof(why)) < 0)
@@ -585,8 +644,7 @@ main(int argc, char **argv)
 		die(rc, "%s", why);
 	check_policy(rules ? &lr : NULL, &o, exe, dflt, sizeof(dflt), rdns,
 	    sizeof(rdns), &mark, &policy_kept);
-	/* --mark, else the rules' mark =. */
-	if (o.mark == 0 && mark != 0) {
+	if (o.mark == 0 && mark != 0) { /* --mark, else the rules' mark = */
 		o.mark = mark;
 		o.mark_from_rules = true;
 	}
@@ -624,31 +682,13 @@ main(int argc, char **argv)
 	if (o.verbose)
 		warn_overrides();
 	find_shim(shim, sizeof(shim));
-	/* The default interface's own DNS servers, where only we can read
-	 * them (macOS); not needed when servers are named. Asked before the
-	 * preload variable is set: the tools must run as they are. */
-	if (o.dns[0] != '\0' || rdns[0] != '\0' || dflt[0] == '\0' ||
-	    ifdns_collect(dflt, ifdns, sizeof(ifdns)) < 0)
-		ifdns[0] = '\0';
-	else if (o.verbose)
-		fprintf(stderr, "bindif: DNS servers of %s: %s\n", dflt, ifdns);
+	collect_ifdns(&o, rdns, dflt, ifdns, sizeof(ifdns));
 
-	if ((preload = env_preload(getenv(plat_preload_var), shim)) == NULL)
-		die(EXIT_OURS, "out of memory");
-	set_env(plat_preload_var, preload);
-	free(preload);
-	set_env("BINDIF_INTERFACE", o.iface);
 	set_env("BINDIF_RULES", rules ? rulesabs : NULL);
-	set_env("BINDIF_VERBOSE", o.verbose ? "1" : NULL);
-	set_env("BINDIF_DNS", o.dns[0] ? o.dns : NULL);
 	set_env("BINDIF_IFACE_DNS", ifdns[0] ? ifdns : NULL);
 	set_env("BINDIF_AUTO", file_auto ? fileauto : NULL);
-	/* For the shim's judgement of the command's own children. */
-	set_env("BINDIF_FORCE", o.force ? "1" : NULL);
-	set_env("BINDIF_DEFAULT", dflt[0] ? dflt : NULL);
 	set_env("BINDIF_POLICY", rules && policy[0] ? policy : NULL);
-	snprintf(markbuf, sizeof(markbuf), "0x%x", mark);
-	set_env("BINDIF_MARK", mark ? markbuf : NULL);
+	set_shim_env(&o, shim, dflt, mark);
 
 	/* --force: the user chose to run it whatever the loader does. */
 	if (shim_expected && !o.force)

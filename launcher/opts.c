@@ -115,112 +115,71 @@ opts_usage(FILE *to)
 	    to);
 }
 
-int
-opts_parse(int argc, char **argv, struct opts *o, char *why, size_t len)
+/* An option's value into o: -i, -c, --dns (repeatable), --mark, --program.
+ * 0, or -1 with why. */
+static int
+take_value(struct opts *o, int c, const char *arg, char *why, size_t len)
 {
-	int c;
-
-	memset(o, 0, sizeof(*o));
-	/* Our own one-line messages, not getopt's; the ':' after '+' makes
-	 * a missing value ':' rather than '?'. */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:i:c:vhV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			if (optarg[0] == '\0') {
-				snprintf(why, len, "-i needs an interface name");
-				return -1;
-			}
-			if (!printable_name(optarg)) {
-				snprintf(why, len, "-i: '%.40s' is not an interface "
-				    "name (1 to 15 printable characters)",
-				    shown(optarg));
-				return -1;
-			}
-			o->iface = optarg;
-			break;
-		case 'c':
-			if (optarg[0] == '\0') {
-				snprintf(why, len, "-c needs a file or directory");
-				return -1;
-			}
-			o->rules = optarg;
-			break;
-		case 'v':
-			o->verbose = true;
-			break;
-		case 'D': {
-			size_t used = strlen(o->dns);
-			int n = snprintf(o->dns + used, sizeof(o->dns) - used,
-			    "%s%s", used ? "," : "", optarg);
-
-			if (n < 0 || (size_t)n >= sizeof(o->dns) - used) {
-				snprintf(why, len, "too many --dns servers");
-				return -1;
-			}
-			break;
-		}
-		case 'L':
-			o->list = true;
-			break;
-		case 'C':
-			o->check = true;
-			break;
-		case 'F':
-			o->force = true;
-			break;
-		case 'K':
-			o->kernel = true;
-			break;
-		case 'S':
-			o->supervise = true;
-			break;
-		case 'E':
-			o->explain = optarg;
-			break;
-		case 'M': {
-			char *end;
-			unsigned long m;
-
-			errno = 0;
-			m = strtoul(optarg, &end, 0);
-			if (errno || end == optarg || *end != '\0' || m == 0 ||
-			    m > 0xffffffffu || optarg[0] == '-') {
-				snprintf(why, len, "--mark: '%.40s' is not a mark "
-				    "(1 to 0xffffffff)", shown(optarg));
-				return -1;
-			}
-			o->mark = (unsigned)m;
-			break;
-		}
-		case 'P':
-			if (optarg[0] == '\0') {
-				snprintf(why, len, "--program needs a name");
-				return -1;
-			}
-			o->program = optarg;
-			break;
-		case 'h':
-			o->help = true;
-			return 0;
-		case 'V':
-			o->version = true;
-			return 0;
-		case ':':
-			snprintf(why, len, "option '%s' needs a value",
-			    argv[optind - 1]);
-			return -1;
-		default:
-			if (optopt && optopt != '?')
-				snprintf(why, len, "unknown option '-%c'", optopt);
-			else
-				snprintf(why, len, "unknown option '%s'",
-				    argv[optind - 1]);
+	switch (c) {
+	case 'i':
+		if (arg[0] == '\0') {
+			snprintf(why, len, "-i needs an interface name");
 			return -1;
 		}
+		if (!printable_name(arg)) {
+			snprintf(why, len, "-i: '%.40s' is not an interface "
+			    "name (1 to 15 printable characters)", shown(arg));
+			return -1;
+		}
+		o->iface = arg;
+		return 0;
+	case 'c':
+		if (arg[0] == '\0') {
+			snprintf(why, len, "-c needs a file or directory");
+			return -1;
+		}
+		o->rules = arg;
+		return 0;
+	case 'D': {
+		size_t used = strlen(o->dns);
+		int n = snprintf(o->dns + used, sizeof(o->dns) - used, "%s%s",
+		    used ? "," : "", arg);
+
+		if (n < 0 || (size_t)n >= sizeof(o->dns) - used) {
+			snprintf(why, len, "too many --dns servers");
+			return -1;
+		}
+		return 0;
 	}
-	o->argc = argc - optind;
-	o->argv = argv + optind;
+	case 'M': {
+		char *end;
+		unsigned long m;
+
+		errno = 0;
+		m = strtoul(arg, &end, 0);
+		if (errno || end == arg || *end != '\0' || m == 0 ||
+		    m > 0xffffffffu || arg[0] == '-') {
+			snprintf(why, len, "--mark: '%.40s' is not a mark "
+			    "(1 to 0xffffffff)", shown(arg));
+			return -1;
+		}
+		o->mark = (unsigned)m;
+		return 0;
+	}
+	default: /* 'P' */
+		if (arg[0] == '\0') {
+			snprintf(why, len, "--program needs a name");
+			return -1;
+		}
+		o->program = arg;
+		return 0;
+	}
+}
+
+/* What the options say together, once all are read. 0, or -1 with why. */
+static int
+check_together(const struct opts *o, char *why, size_t len)
+{
 	if ((o->list || o->check || o->explain) && o->argc > 0) {
 		snprintf(why, len, "--%s runs no command (got '%s')",
 		    o->list ? "list" : o->check ? "check" : "explain", o->argv[0]);
@@ -244,4 +203,68 @@ opts_parse(int argc, char **argv, struct opts *o, char *why, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+int
+opts_parse(int argc, char **argv, struct opts *o, char *why, size_t len)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	/* Our own one-line messages, not getopt's; the ':' after '+' makes
+	 * a missing value ':' rather than '?'. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:i:c:vhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+		case 'c':
+		case 'D':
+		case 'M':
+		case 'P':
+			if (take_value(o, c, optarg, why, len) < 0)
+				return -1;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'L':
+			o->list = true;
+			break;
+		case 'C':
+			o->check = true;
+			break;
+		case 'F':
+			o->force = true;
+			break;
+		case 'K':
+			o->kernel = true;
+			break;
+		case 'S':
+			o->supervise = true;
+			break;
+		case 'E':
+			o->explain = optarg;
+			break;
+		case 'h':
+			o->help = true;
+			return 0;
+		case 'V':
+			o->version = true;
+			return 0;
+		case ':':
+			snprintf(why, len, "option '%s' needs a value",
+			    argv[optind - 1]);
+			return -1;
+		default:
+			if (optopt && optopt != '?')
+				snprintf(why, len, "unknown option '-%c'", optopt);
+			else
+				snprintf(why, len, "unknown option '%s'",
+				    argv[optind - 1]);
+			return -1;
+		}
+	}
+	o->argc = argc - optind;
+	o->argv = argv + optind;
+	return check_together(o, why, len);
 }
