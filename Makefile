@@ -121,11 +121,12 @@ SHIM_PLAT = common/plat_linux.c common/plat_posix.c
 SHIM_OS_SRCS = $(SHIM_PLAT) shim/udp/hooks_mmsg_linux.c shim/export_linux.c \
 	shim/libs_linux.c
 LAUNCHER_OS_SRCS = launcher/plat_linux.c launcher/uplink_linux.c \
-	launcher/kernel_linux.c launcher/handshake_linux.c \
+	launcher/kernel_linux.c launcher/kernel_bpf_linux.c \
+	launcher/handshake_linux.c \
 	launcher/ifdns_linux.c launcher/supervise_linux.c \
 	launcher/supervise_filter_linux.c launcher/capture_linux.c
 TESTABLE_OS_SRCS = common/plat_linux.c common/plat_posix.c shim/libs_linux.c launcher/plat_linux.c \
-	launcher/uplink_linux.c launcher/kernel_linux.c \
+	launcher/uplink_linux.c launcher/kernel_linux.c launcher/kernel_bpf_linux.c \
 	launcher/handshake_linux.c launcher/supervise_linux.c \
 	launcher/supervise_filter_linux.c launcher/capture_linux.c
 # Supervisor mode's filter and notifications: libseccomp, its archive in
