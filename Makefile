@@ -92,6 +92,7 @@ SHIM_CORE_SRCS = shim/hooks.c shim/fdtable.c shim/state.c shim/uaccess.c \
 	$(COMMON_SRCS)
 LAUNCHER_CORE_SRCS = launcher/opts.c launcher/target.c launcher/iface.c \
 	launcher/checks.c launcher/env.c launcher/explain.c launcher/uplink.c \
+	launcher/uplink_report.c \
 	launcher/child.c launcher/handshake.c launcher/cache.c launcher/handoff.c \
 	launcher/dnsplan.c launcher/kernel_dns.c launcher/capture.c
 

@@ -146,6 +146,14 @@ int uplink_choose(const struct uplink_snapshot *s, int family, char *name,
     size_t len, char *why, size_t whylen);
 /* The --list report of a classified snapshot. */
 void uplink_report(const struct uplink_snapshot *s, FILE *out);
+
+/* For the report (uplink_report.c): the interface of an index (NULL, or
+ * "?" for its name, when there is none), and an address as text. */
+const struct uplink_if *uplink_if_by_index(const struct uplink_snapshot *s,
+    unsigned index);
+const char *uplink_if_name(const struct uplink_snapshot *s, unsigned index);
+const char *uplink_ntop(int family, const unsigned char *a, char *buf,
+    size_t len);
 const char *uplink_kind_name(enum uplink_kind k);
 
 /* uplink_linux.c's parser, apart from the socket so tests can feed it:
