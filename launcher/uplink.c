@@ -1,7 +1,7 @@
 /*
  * uplink.c - interface kinds and the `-i auto` choice, decided from a
  * snapshot of the kernel's facts (uplink_<os>.c takes it); the --list
- * report from the same snapshot is uplink_report.c.
+ * report from the same snapshot, and uplink_list, are uplink_report.c.
  * Pure apart from uplink_auto/uplink_list, which take the snapshot and read
  * /etc/resolv.conf, so every capture style can be replayed in unit tests.
  */
@@ -16,7 +16,6 @@
 #include "../common/dnsconf.h"
 #include "uplink.h"
 
-#define RESOLV_CONF "/etc/resolv.conf"
 
 /* ------------------------------------------------------------ snapshot */
 
@@ -374,29 +373,8 @@ uplink_choose(const struct uplink_snapshot *s, int family, char *name,
 
 /* ------------------------------------------------------------ system */
 
-/* The whole file, or NULL: a missing resolv.conf is no error here. */
-static char *
-read_text(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	size_t n;
-
-	if (f == NULL)
-		return NULL;
-	/* 64 KiB holds any resolv.conf; the resolver reads far less. */
-	if ((buf = malloc(65536)) == NULL) {
-		fclose(f);
-		return NULL;
-	}
-	n = fread(buf, 1, 65535, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static int
-take(struct uplink_snapshot *s, char *why, size_t whylen)
+int
+uplink_take(struct uplink_snapshot *s, char *why, size_t whylen)
 {
 	memset(s, 0, sizeof(*s));
 	if (uplink_os_snapshot(s, why, whylen) < 0) {
@@ -417,30 +395,9 @@ uplink_auto(int family, char *name, size_t len, char *why, size_t whylen)
 		snprintf(why, whylen, "-i auto: no address family %d", family);
 		return -1;
 	}
-	if (take(&s, why, whylen) < 0)
+	if (uplink_take(&s, why, whylen) < 0)
 		return -1;
 	rc = uplink_choose(&s, family, name, len, why, whylen);
 	uplink_snapshot_free(&s);
 	return rc;
-}
-
-int
-uplink_list(FILE *out, char *why, size_t whylen)
-{
-	struct uplink_snapshot s;
-	char *resolv;
-
-	if (take(&s, why, whylen) < 0)
-		return -1;
-	resolv = read_text(RESOLV_CONF);
-	s.resolv_conf = resolv;
-	uplink_report(&s, out);
-	free(resolv);
-	uplink_snapshot_free(&s);
-	if (ferror(out)) {
-		snprintf(why, whylen, "--list: cannot write the report: %s",
-		    strerror(errno));
-		return -1;
-	}
-	return 0;
 }

@@ -147,6 +147,9 @@ int uplink_choose(const struct uplink_snapshot *s, int family, char *name,
 /* The --list report of a classified snapshot. */
 void uplink_report(const struct uplink_snapshot *s, FILE *out);
 
+/* The kernel's facts now, classified: 0, or -1 with why. */
+int uplink_take(struct uplink_snapshot *s, char *why, size_t whylen);
+
 /* For the report (uplink_report.c): the interface of an index (NULL, or
  * "?" for its name, when there is none), and an address as text. */
 const struct uplink_if *uplink_if_by_index(const struct uplink_snapshot *s,

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -437,4 +438,48 @@ uplink_report(const struct uplink_snapshot *s, FILE *out)
 		    out);
 	for (fam = 4; fam <= 6; fam += 2)
 		report_blocking(s, fam, out);
+}
+
+/* ------------------------------------------------------------ system */
+
+/* The whole file, or NULL: a missing resolv.conf is no error here. */
+static char *
+read_text(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	/* 64 KiB holds any resolv.conf; the resolver reads far less. */
+	if ((buf = malloc(65536)) == NULL) {
+		fclose(f);
+		return NULL;
+	}
+	n = fread(buf, 1, 65535, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+int
+uplink_list(FILE *out, char *why, size_t whylen)
+{
+	struct uplink_snapshot s;
+	char *resolv;
+
+	if (uplink_take(&s, why, whylen) < 0)
+		return -1;
+	resolv = read_text(RESOLV_CONF);
+	s.resolv_conf = resolv;
+	uplink_report(&s, out);
+	free(resolv);
+	uplink_snapshot_free(&s);
+	if (ferror(out)) {
+		snprintf(why, whylen, "--list: cannot write the report: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
 }

@@ -63,8 +63,9 @@ static ares_ssize_t
 via_recvfrom(ares_socket_t fd, void *buf, size_t len, int flags,
     struct sockaddr *from, ares_socklen_t *fromlen, void *arg)
 {
-	(void)arg;
-	return recvfrom(fd, buf, len, flags, from, fromlen);
+	const struct resolve_via *v = arg;
+
+	return v->real->recvfrom(fd, buf, len, flags, from, fromlen);
 }
 
 static ares_ssize_t
