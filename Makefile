@@ -83,7 +83,8 @@ COMMON_SRCS = common/decide.c common/judge.c common/dnsconf.c \
 	common/dnsconf_formats.c common/dnsconf_discover.c \
 	common/dnsredirect.c common/localaddr.c
 # shim/: the hooks at the top, then one folder per subsystem.
-SHIM_CORE_SRCS = shim/hooks.c shim/fdtable.c shim/state.c shim/uaccess.c \
+SHIM_CORE_SRCS = shim/hooks.c shim/fdtable.c shim/state.c shim/real.c \
+	shim/trust.c shim/log.c shim/uaccess.c \
 	shim/announce.c shim/libs.c \
 	shim/udp/dgram.c shim/udp/egress.c shim/udp/flight.c \
 	shim/dns/hooks_dns.c shim/dns/hooks_dnsown.c shim/dns/resolve.c \

@@ -2,8 +2,8 @@
  * state.c - builds the shim's settings from BINDIF_INTERFACE, BINDIF_POLICY
  * (the launcher's compiled rules), BINDIF_RULES and BINDIF_VERBOSE. Bad
  * settings never stop the program: they make every decision a reject (fail
- * closed) and say so once on stderr. In secure mode
- * no path comes from the environment (see state_trusted_rules).
+ * closed) and say so once on stderr. In secure mode no path comes from the
+ * environment (trust.c). The real functions: real.c; the log: log.c.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -27,13 +27,9 @@
 #include "libs.h"
 #include "state.h"
 
-struct plat_real state_real_fns;
-atomic_bool state_real_bound;
-static pthread_once_t real_once = PTHREAD_ONCE_INIT;
 static struct shim_cfg cfg;
 static pthread_once_t cfg_once = PTHREAD_ONCE_INIT;
 static atomic_bool cfg_built; /* cfg_once has run: no call into it */
-__thread int state_binding;   /* binding the real functions */
 static __thread int building; /* in state_cfg's build, on this thread */
 
 /*
@@ -47,65 +43,6 @@ static __thread int building; /* in state_cfg's build, on this thread */
  */
 static const struct shim_cfg building_cfg = { .broken = EAGAIN,
 	.prog = "bindif" };
-
-static void
-bind_real(void)
-{
-	state_binding++;
-	(void)plat_bind_real(&state_real_fns);
-	state_binding--;
-	atomic_store_explicit(&state_real_bound, true, memory_order_release);
-}
-
-const struct plat_real *
-state_real_once(void)
-{
-	pthread_once(&real_once, bind_real);
-	return &state_real_fns;
-}
-
-void
-state_log(const struct shim_cfg *c, const char *fmt, ...)
-{
-	char line[768];
-	int n, m, saved = errno;
-	va_list ap;
-
-	n = snprintf(line, sizeof(line), "bindif[%s:%ld]: ", c->prog,
-	    (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof(line)) {
-		errno = saved;
-		return;
-	}
-	va_start(ap, fmt);
-	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
-	va_end(ap);
-	if (m < 0) {
-		errno = saved;
-		return;
-	}
-	n += m;
-	if ((size_t)n > sizeof(line) - 2)
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
-	/* write(2), not stdio: the program's stderr buffer is not ours. The
-	 * log file is opened per line: a descriptor kept open could be
-	 * closed by the program and its number reused for one of its own
-	 * sockets. Only ever done when logging was asked for. */
-	if (c->log_path != NULL) {
-		int fd = open(c->log_path, O_WRONLY | O_APPEND | O_CREAT |
-		    O_CLOEXEC | O_NOFOLLOW, 0600);
-
-		if (fd >= 0) {
-			(void)!write(fd, line, (size_t)n);
-			(void)state_real()->close(fd);
-			errno = saved;
-			return;
-		}
-	}
-	(void)!write(STDERR_FILENO, line, (size_t)n);
-	errno = saved;
-}
 
 /* Marks the settings unusable, with one line saying why. */
 static void
@@ -152,91 +89,6 @@ resolve_ifaces(struct shim_cfg *c)
 			    "for it will fail", name);
 	}
 	c->ifindex = idx;
-}
-
-/*
- * Secure mode (setuid, setgid, file capabilities): whoever set the
- * environment may be the attacker, so BINDIF_RULES and BINDIF_LOG are not
- * read. Rules then come only from the administrator's directory, and only
- * when nobody but root could have written it. Not const so the unit test
- * can point it at a scratch directory of its own.
- */
-struct state_trust state_secure_rules = { "/etc/bindif", 0 };
-
-/* lstat, never stat: a symlink's target could be anywhere. A parent
- * directory (parent) may be root's as well as owner's. */
-static int
-trusted_node(const char *path, uid_t owner, bool dir, bool parent,
-    char *why, size_t len)
-{
-	struct stat st;
-
-	if (lstat(path, &st) < 0) {
-		snprintf(why, len, "%s: %s", path, strerror(errno));
-		return -errno;
-	}
-	if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
-		snprintf(why, len, "%s: not a %s", path,
-		    dir ? "directory" : "regular file");
-		return -EPERM;
-	}
-	if (st.st_uid != owner && !(parent && st.st_uid == 0)) {
-		snprintf(why, len, "%s: owned by uid %ld, not %ld", path,
-		    (long)st.st_uid, (long)owner);
-		return -EPERM;
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		snprintf(why, len, "%s: writable by group or others", path);
-		return -EPERM;
-	}
-	return 0;
-}
-
-int
-state_trusted_rules(const char *path, uid_t owner, char *why, size_t len)
-{
-	char *buf;
-	const char *slash = strrchr(path, '/');
-	size_t n = strlen(path);
-	struct stat st;
-	struct dirent *d;
-	DIR *dir;
-	int rc = 0;
-
-	if (path[0] != '/' || slash == NULL) {
-		snprintf(why, len, "%s: not an absolute path", path);
-		return -EINVAL;
-	}
-	/* The parent: whoever can write it can swap the directory. */
-	if ((buf = malloc(n + NAME_MAX + 2)) == NULL) {
-		snprintf(why, len, "out of memory");
-		return -ENOMEM;
-	}
-	snprintf(buf, n + 1, "%.*s", slash == path ? 1 : (int)(slash - path),
-	    path);
-	rc = trusted_node(buf, owner, true, true, why, len);
-	if (rc == 0 && lstat(path, &st) == 0 && S_ISREG(st.st_mode))
-		rc = trusted_node(path, owner, false, false, why, len);
-	else if (rc == 0 &&
-	    (rc = trusted_node(path, owner, true, false, why, len)) == 0) {
-		/* Every entry, not only the *.conf rules_load reads: simpler
-		 * to state, and nothing else belongs there. */
-		if ((dir = opendir(path)) == NULL) {
-			snprintf(why, len, "%s: %s", path, strerror(errno));
-			rc = -errno;
-		}
-		while (rc == 0 && (d = readdir(dir)) != NULL) {
-			if (strcmp(d->d_name, ".") == 0 ||
-			    strcmp(d->d_name, "..") == 0)
-				continue;
-			snprintf(buf, n + NAME_MAX + 2, "%s/%s", path, d->d_name);
-			rc = trusted_node(buf, owner, false, false, why, len);
-		}
-		if (dir != NULL)
-			closedir(dir);
-	}
-	free(buf);
-	return rc;
 }
 
 /*
