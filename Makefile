@@ -152,7 +152,7 @@ APT_PACKAGES = build-essential binutils pkg-config libconfig-dev libcmocka-dev \
 	util-linux procps libcap2-bin dnsmasq-base dnsutils mandoc \
 	bash-completion iputils-ping iputils-tracepath traceroute mtr-tiny valgrind libclang-rt-14-dev \
 	strace nodejs debhelper lintian ruby llvm libseccomp-dev golang-go \
-	musl-tools knot-dnsutils libjansson-dev nftables iptables \
+	musl-tools knot-dnsutils libjansson-dev nftables iptables clang-format \
 	wireguard-tools wireguard-go openvpn
 # npm fetches the macOS toolchain (tests/cross/macos.sh). Debian's npm
 # would conflict with a node that brings its own, so only where none is.
@@ -311,6 +311,7 @@ deps-if-missing:
 		$(PKG_CONFIG) --exists $$p 2>/dev/null || ok=0; done; \
 	for c in $(CC) curl socat nc ip setpriv dnsmasq dig mandoc ping \
 	    tracepath traceroute mtr setcap strace node npm dh lintian ruby kdig \
+	    clang-format \
 	    nft iptables-nft wg wg-quick wireguard-go openvpn; do \
 		command -v $$c >/dev/null 2>&1 || ok=0; done; \
 	[ -x /usr/bin/python3 ] || ok=0; \
@@ -331,6 +332,16 @@ PACKAGES_TEST = $(if $(filter Darwin,$(UNAME_S)),, \
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL bash tests/build/packages.sh \
 	|| failed=1;)
 
+# make format: the tree in the one layout of .clang-format; make check
+# checks it (Linux: the layout is clang-format 14's, as Debian 12 ships).
+FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(FORMAT_SRCS)
+FORMAT_TEST = $(if $(filter Darwin,$(UNAME_S)),, \
+	{ clang-format --dry-run -Werror $(FORMAT_SRCS) && \
+	echo "ok - the sources are in .clang-format's layout (make format)"; } \
+	|| failed=1;)
+
 unit: deps-if-missing
 	@$(MAKE) --no-print-directory all $(UNIT_BINS)
 	@failed=0; for t in $(UNIT_BINS); do \
@@ -341,6 +352,7 @@ unit: deps-if-missing
 	bash tests/build/completion.sh || failed=1; \
 	bash tests/build/install.sh || failed=1; \
 	$(PACKAGES_TEST) \
+	$(FORMAT_TEST) \
 	if [ $$failed != 0 ]; then echo "unit tests FAILED"; exit 1; fi
 
 integration: deps-if-missing
@@ -546,6 +558,6 @@ clean:
 
 .PHONY: all deps deps-if-missing unit integration check demo install \
 	uninstall clean bench sanitize valgrind fuzz dist deb formula \
-	cross-macos print-unit-tests
+	cross-macos print-unit-tests format
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

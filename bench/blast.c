@@ -46,8 +46,7 @@ static long turns; /* --lockstep K; 0: one timed run */
 #define TURN_GO 3
 #define TURN_DONE 4
 
-static void __attribute__((noreturn))
-die(const char *what)
+static void __attribute__((noreturn)) die(const char *what)
 {
 	fprintf(stderr, "blast: %s: %s\n", what, strerror(errno));
 	exit(1);
@@ -121,8 +120,9 @@ open_socket(int type)
 
 	if (fd < 0)
 		die("socket");
-	if (bind_if != NULL && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE,
-	    bind_if, (socklen_t)strlen(bind_if) + 1) < 0)
+	if (bind_if != NULL &&
+	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, bind_if,
+	        (socklen_t)strlen(bind_if) + 1) < 0)
 		die("SO_BINDTODEVICE");
 	return fd;
 }
@@ -151,10 +151,10 @@ udp_work(void *ctx, long n)
 	long i;
 
 	for (i = 0; i < n; i++) {
-		ssize_t r = u->connected
-		    ? send(u->fd, payload, sizeof(payload), 0)
-		    : sendto(u->fd, payload, sizeof(payload), 0,
-			  (struct sockaddr *)&dst, dstlen);
+		ssize_t r = u->connected ?
+		    send(u->fd, payload, sizeof(payload), 0) :
+		    sendto(u->fd, payload, sizeof(payload), 0,
+		        (struct sockaddr *)&dst, dstlen);
 
 		/* A full queue on the veth is the kernel's business, not ours:
 		 * count it as sent, as a game or VoIP client would. */
@@ -224,7 +224,8 @@ static void
 gai_once(void)
 {
 	struct addrinfo hints = { .ai_family = AF_INET,
-		.ai_socktype = SOCK_DGRAM }, *res;
+		.ai_socktype = SOCK_DGRAM },
+	                *res;
 	int rc = getaddrinfo("test.example", NULL, &hints, &res);
 
 	if (rc != 0) {
@@ -323,10 +324,10 @@ print_rss(void)
 	fclose(f);
 }
 
-static void __attribute__((noreturn))
-usage(void)
+static void __attribute__((noreturn)) usage(void)
 {
-	fprintf(stderr, "usage: blast [--bind IFACE] [-n COUNT] [-t THREADS] "
+	fprintf(stderr,
+	    "usage: blast [--bind IFACE] [-n COUNT] [-t THREADS] "
 	    "[--rss] [--lockstep K] sendto|send|connect|first|query|gai ADDR "
 	    "PORT\n");
 	exit(2);

@@ -68,7 +68,7 @@ best_of(send_fn f, int fd, const struct sockaddr *to, long count)
 
 		for (i = 0; i < count; i++)
 			if (f(fd, payload, sizeof(payload), 0, to,
-				sizeof(struct sockaddr_in)) < 0) {
+			        sizeof(struct sockaddr_in)) < 0) {
 				perror("hotcost: sendto");
 				exit(1);
 			}
@@ -104,8 +104,8 @@ main(int argc, char **argv)
 	}
 	/* The first datagram decides and sticks the socket to lo. */
 	(void)best_of(bindif_sendto, fd, (struct sockaddr *)&to, 1);
-	printf("%.2f %.2f\n", best_of(bindif_sendto, fd,
-	    (struct sockaddr *)&to, count),
+	printf("%.2f %.2f\n",
+	    best_of(bindif_sendto, fd, (struct sockaddr *)&to, count),
 	    best_of(returns_at_once, fd, (struct sockaddr *)&to, count));
 	return 0;
 }

@@ -31,8 +31,7 @@ struct arm {
 	int ended;
 };
 
-static void __attribute__((noreturn))
-die(const char *what, const char *arg)
+static void __attribute__((noreturn)) die(const char *what, const char *arg)
 {
 	fprintf(stderr, "lockstep: %s%s%s: %s\n", what, arg ? " " : "",
 	    arg ? arg : "", strerror(errno));
@@ -166,8 +165,10 @@ main(int argc, char **argv)
 
 		kill(on->pid, SIGKILL);
 		finish(on);
-		fprintf(stderr, "lockstep: %s %s after %ld turns, the other "
-		    "arm did not end\n", off == &arm[0] ? "A" : "B",
+		fprintf(stderr,
+		    "lockstep: %s %s after %ld turns, the other "
+		    "arm did not end\n",
+		    off == &arm[0] ? "A" : "B",
 		    finish(off) ? "ended" : "failed", turns);
 		return 1;
 	}

@@ -21,8 +21,7 @@
 
 #define MAXADDR 8
 
-static void __attribute__((noreturn))
-die(const char *what, const char *arg)
+static void __attribute__((noreturn)) die(const char *what, const char *arg)
 {
 	fprintf(stderr, "sink: %s %s: %s\n", what, arg, strerror(errno));
 	exit(1);
@@ -54,7 +53,7 @@ listen_on(const char *addr, int port, int type)
 		len = sizeof(*s);
 	}
 	if ((fd = socket(ss.ss_family,
-	    type == SOCK_STREAM ? type | SOCK_NONBLOCK : type, 0)) < 0)
+	         type == SOCK_STREAM ? type | SOCK_NONBLOCK : type, 0)) < 0)
 		die("socket", addr);
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
@@ -72,13 +71,15 @@ main(int argc, char **argv)
 	FILE *ready;
 
 	if (argc < 5 || argc - 4 > MAXADDR) {
-		fprintf(stderr, "usage: sink READYFILE LIFETIME PORT ADDR...\n");
+		fprintf(stderr,
+		    "usage: sink READYFILE LIFETIME PORT ADDR...\n");
 		return 2;
 	}
 	alarm((unsigned)atoi(argv[2]));
 	port = atoi(argv[3]);
 	for (i = 4; i < argc; i++) {
-		(void)listen_on(argv[i], port, SOCK_DGRAM); /* kept open, unread */
+		(void)listen_on(argv[i], port,
+		    SOCK_DGRAM); /* kept open, unread */
 		pfd[n].fd = listen_on(argv[i], port, SOCK_STREAM);
 		pfd[n++].events = POLLIN;
 	}
@@ -95,7 +96,7 @@ main(int argc, char **argv)
 		for (i = 0; i < n; i++)
 			if (pfd[i].revents & POLLIN)
 				while ((fd = accept4(pfd[i].fd, NULL, NULL,
-					    SOCK_NONBLOCK)) >= 0)
+				            SOCK_NONBLOCK)) >= 0)
 					close(fd);
 	}
 }

@@ -47,8 +47,10 @@ main(int argc, char **argv)
 		}
 		if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
 		    WEXITSTATUS(status) != 0) {
-			fprintf(stderr, "startrun: %s: run %ld failed (status "
-			    "%#x)\n", argv[2], i, status);
+			fprintf(stderr,
+			    "startrun: %s: run %ld failed (status "
+			    "%#x)\n",
+			    argv[2], i, status);
 			return 1;
 		}
 	}

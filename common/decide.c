@@ -37,8 +37,8 @@ decide_proto_class(int family, int type, int protocol)
 	}
 }
 
-static const unsigned char v4mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0xff, 0xff };
+static const unsigned char v4mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0xff, 0xff };
 
 /* Fills q from sa; false when sa is not an inet address. */
 static bool
@@ -59,8 +59,8 @@ query_of(const struct sockaddr *sa, socklen_t len, unsigned proto,
 
 		if (memcmp(&s->sin6_addr, v4mapped_prefix, 12) == 0) {
 			q->family = 4;
-			memcpy(q->addr, (const unsigned char *)&s->sin6_addr + 12,
-			    4);
+			memcpy(q->addr,
+			    (const unsigned char *)&s->sin6_addr + 12, 4);
 		} else {
 			q->family = 6;
 			memcpy(q->addr, &s->sin6_addr, 16);
@@ -146,7 +146,8 @@ decide(const struct shim_cfg *c, const struct sockaddr *sa, socklen_t len,
 		d->ifindex = c->ifindex[d->v.iface];
 		d->ifname = rules_policy_iface(c->policy, d->v.iface);
 		if (d->ifindex == 0) {
-			/* The interface was gone when we started: fail closed. */
+			/* The interface was gone when we started: fail closed.
+			 */
 			d->action = RULES_REJECT;
 			d->err = ENODEV;
 		}
@@ -193,7 +194,8 @@ decide_describe(const struct shim_cfg *c, const struct sockaddr *sa,
 	else if (d->v.file != NULL)
 		snprintf(why, sizeof(why), "%s:%d", d->v.file, d->v.line);
 	else
-		snprintf(why, sizeof(why), "%s", rules_reason_name(d->v.reason));
+		snprintf(why, sizeof(why), "%s",
+		    rules_reason_name(d->v.reason));
 	if (d->action == RULES_BIND)
 		to = d->ifname;
 	else if (d->action == RULES_REJECT)

@@ -277,7 +277,8 @@ dc_add_items(const char *s, size_t len, const char *seps, int flags,
 		item = s;
 		while (s < end && !is_sep(*s, seps))
 			s++;
-		if (s > item && dc_parse_server(item, (size_t)(s - item), flags, &d))
+		if (s > item &&
+		    dc_parse_server(item, (size_t)(s - item), flags, &d))
 			dc_add_server(out, &d);
 	}
 }
@@ -289,7 +290,7 @@ format_server(const struct dns_server *d, char *out, size_t len)
 	char a[INET6_ADDRSTRLEN];
 
 	if (inet_ntop(d->family == 6 ? AF_INET6 : AF_INET, d->addr, a,
-		sizeof(a)) == NULL)
+	        sizeof(a)) == NULL)
 		snprintf(a, sizeof(a), "?");
 	if (d->port == 53 || d->port == 0)
 		snprintf(out, len, "%s", a);
@@ -352,7 +353,8 @@ dnsconf_parse_list(const char *text, struct dns_servers *out, char *why,
 		item = s;
 		while (*s != '\0' && !is_sep(*s, seps))
 			s++;
-		if (!dc_parse_server(item, (size_t)(s - item), ALLOW_PORT, &d)) {
+		if (!dc_parse_server(item, (size_t)(s - item), ALLOW_PORT,
+		        &d)) {
 			quote_item(item, (size_t)(s - item), q, sizeof(q));
 			set_why(why, whylen, "'%s' is not a DNS server address",
 			    q);
@@ -467,7 +469,8 @@ dc_note_skips(struct sbuf *b, const struct dns_servers *gone)
 	for (i = 0; i < gone->n; i++) {
 		dnsconf_useless(&gone->v[i], &kind);
 		format_server(&gone->v[i], one, sizeof(one));
-		dc_sb_add(b, "%s%s (%s)", i == 0 ? "skipped " : ", ", one, kind);
+		dc_sb_add(b, "%s%s (%s)", i == 0 ? "skipped " : ", ", one,
+		    kind);
 	}
 }
 

@@ -16,9 +16,9 @@
 #define DNSCONF_TEXT_MAX (DNSCONF_MAX * 54)
 
 struct dns_server {
-	int family;	  /* 4 or 6 */
+	int family;       /* 4 or 6 */
 	uint8_t addr[16]; /* network order; IPv4 in the first 4 bytes */
-	uint16_t port;	  /* host order; 53 unless the text named one */
+	uint16_t port;    /* host order; 53 unless the text named one */
 };
 
 struct dns_servers {

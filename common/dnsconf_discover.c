@@ -31,8 +31,8 @@
 #define DHCP_DIR "/var/lib/dhcp"
 #define RESOLV_CONF "/etc/resolv.conf"
 
-typedef void (*parse_fn)(const char *text, const char *ifname,
-    struct dns_servers *out);
+typedef void (
+    *parse_fn)(const char *text, const char *ifname, struct dns_servers *out);
 
 static void
 read_parse(const struct dnsconf_io *io, const char *path, parse_fn parse,
@@ -136,7 +136,7 @@ nm_consider(void *arg, const char *name, int64_t mtime)
 		if (pk->name[kinds[i].slot][0] == '\0' ||
 		    mtime > pk->mtime[kinds[i].slot] ||
 		    (mtime == pk->mtime[kinds[i].slot] &&
-			strcmp(name, pk->name[kinds[i].slot]) > 0)) {
+		        strcmp(name, pk->name[kinds[i].slot]) > 0)) {
 			memcpy(pk->name[kinds[i].slot], name, nlen + 1);
 			pk->mtime[kinds[i].slot] = mtime;
 			pk->dhclient[kinds[i].slot] = kinds[i].dhclient;
@@ -198,12 +198,12 @@ from_source(int source, const char *ifname, unsigned ifindex,
 		/* Debian's ifupdown names a file per interface; a bare
 		 * dhclient run shares one file between interfaces. */
 		if (snprintf(path, sizeof(path), DHCP_DIR "/dhclient.%s.leases",
-			ifname) < (int)sizeof(path))
+		        ifname) < (int)sizeof(path))
 			read_parse(io, path, dnsconf_from_dhclient_leases,
 			    ifname, out);
 		if (snprintf(path, sizeof(path),
-			DHCP_DIR "/dhclient6.%s.leases",
-			ifname) < (int)sizeof(path))
+		        DHCP_DIR "/dhclient6.%s.leases",
+		        ifname) < (int)sizeof(path))
 			read_parse(io, path, dnsconf_from_dhclient_leases,
 			    ifname, out);
 		read_parse(io, DHCP_DIR "/dhclient.leases",
@@ -250,7 +250,8 @@ discover(const char *ifname, int nsources, source_fn fn, void *arg,
 		dc_note_skips(b, &skipped);
 		dc_sb_add(b, ")");
 	}
-	dc_sb_add(b, "; set one with --dns ADDR or dns = [...] in a rules file");
+	dc_sb_add(b,
+	    "; set one with --dns ADDR or dns = [...] in a rules file");
 }
 
 struct file_sources {
@@ -259,8 +260,7 @@ struct file_sources {
 };
 
 static void
-file_source(void *arg, int source, const char *ifname,
-    struct dns_servers *out)
+file_source(void *arg, int source, const char *ifname, struct dns_servers *out)
 {
 	const struct file_sources *fs = arg;
 
@@ -283,9 +283,9 @@ dnsconf_discover(const char *ifname, unsigned ifindex,
 	 * make paths no system writes. */
 	discover(ifname,
 	    io != NULL && strlen(ifname) < 64 && strchr(ifname, '/') == NULL &&
-		    strcmp(ifname, "..") != 0
-		? N_SOURCES
-		: 0,
+	            strcmp(ifname, "..") != 0 ?
+	        N_SOURCES :
+	        0,
 	    file_source, &fs, out, &b);
 }
 

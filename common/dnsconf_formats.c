@@ -90,7 +90,14 @@ dnsconf_from_networkmanager(const char *text, struct dns_servers *out)
 }
 
 /* dhclient's lease database: words, "strings", { } ; and # comments. */
-enum tok { T_END, T_WORD, T_STR, T_OPEN, T_CLOSE, T_SEMI };
+enum tok {
+	T_END,
+	T_WORD,
+	T_STR,
+	T_OPEN,
+	T_CLOSE,
+	T_SEMI
+};
 
 struct lexer {
 	const char *p;
@@ -157,7 +164,14 @@ dnsconf_from_dhclient_leases(const char *text, const char *ifname,
 {
 	struct lexer lx = { text, NULL, 0 };
 	struct dns_servers cur = { .n = 0 }, last = { .n = 0 };
-	enum { NONE, LEASE, INTERFACE, OPTION, SERVERS, OTHER } st = NONE;
+	enum {
+		NONE,
+		LEASE,
+		INTERFACE,
+		OPTION,
+		SERVERS,
+		OTHER
+	} st = NONE;
 	bool in_lease = false, ours = false, found = false;
 	unsigned long depth = 0;
 	size_t word = 0; /* position in the current statement */
@@ -201,9 +215,9 @@ dnsconf_from_dhclient_leases(const char *text, const char *ifname,
 		if (word++ == 0) {
 			if (depth == 0)
 				st = is_word(&lx, t, "lease") ||
-					is_word(&lx, t, "lease6")
-				    ? LEASE
-				    : OTHER;
+				        is_word(&lx, t, "lease6") ?
+				    LEASE :
+				    OTHER;
 			else if (in_lease && is_word(&lx, t, "interface"))
 				st = INTERFACE;
 			else if (in_lease && is_word(&lx, t, "option"))
@@ -219,10 +233,10 @@ dnsconf_from_dhclient_leases(const char *text, const char *ifname,
 			break;
 		case OPTION:
 			st = word == 2 &&
-				(is_word(&lx, t, "domain-name-servers") ||
-				    is_word(&lx, t, "dhcp6.name-servers"))
-			    ? SERVERS
-			    : OTHER;
+			        (is_word(&lx, t, "domain-name-servers") ||
+			            is_word(&lx, t, "dhcp6.name-servers")) ?
+			    SERVERS :
+			    OTHER;
 			break;
 		case SERVERS:
 			if (t == T_WORD && dc_parse_server(lx.s, lx.len, 0, &d))
@@ -316,14 +330,16 @@ dnsconf_from_ipconfig(const char *text, struct dns_servers *out)
 		return;
 	while (dc_next_line(&text, &line, &len)) {
 		dc_trim(&line, &len);
-		if (!dc_starts(line, len, key) || (len > sizeof(key) - 1 &&
-		    !dc_is_blank(line[sizeof(key) - 1]) &&
-		    line[sizeof(key) - 1] != '('))
+		if (!dc_starts(line, len, key) ||
+		    (len > sizeof(key) - 1 &&
+		        !dc_is_blank(line[sizeof(key) - 1]) &&
+		        line[sizeof(key) - 1] != '('))
 			continue;
 		if ((open = memchr(line, '{', len)) == NULL ||
 		    (close = memchr(open, '}', len - (size_t)(open - line))) ==
-			NULL)
+		        NULL)
 			continue;
-		dc_add_items(open + 1, (size_t)(close - open - 1), ", \t", 0, out);
+		dc_add_items(open + 1, (size_t)(close - open - 1), ", \t", 0,
+		    out);
 	}
 }

@@ -29,7 +29,8 @@ bool dc_next_line(const char **p, const char **line, size_t *len);
 void dc_trim(const char **s, size_t *len);
 bool dc_starts(const char *line, size_t len, const char *word);
 bool dc_span_eq(const char *s, size_t len, const char *word);
-bool dc_parse_server(const char *s, size_t len, int flags, struct dns_server *d);
+bool dc_parse_server(const char *s, size_t len, int flags,
+    struct dns_server *d);
 bool dc_add_server(struct dns_servers *out, const struct dns_server *d);
 void dc_add_all(struct dns_servers *out, const struct dns_servers *in);
 void dc_add_items(const char *s, size_t len, const char *seps, int flags,

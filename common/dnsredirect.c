@@ -18,8 +18,8 @@ struct plain {
 	uint16_t port; /* host order */
 };
 
-static const uint8_t mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0xff, 0xff };
+static const uint8_t mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+	0xff };
 
 static bool
 plain_of(const struct sockaddr *sa, socklen_t len, struct plain *p)
@@ -197,7 +197,7 @@ dnsredir_format(const struct sockaddr *sa, char *buf, size_t len)
 		return;
 	if (!plain_of(sa, sizeof(union dnsredir_addr), &p) ||
 	    inet_ntop(p.family == 4 ? AF_INET : AF_INET6, p.addr, a,
-		sizeof(a)) == NULL) {
+	        sizeof(a)) == NULL) {
 		snprintf(buf, len, "?");
 		return;
 	}

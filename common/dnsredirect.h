@@ -30,9 +30,9 @@ union dnsredir_addr {
 
 enum dnsredir_kind {
 	DNSREDIR_NONE = 0, /* not a system resolver: goes where aimed */
-	DNSREDIR_CONF,	   /* a nameserver of resolv.conf */
-	DNSREDIR_STUB,	   /* systemd-resolved's stub, 127.0.0.53/54 */
-	DNSREDIR_FAKEIP	   /* a TUN proxy's fake-ip range */
+	DNSREDIR_CONF,     /* a nameserver of resolv.conf */
+	DNSREDIR_STUB,     /* systemd-resolved's stub, 127.0.0.53/54 */
+	DNSREDIR_FAKEIP    /* a TUN proxy's fake-ip range */
 };
 
 /*

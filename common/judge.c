@@ -117,19 +117,21 @@ judge_parse(const unsigned char *buf, size_t len, struct elf_facts *f)
 		if (type == PT_DYNAMIC_)
 			f->dynamic = true;
 		if (type == PT_NOTE_) {
-			uint64_t o = is64 ? rd(ph + 8, 8, le) : rd(ph + 4, 4, le),
-				 sz = is64 ? rd(ph + 32, 8, le)
-					   : rd(ph + 16, 4, le),
-				 al = is64 ? rd(ph + 48, 8, le)
-					   : rd(ph + 28, 4, le);
+			uint64_t o = is64 ? rd(ph + 8, 8, le) :
+			                    rd(ph + 4, 4, le),
+			         sz = is64 ? rd(ph + 32, 8, le) :
+			                     rd(ph + 16, 4, le),
+			         al = is64 ? rd(ph + 48, 8, le) :
+			                     rd(ph + 28, 4, le);
 
-			f->bindif = f->bindif || has_note(buf, len, o, sz, al,
-			    le, JUDGE_MARK_NAME, sizeof(JUDGE_MARK_NAME),
-			    JUDGE_MARK_TYPE);
+			f->bindif = f->bindif ||
+			    has_note(buf, len, o, sz, al, le, JUDGE_MARK_NAME,
+			        sizeof(JUDGE_MARK_NAME), JUDGE_MARK_TYPE);
 			/* Go's linker puts its build ID note first, inside
 			 * any head we read. */
-			f->go = f->go || has_note(buf, len, o, sz, al, le,
-			    "Go", 3, GO_BUILDID_NOTE);
+			f->go = f->go ||
+			    has_note(buf, len, o, sz, al, le, "Go", 3,
+			        GO_BUILDID_NOTE);
 		}
 		if (type != PT_INTERP_)
 			continue;
@@ -206,7 +208,8 @@ judge_reason(enum judge_verdict v)
 	case JUDGE_FOREIGN_LOADER:
 		return "it uses another C library's loader than the shim";
 	case JUDGE_GO:
-		return "it is a Go program, whose runtime makes its socket calls "
+		return "it is a Go program, whose runtime makes its socket "
+		       "calls "
 		       "itself, past the shim";
 	case JUDGE_SIP:
 		return "it is protected by System Integrity Protection, which "
@@ -233,14 +236,15 @@ judge_advice(enum judge_verdict v, bool child_of_root)
 	case JUDGE_GO:
 		/* The supervisor's filter, and kernel mode's cgroup, hold the
 		 * whole process tree. */
-		return child_of_root
-		    ? "run the whole command under bindif --supervise or "
-		      "bindif --kernel, which bind it, or give --force to run "
-		      "it unbound"
-		    : "run the whole command under bindif --supervise, which "
-		      "binds it, or give --force to run it unbound";
+		return child_of_root ?
+		    "run the whole command under bindif --supervise or "
+		    "bindif --kernel, which bind it, or give --force to run "
+		    "it unbound" :
+		    "run the whole command under bindif --supervise, which "
+		    "binds it, or give --force to run it unbound";
 	case JUDGE_SIP:
-		return "use a build outside the system (such as Homebrew's), or "
+		return "use a build outside the system (such as Homebrew's), "
+		       "or "
 		       "give --force to run it unbound";
 	default:
 		return "use a build for this machine, or give --force to run "
@@ -279,7 +283,8 @@ go_section(int fd, const unsigned char *h, size_t len)
 	bool is64, le;
 	ssize_t n;
 
-	if (len < 64 || memcmp(h, "\177ELF", 4) != 0 || (h[4] != 1 && h[4] != 2))
+	if (len < 64 || memcmp(h, "\177ELF", 4) != 0 ||
+	    (h[4] != 1 && h[4] != 2))
 		return false;
 	is64 = h[4] == 2;
 	le = h[5] == 1;
@@ -290,8 +295,8 @@ go_section(int fd, const unsigned char *h, size_t len)
 	if (shoff == 0 || entsz < (is64 ? 64u : 40u) || num > 512 ||
 	    strndx >= num)
 		return false;
-	if (pread(fd, sh, is64 ? 64 : 40, (off_t)(shoff + (uint64_t)strndx *
-	    entsz)) != (is64 ? 64 : 40))
+	if (pread(fd, sh, is64 ? 64 : 40,
+	        (off_t)(shoff + (uint64_t)strndx * entsz)) != (is64 ? 64 : 40))
 		return false;
 	stroff = is64 ? rd(sh + 24, 8, le) : rd(sh + 16, 4, le);
 	strsz = is64 ? rd(sh + 32, 8, le) : rd(sh + 20, 4, le);
@@ -374,9 +379,9 @@ check_file(const char *path, const struct elf_facts *self, int depth,
 	/* A script: the kernel runs its interpreter, which is what the
 	 * loader judges. One level, as the kernel allows few. */
 	if (f.target.shebang[0] != '\0')
-		return depth > 0 ? JUDGE_NOT_ELF
-				 : check_file(f.target.shebang, self, 1, judged,
-				       judgedlen);
+		return depth > 0 ?
+		    JUDGE_NOT_ELF :
+		    check_file(f.target.shebang, self, 1, judged, judgedlen);
 	copy_name(judged, judgedlen, path);
 	f.self = *self;
 	f.mode = st.st_mode;
@@ -408,8 +413,8 @@ judge_self(const char *path, struct elf_facts *self)
 }
 
 enum judge_verdict
-judge_program_file(const char *exe, const struct elf_facts *self,
-    char *judged, size_t judgedlen)
+judge_program_file(const char *exe, const struct elf_facts *self, char *judged,
+    size_t judgedlen)
 {
 	copy_name(judged, judgedlen, exe);
 	return check_file(exe, self, 0, judged, judgedlen);
@@ -426,13 +431,19 @@ struct translation {
  * mtr is not here: its -I only picks the interface's address as source
  * (measured: its probes still followed the capture into the tunnel). */
 static const struct translation linux_tools[] = {
-	{ "ping", "-I" }, { "ping4", "-I" }, { "ping6", "-I" },
-	{ "traceroute", "-i" }, { "traceroute6", "-i" }, { NULL, NULL },
+	{ "ping", "-I" },
+	{ "ping4", "-I" },
+	{ "ping6", "-I" },
+	{ "traceroute", "-i" },
+	{ "traceroute6", "-i" },
+	{ NULL, NULL },
 };
 /* macOS ping -b and ping6 -B bind to an interface; its traceroute's -i
  * is a source address, so it is not here. */
 static const struct translation darwin_tools[] = {
-	{ "ping", "-b" }, { "ping6", "-B" }, { NULL, NULL },
+	{ "ping", "-b" },
+	{ "ping6", "-B" },
+	{ NULL, NULL },
 };
 
 const char *

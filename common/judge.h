@@ -17,31 +17,31 @@
 
 enum judge_verdict {
 	JUDGE_OK,
-	JUDGE_SETUID,	       /* runs as another user: secure mode */
-	JUDGE_SETGID,	       /* runs as another group: secure mode */
-	JUDGE_FCAPS,	       /* file capabilities raise privileges */
-	JUDGE_STATIC,	       /* no dynamic loader at all */
-	JUDGE_FOREIGN_ELF,   /* another class or machine than the shim */
+	JUDGE_SETUID,         /* runs as another user: secure mode */
+	JUDGE_SETGID,         /* runs as another group: secure mode */
+	JUDGE_FCAPS,          /* file capabilities raise privileges */
+	JUDGE_STATIC,         /* no dynamic loader at all */
+	JUDGE_FOREIGN_ELF,    /* another class or machine than the shim */
 	JUDGE_FOREIGN_LOADER, /* another C library's loader (musl...) */
-	JUDGE_GO,	       /* Go: its runtime makes raw system calls */
-	JUDGE_SIP,	       /* macOS: under System Integrity Protection */
-	JUDGE_NOT_ELF,       /* not a program we can judge: trust it */
-	JUDGE_BINDIF	       /* bindif itself (its mark): static, but it
-				* preloads the shim into its own command */
+	JUDGE_GO,             /* Go: its runtime makes raw system calls */
+	JUDGE_SIP,            /* macOS: under System Integrity Protection */
+	JUDGE_NOT_ELF,        /* not a program we can judge: trust it */
+	JUDGE_BINDIF          /* bindif itself (its mark): static, but it
+	                       * preloads the shim into its own command */
 };
 
 /* What an executable file's header says, from its first bytes. */
 struct elf_facts {
-	bool elf;	   /* an ELF file at all */
-	int cls;	   /* ELFCLASS32 or ELFCLASS64 */
-	int data;	   /* ELFDATA2LSB or ELFDATA2MSB */
+	bool elf;          /* an ELF file at all */
+	int cls;           /* ELFCLASS32 or ELFCLASS64 */
+	int data;          /* ELFDATA2LSB or ELFDATA2MSB */
 	unsigned machine;  /* e_machine */
-	bool dynamic;	   /* has PT_DYNAMIC */
+	bool dynamic;      /* has PT_DYNAMIC */
 	char interp[256];  /* PT_INTERP, "" when none (static) */
 	char shebang[256]; /* "#!" interpreter path, "" when not a script */
-	bool bindif;	   /* carries bindif's mark (JUDGE_MARK_NAME) */
-	bool go;	   /* Go's build ID note, or (from the file, not the
-			    * head) its .go.buildinfo section */
+	bool bindif;       /* carries bindif's mark (JUDGE_MARK_NAME) */
+	bool go;           /* Go's build ID note, or (from the file, not the
+	                    * head) its .go.buildinfo section */
 };
 
 /* The launcher's mark: an ELF note of this name and type, so that the
@@ -51,18 +51,18 @@ struct elf_facts {
 
 /* Parses the first len bytes of a file; false when they cannot be read as
  * an ELF header or a #! line (then nothing is known). */
-bool judge_parse(const unsigned char *buf, size_t len,
-    struct elf_facts *f);
+bool judge_parse(const unsigned char *buf, size_t len, struct elf_facts *f);
 
 /* Everything the verdict depends on, gathered from the system. */
 struct judge_facts {
-	struct elf_facts target, self; /* self: the launcher, built as the shim */
+	struct elf_facts target,
+	    self; /* self: the launcher, built as the shim */
 	mode_t mode;
 	uid_t owner, ruid;
 	gid_t group, rgid;
-	bool in_group; /* the file's group is one of ours */
+	bool in_group;  /* the file's group is one of ours */
 	bool file_caps; /* security.capability is set */
-	bool sip;	/* macOS: protected path with SIP on */
+	bool sip;       /* macOS: protected path with SIP on */
 };
 
 /* The verdict, pure. */
@@ -89,8 +89,7 @@ enum judge_verdict judge_program_file(const char *exe,
     const struct elf_facts *self, char *judged, size_t judgedlen);
 
 /* The same, against the launcher's own header (launcher/target.c). */
-enum judge_verdict judge_check(const char *exe, char *judged,
-    size_t judgedlen);
+enum judge_verdict judge_check(const char *exe, char *judged, size_t judgedlen);
 
 /*
  * The tools that have their own interface option, for when the loader
@@ -98,18 +97,18 @@ enum judge_verdict judge_check(const char *exe, char *judged,
  * argv already has it (*already is then set: the user's own choice
  * stands). The table is per platform; darwin selects macOS's.
  */
-const char *judge_tool_option(const char *exe, char *const *argv,
-    bool darwin, bool *already);
+const char *judge_tool_option(const char *exe, char *const *argv, bool darwin,
+    bool *already);
 
 /* argv (n entries and its NULL) with "OPT IFACE" after argv[0], into out,
  * which has room for n + 3 pointers. */
-void judge_argv_with(char **out, char *const *argv, size_t n,
-    const char *opt, const char *iface);
+void judge_argv_with(char **out, char *const *argv, size_t n, const char *opt,
+    const char *iface);
 
 /* The two above on the heap, for the launcher: NULL when there is nothing
  * to translate (or no interface to translate to, or no memory). */
-char **judge_translate(const char *exe, char *const *argv,
-    const char *iface, bool darwin, bool *already);
+char **judge_translate(const char *exe, char *const *argv, const char *iface,
+    bool darwin, bool *already);
 
 /* The program that does a tool's probing, started from the same
  * directory, which the loader judges on its own (mtr: "mtr-packet"). */

@@ -29,8 +29,9 @@ local_addrs(const struct local_addr **out, size_t *nout)
 	if (getifaddrs(&all) < 0)
 		return;
 	for (i = all; i != NULL; i = i->ifa_next)
-		if (i->ifa_addr && (i->ifa_addr->sa_family == AF_INET ||
-			i->ifa_addr->sa_family == AF_INET6))
+		if (i->ifa_addr &&
+		    (i->ifa_addr->sa_family == AF_INET ||
+		        i->ifa_addr->sa_family == AF_INET6))
 			n++;
 	if ((v = calloc(n ? n : 1, sizeof(*v))) != NULL) {
 		n = 0;
@@ -40,13 +41,14 @@ local_addrs(const struct local_addr **out, size_t *nout)
 			if (i->ifa_addr->sa_family == AF_INET) {
 				v[n].family = 4;
 				memcpy(v[n++].addr,
-				    &((struct sockaddr_in *)i->ifa_addr)->sin_addr,
+				    &((struct sockaddr_in *)i->ifa_addr)
+				         ->sin_addr,
 				    4);
 			} else if (i->ifa_addr->sa_family == AF_INET6) {
 				v[n].family = 6;
 				memcpy(v[n++].addr,
 				    &((struct sockaddr_in6 *)i->ifa_addr)
-					 ->sin6_addr,
+				         ->sin6_addr,
 				    16);
 			}
 		}

@@ -79,8 +79,8 @@ struct plat_dns_real {
 	int (*res_querydomain)(const char *, const char *, int, int,
 	    unsigned char *, int);
 	int (*res_nquery)(void *, const char *, int, int, unsigned char *, int);
-	int (*res_nsearch)(void *, const char *, int, int, unsigned char *,
-	    int);
+	int (
+	    *res_nsearch)(void *, const char *, int, int, unsigned char *, int);
 	int (*res_nquerydomain)(void *, const char *, const char *, int, int,
 	    unsigned char *, int);
 };
@@ -111,8 +111,7 @@ bool plat_binds_iface(int level, int name);
  * Binds the socket's egress to an interface, by index; ifname is for
  * kernels that only bind by name. 0 or -errno. ifindex 0 unbinds.
  */
-int plat_bind_ifindex(int fd, int family, unsigned ifindex,
-    const char *ifname);
+int plat_bind_ifindex(int fd, int family, unsigned ifindex, const char *ifname);
 
 /*
  * From now on every socket plat_bind_ifindex and plat_set_egress point at
@@ -217,8 +216,7 @@ int plat_fd_path(int fd, char *buf, size_t len);
 /* The same for what execveat(dirfd, path, ..., flags) runs: path itself,
  * or through the descriptor (AT_EMPTY_PATH, a relative path); buf has room
  * for strlen(path) + 32. 0, or -1 where the system has none. */
-int plat_at_path(int dirfd, const char *path, int flags, char *buf,
-    size_t len);
+int plat_at_path(int dirfd, const char *path, int flags, char *buf, size_t len);
 
 /* What makes the loader refuse a program (judge.c): file capabilities
  * (Linux), System Integrity Protection (macOS). */

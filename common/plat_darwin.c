@@ -129,7 +129,8 @@ plat_map_policy(int fd, size_t *len)
 
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
 	    (uint64_t)st.st_size <= PLAT_POLICY_MAX) {
-		p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+		p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd,
+		    0);
 		if (p == MAP_FAILED)
 			p = NULL;
 		else
@@ -182,7 +183,8 @@ plat_sockinfo(int fd, struct plat_sockinfo *si)
 	socklen_t len = sizeof(ss);
 
 	memset(&ss, 0, sizeof(ss));
-	/* macOS has no SO_DOMAIN; an unbound socket still reports its family. */
+	/* macOS has no SO_DOMAIN; an unbound socket still reports its family.
+	 */
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 		return -errno;
 	si->family = ss.ss_family;

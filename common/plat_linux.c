@@ -105,36 +105,38 @@ plat_bind_real(struct plat_real *r)
 
 	self_range(&self);
 	r->socket = (int (*)(int, int, int))next_sym(&self, "socket", 1, &err);
-	r->connect = (int (*)(int, const struct sockaddr *, socklen_t))
-	    next_sym(&self, "connect", 1, &err);
-	r->sendto = (ssize_t(*)(int, const void *, size_t, int,
-	    const struct sockaddr *, socklen_t))next_sym(&self, "sendto", 1, &err);
-	r->sendmsg = (ssize_t(*)(int, const struct msghdr *, int))next_sym(&self,
-	    "sendmsg", 1, &err);
+	r->connect = (int (*)(int, const struct sockaddr *,
+	    socklen_t))next_sym(&self, "connect", 1, &err);
+	r->sendto =
+	    (ssize_t(*)(int, const void *, size_t, int, const struct sockaddr *,
+	        socklen_t))next_sym(&self, "sendto", 1, &err);
+	r->sendmsg = (ssize_t(*)(int, const struct msghdr *,
+	    int))next_sym(&self, "sendmsg", 1, &err);
 	r->close = (int (*)(int))next_sym(&self, "close", 1, &err);
 	r->dup2 = (int (*)(int, int))next_sym(&self, "dup2", 1, &err);
 	r->sendmmsg = (int (*)(int, void *, unsigned int, int))next_sym(&self,
 	    "sendmmsg", 0, &err);
 	r->dup3 = (int (*)(int, int, int))next_sym(&self, "dup3", 0, &err);
-	r->close_range = (int (*)(unsigned int, unsigned int, int))next_sym(&self,
-	    "close_range", 0, &err);
+	r->close_range = (int (*)(unsigned int, unsigned int,
+	    int))next_sym(&self, "close_range", 0, &err);
 	r->dup = (int (*)(int))next_sym(&self, "dup", 1, &err);
-	r->accept = (int (*)(int, struct sockaddr *, socklen_t *))next_sym(&self,
-	    "accept", 1, &err);
-	r->accept4 = (int (*)(int, struct sockaddr *, socklen_t *, int))
-	    next_sym(&self, "accept4", 0, &err);
+	r->accept = (int (*)(int, struct sockaddr *,
+	    socklen_t *))next_sym(&self, "accept", 1, &err);
+	r->accept4 = (int (*)(int, struct sockaddr *, socklen_t *,
+	    int))next_sym(&self, "accept4", 0, &err);
 	r->fcntl = (int (*)(int, int, ...))next_sym(&self, "fcntl", 1, &err);
-	r->fcntl64 = (int (*)(int, int, ...))next_sym(&self, "fcntl64", 0, &err);
-	r->setsockopt = (int (*)(int, int, int, const void *, socklen_t))
-	    next_sym(&self, "setsockopt", 1, &err);
+	r->fcntl64 =
+	    (int (*)(int, int, ...))next_sym(&self, "fcntl64", 0, &err);
+	r->setsockopt = (int (*)(int, int, int, const void *,
+	    socklen_t))next_sym(&self, "setsockopt", 1, &err);
 	r->recvfrom = (ssize_t(*)(int, void *, size_t, int, struct sockaddr *,
 	    socklen_t *))next_sym(&self, "recvfrom", 1, &err);
 	r->recvmsg = (ssize_t(*)(int, struct msghdr *, int))next_sym(&self,
 	    "recvmsg", 1, &err);
 	r->recvmmsg = (int (*)(int, void *, unsigned int, int,
 	    struct timespec *))next_sym(&self, "recvmmsg", 0, &err);
-	r->getpeername = (int (*)(int, struct sockaddr *, socklen_t *))
-	    next_sym(&self, "getpeername", 1, &err);
+	r->getpeername = (int (*)(int, struct sockaddr *,
+	    socklen_t *))next_sym(&self, "getpeername", 1, &err);
 	return err;
 }
 
@@ -200,15 +202,14 @@ raw_call(long nr, long a, long b, long c)
 int
 plat_barrier_setup(void)
 {
-	return (int)raw_call(SYS_membarrier,
-	    BARRIER_REGISTER_PRIVATE_EXPEDITED, 0, 0);
+	return (int)raw_call(SYS_membarrier, BARRIER_REGISTER_PRIVATE_EXPEDITED,
+	    0, 0);
 }
 
 int
 plat_barrier(void)
 {
-	return (int)raw_call(SYS_membarrier, BARRIER_PRIVATE_EXPEDITED, 0,
-	    0);
+	return (int)raw_call(SYS_membarrier, BARRIER_PRIVATE_EXPEDITED, 0, 0);
 }
 
 int
@@ -301,7 +302,9 @@ plat_local_addrs(struct local_addr **v, size_t *n)
 		struct ifaddrmsg ifa;
 	} req;
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-	enum { BUF = 32768 }; /* a dump part is at most 32 KiB */
+	enum {
+		BUF = 32768
+	}; /* a dump part is at most 32 KiB */
 	char *buf = malloc(BUF);
 	size_t cap = 0;
 	int saved = errno, rc = -1;
@@ -310,25 +313,26 @@ plat_local_addrs(struct local_addr **v, size_t *n)
 	*v = NULL;
 	*n = 0;
 	fd = buf ? syscall(SYS_socket, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
-			NETLINK_ROUTE)
-		 : -1;
+	               NETLINK_ROUTE) :
+	           -1;
 	memset(&req, 0, sizeof(req));
 	req.h.nlmsg_len = sizeof(req);
 	req.h.nlmsg_type = RTM_GETADDR;
 	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	req.h.nlmsg_seq = 1;
 	req.ifa.ifa_family = AF_UNSPEC;
-	if (fd >= 0 && syscall(SYS_sendto, fd, &req, sizeof(req), 0, &kernel,
-	    sizeof(kernel)) == (long)sizeof(req)) {
+	if (fd >= 0 &&
+	    syscall(SYS_sendto, fd, &req, sizeof(req), 0, &kernel,
+	        sizeof(kernel)) == (long)sizeof(req)) {
 		do {
 			long got = syscall(SYS_recvfrom, fd, buf, BUF,
 			    MSG_TRUNC, NULL, NULL);
 
 			if (got < 0 && errno == EINTR)
 				continue;
-			rc = got <= 0 || got > BUF
-			    ? -1
-			    : nl_addrs(buf, (size_t)got, v, n, &cap);
+			rc = got <= 0 || got > BUF ?
+			    -1 :
+			    nl_addrs(buf, (size_t)got, v, n, &cap);
 		} while (rc == 0);
 	}
 	if (fd >= 0)
@@ -352,8 +356,8 @@ plat_release_memory(void)
 const void *
 plat_map_policy(int fd, size_t *len)
 {
-	const int sealed = F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW |
-	    F_SEAL_SEAL;
+	const int sealed =
+	    F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
 	int saved = errno, seals;
 	struct stat st;
 	void *p = NULL;
@@ -447,8 +451,8 @@ mark_socket(int fd, unsigned ifindex)
 {
 	if (bind_mark == 0 || ifindex == 0)
 		return 0;
-	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &bind_mark,
-	    sizeof(bind_mark)) < 0)
+	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &bind_mark, sizeof(bind_mark)) <
+	    0)
 		return -errno;
 	return 0;
 }
@@ -459,13 +463,14 @@ plat_bind_ifindex(int fd, int family, unsigned ifindex, const char *ifname)
 	int idx = (int)ifindex;
 
 	(void)family;
-	if (setsockopt(fd, SOL_SOCKET, SO_BINDTOIFINDEX, &idx, sizeof(idx)) == 0)
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTOIFINDEX, &idx, sizeof(idx)) ==
+	    0)
 		return mark_socket(fd, ifindex);
 	if (errno != ENOPROTOOPT)
 		return -errno;
 	/* Linux < 5.0 binds by name only; the name was checked at start-up. */
 	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifindex ? ifname : "",
-		ifindex ? (socklen_t)strlen(ifname) + 1 : 0) == 0)
+	        ifindex ? (socklen_t)strlen(ifname) + 1 : 0) == 0)
 		return mark_socket(fd, ifindex);
 	return -errno;
 }
@@ -488,7 +493,8 @@ plat_set_egress(int fd, int family, unsigned ifindex)
 	int rc;
 
 	if (family == AF_INET)
-		rc = setsockopt(fd, IPPROTO_IP, IP_UNICAST_IF, &idx, sizeof(idx));
+		rc = setsockopt(fd, IPPROTO_IP, IP_UNICAST_IF, &idx,
+		    sizeof(idx));
 	else if (family == AF_INET6)
 		rc = setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_IF, &idx,
 		    sizeof(idx));

@@ -27,22 +27,48 @@
  * STOP_TEXT outside strings, STOP_STRING inside one (where a backslash
  * or a control character, NUL included, makes an array libconfig's).
  */
-enum { STOP_TEXT = 1, STOP_STRING = 2 };
+enum {
+	STOP_TEXT = 1,
+	STOP_STRING = 2
+};
 static const unsigned char stops[256] = {
 	[0] = STOP_TEXT | STOP_STRING,
-	[1] = STOP_STRING, [2] = STOP_STRING, [3] = STOP_STRING,
-	[4] = STOP_STRING, [5] = STOP_STRING, [6] = STOP_STRING,
-	[7] = STOP_STRING, [8] = STOP_STRING, [9] = STOP_STRING,
-	['\n'] = STOP_TEXT | STOP_STRING, [11] = STOP_STRING,
-	[12] = STOP_STRING, [13] = STOP_STRING, [14] = STOP_STRING,
-	[15] = STOP_STRING, [16] = STOP_STRING, [17] = STOP_STRING,
-	[18] = STOP_STRING, [19] = STOP_STRING, [20] = STOP_STRING,
-	[21] = STOP_STRING, [22] = STOP_STRING, [23] = STOP_STRING,
-	[24] = STOP_STRING, [25] = STOP_STRING, [26] = STOP_STRING,
-	[27] = STOP_STRING, [28] = STOP_STRING, [29] = STOP_STRING,
-	[30] = STOP_STRING, [31] = STOP_STRING,
-	['"'] = STOP_TEXT | STOP_STRING, ['\\'] = STOP_STRING,
-	['#'] = STOP_TEXT, ['/'] = STOP_TEXT, ['['] = STOP_TEXT,
+	[1] = STOP_STRING,
+	[2] = STOP_STRING,
+	[3] = STOP_STRING,
+	[4] = STOP_STRING,
+	[5] = STOP_STRING,
+	[6] = STOP_STRING,
+	[7] = STOP_STRING,
+	[8] = STOP_STRING,
+	[9] = STOP_STRING,
+	['\n'] = STOP_TEXT | STOP_STRING,
+	[11] = STOP_STRING,
+	[12] = STOP_STRING,
+	[13] = STOP_STRING,
+	[14] = STOP_STRING,
+	[15] = STOP_STRING,
+	[16] = STOP_STRING,
+	[17] = STOP_STRING,
+	[18] = STOP_STRING,
+	[19] = STOP_STRING,
+	[20] = STOP_STRING,
+	[21] = STOP_STRING,
+	[22] = STOP_STRING,
+	[23] = STOP_STRING,
+	[24] = STOP_STRING,
+	[25] = STOP_STRING,
+	[26] = STOP_STRING,
+	[27] = STOP_STRING,
+	[28] = STOP_STRING,
+	[29] = STOP_STRING,
+	[30] = STOP_STRING,
+	[31] = STOP_STRING,
+	['"'] = STOP_TEXT | STOP_STRING,
+	['\\'] = STOP_STRING,
+	['#'] = STOP_TEXT,
+	['/'] = STOP_TEXT,
+	['['] = STOP_TEXT,
 };
 
 /*
@@ -62,7 +88,8 @@ has_string_stop(const char *p)
 	q = w ^ (ones * '"');
 	b = w ^ (ones * '\\');
 	return (((q - ones) & ~q) | ((b - ones) & ~b) |
-	    ((w - ones * 0x20) & ~w)) & high;
+	           ((w - ones * 0x20) & ~w)) &
+	    high;
 }
 
 /*
@@ -80,12 +107,13 @@ skip_comments(const char *p, const char *end, int *line)
 			p++;
 		} else if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\f')
 			p++;
-		else if (*p == '#' || (*p == '/' && p + 1 < end && p[1] == '/')) {
+		else if (*p == '#' ||
+		    (*p == '/' && p + 1 < end && p[1] == '/')) {
 			while (p < end && *p != '\n')
 				p++;
 		} else if (*p == '/' && p + 1 < end && p[1] == '*') {
-			for (p += 2; p + 1 < end && !(p[0] == '*' && p[1] == '/');
-			     p++)
+			for (p += 2;
+			     p + 1 < end && !(p[0] == '*' && p[1] == '/'); p++)
 				if (*p == '\n')
 					(*line)++;
 			if (p + 1 >= end)
@@ -207,8 +235,8 @@ make_cfg(const char *text, size_t len, struct bulk *b)
 
 		memcpy(out + at, text + from, a->open + 1 - from);
 		at += a->open + 1 - from;
-		at += (size_t)snprintf(out + at, MARKER_ROOM, " \"" MARKER
-		    "%zu\" %s", i, a->lines > 0 ? "\n" : "");
+		at += (size_t)snprintf(out + at, MARKER_ROOM,
+		    " \"" MARKER "%zu\" %s", i, a->lines > 0 ? "\n" : "");
 		/* The ']' is on the '[''s next line here, a->lines below
 		 * it in the file. */
 		a->cfg_close = a->line - shift + (a->lines > 0);
@@ -246,8 +274,8 @@ bulk_find(const char *text, size_t len, struct bulk *b)
 			break;
 		case '#':
 		case '/':
-			if (*p == '/' && (p + 1 >= end || (p[1] != '/' &&
-			    p[1] != '*'))) {
+			if (*p == '/' &&
+			    (p + 1 >= end || (p[1] != '/' && p[1] != '*'))) {
 				p++;
 				break;
 			}
@@ -265,7 +293,8 @@ bulk_find(const char *text, size_t len, struct bulk *b)
 				break;
 			}
 			if (add_array(b, (size_t)(p - text),
-			    (size_t)(close - text), line, l - line, count) < 0)
+			        (size_t)(close - text), line, l - line,
+			        count) < 0)
 				goto oom;
 			line = l;
 			p = close + 1;

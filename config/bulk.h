@@ -15,11 +15,11 @@
 
 struct bulk_array {
 	size_t open, close; /* offsets of its '[' and ']' */
-	int line;	    /* of the '[' */
-	int lines;	    /* newlines between '[' and ']' */
-	size_t count;	    /* elements */
-	int cfg_close;	    /* the ']''s line in the text libconfig reads */
-	int shift;	    /* what that line and later ones add to be real */
+	int line;           /* of the '[' */
+	int lines;          /* newlines between '[' and ']' */
+	size_t count;       /* elements */
+	int cfg_close;      /* the ']''s line in the text libconfig reads */
+	int shift;          /* what that line and later ones add to be real */
 };
 
 struct bulk {

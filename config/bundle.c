@@ -61,8 +61,9 @@ append_at(struct bytes *b, const void *src, size_t len, bool align)
 	if (off + len > b->cap) {
 		while (cap < off + len)
 			cap *= 2;
-		nv = b->store ? b->store->resize(b->store->arg, b->v, b->cap,
-		    cap) : realloc(b->v, cap);
+		nv = b->store ?
+		    b->store->resize(b->store->arg, b->v, b->cap, cap) :
+		    realloc(b->v, cap);
 		if (nv == NULL) {
 			b->oom = true;
 			return 0;
@@ -132,8 +133,8 @@ static size_t
 compile_group(const struct rules_set *set, const uint8_t *key,
     const char *default_iface, struct bytes *b, char *why, size_t whylen)
 {
-	const struct rules_file **files = malloc((set->nfiles + 1) *
-	    sizeof(*files));
+	const struct rules_file **files =
+	    malloc((set->nfiles + 1) * sizeof(*files));
 	size_t i, n = 0, bit, len;
 	int pass;
 
@@ -145,9 +146,9 @@ compile_group(const struct rules_set *set, const uint8_t *key,
 		for (i = 0, bit = 0; i < set->nfiles; i++) {
 			const struct rules_file *f = &set->files[i];
 
-			if (f->nprograms > 0 ? pass == 0 &&
-				(key[bit / 8] >> (bit % 8) & 1)
-					     : pass == 1)
+			if (f->nprograms > 0 ?
+			        pass == 0 && (key[bit / 8] >> (bit % 8) & 1) :
+			        pass == 1)
 				files[n++] = f;
 			bit += f->nprograms > 0;
 		}
@@ -168,8 +169,8 @@ bundle_programs(const struct rules_set *set, const char *dflt,
 
 	h->dflt = IMG_NONE;
 	if (dflt != NULL && dflt[0] != '\0')
-		h->dflt = (uint32_t)append_at(&str, dflt, strlen(dflt) + 1,
-		    false);
+		h->dflt =
+		    (uint32_t)append_at(&str, dflt, strlen(dflt) + 1, false);
 	for (i = 0; i < set->nfiles; i++) {
 		const struct rules_file *f = &set->files[i];
 		struct bundle_prog bp = { h->nnames, (uint32_t)f->nprograms };
@@ -260,7 +261,7 @@ rules_bundle_build_in(const struct rules_set *set, const char *default_iface,
 			break;
 		}
 		if ((dir[i].len = compile_group(set, keys + i * kb,
-		    default_iface, &b, why, whylen)) == 0) {
+		         default_iface, &b, why, whylen)) == 0) {
 			bytes_free(&b);
 			free(keys);
 			free(dir);
@@ -309,8 +310,8 @@ bundle_refuse(char *why, size_t whylen, const char *what)
 
 struct rules_policy *
 rules_bundle_select(const void *bundle, size_t len, const uint8_t *token,
-    const char *exe, const char *argv0, const char *default_iface,
-    char *why, size_t whylen)
+    const char *exe, const char *argv0, const char *default_iface, char *why,
+    size_t whylen)
 {
 	const char *base = bundle, *str, *dflt;
 	const struct bundle_prog *progs;
@@ -325,7 +326,8 @@ rules_bundle_select(const void *bundle, size_t len, const uint8_t *token,
 		return bundle_refuse(why, whylen, "too short or misaligned");
 	memcpy(&h, base, sizeof(h));
 	if (h.magic != BUNDLE_MAGIC || h.version != IMG_VERSION)
-		return bundle_refuse(why, whylen, "not a bundle of this version");
+		return bundle_refuse(why, whylen,
+		    "not a bundle of this version");
 	if (h.size != len)
 		return bundle_refuse(why, whylen, "size does not match");
 	if (token != NULL && memcmp(h.token, token, RULES_TOKEN_LEN) != 0)
@@ -336,7 +338,7 @@ rules_bundle_select(const void *bundle, size_t len, const uint8_t *token,
 	    !image_fits(h.str, h.nstr, 1, len) ||
 	    !image_fits(h.dir, h.npol, sizeof(*dir), len) ||
 	    !image_fits(h.keys, h.keybytes ? h.npol : 0,
-		h.keybytes ? h.keybytes : 1, len) ||
+	        h.keybytes ? h.keybytes : 1, len) ||
 	    h.nstr == 0 || base[h.str + h.nstr - 1] != '\0' ||
 	    (h.dflt != IMG_NONE && h.dflt >= h.nstr))
 		return bundle_refuse(why, whylen, "table out of bounds");
@@ -371,7 +373,8 @@ rules_bundle_select(const void *bundle, size_t len, const uint8_t *token,
 			break;
 	free(key);
 	if (i == h.npol)
-		return bundle_refuse(why, whylen, "no policy for this "
+		return bundle_refuse(why, whylen,
+		    "no policy for this "
 		    "program's files");
 	if (!image_fits(dir[i].off, dir[i].len, 1, len))
 		return bundle_refuse(why, whylen, "policy out of bounds");

@@ -19,7 +19,8 @@
  * prefixes ("10.1" covering "10.10.x.x") are the classic mistake.
  */
 int
-cidr_parse_slow(const char *text, struct rules_cidr *c, char *why, size_t whylen)
+cidr_parse_slow(const char *text, struct rules_cidr *c, char *why,
+    size_t whylen)
 {
 	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
 	int max, i;
@@ -51,8 +52,8 @@ cidr_parse_slow(const char *text, struct rules_cidr *c, char *why, size_t whylen
 		len = strtol(slash, &end, 10);
 		if (*slash < '0' || *slash > '9' || *end != '\0' || errno ||
 		    len > max) {
-			snprintf(why, whylen, "'%s': prefix length must be 0 to %d",
-			    text, max);
+			snprintf(why, whylen,
+			    "'%s': prefix length must be 0 to %d", text, max);
 			return -1;
 		}
 	}
@@ -63,23 +64,43 @@ cidr_parse_slow(const char *text, struct rules_cidr *c, char *why, size_t whylen
 			char shown[INET6_ADDRSTRLEN];
 
 			for (; i < max; i++)
-				fixed.addr[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
-			inet_ntop(c->family == 4 ? AF_INET : AF_INET6, fixed.addr,
-			    shown, sizeof(shown));
-			snprintf(why, whylen, "'%s' has host bits set (did you mean "
-			    "'%s/%d'?)", text, shown, c->len);
+				fixed.addr[i / 8] &=
+				    (uint8_t) ~(0x80 >> (i % 8));
+			inet_ntop(c->family == 4 ? AF_INET : AF_INET6,
+			    fixed.addr, shown, sizeof(shown));
+			snprintf(why, whylen,
+			    "'%s' has host bits set (did you mean "
+			    "'%s/%d'?)",
+			    text, shown, c->len);
 			return -1;
 		}
 	return 0;
 }
 
-
 /* A hex digit's value plus one; 0 for any other byte. */
 static const unsigned char hex1[256] = {
-	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6,
-	['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
-	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
-	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+	['0'] = 1,
+	['1'] = 2,
+	['2'] = 3,
+	['3'] = 4,
+	['4'] = 5,
+	['5'] = 6,
+	['6'] = 7,
+	['7'] = 8,
+	['8'] = 9,
+	['9'] = 10,
+	['a'] = 11,
+	['b'] = 12,
+	['c'] = 13,
+	['d'] = 14,
+	['e'] = 15,
+	['f'] = 16,
+	['A'] = 11,
+	['B'] = 12,
+	['C'] = 13,
+	['D'] = 14,
+	['E'] = 15,
+	['F'] = 16,
 };
 #define HEX1(ch) hex1[(unsigned char)(ch)]
 #define DIGIT(ch) ((unsigned)(unsigned char)(ch) - '0') /* > 9: none */
@@ -247,8 +268,9 @@ cidr_parse_quick_n(const char *text, size_t n, struct rules_cidr *c)
 		return 0;
 	/* No host bits; a quad's are in the top of hi. */
 	if ((len < 64 && (hi & UINT64_MAX >> len) != 0) ||
-	    (len < 128 && (lo & (len <= 64 ? UINT64_MAX :
-	    UINT64_MAX >> (len - 64))) != 0))
+	    (len < 128 &&
+	        (lo & (len <= 64 ? UINT64_MAX : UINT64_MAX >> (len - 64))) !=
+	            0))
 		return 0;
 	c->len = (uint8_t)len;
 	put64(c->addr, hi);

@@ -99,8 +99,9 @@ add_pentry(struct builder *b, const struct rules_entry *re, uint32_t file,
 	e->reason = (uint8_t)re->reason;
 	e->err = re->err;
 	e->file = file;
-	if (re->nports > 0 && (ports = vec_add(&b->ports, sizeof(*ports),
-	    re->nports, &b->oom)) != NULL)
+	if (re->nports > 0 &&
+	    (ports = vec_add(&b->ports, sizeof(*ports), re->nports, &b->oom)) !=
+	        NULL)
 		memcpy(ports, re->ports, re->nports * sizeof(*ports));
 	/* After the vec_adds: e may have moved with them. */
 	e = (struct pentry *)b->e.v + b->e.n - 1;
@@ -108,7 +109,8 @@ add_pentry(struct builder *b, const struct rules_entry *re, uint32_t file,
 	e = (struct pentry *)b->e.v + b->e.n - 1;
 	if (e->action == RULES_BIND && e->iface == 0 &&
 	    ((const char *)b->str.v)[((const uint32_t *)b->ifaces.v)[0]] ==
-		'\0' && b->unbound_file == IMG_NONE) {
+	        '\0' &&
+	    b->unbound_file == IMG_NONE) {
 		b->unbound_file = file;
 		b->unbound_line = (uint32_t)line;
 	}
@@ -163,8 +165,8 @@ collect_file(struct builder *b, const struct rules_file *f)
 			 * (reserved by collect). */
 			first = (uint32_t)b->slot_line.n;
 			entry = (uint32_t)(b->e.n - 1);
-			line = vec_add(&b->slot_line, sizeof(*line),
-			    re->ndst, &b->oom);
+			line = vec_add(&b->slot_line, sizeof(*line), re->ndst,
+			    &b->oom);
 			owner = vec_add(&b->slot_entry, sizeof(*owner),
 			    re->ndst, &b->oom);
 			if (line == NULL || owner == NULL)
@@ -208,7 +210,8 @@ static void
 add_app_default(struct builder *b, uint32_t file, int line)
 {
 	static const struct rules_entry every = { .proto = RULES_PROTO_ANY,
-		.action = RULES_BIND, .reason = RULES_BY_DEFAULT };
+		.action = RULES_BIND,
+		.reason = RULES_BY_DEFAULT };
 	uint32_t slot;
 
 	add_pentry(b, &every, file, line);
@@ -221,8 +224,8 @@ add_app_default(struct builder *b, uint32_t file, int line)
  * napp files (the per-app ones) and their interface = when app_iface (one
  * of them) has one, then the rest. */
 static void
-collect(struct builder *b, const struct rules_file *const *files,
-    size_t nfiles, size_t napp, size_t app_iface)
+collect(struct builder *b, const struct rules_file *const *files, size_t nfiles,
+    size_t napp, size_t app_iface)
 {
 	size_t i, j, n[2] = { 0, 0 }, slots = 1, in_run[2];
 
@@ -315,8 +318,8 @@ view_of(const struct builder *b, struct rules_policy *p)
 
 size_t
 rules_compile_to(const struct rules_file *const *files, size_t nfiles,
-    const char *default_iface, void *(*room)(void *arg, size_t len),
-    void *arg, char *why, size_t whylen)
+    const char *default_iface, void *(*room)(void *arg, size_t len), void *arg,
+    char *why, size_t whylen)
 {
 	struct builder b;
 	struct rules_policy view;
@@ -332,8 +335,8 @@ rules_compile_to(const struct rules_file *const *files, size_t nfiles,
 	 * them, before every general file (-i only renames it). */
 	for (napp = 0; napp < nfiles && files[napp]->nprograms > 0; napp++)
 		;
-	for (app_iface = 0; app_iface < napp &&
-	     files[app_iface]->iface == NULL; app_iface++)
+	for (app_iface = 0; app_iface < napp && files[app_iface]->iface == NULL;
+	     app_iface++)
 		;
 	for (i = 0; dflt == NULL && i < nfiles; i++)
 		if (files[i]->iface != NULL) {

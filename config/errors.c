@@ -31,7 +31,8 @@ errs_push(struct rules_errors *errs, bool *oom, const char *file, int line,
 	v[errs->n].file = file ? strdup(file) : NULL;
 	v[errs->n].line = line;
 	v[errs->n].msg = strdup(msg);
-	if (v[errs->n].msg == NULL || (file != NULL && v[errs->n].file == NULL)) {
+	if (v[errs->n].msg == NULL ||
+	    (file != NULL && v[errs->n].file == NULL)) {
 		free(v[errs->n].file);
 		free(v[errs->n].msg);
 		*oom = true;

@@ -110,7 +110,8 @@ image_pack_into(const struct rules_policy *p, void *dst)
 		put(img, &end, h.fam[f].hi, fi->hi, fi->n * sizeof(uint64_t));
 		put(img, &end, h.fam[f].lo, fi->lo,
 		    fi->lo ? fi->n * sizeof(uint64_t) : 0);
-		put(img, &end, h.fam[f].list, fi->list, fi->n * sizeof(uint32_t));
+		put(img, &end, h.fam[f].list, fi->list,
+		    fi->n * sizeof(uint32_t));
 		put(img, &end, h.fam[f].wild, fi->wild,
 		    fi->nwild * sizeof(uint32_t));
 	}
@@ -159,9 +160,11 @@ check_family(const struct rules_policy *p, const struct image_family *fi,
 
 	for (i = 1; i < fi->n; i++)
 		if (fi->lo != NULL ? fi->hi[i] < fi->hi[i - 1] ||
-			(fi->hi[i] == fi->hi[i - 1] && fi->lo[i] <= fi->lo[i - 1])
-				   : fi->hi[i] <= fi->hi[i - 1])
-			return refuse(why, whylen, "interval keys out of order");
+		            (fi->hi[i] == fi->hi[i - 1] &&
+		                fi->lo[i] <= fi->lo[i - 1]) :
+		                     fi->hi[i] <= fi->hi[i - 1])
+			return refuse(why, whylen,
+			    "interval keys out of order");
 	for (i = 0; i < fi->n; i++) {
 		uint32_t v = fi->list[i], count;
 

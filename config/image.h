@@ -9,8 +9,8 @@
 
 #include "rules_impl.h"
 
-#define IMG_NONE 0xffffffffu	   /* no file, no string */
-#define IMG_SINGLE 0x80000000u	   /* a list of one slot, held in place */
+#define IMG_NONE 0xffffffffu   /* no file, no string */
+#define IMG_SINGLE 0x80000000u /* a list of one slot, held in place */
 /* Of images and of the bundles that hold them. 2: a per-app file's
  * interface = is asked before the general files (an image of 1 holds the
  * older order, and must not decide). 3: the header carries mark = (an
@@ -25,8 +25,8 @@
 struct pentry {
 	uint32_t first_slot;
 	uint32_t ports, nports; /* into the ports array */
-	uint32_t iface;		/* slot of the interface table */
-	uint32_t file;		/* into the files table */
+	uint32_t iface;         /* slot of the interface table */
+	uint32_t file;          /* into the files table */
 	int32_t err;
 	uint8_t proto, action, reason, pad;
 };
@@ -94,16 +94,17 @@ struct rules_policy {
 	const struct rules_ports *ports;
 	uint32_t nports;
 	struct image_family fam[2]; /* [0]: IPv4, [1]: IPv6 */
-	const char *str;	    /* NUL-terminated strings */
+	const char *str;            /* NUL-terminated strings */
 	uint32_t nstr;
-	const uint32_t *ifaces; /* string offsets; slot 0 the default, "" none */
+	const uint32_t
+	    *ifaces; /* string offsets; slot 0 the default, "" none */
 	uint32_t nifaces;
 	const uint32_t *files; /* string offsets */
 	uint32_t nfiles;
 	uint32_t default_file, default_line; /* IMG_NONE: -i, or none */
 	uint32_t unbound_file, unbound_line;
-	uint32_t dns; /* string offset or IMG_NONE */
-	uint32_t mark; /* mark =, 0: none */
+	uint32_t dns;    /* string offset or IMG_NONE */
+	uint32_t mark;   /* mark =, 0: none */
 	const void *img; /* the block all of the above points into */
 	size_t imglen;
 	void *own; /* freed with the policy; NULL when the caller owns img */

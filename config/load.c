@@ -29,8 +29,9 @@ syntax_problem(struct loader *ld, const config_t *cfg)
 	if (text == NULL)
 		text = "cannot be parsed";
 	if (strstr(text, "mismatched element type") != NULL)
-		hint = " (an array [ ] holds one type; mix numbers and \"lo-hi\" "
-		       "strings in a list ( ))";
+		hint =
+		    " (an array [ ] holds one type; mix numbers and \"lo-hi\" "
+		    "strings in a list ( ))";
 	errs_push(ld->errs, &ld->oom, file ? file : ld->name,
 	    bulk_line(&ld->bulk, config_error_line(cfg)), "%s%s", text, hint);
 }
@@ -38,8 +39,8 @@ syntax_problem(struct loader *ld, const config_t *cfg)
 static struct rules_file *
 new_file(struct rules_set *set, const char *name)
 {
-	struct rules_file *v = realloc(set->files,
-	    (set->nfiles + 1) * sizeof(*v));
+	struct rules_file *v =
+	    realloc(set->files, (set->nfiles + 1) * sizeof(*v));
 
 	if (v == NULL)
 		return NULL;
@@ -89,7 +90,8 @@ has_include(struct loader *ld)
 static void
 too_large(struct rules_errors *errs, bool *oom, const char *name)
 {
-	errs_push(errs, oom, name, 0, "larger than %d MB; rules files are "
+	errs_push(errs, oom, name, 0,
+	    "larger than %d MB; rules files are "
 	    "read by every wrapped program, so they are kept smaller",
 	    RULES_MAX_FILE >> 20);
 }
@@ -156,7 +158,8 @@ load_one(struct rules_set *set, const char *name, FILE *fp, const char *text,
 	ld.lib->init(&cfg);
 	/* @include is relative to the including file, not to the cwd of
 	 * whatever program the shim happens to live in. */
-	if (strlen(name) < sizeof(dir) && (slash = strrchr(name, '/')) != NULL) {
+	if (strlen(name) < sizeof(dir) &&
+	    (slash = strrchr(name, '/')) != NULL) {
 		memcpy(dir, name, (size_t)(slash - name));
 		dir[slash - name] = '\0';
 		ld.lib->set_include_dir(&cfg, dir[0] ? dir : "/");
@@ -166,7 +169,7 @@ load_one(struct rules_set *set, const char *name, FILE *fp, const char *text,
 	else if (bulk_find(text, ld.len, &ld.bulk) < 0)
 		ld.oom = true;
 	else if (!(ok = ld.lib->read_string(&cfg,
-	    ld.bulk.cfg ? ld.bulk.cfg : text)))
+	               ld.bulk.cfg ? ld.bulk.cfg : text)))
 		syntax_problem(&ld, &cfg);
 	else
 		load_config(&ld, &cfg, f);
@@ -193,8 +196,8 @@ rules_is_conf_name(const char *n)
 }
 
 static bool
-load_file(struct rules_set *set, const char *path,
-    const struct rules_mapper *m, struct rules_errors *errs)
+load_file(struct rules_set *set, const char *path, const struct rules_mapper *m,
+    struct rules_errors *errs)
 {
 	bool oom = false, ok;
 	const char *text;
@@ -211,7 +214,8 @@ load_file(struct rules_set *set, const char *path,
 		return ok;
 	}
 	if ((fp = fopen(path, "re")) == NULL) {
-		errs_push(errs, &oom, path, 0, "cannot read: %s", strerror(errno));
+		errs_push(errs, &oom, path, 0, "cannot read: %s",
+		    strerror(errno));
 		return !oom;
 	}
 	ok = load_one(set, path, fp, NULL, errs);
@@ -220,8 +224,8 @@ load_file(struct rules_set *set, const char *path,
 }
 
 static bool
-load_dir(struct rules_set *set, const char *path,
-    const struct rules_mapper *m, struct rules_errors *errs)
+load_dir(struct rules_set *set, const char *path, const struct rules_mapper *m,
+    struct rules_errors *errs)
 {
 	char **names = NULL, **grown, *full;
 	size_t n = 0, i;
@@ -230,13 +234,15 @@ load_dir(struct rules_set *set, const char *path,
 	DIR *dir = opendir(path);
 
 	if (dir == NULL) {
-		errs_push(errs, &oom, path, 0, "cannot read: %s", strerror(errno));
+		errs_push(errs, &oom, path, 0, "cannot read: %s",
+		    strerror(errno));
 		return !oom;
 	}
 	while ((d = readdir(dir)) != NULL) {
 		if (!rules_is_conf_name(d->d_name))
 			continue;
-		if ((grown = realloc(names, (n + 1) * sizeof(*names))) == NULL ||
+		if ((grown = realloc(names, (n + 1) * sizeof(*names))) ==
+		        NULL ||
 		    (names = grown, names[n] = strdup(d->d_name)) == NULL) {
 			ok = false;
 			break;
@@ -245,7 +251,8 @@ load_dir(struct rules_set *set, const char *path,
 	}
 	closedir(dir);
 	if (ok && n == 0)
-		errs_push(errs, &oom, path, 0, "no *.conf files in this "
+		errs_push(errs, &oom, path, 0,
+		    "no *.conf files in this "
 		    "directory");
 	if (n > 0)
 		qsort(names, n, sizeof(*names), by_name);
@@ -298,8 +305,7 @@ rules_load_mapped(const char *path, const struct rules_mapper *m,
 }
 
 struct rules_set *
-rules_load_string(const char *text, const char *name,
-    struct rules_errors *errs)
+rules_load_string(const char *text, const char *name, struct rules_errors *errs)
 {
 	struct rules_set *set = calloc(1, sizeof(*set));
 
@@ -342,7 +348,7 @@ rules_set_each_iface(const struct rules_set *set,
 		for (j = 0; j < f->nentries; j++)
 			if (f->entries[j].iface != NULL &&
 			    (rc = fn(arg, f->entries[j].iface, f->name,
-				 f->entries[j].iface_line)) != 0)
+			         f->entries[j].iface_line)) != 0)
 				return rc;
 	}
 	return 0;

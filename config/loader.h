@@ -17,9 +17,9 @@ struct loader {
 	const char *name; /* the file, as the user named it */
 	struct rules_errors *errs;
 	bool oom;
-	const char *text;   /* the file's text, for values.c's lines */
-	size_t len;	    /* its length, to the first NUL */
-	size_t *lines;	    /* offset of each line's start (line 1 first) */
+	const char *text; /* the file's text, for values.c's lines */
+	size_t len;       /* its length, to the first NUL */
+	size_t *lines;    /* offset of each line's start (line 1 first) */
 	size_t nlines;
 	struct bulk bulk; /* the arrays libconfig did not read */
 };
@@ -36,9 +36,8 @@ typedef void each_fn(struct loader *, const struct elem *, void *);
 
 /* errors.c: a problem at file:line (file NULL: none, line 0: the whole
  * file), formatted; *oom set when it cannot be kept. */
-void errs_push(struct rules_errors *errs, bool *oom, const char *file,
-    int line, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+void errs_push(struct rules_errors *errs, bool *oom, const char *file, int line,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* A problem in the file being read. */
 #define problem(ld, line, ...) \
 	errs_push((ld)->errs, &(ld)->oom, (ld)->name, (line), __VA_ARGS__)

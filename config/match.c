@@ -53,10 +53,9 @@ interval_list(const struct rules_policy *p, const struct image_family *fi,
 	/* The last interval that starts at or before k. */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		bool le = fi->lo != NULL
-		    ? fi->hi[mid] < k->hi || (fi->hi[mid] == k->hi &&
-			fi->lo[mid] <= k->lo)
-		    : fi->hi[mid] <= k->hi;
+		bool le = fi->lo != NULL ? fi->hi[mid] < k->hi ||
+		        (fi->hi[mid] == k->hi && fi->lo[mid] <= k->lo) :
+		                           fi->hi[mid] <= k->hi;
 
 		if (le)
 			lo = mid + 1;
@@ -150,9 +149,9 @@ rules_match(const struct rules_policy *p, const struct rules_query *query,
 	} else if (p->str[p->ifaces[0]] != '\0') {
 		v->action = RULES_BIND;
 		v->reason = RULES_BY_DEFAULT;
-		v->file = p->default_file == IMG_NONE
-		    ? NULL
-		    : p->str + p->files[p->default_file];
+		v->file = p->default_file == IMG_NONE ?
+		    NULL :
+		    p->str + p->files[p->default_file];
 		v->line = (int)p->default_line;
 	} else
 		v->reason = RULES_BY_NOTHING;

@@ -21,8 +21,8 @@ const char *
 rules_proto_name(unsigned proto)
 {
 	static const char *const names[16] = { "none", "tcp", "udp", "tcp,udp",
-		"icmp", "tcp,icmp", "udp,icmp", "tcp,udp,icmp", "raw", "tcp,raw",
-		"udp,raw", "tcp,udp,raw", "icmp,raw", "tcp,icmp,raw",
+		"icmp", "tcp,icmp", "udp,icmp", "tcp,udp,icmp", "raw",
+		"tcp,raw", "udp,raw", "tcp,udp,raw", "icmp,raw", "tcp,icmp,raw",
 		"udp,icmp,raw", "any" };
 
 	return names[proto & RULES_PROTO_ANY];

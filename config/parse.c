@@ -41,7 +41,8 @@ struct cidr_list {
 	struct rules_cidr *v;
 	size_t n, cap;
 	const char *what; /* "dst" or "exclude", for messages */
-	size_t nfam[2], last[2]; /* per family: how many, the last one's index */
+	size_t nfam[2],
+	    last[2]; /* per family: how many, the last one's index */
 	bool unsorted[2];
 };
 
@@ -53,9 +54,8 @@ be64_at(const uint8_t *p)
 {
 	/* Spelled out: compilers make this one load and a byte swap. */
 	return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 |
-	    (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
-	    (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
-	    (uint64_t)p[6] << 8 | (uint64_t)p[7];
+	    (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 | (uint64_t)p[4] << 24 |
+	    (uint64_t)p[5] << 16 | (uint64_t)p[6] << 8 | (uint64_t)p[7];
 }
 
 /* Appends c (room is there), noting the order of its family's CIDRs. */
@@ -102,7 +102,8 @@ valid_ifname(const char *name)
 	    strcmp(name, "..") == 0)
 		return false;
 	for (i = 0; i < n; i++)
-		if (name[i] == '/' || name[i] == ':' || (unsigned char)name[i] <= ' ' ||
+		if (name[i] == '/' || name[i] == ':' ||
+		    (unsigned char)name[i] <= ' ' ||
 		    (unsigned char)name[i] >= 0x7f)
 			return false;
 	return true;
@@ -118,9 +119,10 @@ iface_of(struct loader *ld, const config_setting_t *s)
 	if (v == NULL)
 		return NULL;
 	if (!valid_ifname(v)) {
-		problem(ld, el.line, "interface: '%s' is not a valid interface "
-		    "name (1 to %d characters, no '/', ':' or spaces)", v,
-		    RULES_IFNAMSIZ - 1);
+		problem(ld, el.line,
+		    "interface: '%s' is not a valid interface "
+		    "name (1 to %d characters, no '/', ':' or spaces)",
+		    v, RULES_IFNAMSIZ - 1);
 		return NULL;
 	}
 	if ((copy = strdup(v)) == NULL)
@@ -258,18 +260,22 @@ add_ports(struct loader *ld, const struct elem *el, void *arg)
 		long long n = ld->lib->get_int64(el->s);
 
 		if (n < 1 || n > 65535) {
-			problem(ld, el->line, "port: %lld is out of range (1 to "
-			    "65535)", n);
+			problem(ld, el->line,
+			    "port: %lld is out of range (1 to "
+			    "65535)",
+			    n);
 			return;
 		}
 		p.lo = p.hi = (uint16_t)n;
 	} else if (text != NULL) {
 		if ((lo = parse_port(text, &end)) < 0 ||
-		    (*end == '-' ? (hi = parse_port(end + 1, &end)) < 0
-				 : (hi = lo, false)) ||
+		    (*end == '-' ? (hi = parse_port(end + 1, &end)) < 0 :
+		                   (hi = lo, false)) ||
 		    *end != '\0') {
-			problem(ld, el->line, "port: '%s' is not a port or range "
-			    "(like 443 or \"8000-8100\", ports 1 to 65535)", text);
+			problem(ld, el->line,
+			    "port: '%s' is not a port or range "
+			    "(like 443 or \"8000-8100\", ports 1 to 65535)",
+			    text);
 			return;
 		}
 		if (lo > hi) {
@@ -280,7 +286,8 @@ add_ports(struct loader *ld, const struct elem *el, void *arg)
 		p.lo = (uint16_t)lo;
 		p.hi = (uint16_t)hi;
 	} else {
-		problem(ld, el->line, "port: expected a number or a \"lo-hi\" "
+		problem(ld, el->line,
+		    "port: expected a number or a \"lo-hi\" "
 		    "range");
 		return;
 	}
@@ -314,13 +321,14 @@ add_proto(struct loader *ld, const struct elem *el, void *arg)
 			*mask |= names[i].mask;
 			return;
 		}
-	problem(ld, el->line, "proto: unknown protocol '%s' (tcp, udp, icmp, "
-	    "raw or any)", v);
+	problem(ld, el->line,
+	    "proto: unknown protocol '%s' (tcp, udp, icmp, "
+	    "raw or any)",
+	    v);
 }
 
 static int
-action_of(struct loader *ld, const config_setting_t *s,
-    enum rules_action *out)
+action_of(struct loader *ld, const config_setting_t *s, enum rules_action *out)
 {
 	struct elem el = elem_of(ld, s);
 	const char *v = string_of(ld, &el, "action");
@@ -334,8 +342,10 @@ action_of(struct loader *ld, const config_setting_t *s,
 	else if (strcmp(v, "reject") == 0)
 		*out = RULES_REJECT;
 	else {
-		problem(ld, line_of(ld, s), "action: unknown action '%s' (bind, pass "
-		    "or reject)", v);
+		problem(ld, line_of(ld, s),
+		    "action: unknown action '%s' (bind, pass "
+		    "or reject)",
+		    v);
 		return -1;
 	}
 	return 0;
@@ -353,9 +363,11 @@ errno_of(struct loader *ld, const config_setting_t *s)
 	for (i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
 		if (strcmp(v, errnos[i].name) == 0)
 			return errnos[i].value;
-	problem(ld, line_of(ld, s), "errno: '%s' is not one of ECONNREFUSED, EACCES, "
+	problem(ld, line_of(ld, s),
+	    "errno: '%s' is not one of ECONNREFUSED, EACCES, "
 	    "EPERM, ENETUNREACH, EHOSTUNREACH, ECONNRESET, ETIMEDOUT, "
-	    "ECONNABORTED, EADDRNOTAVAIL", v);
+	    "ECONNABORTED, EADDRNOTAVAIL",
+	    v);
 	return 0;
 }
 
@@ -408,7 +420,8 @@ load_rule(struct loader *ld, config_setting_t *g, struct rules_entry *e)
 	bad_action = action != NULL && action_of(ld, action, &e->action) < 0;
 	if (iface != NULL) {
 		if (!bad_action && e->action != RULES_BIND)
-			problem(ld, line_of(ld, iface), "interface: a rule with action "
+			problem(ld, line_of(ld, iface),
+			    "interface: a rule with action "
 			    "'%s' sends nothing to an interface",
 			    rules_action_name(e->action));
 		else {
@@ -418,7 +431,8 @@ load_rule(struct loader *ld, config_setting_t *g, struct rules_entry *e)
 	}
 	if (err != NULL) {
 		if (!bad_action && e->action != RULES_REJECT)
-			problem(ld, line_of(ld, err), "errno: only a rule with action "
+			problem(ld, line_of(ld, err),
+			    "errno: only a rule with action "
 			    "'reject' fails calls");
 		else
 			e->err = errno_of(ld, err);
@@ -426,8 +440,10 @@ load_rule(struct loader *ld, config_setting_t *g, struct rules_entry *e)
 	if (e->action == RULES_REJECT && e->err == 0)
 		e->err = ECONNREFUSED;
 	if (e->nports > 0 && !(e->proto & (RULES_PROTO_TCP | RULES_PROTO_UDP)))
-		problem(ld, e->line, "port: the rule's protocols (%s) have no "
-		    "ports", rules_proto_name(e->proto));
+		problem(ld, e->line,
+		    "port: the rule's protocols (%s) have no "
+		    "ports",
+		    rules_proto_name(e->proto));
 }
 
 static struct rules_entry *
@@ -450,7 +466,8 @@ load_rules(struct loader *ld, config_setting_t *list, struct rules_file *f)
 	int i, n;
 
 	if (!config_setting_is_list(list)) {
-		problem(ld, line_of(ld, list), "rules: expected a list of rules, "
+		problem(ld, line_of(ld, list),
+		    "rules: expected a list of rules, "
 		    "( { dst = ...; }, ... )");
 		return;
 	}
@@ -459,7 +476,8 @@ load_rules(struct loader *ld, config_setting_t *list, struct rules_file *f)
 		config_setting_t *g = ld->lib->get_elem(list, (unsigned)i);
 
 		if (!config_setting_is_group(g)) {
-			problem(ld, line_of(ld, g), "rules: each rule is a group in "
+			problem(ld, line_of(ld, g),
+			    "rules: each rule is a group in "
 			    "braces, { dst = ...; }");
 			continue;
 		}
@@ -500,8 +518,10 @@ add_program(struct loader *ld, const struct elem *el, void *arg)
 	if (v == NULL)
 		return;
 	if (v[0] == '\0' || (strchr(v, '/') != NULL && v[0] != '/')) {
-		problem(ld, el->line, "program: '%s' is neither a program name "
-		    "nor an absolute path", v);
+		problem(ld, el->line,
+		    "program: '%s' is neither a program name "
+		    "nor an absolute path",
+		    v);
 		return;
 	}
 	if ((p = realloc(f->programs, (f->nprograms + 1) * sizeof(*p))) ==
@@ -530,9 +550,12 @@ add_dns(struct loader *ld, const struct elem *el, void *arg)
 
 	if (v == NULL)
 		return;
-	if (inet_pton(AF_INET, v, buf) != 1 && inet_pton(AF_INET6, v, buf) != 1) {
-		problem(ld, el->line, "dns: '%s' is not an IPv4 or IPv6 "
-		    "address", v);
+	if (inet_pton(AF_INET, v, buf) != 1 &&
+	    inet_pton(AF_INET6, v, buf) != 1) {
+		problem(ld, el->line,
+		    "dns: '%s' is not an IPv4 or IPv6 "
+		    "address",
+		    v);
 		return;
 	}
 	old = f->dns ? strlen(f->dns) : 0;
@@ -554,14 +577,17 @@ set_mark(struct loader *ld, const config_setting_t *s, struct rules_file *f)
 
 	f->mark_line = line_of(ld, s);
 	if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64) {
-		problem(ld, f->mark_line, "mark: expected a number (like "
+		problem(ld, f->mark_line,
+		    "mark: expected a number (like "
 		    "0x2024)");
 		return;
 	}
 	n = ld->lib->get_int64(s);
 	if (n < 1 || n > 0xffffffffLL) {
-		problem(ld, f->mark_line, "mark: %lld is out of range (1 to "
-		    "0xffffffff)", n);
+		problem(ld, f->mark_line,
+		    "mark: %lld is out of range (1 to "
+		    "0xffffffff)",
+		    n);
 		return;
 	}
 	f->mark = (uint32_t)n;
@@ -571,7 +597,7 @@ void
 load_config(struct loader *ld, config_t *cfg, struct rules_file *f)
 {
 	config_setting_t *root = config_root_setting(cfg), *s, *rules = NULL,
-			 *exclude = NULL;
+	                 *exclude = NULL;
 	int i, n = ld->lib->length(root);
 
 	for (i = 0; i < n; i++) {

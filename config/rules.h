@@ -14,8 +14,8 @@
 #define RULES_IFNAMSIZ 16 /* IFNAMSIZ on Linux and macOS, NUL included */
 
 enum rules_action {
-	RULES_PASS = 0,	 /* leave it to the routing table */
-	RULES_BIND = 1,	 /* send it out of an interface */
+	RULES_PASS = 0,  /* leave it to the routing table */
+	RULES_BIND = 1,  /* send it out of an interface */
 	RULES_REJECT = 2 /* fail the call with an errno */
 };
 
@@ -31,33 +31,35 @@ enum rules_proto {
 
 /* Why a verdict was reached; --explain and the shim's log print it. */
 enum rules_reason {
-	RULES_BY_RULE,	   /* an entry of a rules = (...) list */
+	RULES_BY_RULE,     /* an entry of a rules = (...) list */
 	RULES_BY_EXCLUDE,  /* an exclude = [...] entry */
 	RULES_BY_DEFAULT,  /* the default interface (-i or interface =) */
 	RULES_BY_NOTHING,  /* no rule and no default interface: pass */
 	RULES_BY_LOOPBACK, /* 127/8, ::1, unspecified: always pass */
-	RULES_BY_SPECIAL   /* link-local/multicast/broadcast not named by a rule */
+	RULES_BY_SPECIAL   /* link-local/multicast/broadcast not named by a rule
+	                    */
 };
 
 struct rules_query {
-	int family;	   /* 4 or 6; a v4-mapped v6 address is asked as 4 */
-	uint8_t addr[16];  /* network order; first 4 bytes for family 4 */
-	uint16_t port;	   /* host order; 0 when the protocol has none */
-	unsigned proto;	   /* exactly one RULES_PROTO_* bit */
+	int family;       /* 4 or 6; a v4-mapped v6 address is asked as 4 */
+	uint8_t addr[16]; /* network order; first 4 bytes for family 4 */
+	uint16_t port;    /* host order; 0 when the protocol has none */
+	unsigned proto;   /* exactly one RULES_PROTO_* bit */
 };
 
 struct rules_verdict {
 	enum rules_action action;
 	enum rules_reason reason;
-	unsigned iface;	  /* BIND: slot in rules_policy_iface(); 0 = default */
-	int err;	  /* REJECT: positive errno */
+	unsigned iface;   /* BIND: slot in rules_policy_iface(); 0 = default */
+	int err;          /* REJECT: positive errno */
 	const char *file; /* where the deciding line is; NULL for built-ins */
 	int line;
 };
 
 /* One parse problem. Loading collects all of them, in file order. */
 struct rules_error {
-	char *file; /* NULL when the problem is not in a file (e.g. a directory) */
+	char *file; /* NULL when the problem is not in a file (e.g. a directory)
+	             */
 	int line;   /* 0 when not known */
 	char *msg;
 };
@@ -118,9 +120,8 @@ int rules_set_each_iface(const struct rules_set *,
  * set may be NULL: then only default_iface applies.
  * On failure returns NULL and writes a reason into why.
  */
-struct rules_policy *rules_select(const struct rules_set *set,
-    const char *exe, const char *argv0, const char *default_iface,
-    char *why, size_t whylen);
+struct rules_policy *rules_select(const struct rules_set *set, const char *exe,
+    const char *argv0, const char *default_iface, char *why, size_t whylen);
 void rules_policy_free(struct rules_policy *);
 
 /* Interface slots of a policy: slot 0 is the default (may be ""). */

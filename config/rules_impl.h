@@ -13,7 +13,7 @@ struct rules_cidr {
 	uint8_t addr[16];
 	int line;
 	uint8_t family; /* 4 or 6 */
-	uint8_t len;	/* prefix length */
+	uint8_t len;    /* prefix length */
 };
 
 struct rules_ports {
@@ -36,7 +36,7 @@ struct rules_entry {
 	enum rules_reason reason;
 	char *iface; /* BIND to this one; NULL: the default interface */
 	int iface_line;
-	int err;     /* REJECT */
+	int err; /* REJECT */
 	int line;
 };
 
@@ -77,7 +77,7 @@ struct rules_policy *rules_compile(const struct rules_file *const *files,
  * or 0 with why.
  */
 size_t rules_compile_to(const struct rules_file *const *files, size_t nfiles,
-    const char *default_iface, void *(*room)(void *arg, size_t len),
-    void *arg, char *why, size_t whylen);
+    const char *default_iface, void *(*room)(void *arg, size_t len), void *arg,
+    char *why, size_t whylen);
 
 #endif

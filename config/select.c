@@ -26,8 +26,8 @@ rules_name_matches(const char *want, const char *exe, const char *argv0)
 	for (c = 0; c < 2; c++) {
 		if (cands[c] == NULL || cands[c][0] == '\0')
 			continue;
-		if (strchr(want, '/') ? strcmp(want, cands[c]) == 0
-				      : strcmp(want, base_name(cands[c])) == 0)
+		if (strchr(want, '/') ? strcmp(want, cands[c]) == 0 :
+		                        strcmp(want, base_name(cands[c])) == 0)
 			return true;
 	}
 	return false;
@@ -64,8 +64,8 @@ rules_select(const struct rules_set *set, const char *exe, const char *argv0,
 			const struct rules_file *f = &set->files[i];
 
 			if (pass == 0 ? f->nprograms > 0 &&
-				rules_file_matches(f, exe, argv0)
-				      : f->nprograms == 0)
+			            rules_file_matches(f, exe, argv0) :
+			                f->nprograms == 0)
 				files[nfiles++] = f;
 		}
 	p = rules_compile(files, nfiles, default_iface, why, whylen);

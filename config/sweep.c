@@ -84,8 +84,8 @@ run_next(struct cursor *c, struct span *out)
 	const struct rules_entry *re = c->re;
 	const struct rules_cidr *d;
 
-	if (re == NULL || (c->r = run_next_index(re, c->family, c->r)) >=
-	    re->ndst)
+	if (re == NULL ||
+	    (c->r = run_next_index(re, c->family, c->r)) >= re->ndst)
 		return false;
 	d = &re->dst[c->r];
 	*out = (struct span){ key_of(d->family, d->addr),
@@ -152,8 +152,8 @@ same_list(const struct builder *b, uint32_t prev, const uint32_t *list,
 		return n == 0 && prev == 0;
 	if (n == 1 || (prev & IMG_SINGLE))
 		return n == 1 && prev == (IMG_SINGLE | list[0]);
-	return pool[prev] == n && memcmp(&pool[prev + 1], list,
-	    n * sizeof(*list)) == 0;
+	return pool[prev] == n &&
+	    memcmp(&pool[prev + 1], list, n * sizeof(*list)) == 0;
 }
 
 /* Starts an interval at k with list (n slots) unless it carries on the
@@ -207,7 +207,7 @@ emit_alone(struct builder *b, int fam, struct key k, uint32_t slot,
 
 	if ((h = vec_add(&b->hi[fam], sizeof(*h), n, &b->oom)) == NULL ||
 	    (b->wide[fam] &&
-		(lo = vec_add(&b->lo[fam], sizeof(*lo), n, &b->oom)) == NULL) ||
+	        (lo = vec_add(&b->lo[fam], sizeof(*lo), n, &b->oom)) == NULL) ||
 	    (v = vec_add(l, sizeof(*v), n, &b->oom)) == NULL)
 		return;
 	if (n == 2) {
@@ -250,7 +250,8 @@ sweep_apart(struct builder *b, int fam)
 			if (key_cmp(&next, &end) <= 0)
 				break;
 		}
-		emit_alone(b, fam, k, b->run[fam].first_slot + (uint32_t)i, end);
+		emit_alone(b, fam, k, b->run[fam].first_slot + (uint32_t)i,
+		    end);
 	}
 	return i;
 }
@@ -343,7 +344,8 @@ compile_sweep(struct builder *b, int fam)
 		qsort(sp, b->spans[fam].n, sizeof(*sp), span_qcmp);
 	cursor_init(&cur, b, fam, sweep_apart(b, fam));
 	while (((at = cursor_peek(&cur, 0)) != NULL ||
-	    (top > 0 && !stack[top - 1].none)) && !b->oom) {
+	           (top > 0 && !stack[top - 1].none)) &&
+	    !b->oom) {
 		/* The next point: the innermost open CIDR's end, or the
 		 * next start, whichever comes first. */
 		struct key k = at != NULL ? at->k : stack[top - 1].end, end;
@@ -352,7 +354,7 @@ compile_sweep(struct builder *b, int fam)
 		 * one starting past its end. Its two intervals, directly. */
 		if (top == 0 && cidr_end_plus_one(k, fam, (int)at->len, &end) &&
 		    ((after = cursor_peek(&cur, 1)) == NULL ||
-			key_cmp(&after->k, &end) > 0)) {
+		        key_cmp(&after->k, &end) > 0)) {
 			emit(b, fam, k, &at->slot, 1);
 			emit(b, fam, end, NULL, 0);
 			cursor_step(&cur);
@@ -366,7 +368,8 @@ compile_sweep(struct builder *b, int fam)
 		    key_cmp(&stack[top - 1].end, &k) == 0)
 			cover_drop(&cov, stack[--top].slot);
 		for (; (at = cursor_peek(&cur, 0)) != NULL &&
-		     key_cmp(&at->k, &k) == 0; cursor_step(&cur)) {
+		     key_cmp(&at->k, &k) == 0;
+		     cursor_step(&cur)) {
 			struct open *o = &stack[top++];
 
 			o->slot = at->slot;

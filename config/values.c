@@ -24,8 +24,8 @@ static bool
 line_has(const struct loader *ld, int l, const char *text, size_t qlen)
 {
 	const char *p = ld->text + ld->lines[l - 1];
-	const char *end = (size_t)l < ld->nlines ? ld->text + ld->lines[l] :
-						   p + strlen(p);
+	const char *end =
+	    (size_t)l < ld->nlines ? ld->text + ld->lines[l] : p + strlen(p);
 
 	for (; p + qlen <= end; p++)
 		if (memcmp(p, text, qlen) == 0)
@@ -82,10 +82,11 @@ elem_line(struct loader *ld, const config_setting_t *s)
 	 * quoted copy: it was a tenth of a 100,000-CIDR load). */
 	if ((*p != ',' && *p != ']' && *p != ')') ||
 	    (qlen = (size_t)snprintf(quoted, sizeof(quoted), "\"%s\"", v)) >=
-		sizeof(quoted) ||
+	        sizeof(quoted) ||
 	    (*p == ',' && line_has(ld, line, quoted, qlen)))
 		return line;
-	lo = config_setting_parent(s) ? line_of(ld, config_setting_parent(s)) : 1;
+	lo = config_setting_parent(s) ? line_of(ld, config_setting_parent(s)) :
+	                                1;
 	for (l = line - 1; l >= lo && l >= 1; l--)
 		if (line_has(ld, l, quoted, qlen))
 			return l;
@@ -120,8 +121,8 @@ distance(const char *a, const char *b)
 }
 
 bool
-known_key(struct loader *ld, const config_setting_t *s,
-    const char *const *keys, const char *where)
+known_key(struct loader *ld, const config_setting_t *s, const char *const *keys,
+    const char *where)
 {
 	const char *name = config_setting_name(s), *best = NULL;
 	size_t i, d, bestd = 3;
@@ -135,10 +136,13 @@ known_key(struct loader *ld, const config_setting_t *s,
 		}
 	}
 	if (best != NULL)
-		problem(ld, line_of(ld, s), "unknown setting '%s'%s (did you mean "
-		    "'%s'?)", name, where, best);
+		problem(ld, line_of(ld, s),
+		    "unknown setting '%s'%s (did you mean "
+		    "'%s'?)",
+		    name, where, best);
 	else
-		problem(ld, line_of(ld, s), "unknown setting '%s'%s", name, where);
+		problem(ld, line_of(ld, s), "unknown setting '%s'%s", name,
+		    where);
 	return false;
 }
 
@@ -183,8 +187,7 @@ bulk_elem(struct loader *ld, const char *v, size_t len, int line, char *buf,
 
 /* The elements of an array bulk.c read. */
 static void
-each_bulk(struct loader *ld, const struct bulk_array *a, each_fn *fn,
-    void *arg)
+each_bulk(struct loader *ld, const struct bulk_array *a, each_fn *fn, void *arg)
 {
 	struct bulk_iter it;
 	const char *v;
@@ -205,8 +208,8 @@ bulk_of(const struct loader *ld, const config_setting_t *s)
 	long a;
 
 	if (!config_setting_is_array(s) || ld->lib->length(s) != 1 ||
-	    (a = bulk_marker(&ld->bulk, ld->lib->get_string(
-		ld->lib->get_elem(s, 0)))) < 0)
+	    (a = bulk_marker(&ld->bulk,
+	         ld->lib->get_string(ld->lib->get_elem(s, 0)))) < 0)
 		return NULL;
 	return &ld->bulk.v[a];
 }

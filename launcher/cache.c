@@ -95,7 +95,8 @@ key_dir(FILE *m, const char *dir)
 	while ((d = readdir(dp)) != NULL && ok) {
 		if (!rules_is_conf_name(d->d_name))
 			continue;
-		if ((grown = realloc(names, (n + 1) * sizeof(*names))) == NULL ||
+		if ((grown = realloc(names, (n + 1) * sizeof(*names))) ==
+		        NULL ||
 		    (names = grown, names[n] = strdup(d->d_name)) == NULL)
 			ok = false;
 		else
@@ -106,7 +107,8 @@ key_dir(FILE *m, const char *dir)
 		qsort(names, n, sizeof(*names), by_name);
 	for (i = 0; i < n && ok; i++) {
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
-		    names[i]) >= sizeof(path) || stat(path, &st) < 0)
+		        names[i]) >= sizeof(path) ||
+		    stat(path, &st) < 0)
 			ok = false;
 		else {
 			fputs("file ", m);
@@ -138,7 +140,8 @@ cache_key(const char *path, const char *iface)
 	if (realpath(path, abs) == NULL || stat(abs, &st) < 0 ||
 	    (m = open_memstream(&text, &len)) == NULL)
 		return NULL;
-	fprintf(m, "bindif rules\npath %s\niface %s\n", abs, iface ? iface : "");
+	fprintf(m, "bindif rules\npath %s\niface %s\n", abs,
+	    iface ? iface : "");
 	fputs(S_ISDIR(st.st_mode) ? "dir " : "file ", m);
 	lplat_file_id(m, &st);
 	fprintf(m, " %s\n", abs);
@@ -159,7 +162,7 @@ cache_file(const char *dir, const char *key)
 	char *file;
 
 	if (asprintf(&file, "%s/rules-%016llx", dir,
-	    (unsigned long long)checksum(from, (size_t)(to - from))) < 0)
+	        (unsigned long long)checksum(from, (size_t)(to - from))) < 0)
 		return NULL;
 	return file;
 }
@@ -244,19 +247,20 @@ cache_read(struct lrules *r, const char *key, struct cache_head *h)
 	if (!r->in_policy)
 		bundle = buf + head;
 	else if (lplat_policy_fill(r->policy_fd, fd, (off_t)head,
-	    (size_t)h->bundlelen) < 0 ||
+	             (size_t)h->bundlelen) < 0 ||
 	    (bundle = lplat_policy_resize(r->policy_fd, NULL, 0,
-		(size_t)h->bundlelen)) == NULL)
+	         (size_t)h->bundlelen)) == NULL)
 		goto bad;
 	r->bundle = bundle;
 	r->policy_map = r->in_policy ? (size_t)h->bundlelen : 0;
 	/* The head is a multiple of 8 bytes long: the sum chains. */
-	if (h->sum != checksum_more(checksum(buf + sizeof(*h),
-	    head - sizeof(*h)), bundle, (size_t)h->bundlelen) ||
+	if (h->sum !=
+	        checksum_more(checksum(buf + sizeof(*h), head - sizeof(*h)),
+	            bundle, (size_t)h->bundlelen) ||
 	    memcmp(buf + sizeof(*h), key, keylen) != 0 ||
 	    memchr(buf + sizeof(*h) + keylen, '\0', h->checklen) != NULL ||
 	    (h->checklen > 0 &&
-		buf[sizeof(*h) + keylen + h->checklen - 1] != '\n'))
+	        buf[sizeof(*h) + keylen + h->checklen - 1] != '\n'))
 		goto bad;
 	close(fd);
 	return buf;
@@ -430,7 +434,8 @@ lrules_each_iface(const struct lrules *r,
 
 	if (!r->from_cache)
 		return rules_set_each_iface(r->set, fn, arg);
-	for (; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+	for (; p != NULL && *p != '\0';
+	     p = strchr(p, '\n'), p = p ? p + 1 : p) {
 		if (sscanf(p, "%d %15s %n", &line, name, &n) != 2)
 			return -1;
 		snprintf(file, sizeof(file), "%.*s", (int)strcspn(p + n, "\n"),
@@ -470,7 +475,7 @@ build(struct lrules *r, const struct rules_prog *progs, size_t nprogs,
 		    &r->bundle, &r->bundle_len, why, whylen);
 	r->in_policy = true;
 	if (rules_bundle_build_in(r->set, r->iface, progs, nprogs, &store,
-	    &r->bundle, &r->bundle_len, why, whylen) == 0)
+	        &r->bundle, &r->bundle_len, why, whylen) == 0)
 		return 0;
 	(void)close(r->policy_fd);
 	r->in_policy = false;
@@ -478,8 +483,8 @@ build(struct lrules *r, const struct rules_prog *progs, size_t nprogs,
 }
 
 struct rules_policy *
-lrules_policy(struct lrules *r, const char *exe, const char *argv0,
-    char *why, size_t whylen)
+lrules_policy(struct lrules *r, const char *exe, const char *argv0, char *why,
+    size_t whylen)
 {
 	char real[PATH_MAX];
 	struct rules_prog progs[2] = { { exe, argv0 }, { exe, argv0 } };

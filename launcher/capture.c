@@ -58,8 +58,8 @@ operand(json_t *left, unsigned *mask)
 	json_t *and, *m, *p;
 
 	*mask = 0xffffffffu;
-	if ((and = json_object_get(left, "&")) != NULL &&
-	    json_is_array(and) && json_array_size(and) == 2) {
+	if ((and = json_object_get(left, "&")) != NULL && json_is_array(and) &&
+	    json_array_size(and) == 2) {
 		*mask = (unsigned)json_integer_value(json_array_get(and, 1));
 		left = json_array_get(and, 0);
 	}
@@ -70,7 +70,7 @@ operand(json_t *left, unsigned *mask)
 
 		if ((!strcmp(proto, "ip") || !strcmp(proto, "ip6")) &&
 		    (!strcmp(f, "daddr") || !strcmp(f, "protocol") ||
-		    !strcmp(f, "nexthdr")))
+		        !strcmp(f, "nexthdr")))
 			return f;
 		return "payload";
 	}
@@ -143,7 +143,7 @@ struct conds {
 	char dest[200];
 	bool dest_neg;
 	char other[160]; /* conditions we do not evaluate */
-	int n;		 /* conditions in all */
+	int n;           /* conditions in all */
 };
 
 static void
@@ -170,7 +170,8 @@ read_match(json_t *m, struct conds *c)
 		c->uid_neg = neg;
 		c->uid = (unsigned)json_integer_value(right);
 	} else if ((!strcmp(key, "l4proto") || !strcmp(key, "protocol") ||
-	    !strcmp(key, "nexthdr")) && !neg && protos_of(text)) {
+	               !strcmp(key, "nexthdr")) &&
+	    !neg && protos_of(text)) {
 		c->protos = protos_of(text);
 		c->n--; /* narrows the protocols, reported apart */
 	} else if (!strcmp(key, "daddr")) {
@@ -197,7 +198,8 @@ static void
 exempt_by(struct exempt *x, const struct conds *c)
 {
 	if (c->n == 1 && c->has_mark && !c->mark_neg)
-		add_mark(x->e.marks, x->e.masks, &x->e.nmarks, c->mark, c->mask);
+		add_mark(x->e.marks, x->e.masks, &x->e.nmarks, c->mark,
+		    c->mask);
 	else if (c->n == 1 && c->has_uid && !c->uid_neg) {
 		if (x->e.nuids < CAPTURE_MAX_UIDS)
 			x->e.uids[x->e.nuids++] = c->uid;
@@ -208,14 +210,14 @@ exempt_by(struct exempt *x, const struct conds *c)
 		char t[160] = "";
 
 		if (c->has_mark)
-			append(t, sizeof(t), "mark %s0x%x ", c->mark_neg ?
-			    "!= " : "", c->mark);
+			append(t, sizeof(t), "mark %s0x%x ",
+			    c->mark_neg ? "!= " : "", c->mark);
 		if (c->has_uid)
-			append(t, sizeof(t), "uid %s%u ", c->uid_neg ? "!= " :
-			    "", c->uid);
+			append(t, sizeof(t), "uid %s%u ",
+			    c->uid_neg ? "!= " : "", c->uid);
 		if (c->dest[0])
-			append(t, sizeof(t), "daddr %s%s ", c->dest_neg ?
-			    "!= " : "", c->dest);
+			append(t, sizeof(t), "daddr %s%s ",
+			    c->dest_neg ? "!= " : "", c->dest);
 		append(t, sizeof(t), "%s", c->other);
 		append(x->e.other, sizeof(x->e.other), "%s(%s)",
 		    x->e.other[0] ? ", " : "", t);
@@ -246,8 +248,8 @@ add_capture(struct walk *w, json_t *rule, const struct exempt *x0,
 	snprintf(r->table, sizeof(r->table), "%s", w->table);
 	snprintf(r->chain, sizeof(r->chain), "%s", str(rule, "chain"));
 	snprintf(r->type, sizeof(r->type), "%s", w->type);
-	r->handle = (unsigned)json_integer_value(json_object_get(rule,
-	    "handle"));
+	r->handle =
+	    (unsigned)json_integer_value(json_object_get(rule, "handle"));
 	r->action = a;
 	r->xt = xt;
 	r->protos = c->protos ? c->protos : CAPTURE_ALL;
@@ -258,8 +260,8 @@ add_capture(struct walk *w, json_t *rule, const struct exempt *x0,
 	if (c->has_uid && c->uid_neg && x.e.nuids < CAPTURE_MAX_UIDS)
 		x.e.uids[x.e.nuids++] = c->uid;
 	if (c->dest[0] && c->dest_neg)
-		append(x.e.dests, sizeof(x.e.dests), "%s%s", x.e.dests[0] ? ", " :
-		    "", c->dest);
+		append(x.e.dests, sizeof(x.e.dests), "%s%s",
+		    x.e.dests[0] ? ", " : "", c->dest);
 	if ((c->has_mark && !c->mark_neg) || (c->has_uid && !c->uid_neg) ||
 	    (c->dest[0] && !c->dest_neg) || c->other[0]) {
 		char t[160] = "";
@@ -343,7 +345,8 @@ walk_rule(struct walk *w, json_t *rule, struct exempt *x, int depth)
 
 			if (!strcmp(str(v, "type"), "match")) {
 				c.n++;
-				append(c.other, sizeof(c.other), "%sxt %s "
+				append(c.other, sizeof(c.other),
+				    "%sxt %s "
 				    "match (not readable as JSON)",
 				    c.other[0] ? " and " : "", name);
 				continue;
@@ -352,23 +355,23 @@ walk_rule(struct walk *w, json_t *rule, struct exempt *x, int depth)
 			 * the JSON (struct xt_*_info). */
 			if (xt_target(name, w->type, &xa) < 0)
 				continue;
-			w->failed |= add_capture(w, rule, x, &c, xa, true,
-			    "") < 0;
+			w->failed |=
+			    add_capture(w, rule, x, &c, xa, true, "") < 0;
 			return c.n == 0;
 		} else if ((v = json_object_get(e, "redirect")) != NULL) {
 			nat_to(v, to, sizeof(to));
 			w->failed |= add_capture(w, rule, x, &c,
-			    CAPTURE_REDIRECT, false, to) < 0;
+			                 CAPTURE_REDIRECT, false, to) < 0;
 			return c.n == 0;
 		} else if ((v = json_object_get(e, "dnat")) != NULL) {
 			nat_to(v, to, sizeof(to));
 			w->failed |= add_capture(w, rule, x, &c, CAPTURE_DNAT,
-			    false, to) < 0;
+			                 false, to) < 0;
 			return c.n == 0;
 		} else if ((v = json_object_get(e, "tproxy")) != NULL) {
 			nat_to(v, to, sizeof(to));
-			w->failed |= add_capture(w, rule, x, &c,
-			    CAPTURE_TPROXY, false, to) < 0;
+			w->failed |= add_capture(w, rule, x, &c, CAPTURE_TPROXY,
+			                 false, to) < 0;
 			return c.n == 0;
 		} else if ((v = json_object_get(e, "mangle")) != NULL &&
 		    !strcmp(w->type, "route")) {
@@ -376,22 +379,22 @@ walk_rule(struct walk *w, json_t *rule, struct exempt *x, int depth)
 			char val[48];
 
 			if (strcmp(operand(json_object_get(v, "key"), &mask),
-			    "mark") != 0)
+			        "mark") != 0)
 				continue;
 			if (json_is_integer(json_object_get(v, "value")))
 				snprintf(val, sizeof(val), "0x%llx",
 				    (unsigned long long)json_integer_value(
-				    json_object_get(v, "value")));
+				        json_object_get(v, "value")));
 			else
 				value_text(json_object_get(v, "value"), val,
 				    sizeof(val));
 			snprintf(to, sizeof(to), "mark %s", val);
 			w->failed |= add_capture(w, rule, x, &c,
-			    CAPTURE_REROUTE, false, to) < 0;
+			                 CAPTURE_REROUTE, false, to) < 0;
 		} else if (json_object_get(e, "drop") != NULL ||
 		    json_object_get(e, "reject") != NULL) {
 			w->failed |= add_capture(w, rule, x, &c, CAPTURE_DROP,
-			    false, "") < 0;
+			                 false, "") < 0;
 			return c.n == 0 && c.protos == 0;
 		} else if (json_object_get(e, "return") != NULL ||
 		    json_object_get(e, "accept") != NULL) {
@@ -421,7 +424,8 @@ walk_chain(struct walk *w, const char *chain, struct exempt *x, int depth)
 	size_t i;
 	json_t *it, *r;
 
-	json_array_foreach(w->items, i, it) {
+	json_array_foreach(w->items, i, it)
+	{
 		if ((r = json_object_get(it, "rule")) == NULL)
 			continue;
 		if (strcmp(str(r, "family"), w->family) ||
@@ -454,7 +458,8 @@ capture_parse_json(struct capture_set *s, const char *json, char *why,
 		return -1;
 	}
 	w.items = items;
-	json_array_foreach(items, i, it) {
+	json_array_foreach(items, i, it)
+	{
 		struct exempt x = { 0 };
 		const char *fam;
 
@@ -490,11 +495,16 @@ static const char *
 action_name(enum capture_action a)
 {
 	switch (a) {
-	case CAPTURE_REDIRECT: return "redirect";
-	case CAPTURE_DNAT: return "dnat";
-	case CAPTURE_TPROXY: return "tproxy";
-	case CAPTURE_REROUTE: return "mark for rerouting";
-	case CAPTURE_DROP: return "drop";
+	case CAPTURE_REDIRECT:
+		return "redirect";
+	case CAPTURE_DNAT:
+		return "dnat";
+	case CAPTURE_TPROXY:
+		return "tproxy";
+	case CAPTURE_REROUTE:
+		return "mark for rerouting";
+	case CAPTURE_DROP:
+		return "drop";
 	}
 	return "?";
 }
@@ -505,28 +515,30 @@ capture_describe(const struct capture_rule *r, char *buf, size_t len)
 	size_t i;
 	bool any = false;
 
-	snprintf(buf, len, "%s %s %s %s (%s, rule %u): %s%s%s", r->xt ?
-	    "iptables-nft" : "nftables", r->family, r->table, r->chain,
+	snprintf(buf, len, "%s %s %s %s (%s, rule %u): %s%s%s",
+	    r->xt ? "iptables-nft" : "nftables", r->family, r->table, r->chain,
 	    r->type, r->handle, action_name(r->action),
-	    r->protos == CAPTURE_TCP ? " tcp" : r->protos == CAPTURE_UDP ?
-	    " udp" : "", r->xt ? " (xt target)" : "");
+	    r->protos == CAPTURE_TCP     ? " tcp" :
+	        r->protos == CAPTURE_UDP ? " udp" :
+	                                   "",
+	    r->xt ? " (xt target)" : "");
 	if (r->to[0])
 		append(buf, len, " to %s", r->to);
 	for (i = 0; i < r->ex.nmarks; i++) {
-		append(buf, len, "%s mark 0x%x", any ? "," : "; exempt:",
-		    r->ex.marks[i]);
+		append(buf, len, "%s mark 0x%x",
+		    any ? "," : "; exempt:", r->ex.marks[i]);
 		if (r->ex.masks[i] != 0xffffffffu)
 			append(buf, len, "/0x%x", r->ex.masks[i]);
 		any = true;
 	}
 	for (i = 0; i < r->ex.nuids; i++) {
-		append(buf, len, "%s uid %u", any ? "," : "; exempt:",
-		    r->ex.uids[i]);
+		append(buf, len, "%s uid %u",
+		    any ? "," : "; exempt:", r->ex.uids[i]);
 		any = true;
 	}
 	if (r->ex.dests[0]) {
-		append(buf, len, "%s daddr %s", any ? "," : "; exempt:",
-		    r->ex.dests);
+		append(buf, len, "%s daddr %s",
+		    any ? "," : "; exempt:", r->ex.dests);
 		any = true;
 	}
 	if (r->ex.other[0])
@@ -600,12 +612,16 @@ capture_list(FILE *out)
 
 	if (capture_os_read(&s, true, &denied, why, sizeof(why)) < 0) {
 		if (denied && capture_os_hint(mod, sizeof(mod)) == 0)
-			fprintf(out, "warning: a redirect or tproxy rule is "
+			fprintf(out,
+			    "warning: a redirect or tproxy rule is "
 			    "in use on this machine (%s), and %s: run --list "
-			    "as root to see whether it captures\n", mod, why);
+			    "as root to see whether it captures\n",
+			    mod, why);
 		else if (denied)
-			fprintf(out, "warning: firewall not read: %s (run "
-			    "--list as root to see its redirects)\n", why);
+			fprintf(out,
+			    "warning: firewall not read: %s (run "
+			    "--list as root to see its redirects)\n",
+			    why);
 		else
 			fprintf(out, "warning: firewall rules not read: %s\n",
 			    why);
@@ -617,9 +633,11 @@ capture_list(FILE *out)
 	}
 	capture_set_free(&s);
 	if (capture_os_legacy(line, sizeof(line)))
-		fprintf(out, "warning: iptables-legacy tables %s are loaded: "
+		fprintf(out,
+		    "warning: iptables-legacy tables %s are loaded: "
 		    "their rules are not read here, and a redirect in their "
-		    "OUTPUT chains takes bound sockets too (see iptables-legacy "
+		    "OUTPUT chains takes bound sockets too (see "
+		    "iptables-legacy "
 		    "-t nat -S OUTPUT; --mark gives the mark it exempts)\n",
 		    line);
 }
@@ -627,14 +645,15 @@ capture_list(FILE *out)
 static const char *
 refusal(enum uplink_rtype t)
 {
-	return t == UPLINK_RT_BLACKHOLE ? "blackhole" : t ==
-	    UPLINK_RT_UNREACHABLE ? "unreachable" : t == UPLINK_RT_PROHIBIT ?
-	    "prohibit" : NULL;
+	return t == UPLINK_RT_BLACKHOLE ? "blackhole" :
+	    t == UPLINK_RT_UNREACHABLE  ? "unreachable" :
+	    t == UPLINK_RT_PROHIBIT     ? "prohibit" :
+	                                  NULL;
 }
 
 int
-capture_mark_routing(const struct uplink_snapshot *s, unsigned mark,
-    char *buf, size_t len)
+capture_mark_routing(const struct uplink_snapshot *s, unsigned mark, char *buf,
+    size_t len)
 {
 	size_t i, j;
 
@@ -642,12 +661,12 @@ capture_mark_routing(const struct uplink_snapshot *s, unsigned mark,
 		const struct uplink_rule *r = &s->rules[i];
 
 		if (!r->has_fwmark || r->invert || r->src_len || r->dst_len ||
-		    r->iif[0] || r->oif[0] ||
-		    (mark & r->fwmask) != r->fwmark)
+		    r->iif[0] || r->oif[0] || (mark & r->fwmask) != r->fwmark)
 			continue;
 		if (r->action != UPLINK_RULE_TABLE &&
 		    r->action != UPLINK_RULE_OTHER) {
-			snprintf(buf, len, "ip rule %u (fwmark 0x%x/0x%x) "
+			snprintf(buf, len,
+			    "ip rule %u (fwmark 0x%x/0x%x) "
 			    "refuses sockets with mark 0x%x, bound or not",
 			    r->priority, r->fwmark, r->fwmask, mark);
 			return 1;
@@ -659,7 +678,8 @@ capture_mark_routing(const struct uplink_snapshot *s, unsigned mark,
 
 			if (rt->table == r->table && rt->family == r->family &&
 			    rt->prefix == 0 && refusal(rt->type)) {
-				snprintf(buf, len, "ip rule %u (fwmark 0x%x/"
+				snprintf(buf, len,
+				    "ip rule %u (fwmark 0x%x/"
 				    "0x%x) sends sockets with mark 0x%x to "
 				    "table %u, whose default route is %s",
 				    r->priority, r->fwmark, r->fwmask, mark,

@@ -15,10 +15,10 @@
 
 enum capture_action {
 	CAPTURE_REDIRECT, /* to a local port: the proxy's */
-	CAPTURE_DNAT,	  /* to another address */
+	CAPTURE_DNAT,     /* to another address */
 	CAPTURE_TPROXY,
-	CAPTURE_REROUTE,  /* sets a mark in a route chain: policy routing */
-	CAPTURE_DROP,	  /* drop or reject */
+	CAPTURE_REROUTE, /* sets a mark in a route chain: policy routing */
+	CAPTURE_DROP,    /* drop or reject */
 };
 
 #define CAPTURE_TCP 0x1
@@ -40,14 +40,14 @@ struct capture_exempt {
 };
 
 struct capture_rule {
-	char family[8];	 /* ip, ip6, inet */
+	char family[8]; /* ip, ip6, inet */
 	char table[64], chain[64];
-	char type[8];	 /* the base chain's: nat, route, filter */
+	char type[8]; /* the base chain's: nat, route, filter */
 	unsigned handle;
 	enum capture_action action;
 	unsigned protos; /* CAPTURE_TCP/UDP it applies to */
-	bool xt;	 /* an iptables-nft target (details not in JSON) */
-	char to[64];	 /* ":7892", "198.18.0.1:80", "mark 0x1" */
+	bool xt;         /* an iptables-nft target (details not in JSON) */
+	char to[64];     /* ":7892", "198.18.0.1:80", "mark 0x1" */
 	struct capture_exempt ex;
 };
 
@@ -80,8 +80,8 @@ int capture_exempt_mark(const struct capture_set *s, unsigned *mark);
  * any nat or route chain, or with all any chain, on the output hook?): s
  * stays empty when there is none. 0, or -1 with why (EPERM: reading the
  * firewall takes CAP_NET_ADMIN, *denied set). */
-int capture_os_read(struct capture_set *s, bool all, bool *denied,
-    char *why, size_t whylen);
+int capture_os_read(struct capture_set *s, bool all, bool *denied, char *why,
+    size_t whylen);
 /* Without the right to read the firewall: the kernel module of a redirect
  * or tproxy rule in use somewhere on the machine (any namespace), in name;
  * 0, or -1 when none. */

@@ -41,8 +41,8 @@ output_chain(const struct nlmsghdr *nh, bool any_type)
 	size_t len = nh->nlmsg_len - NLMSG_HDRLEN;
 	bool hook_out = false, type_ok = any_type;
 
-	if (g->nfgen_family != NFPROTO_IPV4 && g->nfgen_family !=
-	    NFPROTO_IPV6 && g->nfgen_family != NFPROTO_INET)
+	if (g->nfgen_family != NFPROTO_IPV4 &&
+	    g->nfgen_family != NFPROTO_IPV6 && g->nfgen_family != NFPROTO_INET)
 		return false;
 	while (off + NLA_HDRLEN <= len) {
 		a = (const struct nlattr *)((const char *)g + off);
@@ -52,18 +52,19 @@ output_chain(const struct nlmsghdr *nh, bool any_type)
 			size_t o = NLA_HDRLEN;
 
 			while (o + NLA_HDRLEN + 4 <= a->nla_len) {
-				const struct nlattr *h = (const void *)
-				    ((const char *)a + o);
+				const struct nlattr *h =
+				    (const void *)((const char *)a + o);
 				uint32_t v;
 
 				if (h->nla_len < NLA_HDRLEN)
 					break;
 				if ((h->nla_type & NLA_TYPE_MASK) ==
-				    NFTA_HOOK_HOOKNUM && h->nla_len >=
-				    NLA_HDRLEN + 4) {
+				        NFTA_HOOK_HOOKNUM &&
+				    h->nla_len >= NLA_HDRLEN + 4) {
 					memcpy(&v, (const char *)h + NLA_HDRLEN,
 					    4);
-					hook_out = be32toh(v) == NF_INET_LOCAL_OUT;
+					hook_out =
+					    be32toh(v) == NF_INET_LOCAL_OUT;
 				}
 				o += NLA_ALIGN(h->nla_len);
 			}
@@ -109,7 +110,7 @@ probe(bool any_type, char *why, size_t whylen)
 	req.g.nfgen_family = NFPROTO_UNSPEC;
 	req.g.version = NFNETLINK_V0;
 	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa,
-	    sizeof(sa)) < 0) {
+	        sizeof(sa)) < 0) {
 		snprintf(why, whylen, "netfilter netlink: %s", strerror(errno));
 		close(fd);
 		return -1;
@@ -176,7 +177,8 @@ run_nft(char **out, char *why, size_t whylen)
 			break;
 		}
 	if (nft == NULL) {
-		snprintf(why, whylen, "no nft to read the ruleset with "
+		snprintf(why, whylen,
+		    "no nft to read the ruleset with "
 		    "(install nftables)");
 		return -1;
 	}
@@ -187,8 +189,9 @@ run_nft(char **out, char *why, size_t whylen)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	errno = posix_spawn(&pid, nft, &fa, NULL, argv, (char *[]){
-	    "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL });
+	errno = posix_spawn(&pid, nft, &fa, NULL, argv,
+	    (char *[]){ "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C",
+	        NULL });
 	posix_spawn_file_actions_destroy(&fa);
 	close(p[1]);
 	if (errno != 0) {
@@ -201,7 +204,8 @@ run_nft(char **out, char *why, size_t whylen)
 
 		if (cap - len < 4096) {
 			char *nb = cap < NFT_MAX_OUTPUT ?
-			    realloc(buf, cap + 65536) : NULL;
+			    realloc(buf, cap + 65536) :
+			    NULL;
 
 			if (nb == NULL)
 				break;
@@ -250,7 +254,8 @@ capture_os_read(struct capture_set *s, bool all, bool *denied, char *why,
 
 	*denied = p == 2;
 	if (p == 2)
-		snprintf(why, whylen, "reading the firewall takes "
+		snprintf(why, whylen,
+		    "reading the firewall takes "
 		    "CAP_NET_ADMIN");
 	if (p != 1)
 		return p == 0 ? 0 : -1;
@@ -307,9 +312,9 @@ capture_os_legacy(char *names, size_t len)
 			line[strcspn(line, "\n")] = '\0';
 			if (strcmp(line, "nat") && strcmp(line, "mangle"))
 				continue;
-			used += (size_t)snprintf(names + used, used < len ?
-			    len - used : 0, "%s%s%s", used ? ", " : "", line,
-			    i ? "6" : "");
+			used += (size_t)snprintf(names + used,
+			    used < len ? len - used : 0, "%s%s%s",
+			    used ? ", " : "", line, i ? "6" : "");
 		}
 		fclose(f);
 	}

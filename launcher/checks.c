@@ -44,7 +44,8 @@ checks_rules_path(const struct opts *o, const char *xdg, const char *home,
 		snprintf(buf, len, "/etc/bindif");
 		return buf;
 	}
-	snprintf(why, whylen, "nothing to do: give -i IFACE or -c FILE "
+	snprintf(why, whylen,
+	    "nothing to do: give -i IFACE or -c FILE "
 	    "(no rules in %s or /etc/bindif)",
 	    buf[0] ? buf : "~/.config/bindif");
 	return NULL;
@@ -94,8 +95,7 @@ load_mapped(void *arg)
 }
 
 struct rules_set *
-checks_rules(const char *path, void (*report)(const char *line),
-    int *problems)
+checks_rules(const char *path, void (*report)(const char *line), int *problems)
 {
 	struct rules_errors errs = { 0 };
 	struct load_job job = { path, &errs, NULL };
@@ -105,8 +105,10 @@ checks_rules(const char *path, void (*report)(const char *line),
 	size_t i;
 
 	if (lplat_guarded(load_mapped, &job) < 0) {
-		snprintf(msg, sizeof(msg), "%s: changed while it was read; run "
-		    "again", path);
+		snprintf(msg, sizeof(msg),
+		    "%s: changed while it was read; run "
+		    "again",
+		    path);
 		report(msg);
 		*problems = 1;
 		return NULL;

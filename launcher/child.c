@@ -20,8 +20,9 @@ static volatile sig_atomic_t relay_pid;
 static const int relayed[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1,
 	SIGUSR2, SIGALRM };
 #define NRELAYED (sizeof(relayed) / sizeof(relayed[0]))
-_Static_assert(NRELAYED <= sizeof(((struct child_relay *)0)->old) /
-	sizeof(struct sigaction), "child_relay.old holds every relayed signal");
+_Static_assert(NRELAYED <=
+        sizeof(((struct child_relay *)0)->old) / sizeof(struct sigaction),
+    "child_relay.old holds every relayed signal");
 
 static void
 forward(int sig)

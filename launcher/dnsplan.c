@@ -26,8 +26,8 @@ dnsplan_make(const struct rules_policy *p, const unsigned *idx,
 	}
 	if (!dnsredir_iface_slot(p, d->explicit ? &d->servers : NULL, &slot))
 		return false;
-	snprintf(d->ifname, sizeof(d->ifname), "%s", iface_real_name(
-	    rules_policy_iface(p, slot), real, sizeof(real)));
+	snprintf(d->ifname, sizeof(d->ifname), "%s",
+	    iface_real_name(rules_policy_iface(p, slot), real, sizeof(real)));
 	d->ifindex = idx[slot];
 	if (d->explicit)
 		dnsconf_filter(&d->servers, note, notelen);

@@ -14,11 +14,11 @@
 #include "../common/dnsredirect.h"
 
 struct dnsplan {
-	bool explicit;		     /* servers from --dns or dns = */
+	bool explicit;               /* servers from --dns or dns = */
 	struct dnsredir_system sys;  /* resolv.conf's nameservers */
 	struct dns_servers servers;  /* where queries go; empty: they fail */
 	char ifname[RULES_IFNAMSIZ]; /* through this interface */
-	unsigned ifindex;	     /* 0: it is gone */
+	unsigned ifindex;            /* 0: it is gone */
 };
 
 /*

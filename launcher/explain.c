@@ -50,8 +50,10 @@ explain_parse(const char *text, struct sockaddr_storage *ss, socklen_t *sslen,
 	if ((slash = strrchr(buf, '/')) != NULL) {
 		*slash = '\0';
 		if (parse_proto(slash + 1, proto) < 0) {
-			snprintf(why, whylen, "--explain: unknown protocol '%s' "
-			    "(tcp, udp, icmp or raw)", slash + 1);
+			snprintf(why, whylen,
+			    "--explain: unknown protocol '%s' "
+			    "(tcp, udp, icmp or raw)",
+			    slash + 1);
 			return -1;
 		}
 	}
@@ -73,8 +75,10 @@ explain_parse(const char *text, struct sockaddr_storage *ss, socklen_t *sslen,
 		n = strtol(port, &end, 10);
 		if (port[0] < '0' || port[0] > '9' || *end != '\0' || n < 1 ||
 		    n > 65535) {
-			snprintf(why, whylen, "--explain: '%s' is not a port "
-			    "(1 to 65535)", port);
+			snprintf(why, whylen,
+			    "--explain: '%s' is not a port "
+			    "(1 to 65535)",
+			    port);
 			return -1;
 		}
 		if (*proto != RULES_PROTO_TCP && *proto != RULES_PROTO_UDP) {
@@ -97,8 +101,10 @@ explain_parse(const char *text, struct sockaddr_storage *ss, socklen_t *sslen,
 		return 0;
 	}
 bad:
-	snprintf(why, whylen, "--explain: '%s' is not an address "
-	    "(198.51.100.7, 198.51.100.7:443/tcp, [2001:db8::1]:53/udp)", text);
+	snprintf(why, whylen,
+	    "--explain: '%s' is not an address "
+	    "(198.51.100.7, 198.51.100.7:443/tcp, [2001:db8::1]:53/udp)",
+	    text);
 	return -1;
 }
 
@@ -107,9 +113,8 @@ bad:
  * same servers in the same order (--dns, dns =, the interface's own).
  */
 static void
-explain_dns(const struct rules_policy *p, const unsigned *idx,
-    const char *dns, const struct sockaddr *sa, socklen_t len,
-    unsigned proto, FILE *out)
+explain_dns(const struct rules_policy *p, const unsigned *idx, const char *dns,
+    const struct sockaddr *sa, socklen_t len, unsigned proto, FILE *out)
 {
 	struct dnsplan plan;
 	union dnsredir_addr to;
@@ -118,23 +123,27 @@ explain_dns(const struct rules_policy *p, const unsigned *idx,
 
 	if (proto != RULES_PROTO_TCP && proto != RULES_PROTO_UDP)
 		return;
-	if (!dnsplan_make(p, idx, dns != NULL && dns[0] ? dns :
-	    rules_policy_dns(p), &plan, note, sizeof(note)))
+	if (!dnsplan_make(p, idx,
+	        dns != NULL && dns[0] ? dns : rules_policy_dns(p), &plan, note,
+	        sizeof(note)))
 		return;
 	if ((kind = dnsredir_classify(&plan.sys, sa, len)) == DNSREDIR_NONE)
 		return;
 	dnsredir_format(sa, a, sizeof(a));
 	if (dnsredir_target(&plan.servers, sa->sa_family, sa, len, &to) == 0) {
-		fprintf(out, "  DNS to %s (%s) is not sent: no usable server "
-		    "for %s%s%s\n", a, dnsredir_kind_name(kind), plan.ifname,
+		fprintf(out,
+		    "  DNS to %s (%s) is not sent: no usable server "
+		    "for %s%s%s\n",
+		    a, dnsredir_kind_name(kind), plan.ifname,
 		    note[0] ? "; " : "", note);
 		return;
 	}
 	dnsredir_format(&to.sa, b, sizeof(b));
 	fprintf(out, "  DNS to %s (%s) is sent to %s through %s instead (%s)\n",
 	    a, dnsredir_kind_name(kind), b, plan.ifname,
-	    dns != NULL && dns[0] ? "--dns" : plan.explicit ? "dns =" :
-	    "the interface's own");
+	    dns != NULL && dns[0] ? "--dns" :
+	        plan.explicit     ? "dns =" :
+	                            "the interface's own");
 }
 
 int
@@ -162,8 +171,9 @@ explain(const struct rules_set *set, const char *program, const char *iface,
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		const char *name = iface_real_name(
-		    rules_policy_iface(p, (unsigned)i), real, sizeof(real));
+		const char *name =
+		    iface_real_name(rules_policy_iface(p, (unsigned)i), real,
+		        sizeof(real));
 
 		idx[i] = name[0] ? if_nametoindex(name) : 0;
 	}

@@ -66,8 +66,8 @@ handoff(struct lrules *r, char *env, size_t envlen, char *why, size_t whylen)
 	len = snprintf(env, envlen, "%d:", fd);
 	for (i = 0; i < sizeof(token) && len > 0 && (size_t)len + 2 < envlen;
 	     i++)
-		len += snprintf(env + len, envlen - (size_t)len, "%02x",
-		    token[i]);
+		len +=
+		    snprintf(env + len, envlen - (size_t)len, "%02x", token[i]);
 	if (i < sizeof(token)) {
 		snprintf(why, whylen, "no room for the token");
 		close(fd);

@@ -39,7 +39,7 @@ handshake_auxv(const unsigned char *buf, size_t len, size_t wordsize,
 		return -1;
 	for (off = 0; off + 2 * wordsize <= len; off += 2 * wordsize) {
 		uint64_t type = word(buf + off, wordsize),
-			 val = word(buf + off + wordsize, wordsize);
+		         val = word(buf + off + wordsize, wordsize);
 
 		if (type == AT_NULL_)
 			break;

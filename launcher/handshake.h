@@ -18,8 +18,8 @@
 #include <sys/types.h>
 
 /* handshake_exec's results besides 126/127 (exec failed, why says why). */
-#define HANDSHAKE_RAN 0		/* *status is the command's wait status */
-#define HANDSHAKE_STOPPED (-1)	/* the shim did not take: why; exit 125 */
+#define HANDSHAKE_RAN 0         /* *status is the command's wait status */
+#define HANDSHAKE_STOPPED (-1)  /* the shim did not take: why; exit 125 */
 #define HANDSHAKE_UNAVAILABLE 1 /* nothing ran: not on this OS or CPU */
 
 /*
@@ -29,8 +29,8 @@
  * the check cannot be made because someone else traces bindif (strace,
  * gdb) the command runs unchecked and *unchecked is set.
  */
-int handshake_exec(const char *exe, char **argv, int *status,
-    bool *unchecked, char *why, size_t whylen);
+int handshake_exec(const char *exe, char **argv, int *status, bool *unchecked,
+    char *why, size_t whylen);
 
 /* ---- the pure part, exposed for the unit tests ---- */
 

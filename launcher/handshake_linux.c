@@ -80,8 +80,9 @@ set_ip(pid_t pid, uint64_t ip)
 #else
 	regs.pc = ip;
 #endif
-	return ptrace(PTRACE_SETREGSET, pid, (void *)NT_PRSTATUS, &io) < 0 ? -1
-									  : 0;
+	return ptrace(PTRACE_SETREGSET, pid, (void *)NT_PRSTATUS, &io) < 0 ?
+	    -1 :
+	    0;
 }
 #endif
 
@@ -101,8 +102,9 @@ read_auxv(pid_t pid, unsigned char *buf, size_t len)
 	snprintf(path, sizeof(path), "/proc/%ld/auxv", (long)pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return -1;
-	while (got < len && ((n = read(fd, buf + got, len - got)) > 0 ||
-	    (n < 0 && errno == EINTR)))
+	while (got < len &&
+	    ((n = read(fd, buf + got, len - got)) > 0 ||
+	        (n < 0 && errno == EINTR)))
 		if (n > 0)
 			got += (size_t)n;
 	err = errno;
@@ -180,7 +182,8 @@ check_child(pid_t pid, const char *name, int announced, int *status,
 	(void)ptrace(PTRACE_SETOPTIONS, pid, NULL,
 	    (void *)(long)PTRACE_O_EXITKILL);
 	if ((len = read_auxv(pid, auxv, sizeof(auxv))) < 0) {
-		snprintf(why, whylen, "%s: cannot look into it to check that "
+		snprintf(why, whylen,
+		    "%s: cannot look into it to check that "
 		    "the shim took (%s; a program you may run but not read "
 		    "is closed to you); give --force to run it unchecked",
 		    name, strerror(errno));
@@ -189,13 +192,16 @@ check_child(pid_t pid, const char *name, int announced, int *status,
 	}
 	rc = handshake_auxv(auxv, (size_t)len, sizeof(long), &entry, &secure);
 	if (rc < 0) {
-		snprintf(why, whylen, "%s: no entry point in its auxiliary "
-		    "vector; cannot check that the shim took", name);
+		snprintf(why, whylen,
+		    "%s: no entry point in its auxiliary "
+		    "vector; cannot check that the shim took",
+		    name);
 		kill_and_reap(pid);
 		return HANDSHAKE_STOPPED;
 	}
 	if (secure) {
-		snprintf(why, whylen, "%s: the loader runs it in secure mode "
+		snprintf(why, whylen,
+		    "%s: the loader runs it in secure mode "
 		    "(a security module or capabilities raise its privileges), "
 		    "so it leaves the shim out; run it as root, use its own "
 		    "interface option, or give --force to run it unbound",
@@ -208,9 +214,10 @@ check_child(pid_t pid, const char *name, int announced, int *status,
 	patched = (long)(((unsigned long)orig & ~BREAK_MASK) | BREAK_INSN);
 	if ((orig == -1 && errno != 0) ||
 	    ptrace(PTRACE_POKETEXT, pid, (void *)entry, (void *)patched) < 0) {
-		snprintf(why, whylen, "%s: cannot set a breakpoint at its entry "
-		    "point to check that the shim took: %s", name,
-		    strerror(errno));
+		snprintf(why, whylen,
+		    "%s: cannot set a breakpoint at its entry "
+		    "point to check that the shim took: %s",
+		    name, strerror(errno));
 		kill_and_reap(pid);
 		return HANDSHAKE_STOPPED;
 	}
@@ -223,23 +230,31 @@ check_child(pid_t pid, const char *name, int announced, int *status,
 	}
 	if (rc < 0 || read(announced, &byte, 1) != 1) {
 		if (rc < 0)
-			snprintf(why, whylen, "%s: lost track of it before its "
-			    "entry point: %s", name, strerror(errno));
+			snprintf(why, whylen,
+			    "%s: lost track of it before its "
+			    "entry point: %s",
+			    name, strerror(errno));
 		else
-			snprintf(why, whylen, "%s: the loader left the shim "
-			    "out, for a reason bindif did not foresee (a script "
+			snprintf(why, whylen,
+			    "%s: the loader left the shim "
+			    "out, for a reason bindif did not foresee (a "
+			    "script "
 			    "run by another script, a binfmt_misc handler, a "
-			    "static program); it was stopped before it ran. Run "
+			    "static program); it was stopped before it ran. "
+			    "Run "
 			    "bindif as root with --kernel, or give --force to "
-			    "run it unbound", name);
+			    "run it unbound",
+			    name);
 		kill_and_reap(pid);
 		return HANDSHAKE_STOPPED;
 	}
 	if (ptrace(PTRACE_POKETEXT, pid, (void *)entry, (void *)orig) < 0 ||
 	    set_ip(pid, entry) < 0 ||
 	    ptrace(PTRACE_DETACH, pid, NULL, NULL) < 0) {
-		snprintf(why, whylen, "%s: cannot resume it after checking "
-		    "the shim: %s", name, strerror(errno));
+		snprintf(why, whylen,
+		    "%s: cannot resume it after checking "
+		    "the shim: %s",
+		    name, strerror(errno));
 		kill_and_reap(pid);
 		return HANDSHAKE_STOPPED;
 	}
@@ -350,7 +365,7 @@ handshake_exec(const char *exe, char **argv, int *status, bool *unchecked,
 	child_relay_start(&relay, pid);
 	while (got < sizeof(r) &&
 	    ((n = read(errfd[0], (char *)r + got, sizeof(r) - got)) > 0 ||
-		(n < 0 && errno == EINTR)))
+	        (n < 0 && errno == EINTR)))
 		if (n > 0)
 			got += (size_t)n;
 	close(errfd[0]);
@@ -365,8 +380,10 @@ handshake_exec(const char *exe, char **argv, int *status, bool *unchecked,
 		/* Traced already (strace -f, gdb) or ptrace forbidden: the
 		 * loader's word, as predicted, is all there is. */
 		*unchecked = true;
-		snprintf(why, whylen, "cannot check that the shim took in %s "
-		    "(ptrace: %s)", argv[0], strerror(r[0].err));
+		snprintf(why, whylen,
+		    "cannot check that the shim took in %s "
+		    "(ptrace: %s)",
+		    argv[0], strerror(r[0].err));
 		if (child_wait(pid, status) < 0)
 			rc = HANDSHAKE_STOPPED;
 	} else if (child_wait(pid, &wst) < 0) {
@@ -379,7 +396,8 @@ handshake_exec(const char *exe, char **argv, int *status, bool *unchecked,
 	} else {
 		rc = check_child(pid, argv[0], ann[0], status, &ended, why,
 		    whylen);
-		if (rc == HANDSHAKE_RAN && !ended && child_wait(pid, status) < 0)
+		if (rc == HANDSHAKE_RAN && !ended &&
+		    child_wait(pid, status) < 0)
 			rc = HANDSHAKE_STOPPED;
 	}
 	close(ann[0]);

@@ -46,15 +46,16 @@ iface_index(const char *name, char *why, size_t len)
 
 	if (strcmp(name, "auto") == 0) {
 		if (iface_auto(real, sizeof(real), name6, sizeof(name6), why,
-		    len) < 0)
+		        len) < 0)
 			return 0;
 		name = real;
 	}
 	if (strlen(name) >= IF_NAMESIZE ||
 	    (index = if_nametoindex(name)) == 0) {
 		list_ifaces(avail, sizeof(avail));
-		snprintf(why, len, "interface '%s' does not exist (available: %s)",
-		    name, avail);
+		snprintf(why, len,
+		    "interface '%s' does not exist (available: %s)", name,
+		    avail);
 		return 0;
 	}
 	return index;
@@ -115,8 +116,10 @@ iface_check(const char *name, char *why, size_t len)
 	addr = uplink_has_addr(&s, index, 4) || uplink_has_addr(&s, index, 6);
 	uplink_snapshot_free(&s);
 	if (!addr) {
-		snprintf(why, len, "interface '%s' has no IPv4 or global IPv6 "
-		    "address", name);
+		snprintf(why, len,
+		    "interface '%s' has no IPv4 or global IPv6 "
+		    "address",
+		    name);
 		return -1;
 	}
 	return 0;
@@ -145,7 +148,8 @@ iface_real_name(const char *name, char *buf, size_t len)
 
 	if (strcmp(name, "auto") != 0)
 		return name;
-	return iface_auto(buf, len, name6, sizeof(name6), why, sizeof(why)) == 0
-	    ? buf
-	    : name;
+	return iface_auto(buf, len, name6, sizeof(name6), why, sizeof(why)) ==
+	        0 ?
+	    buf :
+	    name;
 }

@@ -145,8 +145,8 @@ any_usable(const struct dns_servers *l)
 }
 
 int
-ifdns_collect_from(const char *ifname, const char *scutil,
-    const char *ipconfig, int timeout_ms, char *buf, size_t len)
+ifdns_collect_from(const char *ifname, const char *scutil, const char *ipconfig,
+    int timeout_ms, char *buf, size_t len)
 {
 	char *const sargv[] = { (char *)scutil, "--dns", NULL };
 	char *const iargv[] = { (char *)ipconfig, "getpacket", (char *)ifname,

@@ -77,15 +77,15 @@ struct kernel_locals {
 
 /* The hooks kernel mode attaches, one program each. */
 enum kernel_hook {
-	KERNEL_SOCK_CREATE,	/* every new socket: bound to the interface */
-	KERNEL_CONNECT4,	/* per destination: unbound for local ones */
+	KERNEL_SOCK_CREATE, /* every new socket: bound to the interface */
+	KERNEL_CONNECT4,    /* per destination: unbound for local ones */
 	KERNEL_CONNECT6,
-	KERNEL_SENDMSG4,	/* unconnected UDP, per datagram */
+	KERNEL_SENDMSG4, /* unconnected UDP, per datagram */
 	KERNEL_SENDMSG6,
-	KERNEL_BIND4,		/* bind() to loopback: unbound (a local server) */
+	KERNEL_BIND4, /* bind() to loopback: unbound (a local server) */
 	KERNEL_BIND6,
-	KERNEL_RECVMSG4,	/* redirected DNS: the reply's source */
-	KERNEL_GETPEERNAME4,	/* redirected DNS: the peer */
+	KERNEL_RECVMSG4,     /* redirected DNS: the reply's source */
+	KERNEL_GETPEERNAME4, /* redirected DNS: the peer */
 	KERNEL_NHOOKS
 };
 

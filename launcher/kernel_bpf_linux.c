@@ -25,7 +25,14 @@
 
 /* Placeholders for forward jumps, patched once the labels are placed;
  * real offsets stay far below them (programs are a few thousand long). */
-enum { TO_LOCAL = -32768, TO_REMOTE, TO_ALLOW, TO_DENY, TO_DNS, TO_NOT_DNS };
+enum {
+	TO_LOCAL = -32768,
+	TO_REMOTE,
+	TO_ALLOW,
+	TO_DENY,
+	TO_DNS,
+	TO_NOT_DNS
+};
 
 struct emit {
 	struct bpf_insn *in;
@@ -91,8 +98,8 @@ raw32(const uint8_t *p)
 static int32_t
 mask32(unsigned bits)
 {
-	return (int32_t)htonl(bits >= 32 ? 0xffffffffu :
-	    ~(0xffffffffu >> bits));
+	return (int32_t)htonl(
+	    bits >= 32 ? 0xffffffffu : ~(0xffffffffu >> bits));
 }
 
 /* reg (a raw network-order IPv4 address) in net/bits: to label. */
@@ -176,8 +183,8 @@ v4_locals(struct emit *e, uint8_t reg, const struct kernel_locals *l,
 static void
 v6_locals(struct emit *e, const struct kernel_locals *l, bool loopback_only)
 {
-	static const uint8_t any[16], lo[16] = { [15] = 1 },
-	    ll[16] = { 0xfe, 0x80 }, mc[16] = { 0xff };
+	static const uint8_t any[16],
+	    lo[16] = { [15] = 1 }, ll[16] = { 0xfe, 0x80 }, mc[16] = { 0xff };
 	size_t i, nm[3];
 
 	/* v4-mapped (::ffff:a.b.c.d): the IPv4 rules on the last word. */
@@ -186,8 +193,7 @@ v6_locals(struct emit *e, const struct kernel_locals *l, bool loopback_only)
 	nm[2] = put(e, BPF_JMP32 | BPF_JNE | BPF_K, BPF_REG_4, 0, 0,
 	    (int32_t)htonl(0xffff));
 	v4_locals(e, BPF_REG_5, l, loopback_only);
-	put(e, BPF_JMP | BPF_JA, 0, 0, loopback_only ? TO_ALLOW : TO_REMOTE,
-	    0);
+	put(e, BPF_JMP | BPF_JA, 0, 0, loopback_only ? TO_ALLOW : TO_REMOTE, 0);
 	land(e, nm[0]);
 	land(e, nm[1]);
 	land(e, nm[2]);
@@ -327,8 +333,9 @@ prog_addr(struct emit *e, enum kernel_hook hook, unsigned ifindex,
 		for (w = 0; w < 4; w++)
 			put(e, BPF_LDX | BPF_MEM | BPF_W,
 			    (uint8_t)(BPF_REG_2 + w), BPF_REG_6,
-			    (int16_t)(offsetof(struct bpf_sock_addr,
-				user_ip6) + 4 * w), 0);
+			    (int16_t)(offsetof(struct bpf_sock_addr, user_ip6) +
+			        4 * w),
+			    0);
 		v6_locals(e, l, bind);
 	}
 	/* Not local. */

@@ -7,9 +7,8 @@
 #include "kernel.h"
 
 int
-kernel_exec(const char *ifname, unsigned ifindex,
-    const struct kernel_dns *dns, char **argv, const char *exe, int *wstatus,
-    char *why, size_t whylen)
+kernel_exec(const char *ifname, unsigned ifindex, const struct kernel_dns *dns,
+    char **argv, const char *exe, int *wstatus, char *why, size_t whylen)
 {
 	*wstatus = -1;
 	(void)dns;

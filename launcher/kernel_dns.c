@@ -52,16 +52,17 @@ kernel_dns_plan(const char *dns, const char *ifname, unsigned ifindex,
 	memset(&orig, 0, sizeof(orig));
 	orig.in.sin_family = AF_INET;
 	orig.in.sin_port = htons(53);
-	if (dnsredir_target(&servers, AF_INET, &orig.sa, sizeof(orig.in),
-	    &to) > 0) {
+	if (dnsredir_target(&servers, AF_INET, &orig.sa, sizeof(orig.in), &to) >
+	    0) {
 		d->has_to4 = true;
 		d->to4 = to.in.sin_addr.s_addr;
 		d->port4 = to.in.sin_port;
 		if (note[0] == '\0') {
 			dnsredir_format(&to.sa, a, sizeof(a));
-			snprintf(note, notelen, "kernel mode: DNS to the "
-			    "system's resolvers is sent to %s through %s", a,
-			    ifname);
+			snprintf(note, notelen,
+			    "kernel mode: DNS to the "
+			    "system's resolvers is sent to %s through %s",
+			    a, ifname);
 		}
 	}
 }

@@ -1,8 +1,8 @@
 /*
  * kernel_linux.c - kernel mode: the command runs in a cgroup v2 of its own
  * with cgroup BPF programs (hand-assembled in kernel_bpf_linux.c, loaded
- * here with the raw bpf() syscall) that bind its sockets to the interface, for programs the
- * preload shim cannot enter: static binaries, io_uring, anything.
+ * here with the raw bpf() syscall) that bind its sockets to the interface, for
+ * programs the preload shim cannot enter: static binaries, io_uring, anything.
  *
  * What is bound (the shim's policy, as far as the kernel's hooks allow):
  * - every AF_INET/AF_INET6 socket at creation (TCP, UDP, ICMP, raw), as
@@ -62,7 +62,6 @@
 #include "kernel.h"
 #include "launcher.h"
 
-
 /* ------------------------------------------------------------ parsing */
 
 /* Decodes the \ooo escapes of a /proc/self/mounts field. */
@@ -77,8 +76,8 @@ unescape(const char *s, size_t n, char *out, size_t outlen)
 		if (c == '\\' && i + 3 < n && s[i + 1] >= '0' &&
 		    s[i + 1] <= '3' && s[i + 2] >= '0' && s[i + 2] <= '7' &&
 		    s[i + 3] >= '0' && s[i + 3] <= '7') {
-			c = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 +
-			    (s[i + 3] - '0'));
+			c = (char)((s[i + 1] - '0') * 64 +
+			    (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
 			i += 3;
 		}
 		if (o + 1 >= outlen)
@@ -155,8 +154,7 @@ kernel_cgroup_child(const char *parent, pid_t pid, char *out, size_t outlen)
 	if (strstr(parent, "..") != NULL || strchr(parent, ' ') != NULL)
 		parent = "";
 	n = snprintf(out, outlen, "%s%sbindif-%ld", parent,
-	    *parent && parent[strlen(parent) - 1] != '/' ? "/" : "",
-	    (long)pid);
+	    *parent && parent[strlen(parent) - 1] != '/' ? "/" : "", (long)pid);
 	return n < 0 || (size_t)n >= outlen ? -1 : 0;
 }
 
@@ -218,17 +216,18 @@ prog_load(enum kernel_hook h, const struct bpf_insn *in, int n, char *why,
 	a.expected_attach_type = hooks[h].attach;
 	a.insns = (uint64_t)(uintptr_t)in;
 	a.insn_cnt = (uint32_t)n;
-	a.license = (uint64_t)(uintptr_t)"GPL";
+	a.license = (uint64_t)(uintptr_t) "GPL";
 	/* bindif_<hook>: what `bpftool prog` shows while a command runs. */
-	snprintf(a.prog_name, sizeof(a.prog_name), "bindif_%s",
-	    hooks[h].name);
+	snprintf(a.prog_name, sizeof(a.prog_name), "bindif_%s", hooks[h].name);
 	fd = (int)sys_bpf(BPF_PROG_LOAD, &a);
 	if (fd >= 0)
 		return fd;
 	err = errno;
 	if (err == EPERM || err == EACCES) {
-		snprintf(why, whylen, "kernel mode: bpf(): %s (it needs root, "
-		    "or CAP_BPF and CAP_NET_ADMIN)", strerror(err));
+		snprintf(why, whylen,
+		    "kernel mode: bpf(): %s (it needs root, "
+		    "or CAP_BPF and CAP_NET_ADMIN)",
+		    strerror(err));
 		return -1;
 	}
 	/* Again with the verifier's log, for the reason. */
@@ -239,9 +238,11 @@ prog_load(enum kernel_hook h, const struct bpf_insn *in, int n, char *why,
 	fd = (int)sys_bpf(BPF_PROG_LOAD, &a);
 	if (fd >= 0)
 		return fd;
-	snprintf(why, whylen, "kernel mode: this kernel refuses the %s "
-	    "program: %s%s%s", hooks[h].name, strerror(err),
-	    log[0] ? ": " : "", log[0] ? last_line(log) : "");
+	snprintf(why, whylen,
+	    "kernel mode: this kernel refuses the %s "
+	    "program: %s%s%s",
+	    hooks[h].name, strerror(err), log[0] ? ": " : "",
+	    log[0] ? last_line(log) : "");
 	return -1;
 }
 
@@ -266,18 +267,21 @@ locals_gather(struct kernel_locals *l)
 
 	memset(l, 0, sizeof(*l));
 	if (getifaddrs(&ifa) < 0)
-		return;	/* only the fixed local ranges then */
+		return; /* only the fixed local ranges then */
 	for (i = ifa; i != NULL; i = i->ifa_next) {
 		if (i->ifa_addr == NULL)
 			continue;
 		if (i->ifa_addr->sa_family == AF_INET &&
 		    l->n4 < KERNEL_MAX_LOCALS)
-			l->v4[l->n4++] = ((struct sockaddr_in *)(void *)
-			    i->ifa_addr)->sin_addr.s_addr;
+			l->v4[l->n4++] =
+			    ((struct sockaddr_in *)(void *)i->ifa_addr)
+			        ->sin_addr.s_addr;
 		else if (i->ifa_addr->sa_family == AF_INET6 &&
 		    l->n6 < KERNEL_MAX_LOCALS)
-			memcpy(l->v6[l->n6++], &((struct sockaddr_in6 *)
-			    (void *)i->ifa_addr)->sin6_addr, 16);
+			memcpy(l->v6[l->n6++],
+			    &((struct sockaddr_in6 *)(void *)i->ifa_addr)
+			         ->sin6_addr,
+			    16);
 	}
 	freeifaddrs(ifa);
 }
@@ -348,7 +352,7 @@ cgroup2_root(char *where, size_t wlen, char *why, size_t whylen)
 	if (fs >= 0) {
 		fd = -1;
 		if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL,
-			0) == 0)
+		        0) == 0)
 			fd = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
 		close(fs);
 		if (fd >= 0) {
@@ -356,8 +360,10 @@ cgroup2_root(char *where, size_t wlen, char *why, size_t whylen)
 			return fd;
 		}
 	}
-	snprintf(why, whylen, "kernel mode: no cgroup2 file system (mount "
-	    "one: mount -t cgroup2 none /sys/fs/cgroup): %s", strerror(errno));
+	snprintf(why, whylen,
+	    "kernel mode: no cgroup2 file system (mount "
+	    "one: mount -t cgroup2 none /sys/fs/cgroup): %s",
+	    strerror(errno));
 	return -1;
 }
 
@@ -448,13 +454,12 @@ empty_cgroup(int cgfd)
 }
 
 struct report {
-	int stage;	/* 1: joining the cgroup, 2: exec */
+	int stage; /* 1: joining the cgroup, 2: exec */
 	int err;
 };
 
-static void __attribute__((noreturn))
-child(int procsfd, int pipefd, const struct child_relay *relay,
-    const char *exe, char **argv)
+static void __attribute__((noreturn)) child(int procsfd, int pipefd,
+    const struct child_relay *relay, const char *exe, char **argv)
 {
 	struct report r = { 1, 0 };
 
@@ -477,8 +482,8 @@ struct km {
 	int rootfd, cgfd, procsfd;
 	int prog[KERNEL_NHOOKS];
 	bool attached[KERNEL_NHOOKS];
-	char rel[PATH_MAX];	/* the cgroup, relative to rootfd */
-	char where[PATH_MAX];	/* the cgroup2 mount, for messages */
+	char rel[PATH_MAX];   /* the cgroup, relative to rootfd */
+	char where[PATH_MAX]; /* the cgroup2 mount, for messages */
 	bool made;
 };
 
@@ -514,8 +519,10 @@ km_cleanup(struct km *k, char *why, size_t whylen)
 			nap(10);
 		}
 		if ((tries >= 100 || !gone) && why[0] == '\0')
-			snprintf(why, whylen, "kernel mode: cannot remove "
-			    "cgroup %s/%s: %s", k->where, k->rel,
+			snprintf(why, whylen,
+			    "kernel mode: cannot remove "
+			    "cgroup %s/%s: %s",
+			    k->where, k->rel,
 			    gone ? strerror(errno) : "processes remain in it");
 	}
 	if (k->rootfd >= 0)
@@ -537,18 +544,20 @@ km_setup(struct km *k, unsigned ifindex, const struct kernel_dns *dns,
 		n = kernel_prog((enum kernel_hook)i, ifindex, &locals, dns, in,
 		    sizeof(in) / sizeof(in[0]));
 		if (n < 0) {
-			snprintf(why, whylen, "kernel mode: the %s program "
-			    "does not fit", hooks[i].name);
+			snprintf(why, whylen,
+			    "kernel mode: the %s program "
+			    "does not fit",
+			    hooks[i].name);
 			return -1;
 		}
 		if (n == 0)
 			continue; /* not needed for this command */
 		if ((k->prog[i] = prog_load((enum kernel_hook)i, in, n, why,
-			 whylen)) < 0)
+		         whylen)) < 0)
 			return -1;
 	}
-	if ((k->rootfd = cgroup2_root(k->where, sizeof(k->where), why,
-		 whylen)) < 0)
+	if ((k->rootfd =
+	            cgroup2_root(k->where, sizeof(k->where), why, whylen)) < 0)
 		return -1;
 	if (slurp("/proc/self/cgroup", text, sizeof(text)) == NULL ||
 	    kernel_own_cgroup(text, own, sizeof(own)) < 0)
@@ -559,23 +568,24 @@ km_setup(struct km *k, unsigned ifindex, const struct kernel_dns *dns,
 	if (kernel_cgroup_child(own, getpid(), k->rel, sizeof(k->rel)) < 0 ||
 	    mkdirat(k->rootfd, k->rel, 0755) < 0) {
 		sweep(k->rootfd, "/");
-		if (kernel_cgroup_child("/", getpid(), k->rel,
-			sizeof(k->rel)) < 0 ||
+		if (kernel_cgroup_child("/", getpid(), k->rel, sizeof(k->rel)) <
+		        0 ||
 		    mkdirat(k->rootfd, k->rel, 0755) < 0) {
-			snprintf(why, whylen, "kernel mode: cannot create "
-			    "cgroup %s/%s: %s", k->where, k->rel,
-			    strerror(errno));
+			snprintf(why, whylen,
+			    "kernel mode: cannot create "
+			    "cgroup %s/%s: %s",
+			    k->where, k->rel, strerror(errno));
 			return -1;
 		}
 	}
 	k->made = true;
-	k->cgfd = openat(k->rootfd, k->rel, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC);
-	k->procsfd = k->cgfd < 0 ? -1 : openat(k->cgfd, "cgroup.procs",
-	    O_WRONLY | O_CLOEXEC);
+	k->cgfd = openat(k->rootfd, k->rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	k->procsfd = k->cgfd < 0 ?
+	    -1 :
+	    openat(k->cgfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
 	if (k->procsfd < 0) {
-		snprintf(why, whylen, "kernel mode: cgroup %s/%s: %s",
-		    k->where, k->rel, strerror(errno));
+		snprintf(why, whylen, "kernel mode: cgroup %s/%s: %s", k->where,
+		    k->rel, strerror(errno));
 		return -1;
 	}
 	/* Attached before anything joins: no socket is ever made unbound. */
@@ -583,10 +593,11 @@ km_setup(struct km *k, unsigned ifindex, const struct kernel_dns *dns,
 		if (k->prog[i] < 0)
 			continue;
 		if (prog_attach(k->cgfd, k->prog[i], (enum kernel_hook)i,
-			true) < 0) {
-			snprintf(why, whylen, "kernel mode: cannot attach the "
-			    "%s program to cgroup %s/%s: %s", hooks[i].name,
-			    k->where, k->rel, strerror(errno));
+		        true) < 0) {
+			snprintf(why, whylen,
+			    "kernel mode: cannot attach the "
+			    "%s program to cgroup %s/%s: %s",
+			    hooks[i].name, k->where, k->rel, strerror(errno));
 			return -1;
 		}
 		k->attached[i] = true;
@@ -595,9 +606,8 @@ km_setup(struct km *k, unsigned ifindex, const struct kernel_dns *dns,
 }
 
 int
-kernel_exec(const char *ifname, unsigned ifindex,
-    const struct kernel_dns *dns, char **argv, const char *exe, int *wstatus,
-    char *why, size_t whylen)
+kernel_exec(const char *ifname, unsigned ifindex, const struct kernel_dns *dns,
+    char **argv, const char *exe, int *wstatus, char *why, size_t whylen)
 {
 	struct child_relay relay;
 	struct km k;
@@ -650,8 +660,10 @@ kernel_exec(const char *ifname, unsigned ifindex,
 	while (got < 0 && errno == EINTR);
 	(void)child_wait(pid, &status);
 	if (got == (ssize_t)sizeof(r) && r.stage == 1) {
-		snprintf(why, whylen, "kernel mode: cannot join cgroup %s/%s: "
-		    "%s", k.where, k.rel, strerror(r.err));
+		snprintf(why, whylen,
+		    "kernel mode: cannot join cgroup %s/%s: "
+		    "%s",
+		    k.where, k.rel, strerror(r.err));
 		rc = -1;
 	} else if (got == (ssize_t)sizeof(r)) {
 		snprintf(why, whylen, "%s: %s", argv[0], strerror(r.err));

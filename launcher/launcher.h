@@ -20,18 +20,18 @@
 struct opts {
 	const char *iface; /* -i, NULL if not given */
 	const char *rules; /* -c FILE|DIR */
-	char dns[256];	   /* --dns, every one given, comma separated */
+	char dns[256];     /* --dns, every one given, comma separated */
 	bool verbose;
 	bool help, version;
-	bool list, check;      /* --list, --check: no command */
-	const char *explain;   /* --explain DEST: no command */
-	const char *program;   /* --program NAME, for --explain */
-	bool force;	       /* --force: run what the shim cannot enter */
-	bool kernel;	       /* --kernel: bind in the kernel (Linux, root) */
-	bool supervise;	       /* --supervise: bind by seccomp notifications */
-	unsigned mark;	       /* --mark: SO_MARK of bound sockets, 0: none */
-	bool mark_from_rules;  /* mark came from the rules' mark = */
-	int argc; /* the command, argv[0] is its name */
+	bool list, check;     /* --list, --check: no command */
+	const char *explain;  /* --explain DEST: no command */
+	const char *program;  /* --program NAME, for --explain */
+	bool force;           /* --force: run what the shim cannot enter */
+	bool kernel;          /* --kernel: bind in the kernel (Linux, root) */
+	bool supervise;       /* --supervise: bind by seccomp notifications */
+	unsigned mark;        /* --mark: SO_MARK of bound sockets, 0: none */
+	bool mark_from_rules; /* mark came from the rules' mark = */
+	int argc;             /* the command, argv[0] is its name */
 	char **argv;
 };
 
@@ -81,7 +81,7 @@ struct lrules {
 	const char *iface; /* -i, compiled into the policies */
 	void (*report)(const char *line);
 	struct rules_set *set; /* parsed; NULL when from the cache */
-	void *bundle;	       /* the compiled policies (rules_bundle_build) */
+	void *bundle;          /* the compiled policies (rules_bundle_build) */
 	size_t bundle_len;
 	/* Compiled here, in the hand-off descriptor policy_fd, mapped
 	 * (policy_map bytes). False (as zeroed): the bundle is on the heap
@@ -98,8 +98,7 @@ struct lrules {
 };
 
 /* The cache directory from $XDG_CACHE_HOME and $HOME; NULL when neither. */
-const char *cache_dir(const char *xdg, const char *home, char *buf,
-    size_t len);
+const char *cache_dir(const char *xdg, const char *home, char *buf, size_t len);
 
 /* Loads the rules of path, from the cache in dir when it holds them
  * (dir NULL: always parse). Problems go to report, one per line, and
@@ -130,9 +129,8 @@ int explain_parse(const char *text, struct sockaddr_storage *ss,
  * program (NULL: general files only) with default interface iface; for a
  * system resolver's port 53, a second line on where the program's own
  * query goes instead (dns: --dns's list, "" when none). */
-int explain(const struct rules_set *set, const char *program,
-    const char *iface, const char *dns, const char *dest, FILE *out,
-    char *why, size_t whylen);
+int explain(const struct rules_set *set, const char *program, const char *iface,
+    const char *dns, const char *dest, FILE *out, char *why, size_t whylen);
 
 /* env.c: the LD_PRELOAD value with the shim appended (once). */
 char *env_preload(const char *existing, const char *shim);

@@ -90,13 +90,16 @@ check_policy(struct lrules *lr, const struct opts *o, const char *exe,
 	size_t i;
 	int line;
 
-	p = lr ? lrules_policy(lr, exe, o->argv[0], why, sizeof(why))
-	       : rules_select(NULL, exe, o->argv[0], o->iface, why, sizeof(why));
+	p = lr ?
+	    lrules_policy(lr, exe, o->argv[0], why, sizeof(why)) :
+	    rules_select(NULL, exe, o->argv[0], o->iface, why, sizeof(why));
 	if (p == NULL)
 		die(EXIT_OURS, "%s", why);
 	if (rules_policy_unbound_bind(p, &file, &line))
-		die(EXIT_OURS, "%s:%d: rule sends traffic to an interface but "
-		    "none is set (add interface = or use -i)", file, line);
+		die(EXIT_OURS,
+		    "%s:%d: rule sends traffic to an interface but "
+		    "none is set (add interface = or use -i)",
+		    file, line);
 	for (i = 0; i < rules_policy_nifaces(p); i++) {
 		const char *name = rules_policy_iface(p, (unsigned)i);
 
@@ -112,12 +115,13 @@ check_policy(struct lrules *lr, const struct opts *o, const char *exe,
 	{
 		char real[RULES_IFNAMSIZ];
 
-		snprintf(dflt, dfltlen, "%s", iface_real_name(
-		    rules_policy_iface(p, 0), real, sizeof(real)));
+		snprintf(dflt, dfltlen, "%s",
+		    iface_real_name(rules_policy_iface(p, 0), real,
+		        sizeof(real)));
 	}
 	/* The rules' DNS servers, for kernel mode and the hand-down. */
-	snprintf(dns, dnslen, "%s", rules_policy_dns(p) ? rules_policy_dns(p)
-							 : "");
+	snprintf(dns, dnslen, "%s",
+	    rules_policy_dns(p) ? rules_policy_dns(p) : "");
 	*mark = rules_policy_mark(p);
 	if (keep != NULL)
 		*keep = p;
@@ -137,8 +141,10 @@ resolve_auto(char *name, size_t len, bool verbose)
 	if (iface_auto(name, len, name6, sizeof(name6), why, sizeof(why)) < 0)
 		die(EXIT_OURS, "%s", why);
 	if (verbose && name6[0] != '\0' && strcmp(name, name6) != 0)
-		fprintf(stderr, "bindif: auto: %s (IPv6's uplink is %s; give "
-		    "-i %s for it)\n", name, name6, name6);
+		fprintf(stderr,
+		    "bindif: auto: %s (IPv6's uplink is %s; give "
+		    "-i %s for it)\n",
+		    name, name6, name6);
 	else if (verbose)
 		fprintf(stderr, "bindif: auto: %s\n", name);
 }
@@ -160,8 +166,8 @@ names_auto(void *arg, const char *ifname, const char *file, int line)
  * *shim_expected when the loader is predicted to take the shim.
  */
 static char **
-reachable(const struct opts *o, const char *exe, const char *dflt,
-    bool *kernel, bool *supervise, bool *shim_expected)
+reachable(const struct opts *o, const char *exe, const char *dflt, bool *kernel,
+    bool *supervise, bool *shim_expected)
 {
 	char judged[4096], helper[4096], because[4800];
 	enum judge_verdict v = judge_check(exe, judged, sizeof(judged));
@@ -180,12 +186,16 @@ reachable(const struct opts *o, const char *exe, const char *dflt,
 		    exe, h);
 		hv = judge_check(helper, judged, sizeof(judged));
 		if (hv != JUDGE_OK && hv != JUDGE_NOT_ELF) {
-			snprintf(because, sizeof(because), "its probes come "
-			    "from %s, and %s", helper, judge_reason(hv));
+			snprintf(because, sizeof(because),
+			    "its probes come "
+			    "from %s, and %s",
+			    helper, judge_reason(hv));
 			if (o->force) {
-				fprintf(stderr, "bindif: %s: %s; running it "
+				fprintf(stderr,
+				    "bindif: %s: %s; running it "
 				    "anyway (--force): its probes are not "
-				    "bound\n", o->argv[0], because);
+				    "bound\n",
+				    o->argv[0], because);
 				return o->argv;
 			}
 			die(EXIT_OURS, "%s: %s; %s", o->argv[0], because,
@@ -200,24 +210,25 @@ reachable(const struct opts *o, const char *exe, const char *dflt,
 	 * gets the shim and the check. */
 	if (v == JUDGE_BINDIF)
 		return o->argv;
-	argv = judge_translate(exe, o->argv, dflt, plat_is_darwin(),
-	    &already);
+	argv = judge_translate(exe, o->argv, dflt, plat_is_darwin(), &already);
 	reason = judge_reason(v);
 	if (argv != NULL) {
 		if (o->verbose)
-			fprintf(stderr, "bindif: %s: %s; running it with its "
-			    "own option instead: %s %s %s\n", o->argv[0],
-			    reason, argv[0], argv[1], argv[2]);
+			fprintf(stderr,
+			    "bindif: %s: %s; running it with its "
+			    "own option instead: %s %s %s\n",
+			    o->argv[0], reason, argv[0], argv[1], argv[2]);
 		return argv;
 	}
 	if (already) {
 		if (o->verbose)
-			fprintf(stderr, "bindif: %s: %s; its own interface "
-			    "option, given, binds it\n", o->argv[0], reason);
+			fprintf(stderr,
+			    "bindif: %s: %s; its own interface "
+			    "option, given, binds it\n",
+			    o->argv[0], reason);
 		return o->argv;
 	}
-	if (v == JUDGE_STATIC || v == JUDGE_FOREIGN_LOADER ||
-	    v == JUDGE_GO) {
+	if (v == JUDGE_STATIC || v == JUDGE_FOREIGN_LOADER || v == JUDGE_GO) {
 		/* The supervisor binds from outside what the shim cannot
 		 * bind from inside, for root too: per destination, as the
 		 * shim does, which kernel mode cannot. */
@@ -225,9 +236,10 @@ reachable(const struct opts *o, const char *exe, const char *dflt,
 
 		if (supervise_available(nosup, sizeof(nosup)) == 0) {
 			if (o->verbose)
-				fprintf(stderr, "bindif: %s: %s; supervising "
-				    "its system calls instead\n", o->argv[0],
-				    reason);
+				fprintf(stderr,
+				    "bindif: %s: %s; supervising "
+				    "its system calls instead\n",
+				    o->argv[0], reason);
 			*supervise = true;
 			return o->argv;
 		}
@@ -235,19 +247,21 @@ reachable(const struct opts *o, const char *exe, const char *dflt,
 			/* Root can bind in the kernel what no loader
 			 * enters. */
 			if (o->verbose)
-				fprintf(stderr, "bindif: %s: %s, and %s; "
+				fprintf(stderr,
+				    "bindif: %s: %s, and %s; "
 				    "binding it in the kernel instead\n",
 				    o->argv[0], reason, nosup);
 			*kernel = true;
 			return o->argv;
 		}
 		if (!o->force)
-			die(EXIT_OURS, "%s: %s, and %s", judged, reason,
-			    nosup);
+			die(EXIT_OURS, "%s: %s, and %s", judged, reason, nosup);
 	}
 	if (o->force) {
-		fprintf(stderr, "bindif: %s: %s; running it anyway (--force): "
-		    "its traffic is not bound\n", judged, judge_reason(v));
+		fprintf(stderr,
+		    "bindif: %s: %s; running it anyway (--force): "
+		    "its traffic is not bound\n",
+		    judged, judge_reason(v));
 		return o->argv;
 	}
 	die(EXIT_OURS, "%s: %s; %s", judged, judge_reason(v),
@@ -259,16 +273,16 @@ reachable(const struct opts *o, const char *exe, const char *dflt,
  * default interface; per-destination rules are not applied there, so a
  * policy without a default interface cannot use it.
  */
-static void __attribute__((noreturn))
-run_in_kernel_mode(const struct opts *o, const char *exe, const char *dflt,
-    const char *rules_dns)
+static void __attribute__((noreturn)) run_in_kernel_mode(const struct opts *o,
+    const char *exe, const char *dflt, const char *rules_dns)
 {
 	char why[1024] = "", note[512];
 	struct kernel_dns dns;
 	int rc, status;
 
 	if (dflt[0] == '\0')
-		die(EXIT_OURS, "kernel mode needs an interface: give -i or "
+		die(EXIT_OURS,
+		    "kernel mode needs an interface: give -i or "
 		    "interface = in the rules");
 	/* A shim in the command (a nested bindif) lets static children run:
 	 * the cgroup holds them too. */
@@ -281,8 +295,8 @@ run_in_kernel_mode(const struct opts *o, const char *exe, const char *dflt,
 	if (note[0] != '\0' && (o->verbose || !dns.has_to4))
 		fprintf(stderr, "bindif: %s\n", note);
 	fflush(NULL);
-	rc = kernel_exec(dflt, 0, &dns, o->argv, exe, &status, why,
-	    sizeof(why));
+	rc =
+	    kernel_exec(dflt, 0, &dns, o->argv, exe, &status, why, sizeof(why));
 	if (rc < 0)
 		die(EXIT_OURS, "%s", why);
 	if (why[0] != '\0')
@@ -317,24 +331,24 @@ run_supervised(const struct opts *o, const char *exe, struct rules_policy *p)
 	 * traffic closed (ENODEV), as the shim's does. */
 	for (i = 0; i < n; i++)
 		if ((name = rules_policy_iface(p, (unsigned)i))[0] != '\0')
-			idx[i] = if_nametoindex(iface_real_name(name, real,
-			    sizeof(real)));
+			idx[i] = if_nametoindex(
+			    iface_real_name(name, real, sizeof(real)));
 	cfg.policy = p;
 	cfg.ifindex = idx;
 	cfg.verbose = o->verbose;
 	local_addrs(&cfg.local, &cfg.nlocal);
 	slash = strrchr(o->argv[0], '/');
-	snprintf(cfg.prog, sizeof(cfg.prog), "%s", slash ? slash + 1 :
-	    o->argv[0]);
+	snprintf(cfg.prog, sizeof(cfg.prog), "%s",
+	    slash ? slash + 1 : o->argv[0]);
 	/* The command's own DNS queries to the system's resolvers go where
 	 * the shim would send them. */
-	dns_ours = dnsplan_make(p, idx, o->dns[0] ? o->dns : rules_policy_dns(p),
-	    &dns, note, sizeof(note));
+	dns_ours = dnsplan_make(p, idx,
+	    o->dns[0] ? o->dns : rules_policy_dns(p), &dns, note, sizeof(note));
 	if (dns_ours && note[0] != '\0' && (o->verbose || dns.servers.n == 0))
 		fprintf(stderr, "bindif: DNS for %s: %s\n", dns.ifname, note);
 	fflush(NULL);
-	rc = supervise_exec(&cfg, dns_ours ? &dns : NULL, o->argv, exe,
-	    &status, why, sizeof(why));
+	rc = supervise_exec(&cfg, dns_ours ? &dns : NULL, o->argv, exe, &status,
+	    why, sizeof(why));
 	if (rc < 0)
 		die(EXIT_OURS, "%s", why);
 	if (status != -1)
@@ -390,55 +404,66 @@ check_captures(const struct opts *o, const char *iface)
 
 	if (!capture_os_can_mark()) {
 		if (o->mark != 0)
-			die(EXIT_OURS, "%s 0x%x: setting a socket's mark takes "
+			die(EXIT_OURS,
+			    "%s 0x%x: setting a socket's mark takes "
 			    "CAP_NET_ADMIN (run bindif as root)",
 			    o->mark_from_rules ? "mark =" : "--mark", o->mark);
 		/* A modular kernel shows that some namespace uses a
 		 * redirect: worth a warning every time. Built in, nothing
 		 * shows: said with -v. */
 		if (capture_os_hint(mod, sizeof(mod)) == 0)
-			fprintf(stderr, "bindif: warning: a redirect or tproxy "
+			fprintf(stderr,
+			    "bindif: warning: a redirect or tproxy "
 			    "rule is in use on this machine (%s) and only root "
 			    "can read the firewall: if it takes locally sent "
 			    "traffic, connections by %s will hang; run as root "
 			    "(bindif then marks its sockets) or exclude uid %u "
-			    "in the proxy\n", mod, iface, uid);
+			    "in the proxy\n",
+			    mod, iface, uid);
 		else if (o->verbose)
-			fprintf(stderr, "bindif: the firewall is readable only "
+			fprintf(stderr,
+			    "bindif: the firewall is readable only "
 			    "with CAP_NET_ADMIN: a redirect of locally sent "
 			    "traffic (sing-box's or mihomo's auto_redirect) "
 			    "would take connections by %s unseen; run as root "
 			    "(bindif then marks its sockets) or exclude uid %u "
-			    "in the proxy\n", iface, uid);
+			    "in the proxy\n",
+			    iface, uid);
 		return 0;
 	}
 	if (capture_os_read(&s, false, &denied, why, sizeof(why)) < 0) {
-		fprintf(stderr, "bindif: warning: firewall rules not read: %s\n",
-		    why);
+		fprintf(stderr,
+		    "bindif: warning: firewall rules not read: %s\n", why);
 		return mark;
 	}
 	if (mark == 0 && capture_exempt_mark(&s, &m) == 1) {
 		mark = m;
 		if (o->verbose)
-			fprintf(stderr, "bindif: marking bound sockets 0x%x, "
-			    "which the firewall's capture exempts\n", mark);
+			fprintf(stderr,
+			    "bindif: marking bound sockets 0x%x, "
+			    "which the firewall's capture exempts\n",
+			    mark);
 	}
 	for (i = 0; i < s.n; i++) {
 		capture_describe(&s.v[i], line, sizeof(line));
 		if (capture_takes(&s.v[i], uid, mark != 0, mark))
-			fprintf(stderr, "bindif: warning: capture: %s: it takes "
-			    "sockets bound to %s too%s\n", line, iface,
-			    mark ? ", marked or not" : "; give --mark with a "
-			    "mark it exempts");
+			fprintf(stderr,
+			    "bindif: warning: capture: %s: it takes "
+			    "sockets bound to %s too%s\n",
+			    line, iface,
+			    mark ? ", marked or not" :
+			           "; give --mark with a "
+			           "mark it exempts");
 		else if (o->verbose)
 			fprintf(stderr, "bindif: capture: %s\n", line);
 	}
 	capture_set_free(&s);
 	if (o->verbose && capture_os_legacy(line, sizeof(line)))
-		fprintf(stderr, "bindif: iptables-legacy tables %s are loaded: "
+		fprintf(stderr,
+		    "bindif: iptables-legacy tables %s are loaded: "
 		    "their rules are not read; a redirect there takes sockets "
-		    "bound to %s unless --mark gives the mark it exempts\n", line,
-		    iface);
+		    "bound to %s unless --mark gives the mark it exempts\n",
+		    line, iface);
 	if (mark != 0) {
 		struct uplink_snapshot snap = { 0 };
 
@@ -462,8 +487,8 @@ check_only(const struct opts *o)
 	int problems = 0;
 
 	c.iface = NULL;
-	path = checks_rules_path(&c, getenv("XDG_CONFIG_HOME"),
-	    getenv("HOME"), buf, sizeof(buf), why, sizeof(why));
+	path = checks_rules_path(&c, getenv("XDG_CONFIG_HOME"), getenv("HOME"),
+	    buf, sizeof(buf), why, sizeof(why));
 	if (path == NULL)
 		die(EXIT_OURS, "%s", why);
 	if ((set = checks_rules(path, report, &problems)) == NULL)
@@ -545,9 +570,11 @@ load_rules(const struct opts *o, const char *rules, struct lrules *lr,
 	char cachebuf[PATH_MAX];
 	int rc, problems = 0;
 
-	rc = lrules_load(lr, rules, o->iface, o->explain ? NULL :
-	    cache_dir(getenv("XDG_CACHE_HOME"), getenv("HOME"), cachebuf,
-	    sizeof(cachebuf)), report, &problems);
+	rc = lrules_load(lr, rules, o->iface,
+	    o->explain ? NULL :
+	                 cache_dir(getenv("XDG_CACHE_HOME"), getenv("HOME"),
+	                     cachebuf, sizeof(cachebuf)),
+	    report, &problems);
 	if (o->verbose && lr->from_cache)
 		fprintf(stderr, "bindif: rules from the cache %s\n", lr->file);
 	if (rc < 0)
@@ -625,15 +652,15 @@ main(int argc, char **argv)
 	if (o.dns[0] != '\0' &&
 	    dnsconf_parse_list(o.dns, &dns, why, sizeof(why)) < 0)
 		die(EXIT_OURS, "--dns: %s", why);
-	rules = checks_rules_path(&o, getenv("XDG_CONFIG_HOME"),
-	    getenv("HOME"), rulesbuf, sizeof(rulesbuf), why, sizeof(why));
+	rules = checks_rules_path(&o, getenv("XDG_CONFIG_HOME"), getenv("HOME"),
+	    rulesbuf, sizeof(rulesbuf), why, sizeof(why));
 	if (rules == NULL && o.iface == NULL)
 		die(EXIT_OURS, "%s", why);
 	if (rules != NULL)
 		load_rules(&o, rules, &lr, rulesabs, fileauto, &file_auto);
 	if (o.explain != NULL) {
-		if (explain(lr.set, o.program, o.iface, o.dns, o.explain, stdout, why,
-			sizeof(why)) < 0)
+		if (explain(lr.set, o.program, o.iface, o.dns, o.explain,
+		        stdout, why, sizeof(why)) < 0)
 			die(EXIT_OURS, "%s", why);
 		lrules_free(&lr);
 		return 0;
@@ -670,11 +697,13 @@ main(int argc, char **argv)
 		run_in_kernel_mode(&o, exe, dflt, rdns);
 	}
 	/* The compiled rules for the shim; without them it parses. */
-	if (rules != NULL && handoff(&lr, policy, sizeof(policy), why,
-	    sizeof(why)) < 0) {
+	if (rules != NULL &&
+	    handoff(&lr, policy, sizeof(policy), why, sizeof(why)) < 0) {
 		if (o.verbose)
-			fprintf(stderr, "bindif: rules not handed over (%s); "
-			    "the command parses them\n", why);
+			fprintf(stderr,
+			    "bindif: rules not handed over (%s); "
+			    "the command parses them\n",
+			    why);
 		policy[0] = '\0';
 	}
 	lrules_free(&lr);

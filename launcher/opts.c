@@ -61,57 +61,75 @@ shown(const char *s)
 void
 opts_usage(FILE *to)
 {
-	fputs("usage: bindif [-v] [-i IFACE] [-c FILE|DIR] [--dns ADDR] [--force]\n"
-	      "              [--kernel | --supervise] [--mark MARK] [--] COMMAND [ARG...]\n"
-	      "       bindif [-c FILE|DIR] [-i IFACE] --explain DEST[:PORT][/PROTO]\n"
-	      "              [--program NAME]\n"
-	      "       bindif [-c FILE|DIR] --check\n"
-	      "       bindif --list | --help | --version\n"
-	      "\n"
-	      "Runs COMMAND so that its traffic leaves by a chosen network\n"
-	      "interface, even while a VPN or TUN proxy captures the routing.\n"
-	      "\n"
-	      "  -i, --interface IFACE  send traffic out of IFACE (in place of\n"
-	      "                         the rules files' interface =, where they\n"
-	      "                         put it); \"auto\": the physical uplink\n"
-	      "                         (see --list)\n"
-	      "  -c, --config FILE|DIR  rules file, or directory of *.conf files;\n"
-	      "                         without -c and -i: $XDG_CONFIG_HOME/bindif/\n"
-	      "                         (~/.config/bindif/), then /etc/bindif/;\n"
-	      "                         compiled once, cached in\n"
-	      "                         $XDG_CACHE_HOME/bindif/ (~/.cache/bindif/)\n"
-	      "      --dns ADDR         resolve names with this DNS server, through\n"
-	      "                         the interface (repeatable; default: the\n"
-	      "                         rules' dns =, else the interface's own)\n"
-	      "  -v, --verbose          on stderr: whether the rules came from the\n"
-	      "                         cache, warnings about rules that would\n"
-	      "                         override a bind, then one line per decision\n"
-	      "      --force            run COMMAND even when the shim cannot\n"
-	      "                         enter it (setuid, capabilities, static)\n"
-	      "                         or bindif cannot check that it did\n"
-	      "      --kernel           bind in the kernel instead (Linux, root;\n"
-	      "                         per-destination rules do not apply)\n"
-	      "      --supervise        bind every socket of the command's tree\n"
-	      "                         from outside, by seccomp (Linux >= 5.6;\n"
-	      "                         automatic for Go, static and musl\n"
-	      "                         programs); not a sandbox\n"
-	      "      --mark MARK        set this firewall mark (SO_MARK) on every\n"
-	      "                         bound socket, so a capture that exempts it\n"
-	      "                         (sing-box: 0x2024) lets it pass (root or\n"
-	      "                         CAP_NET_ADMIN; as root the one mark the\n"
-	      "                         detected capture exempts is used unasked)\n"
-	      "      --list             interfaces, the auto choice, and what\n"
-	      "                         captures traffic now (routes, rules and\n"
-	      "                         the firewall's output-hook rules)\n"
-	      "      --explain DEST     the decision for DEST (198.51.100.7:443/tcp,\n"
-	      "                         [2001:db8::1]:53/udp) and the rule behind it\n"
-	      "      --program NAME     whose per-app rules --explain uses\n"
-	      "      --check            validate the rules files, run nothing\n"
-	      "  -h, --help             this text\n"
-	      "  -V, --version          the version\n"
-	      "\n"
-	      "Exit status: COMMAND's own; 125 bindif's own error (bad option,\n"
-	      "interface or rules); 126 COMMAND not executable; 127 not found.\n",
+	fputs(
+	    "usage: bindif [-v] [-i IFACE] [-c FILE|DIR] [--dns ADDR] "
+	    "[--force]\n"
+	    "              [--kernel | --supervise] [--mark MARK] [--] COMMAND "
+	    "[ARG...]\n"
+	    "       bindif [-c FILE|DIR] [-i IFACE] --explain "
+	    "DEST[:PORT][/PROTO]\n"
+	    "              [--program NAME]\n"
+	    "       bindif [-c FILE|DIR] --check\n"
+	    "       bindif --list | --help | --version\n"
+	    "\n"
+	    "Runs COMMAND so that its traffic leaves by a chosen network\n"
+	    "interface, even while a VPN or TUN proxy captures the routing.\n"
+	    "\n"
+	    "  -i, --interface IFACE  send traffic out of IFACE (in place of\n"
+	    "                         the rules files' interface =, where "
+	    "they\n"
+	    "                         put it); \"auto\": the physical uplink\n"
+	    "                         (see --list)\n"
+	    "  -c, --config FILE|DIR  rules file, or directory of *.conf "
+	    "files;\n"
+	    "                         without -c and -i: "
+	    "$XDG_CONFIG_HOME/bindif/\n"
+	    "                         (~/.config/bindif/), then /etc/bindif/;\n"
+	    "                         compiled once, cached in\n"
+	    "                         $XDG_CACHE_HOME/bindif/ "
+	    "(~/.cache/bindif/)\n"
+	    "      --dns ADDR         resolve names with this DNS server, "
+	    "through\n"
+	    "                         the interface (repeatable; default: the\n"
+	    "                         rules' dns =, else the interface's own)\n"
+	    "  -v, --verbose          on stderr: whether the rules came from "
+	    "the\n"
+	    "                         cache, warnings about rules that would\n"
+	    "                         override a bind, then one line per "
+	    "decision\n"
+	    "      --force            run COMMAND even when the shim cannot\n"
+	    "                         enter it (setuid, capabilities, static)\n"
+	    "                         or bindif cannot check that it did\n"
+	    "      --kernel           bind in the kernel instead (Linux, "
+	    "root;\n"
+	    "                         per-destination rules do not apply)\n"
+	    "      --supervise        bind every socket of the command's tree\n"
+	    "                         from outside, by seccomp (Linux >= 5.6;\n"
+	    "                         automatic for Go, static and musl\n"
+	    "                         programs); not a sandbox\n"
+	    "      --mark MARK        set this firewall mark (SO_MARK) on "
+	    "every\n"
+	    "                         bound socket, so a capture that exempts "
+	    "it\n"
+	    "                         (sing-box: 0x2024) lets it pass (root "
+	    "or\n"
+	    "                         CAP_NET_ADMIN; as root the one mark the\n"
+	    "                         detected capture exempts is used "
+	    "unasked)\n"
+	    "      --list             interfaces, the auto choice, and what\n"
+	    "                         captures traffic now (routes, rules and\n"
+	    "                         the firewall's output-hook rules)\n"
+	    "      --explain DEST     the decision for DEST "
+	    "(198.51.100.7:443/tcp,\n"
+	    "                         [2001:db8::1]:53/udp) and the rule "
+	    "behind it\n"
+	    "      --program NAME     whose per-app rules --explain uses\n"
+	    "      --check            validate the rules files, run nothing\n"
+	    "  -h, --help             this text\n"
+	    "  -V, --version          the version\n"
+	    "\n"
+	    "Exit status: COMMAND's own; 125 bindif's own error (bad option,\n"
+	    "interface or rules); 126 COMMAND not executable; 127 not found.\n",
 	    to);
 }
 
@@ -127,8 +145,10 @@ take_value(struct opts *o, int c, const char *arg, char *why, size_t len)
 			return -1;
 		}
 		if (!printable_name(arg)) {
-			snprintf(why, len, "-i: '%.40s' is not an interface "
-			    "name (1 to 15 printable characters)", shown(arg));
+			snprintf(why, len,
+			    "-i: '%.40s' is not an interface "
+			    "name (1 to 15 printable characters)",
+			    shown(arg));
 			return -1;
 		}
 		o->iface = arg;
@@ -159,8 +179,10 @@ take_value(struct opts *o, int c, const char *arg, char *why, size_t len)
 		m = strtoul(arg, &end, 0);
 		if (errno || end == arg || *end != '\0' || m == 0 ||
 		    m > 0xffffffffu || arg[0] == '-') {
-			snprintf(why, len, "--mark: '%.40s' is not a mark "
-			    "(1 to 0xffffffff)", shown(arg));
+			snprintf(why, len,
+			    "--mark: '%.40s' is not a mark "
+			    "(1 to 0xffffffff)",
+			    shown(arg));
 			return -1;
 		}
 		o->mark = (unsigned)m;
@@ -182,7 +204,10 @@ check_together(const struct opts *o, char *why, size_t len)
 {
 	if ((o->list || o->check || o->explain) && o->argc > 0) {
 		snprintf(why, len, "--%s runs no command (got '%s')",
-		    o->list ? "list" : o->check ? "check" : "explain", o->argv[0]);
+		    o->list      ? "list" :
+		        o->check ? "check" :
+		                   "explain",
+		    o->argv[0]);
 		return -1;
 	}
 	if (o->list + o->check + (o->explain != NULL) > 1) {
@@ -190,7 +215,8 @@ check_together(const struct opts *o, char *why, size_t len)
 		return -1;
 	}
 	if (o->kernel && o->supervise) {
-		snprintf(why, len, "--kernel and --supervise are two ways to do "
+		snprintf(why, len,
+		    "--kernel and --supervise are two ways to do "
 		    "one thing: give one");
 		return -1;
 	}
@@ -214,7 +240,8 @@ opts_parse(int argc, char **argv, struct opts *o, char *why, size_t len)
 	/* Our own one-line messages, not getopt's; the ':' after '+' makes
 	 * a missing value ':' rather than '?'. */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:i:c:vhV", longopts, NULL)) != -1) {
+	while (
+	    (c = getopt_long(argc, argv, "+:i:c:vhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 		case 'c':
@@ -257,7 +284,8 @@ opts_parse(int argc, char **argv, struct opts *o, char *why, size_t len)
 			return -1;
 		default:
 			if (optopt && optopt != '?')
-				snprintf(why, len, "unknown option '-%c'", optopt);
+				snprintf(why, len, "unknown option '-%c'",
+				    optopt);
 			else
 				snprintf(why, len, "unknown option '%s'",
 				    argv[optind - 1]);

@@ -129,11 +129,10 @@ lplat_policy_seal(int fd, char *why, size_t whylen)
 void
 lplat_file_id(FILE *to, const struct stat *st)
 {
-	fprintf(to, "%ju %ju %jd %lld.%09ld %lld.%09ld",
-	    (uintmax_t)st->st_dev, (uintmax_t)st->st_ino,
-	    (intmax_t)st->st_size, (long long)st->st_mtimespec.tv_sec,
-	    st->st_mtimespec.tv_nsec, (long long)st->st_ctimespec.tv_sec,
-	    st->st_ctimespec.tv_nsec);
+	fprintf(to, "%ju %ju %jd %lld.%09ld %lld.%09ld", (uintmax_t)st->st_dev,
+	    (uintmax_t)st->st_ino, (intmax_t)st->st_size,
+	    (long long)st->st_mtimespec.tv_sec, st->st_mtimespec.tv_nsec,
+	    (long long)st->st_ctimespec.tv_sec, st->st_ctimespec.tv_nsec);
 }
 
 /* Rules files are read, not mapped, here: nothing to guard. */

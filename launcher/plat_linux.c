@@ -28,13 +28,13 @@
  * page like the other notes, tells them it is bindif itself.
  */
 __asm__(".pushsection .note.bindif, \"a\", %note\n"
-	".balign 4\n"
-	".long 7\n"	       /* namesz: "bindif" and its NUL */
-	".long 0\n"	       /* descsz */
-	".long 0x62646966\n" /* JUDGE_MARK_TYPE */
-	".asciz \"bindif\"\n"
-	".balign 4\n"
-	".popsection\n");
+        ".balign 4\n"
+        ".long 7\n"          /* namesz: "bindif" and its NUL */
+        ".long 0\n"          /* descsz */
+        ".long 0x62646966\n" /* JUDGE_MARK_TYPE */
+        ".asciz \"bindif\"\n"
+        ".balign 4\n"
+        ".popsection\n");
 
 int
 lplat_self_exe(char *buf, size_t len)
@@ -90,8 +90,9 @@ lplat_policy_resize(int fd, void *old, size_t oldlen, size_t len)
 	if (ftruncate(fd, (off_t)len) < 0)
 		return NULL;
 	/* mremap keeps the pages already written in place. */
-	p = old != NULL ? mremap(old, oldlen, len, MREMAP_MAYMOVE)
-			: mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	p = old != NULL ?
+	    mremap(old, oldlen, len, MREMAP_MAYMOVE) :
+	    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	return p == MAP_FAILED ? NULL : p;
 }
 
@@ -114,9 +115,10 @@ lplat_policy_fill(int fd, int src, off_t off, size_t len)
 int
 lplat_policy_seal(int fd, char *why, size_t whylen)
 {
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW |
-	    F_SEAL_SEAL) < 0) {
-		snprintf(why, whylen, "sealing the policy: %s", strerror(errno));
+	if (fcntl(fd, F_ADD_SEALS,
+	        F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+		snprintf(why, whylen, "sealing the policy: %s",
+		    strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -125,11 +127,10 @@ lplat_policy_seal(int fd, char *why, size_t whylen)
 void
 lplat_file_id(FILE *to, const struct stat *st)
 {
-	fprintf(to, "%ju %ju %jd %lld.%09ld %lld.%09ld",
-	    (uintmax_t)st->st_dev, (uintmax_t)st->st_ino,
-	    (intmax_t)st->st_size, (long long)st->st_mtim.tv_sec,
-	    st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec,
-	    st->st_ctim.tv_nsec);
+	fprintf(to, "%ju %ju %jd %lld.%09ld %lld.%09ld", (uintmax_t)st->st_dev,
+	    (uintmax_t)st->st_ino, (intmax_t)st->st_size,
+	    (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
+	    (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
 }
 
 /*

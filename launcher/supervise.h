@@ -49,17 +49,17 @@ int supervise_filter(struct supervise_insn **out, size_t *n, char *why,
 
 /* What a trapped system call asks, from its numbers alone. */
 enum supervise_kind {
-	SV_OTHER,    /* not ours: let it run */
-	SV_CONNECT,  /* fd, addr, addrlen */
-	SV_SENDTO,   /* fd, addr, addrlen (addr 0: no destination) */
-	SV_SENDMSG,  /* fd, msg (a struct msghdr in the program's layout) */
-	SV_SENDMMSG, /* fd, msg (struct mmsghdr[]), vlen */
+	SV_OTHER,     /* not ours: let it run */
+	SV_CONNECT,   /* fd, addr, addrlen */
+	SV_SENDTO,    /* fd, addr, addrlen (addr 0: no destination) */
+	SV_SENDMSG,   /* fd, msg (a struct msghdr in the program's layout) */
+	SV_SENDMMSG,  /* fd, msg (struct mmsghdr[]), vlen */
 	SV_SOCKETCALL /* i386: call in a0, its arguments in memory at a1 */
 };
 
 struct supervise_call {
 	enum supervise_kind kind;
-	bool compat;	/* 32-bit pointers and structures (i386, x32) */
+	bool compat; /* 32-bit pointers and structures (i386, x32) */
 	int fd;
 	uint64_t addr, len; /* addr, addrlen / msg, vlen */
 };

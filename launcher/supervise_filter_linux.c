@@ -47,13 +47,13 @@ add_rules(scmp_filter_ctx ctx, bool all_sendto)
 	int rc;
 
 	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(connect),
-		 0)) < 0 ||
+	         0)) < 0 ||
 	    (rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendmsg),
-		 0)) < 0 ||
+	         0)) < 0 ||
 	    (rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendmmsg),
-		 0)) < 0 ||
+	         0)) < 0 ||
 	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
-		 SCMP_SYS(io_uring_setup), 0)) < 0)
+	         SCMP_SYS(io_uring_setup), 0)) < 0)
 		return rc;
 	if (all_sendto)
 		return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendto),
@@ -68,8 +68,9 @@ new_ctx(void)
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 
 	/* An architecture the filter does not know cannot be judged. */
-	if (ctx != NULL && seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
-	    SCMP_ACT_KILL_PROCESS) < 0) {
+	if (ctx != NULL &&
+	    seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+	        SCMP_ACT_KILL_PROCESS) < 0) {
 		seccomp_release(ctx);
 		return NULL;
 	}
@@ -127,15 +128,18 @@ supervise_filter(struct supervise_insn **out, size_t *n, char *why,
 	fd = memfd_create("bindif-filter", MFD_CLOEXEC);
 	if (fd < 0 || (rc = seccomp_export_bpf(ctx, fd)) < 0) {
 		rc = fd < 0 ? -errno : rc;
-		snprintf(why, whylen, "supervisor: cannot export the seccomp "
-		    "filter: %s", strerror(-rc));
+		snprintf(why, whylen,
+		    "supervisor: cannot export the seccomp "
+		    "filter: %s",
+		    strerror(-rc));
 		goto fail;
 	}
 	size = lseek(fd, 0, SEEK_END);
 	if (size <= 0 || size % sizeof(*prog) != 0 ||
 	    (prog = malloc((size_t)size)) == NULL ||
 	    pread(fd, prog, (size_t)size, 0) != size) {
-		snprintf(why, whylen, "supervisor: cannot read the seccomp "
+		snprintf(why, whylen,
+		    "supervisor: cannot read the seccomp "
 		    "filter back");
 		goto fail;
 	}

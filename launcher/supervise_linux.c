@@ -120,8 +120,7 @@ open_pidfd(pid_t tid, bool *keep)
 	*keep = true;
 	if (fd >= 0 || errno != EINVAL)
 		return fd;
-	if ((fd = (int)syscall(SYS_pidfd_open, tid, 0)) >= 0 ||
-	    errno != EINVAL)
+	if ((fd = (int)syscall(SYS_pidfd_open, tid, 0)) >= 0 || errno != EINVAL)
 		return fd;
 	*keep = false;
 	g = tgid_of(tid);
@@ -254,8 +253,9 @@ apply(int s, int family, bool stream, bool whole, const struct dest *dst,
 		return plat_bind_ifindex(s, family, d->ifindex, d->ifname);
 	/* Not a binding, which could not be undone: later datagrams to
 	 * other destinations can change the egress again. */
-	return plat_set_egress(s, decide_egress_family(
-	    (const struct sockaddr *)&dst->ss, dst->len), d->ifindex);
+	return plat_set_egress(s,
+	    decide_egress_family((const struct sockaddr *)&dst->ss, dst->len),
+	    d->ifindex);
 }
 
 static const char *
@@ -286,14 +286,17 @@ call_dests(pid_t pid, const struct supervise_call *c, struct dest *out,
 	case SV_SENDTO:
 		return read_dest(pid, c->addr, c->len, out) ? 1 : 0;
 	case SV_SENDMSG:
-		return read_msg_name(pid, c->addr, c->compat, &name, &namelen) &&
-		    read_dest(pid, name, namelen, out) ? 1 : 0;
+		return read_msg_name(pid, c->addr, c->compat, &name,
+		           &namelen) &&
+		        read_dest(pid, name, namelen, out) ?
+		    1 :
+		    0;
 	case SV_SENDMMSG:
 		/* struct mmsghdr: the msghdr, then msg_len, padded. */
 		stride = c->compat ? 32 : 64;
 		for (i = 0; i < c->len && i < MAX_MMSG && n < max; i++)
 			if (read_msg_name(pid, c->addr + i * stride, c->compat,
-				&name, &namelen) &&
+			        &name, &namelen) &&
 			    read_dest(pid, name, namelen, &out[n]))
 				n++;
 		return (size_t)n;
@@ -372,8 +375,8 @@ connect_later(struct supervisor *sv, int s, const union dnsredir_addr *to,
  * from it; Go and glibc read them without asking where from.
  */
 static struct answer
-dns_connect(struct supervisor *sv, pid_t pid, int s, int family,
-    bool stream, const struct dest *dst, uint64_t id)
+dns_connect(struct supervisor *sv, pid_t pid, int s, int family, bool stream,
+    const struct dest *dst, uint64_t id)
 {
 	const struct sockaddr *sa = (const struct sockaddr *)&dst->ss;
 	struct answer a = { .fail = true, .err = ENETUNREACH };
@@ -387,7 +390,8 @@ dns_connect(struct supervisor *sv, pid_t pid, int s, int family,
 	tolen = dnsredir_target(&sv->dns->servers, family, sa, dst->len, &to);
 	if (tolen == 0 || sv->dns->ifindex == 0) {
 		if (sv->cfg->verbose)
-			fprintf(stderr, "bindif[%s:%d]: supervised connect: DNS "
+			fprintf(stderr,
+			    "bindif[%s:%d]: supervised connect: DNS "
 			    "to %s not sent: no usable server for %s\n",
 			    sv->cfg->prog, (int)pid, from, sv->dns->ifname);
 		return a;
@@ -395,15 +399,16 @@ dns_connect(struct supervisor *sv, pid_t pid, int s, int family,
 	/* The program's own binding stands, as for any socket. */
 	if (!(plat_bound_ifindex(s, family, &cur) == 0 && cur != 0) &&
 	    (rc = plat_bind_ifindex(s, family, sv->dns->ifindex,
-	    sv->dns->ifname)) < 0) {
+	         sv->dns->ifname)) < 0) {
 		a.err = -rc;
 		return a;
 	}
 	if (sv->cfg->verbose && !sv->dns_said) {
 		dnsredir_format(&to.sa, where, sizeof(where));
-		fprintf(stderr, "bindif[%s:%d]: DNS to %s was sent to %s "
-		    "through %s\n", sv->cfg->prog, (int)pid, from, where,
-		    sv->dns->ifname);
+		fprintf(stderr,
+		    "bindif[%s:%d]: DNS to %s was sent to %s "
+		    "through %s\n",
+		    sv->cfg->prog, (int)pid, from, where, sv->dns->ifname);
 		sv->dns_said = true;
 	}
 	fl = fcntl(s, F_GETFL);
@@ -446,8 +451,9 @@ decide_call(struct supervisor *sv, pid_t pid, const struct supervise_call *c,
 	whole = proto == RULES_PROTO_TCP || c->kind == SV_CONNECT;
 	if (c->kind == SV_CONNECT && sv->dns != NULL &&
 	    (proto == RULES_PROTO_TCP || proto == RULES_PROTO_UDP) &&
-	    dnsredir_classify(&sv->dns->sys, (const struct sockaddr *)
-	    &dst[0].ss, dst[0].len) != DNSREDIR_NONE) {
+	    dnsredir_classify(&sv->dns->sys,
+	        (const struct sockaddr *)&dst[0].ss,
+	        dst[0].len) != DNSREDIR_NONE) {
 		a = dns_connect(sv, pid, s, si.family, proto == RULES_PROTO_TCP,
 		    &dst[0], id);
 		if (a.later)
@@ -457,16 +463,17 @@ decide_call(struct supervisor *sv, pid_t pid, const struct supervise_call *c,
 	for (i = 0, decided = 0; i < n; i++) {
 		/* Too short to be an address: the kernel refuses it. */
 		if (!decide(cfg, (const struct sockaddr *)&dst[i].ss,
-			dst[i].len, proto, decided == 0 ? &first : &d))
+		        dst[i].len, proto, decided == 0 ? &first : &d))
 			continue;
 		/* One sendmmsg, one egress: messages that need different
 		 * ones cannot all be sent right. */
 		if (decided == 0)
 			fi = i;
-		if (decided++ > 0 && (d.action != first.action ||
-		    d.ifindex != first.ifindex)) {
+		if (decided++ > 0 &&
+		    (d.action != first.action || d.ifindex != first.ifindex)) {
 			log_line(cfg, pid, call_name(c->kind), &dst[i], proto,
-			    &d, ": refused, the vector's other messages go "
+			    &d,
+			    ": refused, the vector's other messages go "
 			    "another way");
 			a.fail = true;
 			a.err = EINVAL;
@@ -482,10 +489,11 @@ decide_call(struct supervisor *sv, pid_t pid, const struct supervise_call *c,
 		goto out;
 	}
 	if ((rc = apply(s, si.family, proto == RULES_PROTO_TCP, whole, &dst[fi],
-	    &first)) < 0) {
+	         &first)) < 0) {
 		if (cfg->verbose)
-			fprintf(stderr, "bindif[%s:%d]: cannot bind to %s: %s\n",
-			    cfg->prog, (int)pid, first.ifname, strerror(-rc));
+			fprintf(stderr,
+			    "bindif[%s:%d]: cannot bind to %s: %s\n", cfg->prog,
+			    (int)pid, first.ifname, strerror(-rc));
 		a.fail = true;
 		a.err = -rc;
 	}
@@ -537,7 +545,8 @@ serve(struct supervisor *sv, struct seccomp_notif *req,
 	if (seccomp_notify_id_valid(sv->listener, req->id) < 0)
 		return;
 	if (a.fail || a.done)
-		resp->error = -a.err; /* done: 0 and val 0, or connect's error */
+		resp->error =
+		    -a.err; /* done: 0 and val 0, or connect's error */
 	else
 		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 	(void)seccomp_notify_respond(sv->listener, resp);
@@ -561,9 +570,9 @@ child_run(const struct sock_fprog *prog, int tell, int ack, const char *exe,
 	 * and it holds for everything the command runs. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		h.err = errno;
-	else if ((h.listener = (int)syscall(SYS_seccomp,
-	    SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
-	    prog)) < 0)
+	else if ((h.listener =
+	                 (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+	                     SECCOMP_FILTER_FLAG_NEW_LISTENER, prog)) < 0)
 		h.err = errno;
 	/* write and read are not trapped: the filter cannot stop its own
 	 * hand-over (a sendmsg with SCM_RIGHTS would wait on the parent
@@ -588,12 +597,14 @@ supervise_available(char *why, size_t whylen)
 	 * notifications (5.0) and their CONTINUE answer (5.5): a bad
 	 * descriptor means it exists. */
 	if (syscall(SYS_pidfd_getfd, -1, 0, 0) < 0 && errno == ENOSYS) {
-		snprintf(why, whylen, "supervisor mode needs Linux 5.6 or "
+		snprintf(why, whylen,
+		    "supervisor mode needs Linux 5.6 or "
 		    "later (pidfd_getfd, seccomp user notification)");
 		return -1;
 	}
 	if (seccomp_api_get() < 5) {
-		snprintf(why, whylen, "supervisor mode needs seccomp user "
+		snprintf(why, whylen,
+		    "supervisor mode needs seccomp user "
 		    "notification, which this kernel or libseccomp lacks");
 		return -1;
 	}
@@ -632,15 +643,20 @@ start(const struct sock_fprog *prog, const char *exe, char **argv,
 	if (read(tell[0], &h, sizeof(h)) != (ssize_t)sizeof(h))
 		h.err = EPIPE;
 	if (h.err != 0)
-		snprintf(why, whylen, "supervisor: cannot install the seccomp "
-		    "filter: %s", strerror(h.err));
+		snprintf(why, whylen,
+		    "supervisor: cannot install the seccomp "
+		    "filter: %s",
+		    strerror(h.err));
 	else if ((*pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0 ||
-	    (*listener = (int)syscall(SYS_pidfd_getfd, *pidfd, h.listener,
-	    0)) < 0)
-		snprintf(why, whylen, "supervisor: cannot take the filter's "
-		    "listener from the command: %s", strerror(errno));
+	    (*listener = (int)syscall(SYS_pidfd_getfd, *pidfd, h.listener, 0)) <
+	        0)
+		snprintf(why, whylen,
+		    "supervisor: cannot take the filter's "
+		    "listener from the command: %s",
+		    strerror(errno));
 	else if (write(ack[1], "", 1) != 1)
-		snprintf(why, whylen, "supervisor: the command did not wait "
+		snprintf(why, whylen,
+		    "supervisor: the command did not wait "
 		    "for its listener");
 	(void)close(tell[0]);
 	(void)close(ack[1]);
@@ -680,8 +696,10 @@ supervise_exec(const struct shim_cfg *cfg, const struct dnsplan *dns,
 		return -1;
 	if (seccomp_notify_alloc(&req, &resp) < 0 ||
 	    syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0) {
-		snprintf(why, whylen, "supervisor: seccomp notifications are "
-		    "unavailable: %s", strerror(errno));
+		snprintf(why, whylen,
+		    "supervisor: seccomp notifications are "
+		    "unavailable: %s",
+		    strerror(errno));
 		free(insns);
 		seccomp_notify_free(req, resp);
 		return -1;

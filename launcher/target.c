@@ -21,8 +21,8 @@ runnable(const char *path, int *err)
 
 	if (stat(path, &st) < 0) {
 		*err = errno;
-		return errno == ENOENT || errno == ENOTDIR ? EXIT_NOT_FOUND
-							   : EXIT_CANNOT_RUN;
+		return errno == ENOENT || errno == ENOTDIR ? EXIT_NOT_FOUND :
+		                                             EXIT_CANNOT_RUN;
 	}
 	if (S_ISDIR(st.st_mode)) {
 		*err = EISDIR;
@@ -36,8 +36,8 @@ runnable(const char *path, int *err)
 }
 
 int
-target_resolve(const char *cmd, const char *path_env, char *out,
-    size_t outlen, char *why, size_t whylen)
+target_resolve(const char *cmd, const char *path_env, char *out, size_t outlen,
+    char *why, size_t whylen)
 {
 	const char *p, *end;
 	int err = 0, rc, best = EXIT_NOT_FOUND, best_err = ENOENT;
@@ -64,7 +64,7 @@ target_resolve(const char *cmd, const char *path_env, char *out,
 		dirlen = end ? (size_t)(end - p) : strlen(p);
 		/* An empty PATH element means the current directory. */
 		if ((size_t)snprintf(out, outlen, "%.*s%s%s", (int)dirlen, p,
-			dirlen ? "/" : "", cmd) < outlen) {
+		        dirlen ? "/" : "", cmd) < outlen) {
 			rc = runnable(out, &err);
 			if (rc == 0)
 				return 0;

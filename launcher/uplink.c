@@ -16,7 +16,6 @@
 #include "../common/dnsconf.h"
 #include "uplink.h"
 
-
 /* ------------------------------------------------------------ snapshot */
 
 static void *
@@ -36,14 +35,14 @@ grow(void *arr, size_t *n, size_t *cap, size_t size)
 	return p;
 }
 
-#define ADD(s, arr, n, cap)                                                    \
-	do {                                                                   \
-		void *p_                                                       \
-		    = grow((s)->arr, &(s)->n, &(s)->cap, sizeof(*(s)->arr));   \
-		if (p_ == NULL)                                                \
-			return NULL;                                           \
-		(s)->arr = p_;                                                 \
-		return &(s)->arr[(s)->n - 1];                                  \
+#define ADD(s, arr, n, cap)                                                \
+	do {                                                               \
+		void *p_ =                                                 \
+		    grow((s)->arr, &(s)->n, &(s)->cap, sizeof(*(s)->arr)); \
+		if (p_ == NULL)                                            \
+			return NULL;                                       \
+		(s)->arr = p_;                                             \
+		return &(s)->arr[(s)->n - 1];                              \
 	} while (0)
 
 struct uplink_if *
@@ -149,8 +148,8 @@ static const char *const tunnel_drivers[] = { "tun", "wireguard", "ipip", "gre",
 	"gretap", "ip6gre", "ip6gretap", "sit", "ip6tnl", "vti", "vti6", "xfrm",
 	"ppp", "l2tp", "vxlan", "geneve", "amneziawg", NULL };
 /* Never an uplink whatever they carry. */
-static const char *const virtual_drivers[]
-    = { "dummy", "ifb", "nlmon", "vrf", "netdevsim", NULL };
+static const char *const virtual_drivers[] = { "dummy", "ifb", "nlmon", "vrf",
+	"netdevsim", NULL };
 /* Software Ethernet that can stand in for the NIC (a container's veth,
  * a VLAN, a bond, a host bridge enslaving the NIC): physical only when it
  * carries a route to beyond its own subnet. */
@@ -175,8 +174,8 @@ carries_route(const struct uplink_snapshot *s, unsigned index)
 	for (i = 0; i < s->nroutes; i++) {
 		const struct uplink_route *r = &s->routes[i];
 
-		if (r->oif != index || r->type != UPLINK_RT_UNICAST
-		    || r->table == UPLINK_TABLE_LOCAL)
+		if (r->oif != index || r->type != UPLINK_RT_UNICAST ||
+		    r->table == UPLINK_TABLE_LOCAL)
 			continue;
 		if (r->has_gateway || r->prefix == 0)
 			return true;
@@ -195,9 +194,8 @@ classify_one(const struct uplink_snapshot *s, const struct uplink_if *f)
 	 * but has a USB device behind it and is a real uplink. */
 	if (f->has_device)
 		return UPLINK_PHYSICAL;
-	if (f->link == UPLINK_LINK_NONE || f->link == UPLINK_LINK_PPP
-	    || f->link == UPLINK_LINK_TUNNEL
-	    || (f->flags & UPLINK_F_POINTOPOINT))
+	if (f->link == UPLINK_LINK_NONE || f->link == UPLINK_LINK_PPP ||
+	    f->link == UPLINK_LINK_TUNNEL || (f->flags & UPLINK_F_POINTOPOINT))
 		return UPLINK_TUNNEL;
 	if (in_list(f->driver, virtual_drivers))
 		return UPLINK_VIRTUAL;
@@ -207,8 +205,8 @@ classify_one(const struct uplink_snapshot *s, const struct uplink_if *f)
 		if (has_prefix(f->name, virtual_names))
 			return UPLINK_VIRTUAL;
 	}
-	if (f->link == UPLINK_LINK_ETHER && in_list(f->driver, stacked_drivers)
-	    && carries_route(s, f->index))
+	if (f->link == UPLINK_LINK_ETHER &&
+	    in_list(f->driver, stacked_drivers) && carries_route(s, f->index))
 		return UPLINK_PHYSICAL;
 	return UPLINK_VIRTUAL;
 }
@@ -232,12 +230,11 @@ usable_addr(const struct uplink_addr *a)
 	/* fe80::/10 reaches nothing beyond the link, ::1 nothing at all. */
 	if (a->addr[0] == 0xfe && (a->addr[1] & 0xc0) == 0x80)
 		return false;
-	return !(a->addr[15] == 1
-	    && memcmp(a->addr,
-	           "\0\0\0\0\0\0\0\0"
-	           "\0\0\0\0\0\0\0",
-	           15)
-	        == 0);
+	return !(a->addr[15] == 1 &&
+	    memcmp(a->addr,
+	        "\0\0\0\0\0\0\0\0"
+	        "\0\0\0\0\0\0\0",
+	        15) == 0);
 }
 
 bool
@@ -246,8 +243,8 @@ uplink_has_addr(const struct uplink_snapshot *s, unsigned index, int family)
 	size_t i;
 
 	for (i = 0; i < s->naddrs; i++)
-		if (s->addrs[i].index == index && s->addrs[i].family == family
-		    && usable_addr(&s->addrs[i]))
+		if (s->addrs[i].index == index &&
+		    s->addrs[i].family == family && usable_addr(&s->addrs[i]))
 			return true;
 	return false;
 }
@@ -255,8 +252,8 @@ uplink_has_addr(const struct uplink_snapshot *s, unsigned index, int family)
 const char *
 uplink_ntop(int family, const unsigned char *a, char *buf, size_t len)
 {
-	if (inet_ntop(family == 4 ? AF_INET : AF_INET6, a, buf, (socklen_t)len)
-	    == NULL)
+	if (inet_ntop(family == 4 ? AF_INET : AF_INET6, a, buf,
+	        (socklen_t)len) == NULL)
 		snprintf(buf, len, "?");
 	return buf;
 }
@@ -278,8 +275,8 @@ route_tier(const struct uplink_route *r)
 }
 
 static bool
-better(
-    const struct uplink_route *a, int ta, const struct uplink_route *b, int tb)
+better(const struct uplink_route *a, int ta, const struct uplink_route *b,
+    int tb)
 {
 	if (b == NULL)
 		return true;
@@ -294,21 +291,21 @@ better(
 
 /* Why an interface is no candidate, or NULL if it is one. */
 static const char *
-set_aside(
-    const struct uplink_snapshot *s, const struct uplink_if *f, int family)
+set_aside(const struct uplink_snapshot *s, const struct uplink_if *f,
+    int family)
 {
 	/* A veth, VLAN or bridge is set aside only for want of a route; say
 	 * so, or "virtual" would hide what would make it the uplink. */
-	if (f->kind == UPLINK_VIRTUAL && f->link == UPLINK_LINK_ETHER
-	    && f->driver[0] != '\0' && in_list(f->driver, stacked_drivers))
+	if (f->kind == UPLINK_VIRTUAL && f->link == UPLINK_LINK_ETHER &&
+	    f->driver[0] != '\0' && in_list(f->driver, stacked_drivers))
 		return "virtual, no route beyond its subnet";
 	if (f->kind != UPLINK_PHYSICAL)
 		return uplink_kind_name(f->kind);
 	if (!(f->flags & UPLINK_F_UP))
 		return "physical, down";
 	if (!uplink_has_addr(s, f->index, family))
-		return family == 4 ? "physical, no IPv4 address"
-		                   : "physical, no global IPv6 address";
+		return family == 4 ? "physical, no IPv4 address" :
+		                     "physical, no global IPv6 address";
 	return NULL;
 }
 
@@ -335,11 +332,11 @@ uplink_choose(const struct uplink_snapshot *s, int family, char *name,
 		const struct uplink_if *f;
 		int tier;
 
-		if (r->family != family || r->type != UPLINK_RT_UNICAST
-		    || r->table == UPLINK_TABLE_LOCAL)
+		if (r->family != family || r->type != UPLINK_RT_UNICAST ||
+		    r->table == UPLINK_TABLE_LOCAL)
 			continue;
-		if ((f = uplink_if_by_index(s, r->oif)) == NULL
-		    || set_aside(s, f, family) != NULL)
+		if ((f = uplink_if_by_index(s, r->oif)) == NULL ||
+		    set_aside(s, f, family) != NULL)
 			continue;
 		if ((tier = route_tier(r)) < 0)
 			continue;

@@ -29,7 +29,7 @@ int uplink_list(FILE *out, char *why, size_t whylen);
 
 /* ---- the snapshot: what the OS layers fill and the logic reads ---- */
 
-#define UPLINK_NAMESIZE 16 /* IFNAMSIZ, on Linux and macOS alike */
+#define UPLINK_NAMESIZE 16    /* IFNAMSIZ, on Linux and macOS alike */
 #define UPLINK_TABLE_MAIN 254 /* Linux's numbers; macOS has only main */
 #define UPLINK_TABLE_LOCAL 255
 #define UPLINK_TABLE_DEFAULT 253
@@ -63,7 +63,7 @@ struct uplink_if {
 
 struct uplink_addr {
 	unsigned index; /* the interface's */
-	int family; /* 4 or 6 */
+	int family;     /* 4 or 6 */
 	unsigned char addr[16];
 	unsigned prefix;
 };
@@ -103,7 +103,7 @@ struct uplink_rule {
 	bool invert; /* "not" */
 	bool has_fwmark;
 	unsigned fwmark, fwmask;
-	int suppress_prefixlen; /* -1: none */
+	int suppress_prefixlen;    /* -1: none */
 	unsigned src_len, dst_len; /* selectors narrower than "all" */
 	char iif[UPLINK_NAMESIZE], oif[UPLINK_NAMESIZE];
 };

@@ -64,8 +64,8 @@
 
 #ifdef __APPLE__
 _Static_assert(sizeof(struct rt_msghdr) == RTM_HDRLEN, "rt_msghdr size");
-_Static_assert(
-    AF_INET6 == MAC_AF_INET6 && AF_LINK == MAC_AF_LINK, "address families");
+_Static_assert(AF_INET6 == MAC_AF_INET6 && AF_LINK == MAC_AF_LINK,
+    "address families");
 _Static_assert(RTF_IFSCOPE == MAC_RTF_IFSCOPE && IFT_BRIDGE == MAC_IFT_BRIDGE,
     "route flags, interface types");
 #else
@@ -75,8 +75,8 @@ int sysctl(int *name, unsigned namelen, void *old, size_t *oldlen, void *new,
 #endif
 
 /* Functions the tests reach (no header: they exist for the tests). */
-int uplink_darwin_parse_dump(
-    struct uplink_snapshot *s, const void *buf, size_t len);
+int uplink_darwin_parse_dump(struct uplink_snapshot *s, const void *buf,
+    size_t len);
 int uplink_darwin_ifaddrs(struct uplink_snapshot *s, struct ifaddrs *all);
 
 static unsigned
@@ -108,8 +108,8 @@ sa_space(unsigned len)
 /* Leading one bits of a netmask sockaddr: the kernel trims trailing
  * zero bytes, so a short one is a short prefix. */
 static unsigned
-mask_prefix(
-    const unsigned char *sa, unsigned salen, unsigned off, unsigned maxbits)
+mask_prefix(const unsigned char *sa, unsigned salen, unsigned off,
+    unsigned maxbits)
 {
 	unsigned bits = 0, i;
 
@@ -141,8 +141,8 @@ uplink_darwin_parse_dump(struct uplink_snapshot *s, const void *buf, size_t len)
 			return -1;
 		flags = get32(p + 8);
 		addrs = get32(p + 12);
-		if (p[3] != MAC_RTM_GET || !(flags & MAC_RTF_UP)
-		    || (flags & MAC_RTF_WASCLONED)) {
+		if (p[3] != MAC_RTM_GET || !(flags & MAC_RTF_UP) ||
+		    (flags & MAC_RTF_WASCLONED)) {
 			p += msglen;
 			continue;
 		}
@@ -160,8 +160,8 @@ uplink_darwin_parse_dump(struct uplink_snapshot *s, const void *buf, size_t len)
 				mask = sa;
 			off += sa_space(sa[0]);
 		}
-		if (dst == NULL
-		    || (dst[1] != MAC_AF_INET && dst[1] != MAC_AF_INET6)) {
+		if (dst == NULL ||
+		    (dst[1] != MAC_AF_INET && dst[1] != MAC_AF_INET6)) {
 			p += msglen;
 			continue;
 		}
@@ -274,29 +274,29 @@ uplink_darwin_ifaddrs(struct uplink_snapshot *s, struct ifaddrs *all)
 
 		if (f == NULL)
 			return -1;
-		f->flags = ((i->ifa_flags & IFF_UP) ? UPLINK_F_UP : 0)
-		    | ((i->ifa_flags & IFF_RUNNING) ? UPLINK_F_RUNNING : 0)
-		    | ((i->ifa_flags & IFF_LOOPBACK) ? UPLINK_F_LOOPBACK : 0)
-		    | ((i->ifa_flags & IFF_POINTOPOINT) ? UPLINK_F_POINTOPOINT
-		                                        : 0);
+		f->flags = ((i->ifa_flags & IFF_UP) ? UPLINK_F_UP : 0) |
+		    ((i->ifa_flags & IFF_RUNNING) ? UPLINK_F_RUNNING : 0) |
+		    ((i->ifa_flags & IFF_LOOPBACK) ? UPLINK_F_LOOPBACK : 0) |
+		    ((i->ifa_flags & IFF_POINTOPOINT) ? UPLINK_F_POINTOPOINT :
+		                                        0);
 		if (sa == NULL)
 			continue;
-		if (((const unsigned char *)sa)[1] == MAC_AF_LINK
-		    && sa->sa_family != AF_INET && sa->sa_family != AF_INET6) {
+		if (((const unsigned char *)sa)[1] == MAC_AF_LINK &&
+		    sa->sa_family != AF_INET && sa->sa_family != AF_INET6) {
 			/* struct sockaddr_dl: len, family, index u16, type. */
 			const unsigned char *dl = (const unsigned char *)sa;
 
 			f->index = get16(dl + 2);
 			f->link = link_type(dl[4]);
 			if (dl[4] == MAC_IFT_BRIDGE)
-				snprintf(
-				    f->driver, sizeof(f->driver), "bridge");
+				snprintf(f->driver, sizeof(f->driver),
+				    "bridge");
 			/* No bus fact without IOKit: Apple names every
 			 * Ethernet and Wi-Fi port en<N>; the name hints of
 			 * uplink.c still set aside awdl, llw, bridge. */
-			f->has_device = (dl[4] == MAC_IFT_ETHER
-			                    || dl[4] == MAC_IFT_IEEE80211)
-			    && strncmp(f->name, "en", 2) == 0;
+			f->has_device = (dl[4] == MAC_IFT_ETHER ||
+			                    dl[4] == MAC_IFT_IEEE80211) &&
+			    strncmp(f->name, "en", 2) == 0;
 			continue;
 		}
 		if (sa->sa_family != AF_INET && sa->sa_family != AF_INET6)
@@ -321,8 +321,8 @@ uplink_darwin_ifaddrs(struct uplink_snapshot *s, struct ifaddrs *all)
 static int
 dump_routes(struct uplink_snapshot *s, int family, char *why, size_t whylen)
 {
-	int mib[6]
-	    = { MAC_CTL_NET, MAC_PF_ROUTE, 0, family, MAC_NET_RT_DUMP, 0 };
+	int mib[6] = { MAC_CTL_NET, MAC_PF_ROUTE, 0, family, MAC_NET_RT_DUMP,
+		0 };
 	size_t len = 0;
 	char *buf;
 	int rc;
@@ -359,8 +359,8 @@ uplink_os_addrs(struct uplink_snapshot *s, unsigned index, char *why,
 
 	(void)index;
 	if (getifaddrs(&all) < 0) {
-		snprintf(
-		    why, whylen, "cannot list interfaces: %s", strerror(errno));
+		snprintf(why, whylen, "cannot list interfaces: %s",
+		    strerror(errno));
 		return -1;
 	}
 	rc = uplink_darwin_ifaddrs(s, all);
@@ -377,8 +377,8 @@ uplink_os_snapshot(struct uplink_snapshot *s, char *why, size_t whylen)
 {
 	if (uplink_os_addrs(s, 0, why, whylen) < 0)
 		return -1;
-	if (dump_routes(s, MAC_AF_INET, why, whylen) < 0
-	    || dump_routes(s, MAC_AF_INET6, why, whylen) < 0)
+	if (dump_routes(s, MAC_AF_INET, why, whylen) < 0 ||
+	    dump_routes(s, MAC_AF_INET6, why, whylen) < 0)
 		return -1;
 	return 0;
 }

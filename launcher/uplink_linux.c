@@ -118,10 +118,10 @@ parse_link(struct uplink_snapshot *s, const struct nlmsghdr *h)
 		return -1;
 	attr_str(tb[IFLA_IFNAME], f->name, sizeof(f->name));
 	f->index = (unsigned)ifi->ifi_index;
-	f->flags = ((ifi->ifi_flags & IFF_UP) ? UPLINK_F_UP : 0)
-	    | ((ifi->ifi_flags & IFF_RUNNING) ? UPLINK_F_RUNNING : 0)
-	    | ((ifi->ifi_flags & IFF_LOOPBACK) ? UPLINK_F_LOOPBACK : 0)
-	    | ((ifi->ifi_flags & IFF_POINTOPOINT) ? UPLINK_F_POINTOPOINT : 0);
+	f->flags = ((ifi->ifi_flags & IFF_UP) ? UPLINK_F_UP : 0) |
+	    ((ifi->ifi_flags & IFF_RUNNING) ? UPLINK_F_RUNNING : 0) |
+	    ((ifi->ifi_flags & IFF_LOOPBACK) ? UPLINK_F_LOOPBACK : 0) |
+	    ((ifi->ifi_flags & IFF_POINTOPOINT) ? UPLINK_F_POINTOPOINT : 0);
 	f->link = link_type(ifi->ifi_type);
 	if (tb[IFLA_LINKINFO] != NULL) {
 		attrs(RTA_DATA(tb[IFLA_LINKINFO]),
@@ -215,8 +215,8 @@ parse_route(struct uplink_snapshot *s, const struct nlmsghdr *h)
 		const struct rtnexthop *nh = RTA_DATA(tb[RTA_MULTIPATH]);
 		size_t left = RTA_PAYLOAD(tb[RTA_MULTIPATH]);
 
-		while (left >= sizeof(*nh) && nh->rtnh_len >= sizeof(*nh)
-		    && (size_t)nh->rtnh_len <= left) {
+		while (left >= sizeof(*nh) && nh->rtnh_len >= sizeof(*nh) &&
+		    (size_t)nh->rtnh_len <= left) {
 			const struct rtattr *nt[MAXATTR];
 
 			attrs(RTNH_DATA(nh), nh->rtnh_len - RTNH_LENGTH(0), nt);
@@ -224,8 +224,8 @@ parse_route(struct uplink_snapshot *s, const struct nlmsghdr *h)
 				return -1;
 			*r = base;
 			r->oif = (unsigned)nh->rtnh_ifindex;
-			r->has_gateway
-			    = nt[RTA_GATEWAY] != NULL || nt[RTA_VIA] != NULL;
+			r->has_gateway =
+			    nt[RTA_GATEWAY] != NULL || nt[RTA_VIA] != NULL;
 			if ((size_t)RTNH_ALIGN(nh->rtnh_len) >= left)
 				break;
 			left -= (size_t)RTNH_ALIGN(nh->rtnh_len);
@@ -251,8 +251,8 @@ parse_rule(struct uplink_snapshot *s, const struct nlmsghdr *h)
 		return -1;
 	if (frh->family != AF_INET && frh->family != AF_INET6)
 		return 0;
-	attrs((const struct rtattr *)((const char *)frh
-	          + NLMSG_ALIGN(sizeof(*frh))),
+	attrs((const struct rtattr *)((const char *)frh +
+	          NLMSG_ALIGN(sizeof(*frh))),
 	    h->nlmsg_len - NLMSG_LENGTH(sizeof(*frh)), tb);
 	if ((r = uplink_add_rule(s)) == NULL)
 		return -1;
@@ -318,8 +318,8 @@ uplink_nl_parse(struct uplink_snapshot *s, const void *buf, size_t len,
 			}
 			if (e->error == 0)
 				continue; /* an acknowledgement */
-			snprintf(
-			    why, whylen, "netlink: %s", strerror(-e->error));
+			snprintf(why, whylen, "netlink: %s",
+			    strerror(-e->error));
 			return -1;
 		}
 		case RTM_NEWLINK:
@@ -378,15 +378,13 @@ dump(int fd, unsigned short type, unsigned char family, size_t hdrlen,
 	req.h.nlmsg_seq = seq;
 	req.body[0] = family;
 	if (type == RTM_GETADDR) {
-		struct ifaddrmsg ifa = {
-			.ifa_family = family, .ifa_index = index
-		};
+		struct ifaddrmsg ifa = { .ifa_family = family,
+			.ifa_index = index };
 
 		memcpy(req.body, &ifa, sizeof(ifa));
 	}
 	if (sendto(fd, &req, req.h.nlmsg_len, 0, (struct sockaddr *)&kernel,
-	        sizeof(kernel))
-	    < 0) {
+	        sizeof(kernel)) < 0) {
 		snprintf(why, whylen, "netlink: cannot ask the kernel: %s",
 		    strerror(errno));
 		return -1;
@@ -414,13 +412,13 @@ nl_open(char *why, size_t whylen)
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 
 	if (fd < 0) {
-		snprintf(
-		    why, whylen, "netlink: no socket: %s", strerror(errno));
+		snprintf(why, whylen, "netlink: no socket: %s",
+		    strerror(errno));
 		return -1;
 	}
 	if (bind(fd, (struct sockaddr *)&self, sizeof(self)) < 0) {
-		snprintf(
-		    why, whylen, "netlink: cannot bind: %s", strerror(errno));
+		snprintf(why, whylen, "netlink: cannot bind: %s",
+		    strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -463,17 +461,13 @@ uplink_os_snapshot(struct uplink_snapshot *s, char *why, size_t whylen)
 	if ((fd = nl_open(why, whylen)) < 0)
 		return -1;
 	if (dump(fd, RTM_GETLINK, AF_UNSPEC, sizeof(struct ifinfomsg), 1, 0, s,
-	        why, whylen)
-	        < 0
-	    || dump(fd, RTM_GETADDR, AF_UNSPEC, sizeof(struct ifaddrmsg), 2, 0, s,
-	           why, whylen)
-	        < 0
-	    || dump(fd, RTM_GETROUTE, AF_INET, sizeof(struct rtmsg), 3, 0, s, why,
-	           whylen)
-	        < 0
-	    || dump(fd, RTM_GETROUTE, AF_INET6, sizeof(struct rtmsg), 4, 0, s, why,
-	           whylen)
-	        < 0)
+	        why, whylen) < 0 ||
+	    dump(fd, RTM_GETADDR, AF_UNSPEC, sizeof(struct ifaddrmsg), 2, 0, s,
+	        why, whylen) < 0 ||
+	    dump(fd, RTM_GETROUTE, AF_INET, sizeof(struct rtmsg), 3, 0, s, why,
+	        whylen) < 0 ||
+	    dump(fd, RTM_GETROUTE, AF_INET6, sizeof(struct rtmsg), 4, 0, s, why,
+	        whylen) < 0)
 		rc = -1;
 	/* Rules are optional: a kernel without policy routing answers
 	 * EAFNOSUPPORT, and the report simply has none. */

@@ -71,9 +71,9 @@ split_routes(const struct uplink_snapshot *s, int family, unsigned table,
 		const struct uplink_route *r = &s->routes[i];
 		unsigned first, count, k;
 
-		if (r->family != family || r->table != table || r->oif != dev
-		    || r->type != UPLINK_RT_UNICAST || r->prefix < 1
-		    || r->prefix > 8)
+		if (r->family != family || r->table != table || r->oif != dev ||
+		    r->type != UPLINK_RT_UNICAST || r->prefix < 1 ||
+		    r->prefix > 8)
 			continue;
 		count = 1u << (8 - r->prefix);
 		first = r->dst[0] & ~(count - 1) & 0xff;
@@ -96,8 +96,8 @@ covers(const unsigned char covered[256], unsigned from, unsigned to)
 /* 0/8 is "this network", never routed, so a v4 set is whole without it
  * (ClashX's 1/8 ... 128/1 leaves it out). */
 static void
-describe_split(
-    char *buf, size_t len, int family, int n, const unsigned char covered[256])
+describe_split(char *buf, size_t len, int family, int n,
+    const unsigned char covered[256])
 {
 	unsigned k, c = 0;
 
@@ -121,8 +121,8 @@ describe_split(
 /* The lowest-metric default of a table through a device of kind k, or
  * through any device (k < 0). */
 static const struct uplink_route *
-table_default(
-    const struct uplink_snapshot *s, int family, unsigned table, int k)
+table_default(const struct uplink_snapshot *s, int family, unsigned table,
+    int k)
 {
 	const struct uplink_route *best = NULL;
 	size_t i;
@@ -131,8 +131,8 @@ table_default(
 		const struct uplink_route *r = &s->routes[i];
 		const struct uplink_if *f = uplink_if_by_index(s, r->oif);
 
-		if (r->family != family || r->table != table || r->prefix != 0
-		    || r->type != UPLINK_RT_UNICAST || f == NULL)
+		if (r->family != family || r->table != table ||
+		    r->prefix != 0 || r->type != UPLINK_RT_UNICAST || f == NULL)
 			continue;
 		if (k >= 0 && f->kind != (enum uplink_kind)k)
 			continue;
@@ -153,13 +153,13 @@ describe_rule(const struct uplink_rule *r, char *buf, size_t len)
 {
 	size_t u = 0;
 
-#define PUT(...)                                                               \
-	do {                                                                   \
-		if (u < len) {                                                 \
-			int n_ = snprintf(buf + u, len - u, __VA_ARGS__);      \
-			if (n_ > 0)                                            \
-				u += (size_t)n_;                               \
-		}                                                              \
+#define PUT(...)                                                          \
+	do {                                                              \
+		if (u < len) {                                            \
+			int n_ = snprintf(buf + u, len - u, __VA_ARGS__); \
+			if (n_ > 0)                                       \
+				u += (size_t)n_;                          \
+		}                                                         \
 	} while (0)
 	buf[0] = '\0';
 	PUT("rule %u:%s", r->priority, r->invert ? " not" : "");
@@ -202,8 +202,8 @@ describe_rule(const struct uplink_rule *r, char *buf, size_t len)
 static bool
 is_std_table(unsigned t)
 {
-	return t == UPLINK_TABLE_MAIN || t == UPLINK_TABLE_LOCAL
-	    || t == UPLINK_TABLE_DEFAULT || t == 0;
+	return t == UPLINK_TABLE_MAIN || t == UPLINK_TABLE_LOCAL ||
+	    t == UPLINK_TABLE_DEFAULT || t == 0;
 }
 
 static int
@@ -221,8 +221,8 @@ report_routes(const struct uplink_snapshot *s, int family, FILE *out)
 
 		if (f->kind == UPLINK_PHYSICAL)
 			continue;
-		n = split_routes(
-		    s, family, UPLINK_TABLE_MAIN, f->index, covered);
+		n = split_routes(s, family, UPLINK_TABLE_MAIN, f->index,
+		    covered);
 		if (n == 0)
 			continue;
 		describe_split(desc, sizeof(desc), family, n, covered);
@@ -254,12 +254,12 @@ report_rules(const struct uplink_snapshot *s, int family, FILE *out)
 		const struct uplink_rule *r = &s->rules[i];
 		const struct uplink_route *d;
 
-		if (r->family != family || r->action != UPLINK_RULE_TABLE
-		    || is_std_table(r->table))
+		if (r->family != family || r->action != UPLINK_RULE_TABLE ||
+		    is_std_table(r->table))
 			continue;
 		describe_rule(r, desc, sizeof(desc));
-		if ((d = table_default(s, family, r->table, -1)) != NULL
-		    && uplink_if_by_index(s, d->oif)->kind != UPLINK_PHYSICAL) {
+		if ((d = table_default(s, family, r->table, -1)) != NULL &&
+		    uplink_if_by_index(s, d->oif)->kind != UPLINK_PHYSICAL) {
 			fprintf(out,
 			    "capture: %s %s: table %u sends everything "
 			    "to %s\n",
@@ -273,12 +273,12 @@ report_rules(const struct uplink_snapshot *s, int family, FILE *out)
 
 			if (s->ifs[j].kind == UPLINK_PHYSICAL)
 				continue;
-			n = split_routes(
-			    s, family, r->table, s->ifs[j].index, covered);
+			n = split_routes(s, family, r->table, s->ifs[j].index,
+			    covered);
 			if (n == 0)
 				continue;
-			describe_split(
-			    split, sizeof(split), family, n, covered);
+			describe_split(split, sizeof(split), family, n,
+			    covered);
 			fprintf(out,
 			    "capture: %s %s: table %u has split routes "
 			    "to %s (%s)\n",
@@ -340,9 +340,9 @@ report_blocking(const struct uplink_snapshot *s, int family, FILE *out)
 		if (r->family != family)
 			continue;
 		describe_rule(r, desc, sizeof(desc));
-		if (r->action == UPLINK_RULE_BLACKHOLE
-		    || r->action == UPLINK_RULE_UNREACHABLE
-		    || r->action == UPLINK_RULE_PROHIBIT)
+		if (r->action == UPLINK_RULE_BLACKHOLE ||
+		    r->action == UPLINK_RULE_UNREACHABLE ||
+		    r->action == UPLINK_RULE_PROHIBIT)
 			fprintf(out,
 			    "warning: %s %s refuses what it matches "
 			    "before any route is chosen: a socket bound to an "
@@ -358,10 +358,10 @@ report_blocking(const struct uplink_snapshot *s, int family, FILE *out)
 	for (i = 0; i < s->nroutes; i++) {
 		const struct uplink_route *r = &s->routes[i];
 
-		if (r->family != family || r->prefix > 8
-		    || r->type == UPLINK_RT_UNICAST
-		    || r->type == UPLINK_RT_OTHER
-		    || r->table == UPLINK_TABLE_LOCAL)
+		if (r->family != family || r->prefix > 8 ||
+		    r->type == UPLINK_RT_UNICAST ||
+		    r->type == UPLINK_RT_OTHER ||
+		    r->table == UPLINK_TABLE_LOCAL)
 			continue;
 		/* The IPv6 FIB's own "unreachable ::/0 dev lo" catch-all
 		 * sits behind every other route: it never overrides one. */
@@ -400,14 +400,18 @@ report_resolver(const char *text, FILE *out)
 		if (dnsconf_format(&one, addr, sizeof(addr)) < 0)
 			continue;
 		if (strcmp(kind, "fake-ip") == 0)
-			fprintf(out, "capture: resolver %s (" RESOLV_CONF ") is "
+			fprintf(out,
+			    "capture: resolver %s (" RESOLV_CONF ") is "
 			    "in a fake-ip range: its answers only work through "
-			    "the tunnel (bindif skips it; name one with --dns)\n",
+			    "the tunnel (bindif skips it; name one with "
+			    "--dns)\n",
 			    addr);
 		else
-			fprintf(out, "capture: resolver %s (" RESOLV_CONF ") is "
+			fprintf(out,
+			    "capture: resolver %s (" RESOLV_CONF ") is "
 			    "a local stub: it may forward into the tunnel "
-			    "(bindif skips it; name one with --dns)\n", addr);
+			    "(bindif skips it; name one with --dns)\n",
+			    addr);
 		lines++;
 	}
 	return lines;

@@ -44,23 +44,22 @@ bindif_connectx(int fd, const sa_endpoints_t *ep, sae_associd_t aid,
 		return connectx(fd, ep, aid, flags, iov, iovcnt, len, cid);
 	copy = *ep;
 	if (hook_prepare(fd, ep->sae_dstaddr, ep->sae_dstaddrlen, HOOK_CONNECT,
-	    &eg) == PLAN_FAIL) {
+	        &eg) == PLAN_FAIL) {
 		errno = eg.err;
 		return -1;
 	}
 	family = ep->sae_dstaddr->sa_family;
 	/* Bound by the decision (or by the program): keep sae_srcif in line. */
-	if (plat_bound_ifindex(fd, family, &ifindex) == 0 &&
-	    ifindex != 0)
+	if (plat_bound_ifindex(fd, family, &ifindex) == 0 && ifindex != 0)
 		copy.sae_srcif = ifindex;
 	return connectx(fd, &copy, aid, flags, iov, iovcnt, len, cid);
 }
 
-#define INTERPOSE(ours, theirs)                                            \
+#define INTERPOSE(ours, theirs)                                                \
 	__attribute__((used)) static const struct interpose interpose_##theirs \
-	    __attribute__((section("__DATA,__interpose"))) = {             \
-		(const void *)(ours), (const void *)(theirs)               \
-	}
+	    __attribute__((section("__DATA,__interpose"))) = {                 \
+		    (const void *)(ours), (const void *)(theirs)               \
+	    }
 
 INTERPOSE(bindif_socket, socket);
 INTERPOSE(bindif_connect, connect);
@@ -112,7 +111,7 @@ res_answer(const char *name, int dnsclass, int type, bool search,
 	int rc, herr = 0;
 
 	if (!bindif_res(name, NULL, dnsclass, type, search, answer, anslen, &rc,
-		&herr))
+	        &herr))
 		return (search ? res_search : res_query)(name, dnsclass, type,
 		    answer, anslen);
 	if (rc < 0)
@@ -138,11 +137,11 @@ INTERPOSE(bindif_res_search, res_search);
 
 /* Programs started (hooks_exec.c). execl and kin are variadic: these
  * unpack them. macOS has no execvpe or fexecve. */
-static HOOK_EXECL(int bindif_execl_plain, EXECL_PLAIN)
-static HOOK_EXECL(int bindif_execle, EXECL_ENV)
-static HOOK_EXECL(int bindif_execlp, EXECL_SEARCH)
+static HOOK_EXECL(int bindif_execl_plain,
+    EXECL_PLAIN) static HOOK_EXECL(int bindif_execle,
+    EXECL_ENV) static HOOK_EXECL(int bindif_execlp, EXECL_SEARCH)
 
-INTERPOSE(bindif_execve, execve);
+    INTERPOSE(bindif_execve, execve);
 INTERPOSE(bindif_execv, execv);
 INTERPOSE(bindif_execvp, execvp);
 INTERPOSE(bindif_execl_plain, execl);

@@ -27,10 +27,9 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-int bindif_sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
-    int flags);
-int bindif_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
-    int flags, struct timespec *timeout);
+int bindif_sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags);
+int bindif_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
+    struct timespec *timeout);
 
 EXPORT int
 socket(int domain, int type, int protocol)
@@ -188,8 +187,8 @@ close_range(unsigned int lo, unsigned int hi, int flags)
 /* ---- name resolution (hooks_dns.c) ---- */
 
 EXPORT int
-getaddrinfo(const char *node, const char *service,
-    const struct addrinfo *hints, struct addrinfo **res)
+getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+    struct addrinfo **res)
 {
 	return bindif_getaddrinfo(node, service, hints, res);
 }
@@ -215,8 +214,8 @@ gethostbyname2(const char *name, int af)
 }
 
 EXPORT int
-gethostbyname_r(const char *name, struct hostent *he, char *buf,
-    size_t buflen, struct hostent **result, int *herr)
+gethostbyname_r(const char *name, struct hostent *he, char *buf, size_t buflen,
+    struct hostent **result, int *herr)
 {
 	return bindif_gethostbyname_r(name, he, buf, buflen, result, herr);
 }
@@ -225,8 +224,7 @@ EXPORT int
 gethostbyname2_r(const char *name, int af, struct hostent *he, char *buf,
     size_t buflen, struct hostent **result, int *herr)
 {
-	return bindif_gethostbyname2_r(name, af, he, buf, buflen, result,
-	    herr);
+	return bindif_gethostbyname2_r(name, af, he, buf, buflen, result, herr);
 }
 
 /*
@@ -241,7 +239,7 @@ res_answer(res_state st, const char *name, const char *domain, int dnsclass,
 	int rc, herr = 0;
 
 	if (!bindif_res(name, domain, dnsclass, type, search, answer, anslen,
-		&rc, &herr))
+	        &rc, &herr))
 		return INT32_MIN; /* not ours: the caller asks the libc */
 	if (rc < 0) {
 		h_errno = herr;
@@ -251,13 +249,12 @@ res_answer(res_state st, const char *name, const char *domain, int dnsclass,
 	return rc;
 }
 
-
 EXPORT int
 res_query(const char *name, int dnsclass, int type, unsigned char *answer,
     int anslen)
 {
-	int rc = res_answer(NULL, name, NULL, dnsclass, type, false, answer,
-	    anslen);
+	int rc =
+	    res_answer(NULL, name, NULL, dnsclass, type, false, answer, anslen);
 	const struct plat_dns_real *r = dns_real();
 
 	if (rc != INT32_MIN)
@@ -273,15 +270,15 @@ EXPORT int
 res_search(const char *name, int dnsclass, int type, unsigned char *answer,
     int anslen)
 {
-	int rc = res_answer(NULL, name, NULL, dnsclass, type, true, answer,
-	    anslen);
+	int rc =
+	    res_answer(NULL, name, NULL, dnsclass, type, true, answer, anslen);
 	const struct plat_dns_real *r = dns_real();
 
 	if (rc != INT32_MIN)
 		return rc;
-	return r->res_search ? r->res_search(name, dnsclass, type, answer,
-				   anslen)
-			     : -1;
+	return r->res_search ?
+	    r->res_search(name, dnsclass, type, answer, anslen) :
+	    -1;
 }
 
 EXPORT int
@@ -294,54 +291,54 @@ res_querydomain(const char *name, const char *domain, int dnsclass, int type,
 
 	if (rc != INT32_MIN)
 		return rc;
-	return r->res_querydomain ? r->res_querydomain(name, domain, dnsclass,
-					type, answer, anslen)
-				  : -1;
+	return r->res_querydomain ?
+	    r->res_querydomain(name, domain, dnsclass, type, answer, anslen) :
+	    -1;
 }
 
 EXPORT int
 res_nquery(res_state st, const char *name, int dnsclass, int type,
     unsigned char *answer, int anslen)
 {
-	int rc = res_answer(st, name, NULL, dnsclass, type, false, answer,
-	    anslen);
+	int rc =
+	    res_answer(st, name, NULL, dnsclass, type, false, answer, anslen);
 	const struct plat_dns_real *r = dns_real();
 
 	if (rc != INT32_MIN)
 		return rc;
-	return r->res_nquery ? r->res_nquery(st, name, dnsclass, type, answer,
-				   anslen)
-			     : -1;
+	return r->res_nquery ?
+	    r->res_nquery(st, name, dnsclass, type, answer, anslen) :
+	    -1;
 }
 
 EXPORT int
 res_nsearch(res_state st, const char *name, int dnsclass, int type,
     unsigned char *answer, int anslen)
 {
-	int rc = res_answer(st, name, NULL, dnsclass, type, true, answer,
-	    anslen);
+	int rc =
+	    res_answer(st, name, NULL, dnsclass, type, true, answer, anslen);
 	const struct plat_dns_real *r = dns_real();
 
 	if (rc != INT32_MIN)
 		return rc;
-	return r->res_nsearch ? r->res_nsearch(st, name, dnsclass, type,
-				    answer, anslen)
-			      : -1;
+	return r->res_nsearch ?
+	    r->res_nsearch(st, name, dnsclass, type, answer, anslen) :
+	    -1;
 }
 
 EXPORT int
 res_nquerydomain(res_state st, const char *name, const char *domain,
     int dnsclass, int type, unsigned char *answer, int anslen)
 {
-	int rc = res_answer(st, name, domain, dnsclass, type, false, answer,
-	    anslen);
+	int rc =
+	    res_answer(st, name, domain, dnsclass, type, false, answer, anslen);
 	const struct plat_dns_real *r = dns_real();
 
 	if (rc != INT32_MIN)
 		return rc;
 	return r->res_nquerydomain ? r->res_nquerydomain(st, name, domain,
-					 dnsclass, type, answer, anslen)
-				   : -1;
+	                                 dnsclass, type, answer, anslen) :
+	                             -1;
 }
 
 /* Binaries linked before glibc 2.34 ask for these names. */
@@ -369,8 +366,8 @@ __res_search(const char *name, int dnsclass, int type, unsigned char *answer,
 }
 
 EXPORT int
-__res_querydomain(const char *name, const char *domain, int dnsclass,
-    int type, unsigned char *answer, int anslen)
+__res_querydomain(const char *name, const char *domain, int dnsclass, int type,
+    unsigned char *answer, int anslen)
 {
 	return res_querydomain(name, domain, dnsclass, type, answer, anslen);
 }
@@ -448,9 +445,8 @@ posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
 }
 
 EXPORT int
-posix_spawnp(pid_t *pid, const char *file,
-    const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr,
-    char *const argv[], char *const envp[])
+posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+    const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
 	return bindif_posix_spawnp(pid, file, fa, attr, argv, envp);
 }

@@ -34,8 +34,9 @@ fdt_set(int fd, fdt_entry v)
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (fresh == MAP_FAILED)
 			return -1;
-		if (atomic_compare_exchange_strong(&fdt_blocks[fd >> FDT_BLOCK_BITS],
-			&expected, fresh))
+		if (atomic_compare_exchange_strong(&fdt_blocks[fd >>
+		                                       FDT_BLOCK_BITS],
+		        &expected, fresh))
 			b = fresh;
 		else {
 			/* another thread installed it first */

@@ -13,10 +13,10 @@
 
 enum fdt_state {
 	FDT_UNKNOWN = 0, /* never seen, or closed: ask the kernel */
-	FDT_NEW = 1,	 /* an inet socket, no decision applied yet */
-	FDT_SKIP = 2,	 /* not ours to touch (not AF_INET/AF_INET6) */
-	FDT_PASS = 3,	 /* a stream left to the routing table */
-	FDT_BOUND = 4	 /* bound to an interface, by us or the program */
+	FDT_NEW = 1,     /* an inet socket, no decision applied yet */
+	FDT_SKIP = 2,    /* not ours to touch (not AF_INET/AF_INET6) */
+	FDT_PASS = 3,    /* a stream left to the routing table */
+	FDT_BOUND = 4    /* bound to an interface, by us or the program */
 };
 
 /* Protocol classes, as the rules' RULES_PROTO_* bits. */
@@ -47,11 +47,11 @@ typedef uint64_t fdt_entry;
  * so other sockets pay one load. */
 #define FDT_DNSREDIR ((fdt_entry)1 << 21)
 #define FDT_IFINDEX(e) ((unsigned)((e) >> 32))
-#define FDT_MAKE(state, proto, family, ifindex)                            \
-	((fdt_entry)(state) | ((fdt_entry)((proto)&0xfu) << 4) |           \
+#define FDT_MAKE(state, proto, family, ifindex)                  \
+	((fdt_entry)(state) | ((fdt_entry)((proto)&0xfu) << 4) | \
 	    ((fdt_entry)((family)&0xffu) << 8) | ((fdt_entry)(ifindex) << 32))
-#define FDT_WITH(e, state, ifindex)                                        \
-	(((e) & ~((fdt_entry)0xfu | ((fdt_entry)0xffffffffu << 32))) |     \
+#define FDT_WITH(e, state, ifindex)                                    \
+	(((e) & ~((fdt_entry)0xfu | ((fdt_entry)0xffffffffu << 32))) | \
 	    (fdt_entry)(state) | ((fdt_entry)(ifindex) << 32))
 
 /* Descriptors at or above this are not tracked; hooks then ask the kernel. */
@@ -103,7 +103,8 @@ fdt_get(int fd)
 {
 	struct fdt_slot *s = fdt_slot(fd);
 
-	return s == NULL ? 0 : atomic_load_explicit(&s->e, memory_order_relaxed);
+	return s == NULL ? 0 :
+	                   atomic_load_explicit(&s->e, memory_order_relaxed);
 }
 /* Returns 0, or -1 when fd is out of range or a block can't be allocated. */
 int fdt_set(int fd, fdt_entry e);

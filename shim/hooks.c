@@ -137,7 +137,8 @@ plan_datagram(const struct shim_cfg *c, int fd, fdt_entry e,
 			unsigned bound = FDT_IFINDEX(fdt_get(fd));
 
 			if (c->verbose && bound != d->ifindex)
-				state_log(c, "%s: not by %s: the program bound "
+				state_log(c,
+				    "%s: not by %s: the program bound "
 				    "the socket to another interface itself",
 				    call_name(call), d->ifname);
 			/* As FDT_BOUND in hook_prepare: the binding's index
@@ -207,8 +208,8 @@ redirect_dns(const struct shim_cfg *c, int fd, fdt_entry *e,
 
 	if (r == NULL || dnsredir_classify(&r->sys, sa, len) == DNSREDIR_NONE)
 		return 0;
-	eg->tolen = dnsredir_target(r->servers, FDT_FAMILY(*e), sa, len,
-	    &eg->to);
+	eg->tolen =
+	    dnsredir_target(r->servers, FDT_FAMILY(*e), sa, len, &eg->to);
 	if (eg->tolen == 0) {
 		dnsown_report(c, r, sa, NULL);
 		return -ENETUNREACH; /* never where it was aimed */
@@ -267,7 +268,7 @@ apply_decision(const struct shim_cfg *c, int fd, fdt_entry e,
 			e = FDT_WITH(e, FDT_PASS, 0);
 		else if (!whole_socket) {
 			if ((rc = dgram_plain(fd,
-				 may_hold ? &eg->hold : NULL)) < 0) {
+			         may_hold ? &eg->hold : NULL)) < 0) {
 				eg->err = -rc;
 				return PLAN_FAIL;
 			}
@@ -279,8 +280,9 @@ apply_decision(const struct shim_cfg *c, int fd, fdt_entry e,
 			return PLAN_FAIL;
 		}
 		log_decision(c, &e, call, sa, d,
-		    FDT_IFINDEX(e) != d->ifindex ? " (already bound by the program)"
-						 : NULL);
+		    FDT_IFINDEX(e) != d->ifindex ?
+		        " (already bound by the program)" :
+		        NULL);
 	} else
 		log_decision(c, &e, call, sa, d, NULL);
 	if (e != before) {
@@ -320,7 +322,7 @@ hook_prepare(int fd, const struct sockaddr *sa, socklen_t len,
 		}
 		if (to_port53((const struct sockaddr *)&ss, len, e) &&
 		    (rc = redirect_dns(state_cfg(), fd, &e,
-			 (const struct sockaddr *)&ss, len, eg)) < 0) {
+		         (const struct sockaddr *)&ss, len, eg)) < 0) {
 			eg->err = -rc;
 			return PLAN_FAIL;
 		}
@@ -379,8 +381,9 @@ bindif_socket(int domain, int type, int protocol)
 		return fd;
 	proto = decide_proto_class(domain, type, protocol);
 	/* Overwrites whatever a close we never saw left behind. */
-	(void)fdt_set(fd, proto ? FDT_MAKE(FDT_NEW, proto, domain, 0) | FDT_BORN
-				: FDT_MAKE(FDT_SKIP, 0, 0, 0));
+	(void)fdt_set(fd,
+	    proto ? FDT_MAKE(FDT_NEW, proto, domain, 0) | FDT_BORN :
+	            FDT_MAKE(FDT_SKIP, 0, 0, 0));
 	errno = saved;
 	return fd;
 }
@@ -438,9 +441,9 @@ send_planned(int fd, const struct msghdr *msg, int flags,
 		room = sizeof(stack);
 	m = *msg;
 	n = eg->append ? egress_control(eg->family, eg->ifindex,
-			     msg->msg_control, msg->msg_controllen, ctl, room)
-		       : egress_rewrite(eg->ifindex, msg->msg_control,
-			     msg->msg_controllen, ctl, room);
+	                     msg->msg_control, msg->msg_controllen, ctl, room) :
+	                 egress_rewrite(eg->ifindex, msg->msg_control,
+	                     msg->msg_controllen, ctl, room);
 	if (n < 0) {
 		errno = ENOBUFS;
 	} else {
@@ -576,8 +579,7 @@ hook_unborn(int fd)
 /* A binding of the program's own (curl --interface, ping -I) is its
  * choice. */
 int
-bindif_setsockopt(int fd, int level, int name, const void *val,
-    socklen_t len)
+bindif_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
 	int rc = state_real()->setsockopt(fd, level, name, val, len);
 
@@ -640,8 +642,8 @@ int
 bindif_fcntl(int fd, int cmd, void *arg, bool large)
 {
 	const struct plat_real *r = state_real();
-	int (*real)(int, int, ...) = large && r->fcntl64 ? r->fcntl64
-							 : r->fcntl;
+	int (*real)(int, int, ...) =
+	    large && r->fcntl64 ? r->fcntl64 : r->fcntl;
 	bool dup = cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC;
 	int rc;
 

@@ -32,7 +32,12 @@ int bindif_fcntl(int fd, int cmd, void *arg, bool large);
 
 /* The hook a decision is made for: a connect decides for the whole
  * socket, a datagram send for its datagrams (sendmmsg's never held). */
-enum hook_call { HOOK_CONNECT, HOOK_SENDTO, HOOK_SENDMSG, HOOK_SENDMMSG };
+enum hook_call {
+	HOOK_CONNECT,
+	HOOK_SENDTO,
+	HOOK_SENDMSG,
+	HOOK_SENDMMSG
+};
 
 enum hook_plan {
 	PLAN_AS_IS,   /* call the real function unchanged */
@@ -61,8 +66,8 @@ struct hook_egress {
  * binds when the socket is to be bound, and says how to make the call.
  * HOOK_SENDMMSG never holds (a batch is one call).
  */
-enum hook_plan hook_prepare(int fd, const struct sockaddr *sa,
-    socklen_t len, enum hook_call call, struct hook_egress *eg);
+enum hook_plan hook_prepare(int fd, const struct sockaddr *sa, socklen_t len,
+    enum hook_call call, struct hook_egress *eg);
 void hook_done(int fd, struct hook_egress *eg);
 
 #endif

@@ -37,14 +37,14 @@ open_lib(struct lib *l)
 	void *h, *f;
 	size_t i;
 
-	/* Apart from the program (libs_linux.c says why). Never closed: the table
-	 * points into it for the rest of the process. */
+	/* Apart from the program (libs_linux.c says why). Never closed: the
+	 * table points into it for the rest of the process. */
 	if ((h = libs_open_private(l->file, l->why, sizeof(l->why))) == NULL)
 		return;
 	for (i = 0; i < l->nsyms; i++) {
 		if ((f = dlsym(h, l->syms[i].name)) == NULL) {
-			snprintf(l->why, sizeof(l->why), "%s has no %s", l->file,
-			    l->syms[i].name);
+			snprintf(l->why, sizeof(l->why), "%s has no %s",
+			    l->file, l->syms[i].name);
 			return;
 		}
 		/* POSIX: dlsym's void * holds a function's address. */
@@ -54,8 +54,8 @@ open_lib(struct lib *l)
 }
 
 static const void *
-lib_table(struct lib *l, pthread_once_t *once, void (*open)(void),
-    char *why, size_t whylen)
+lib_table(struct lib *l, pthread_once_t *once, void (*open)(void), char *why,
+    size_t whylen)
 {
 	pthread_once(once, open);
 	if (l->ok)
@@ -64,7 +64,10 @@ lib_table(struct lib *l, pthread_once_t *once, void (*open)(void),
 	return NULL;
 }
 
-#define SYM(type, member, name) { name, offsetof(struct type, member) }
+#define SYM(type, member, name)                     \
+	{                                           \
+		name, offsetof(struct type, member) \
+	}
 #define NSYMS(v) (sizeof(v) / sizeof((v)[0]))
 
 /* ---- libconfig ---- */
@@ -100,14 +103,24 @@ cfglib(char *why, size_t whylen)
 
 #define CARES(f) SYM(cares, f, "ares_" #f)
 static const struct sym cares_syms[] = {
-	CARES(library_init), CARES(init_options), CARES(set_servers_ports),
-	CARES(set_socket_functions), CARES(destroy), CARES(getsock),
-	CARES(timeout), CARES(cancel), CARES(process_fd), CARES(freeaddrinfo),
-	CARES(getaddrinfo), CARES(getnameinfo), CARES(query), CARES(search),
+	CARES(library_init),
+	CARES(init_options),
+	CARES(set_servers_ports),
+	CARES(set_socket_functions),
+	CARES(destroy),
+	CARES(getsock),
+	CARES(timeout),
+	CARES(cancel),
+	CARES(process_fd),
+	CARES(freeaddrinfo),
+	CARES(getaddrinfo),
+	CARES(getnameinfo),
+	CARES(query),
+	CARES(search),
 };
 static struct cares cares_table;
-static struct lib cares_lib = { BINDIF_LIBCARES, cares_syms,
-	NSYMS(cares_syms), &cares_table, false, "" };
+static struct lib cares_lib = { BINDIF_LIBCARES, cares_syms, NSYMS(cares_syms),
+	&cares_table, false, "" };
 static pthread_once_t cares_once = PTHREAD_ONCE_INIT;
 
 static void
@@ -115,8 +128,8 @@ open_cares(void)
 {
 	open_lib(&cares_lib);
 	/* Its own set-up, once, with the library. */
-	if (cares_lib.ok && cares_table.library_init(ARES_LIB_INIT_ALL) !=
-	    ARES_SUCCESS) {
+	if (cares_lib.ok &&
+	    cares_table.library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) {
 		snprintf(cares_lib.why, sizeof(cares_lib.why),
 		    "%s: ares_library_init failed", cares_lib.file);
 		cares_lib.ok = false;

@@ -41,8 +41,9 @@ state_log(const struct shim_cfg *c, const char *fmt, ...)
 	 * closed by the program and its number reused for one of its own
 	 * sockets. Only ever done when logging was asked for. */
 	if (c->log_path != NULL) {
-		int fd = open(c->log_path, O_WRONLY | O_APPEND | O_CREAT |
-		    O_CLOEXEC | O_NOFOLLOW, 0600);
+		int fd = open(c->log_path,
+		    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		    0600);
 
 		if (fd >= 0) {
 			(void)!write(fd, line, (size_t)n);

@@ -74,8 +74,10 @@ resolve_ifaces(struct shim_cfg *c)
 			const char *a = getenv("BINDIF_AUTO");
 
 			if (a == NULL || a[0] == '\0') {
-				state_log(c, "interface \"auto\" is known only "
-				    "through the bindif launcher; traffic for it "
+				state_log(c,
+				    "interface \"auto\" is known only "
+				    "through the bindif launcher; traffic for "
+				    "it "
 				    "will fail");
 				continue;
 			}
@@ -85,8 +87,10 @@ resolve_ifaces(struct shim_cfg *c)
 		 * the sockets fail, not follow the name elsewhere. */
 		idx[i] = name[0] ? if_nametoindex(name) : 0;
 		if (name[0] && idx[i] == 0)
-			state_log(c, "interface '%s' does not exist; traffic "
-			    "for it will fail", name);
+			state_log(c,
+			    "interface '%s' does not exist; traffic "
+			    "for it will fail",
+			    name);
 	}
 	c->ifindex = idx;
 }
@@ -117,16 +121,20 @@ handed_policy(const char *exe, const char *argv0, const char *ifname)
 	if (p == v || *p++ != ':' || strlen(p) != 2 * RULES_TOKEN_LEN)
 		goto unusable;
 	for (i = 0; i < 2 * RULES_TOKEN_LEN; i++) {
-		int c = p[i], d = c >= '0' && c <= '9' ? c - '0'
-		    : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		int c = p[i],
+		    d = c >= '0' && c <= '9' ? c - '0' :
+		    c >= 'a' && c <= 'f'     ? c - 'a' + 10 :
+		                               -1;
 
 		if (d < 0)
 			goto unusable;
 		token[i / 2] = (uint8_t)(i % 2 ? token[i / 2] << 4 | d : d);
 	}
 	if ((map = plat_map_policy((int)fd, &len)) == NULL) {
-		snprintf(why, sizeof(why), "descriptor %ld is not the "
-		    "launcher's any more", fd);
+		snprintf(why, sizeof(why),
+		    "descriptor %ld is not the "
+		    "launcher's any more",
+		    fd);
 		goto say;
 	}
 	policy = rules_bundle_select(map, len, token, exe, argv0, ifname, why,
@@ -139,8 +147,10 @@ unusable:
 	snprintf(why, sizeof(why), "malformed");
 say:
 	if (cfg.verbose)
-		state_log(&cfg, "BINDIF_POLICY not used (%s); reading the "
-		    "rules files", why);
+		state_log(&cfg,
+		    "BINDIF_POLICY not used (%s); reading the "
+		    "rules files",
+		    why);
 	return NULL;
 }
 
@@ -160,9 +170,9 @@ set_mark(struct shim_cfg *c)
 	else {
 		errno = 0;
 		m = strtoul(v, &end, 0);
-		if (errno != 0 || *end != '\0' || m == 0 ||
-		    m > 0xffffffffu) {
-			fail_closed(c, "BINDIF_MARK is not a mark (1 to "
+		if (errno != 0 || *end != '\0' || m == 0 || m > 0xffffffffu) {
+			fail_closed(c,
+			    "BINDIF_MARK is not a mark (1 to "
 			    "0xffffffff)");
 			return -1;
 		}
@@ -199,8 +209,10 @@ build_cfg(void)
 		cfg.verbose = true;
 		/* The program may chdir, and may change its environment. */
 		if (v[0] != '/')
-			state_log(&cfg, "BINDIF_LOG=%s is not an absolute path; "
-			    "logging to stderr", v);
+			state_log(&cfg,
+			    "BINDIF_LOG=%s is not an absolute path; "
+			    "logging to stderr",
+			    v);
 		else
 			cfg.log_path = strdup(v);
 	}
@@ -211,23 +223,28 @@ build_cfg(void)
 	if (path == NULL && getenv("BINDIF_RULES") != NULL &&
 	    plat_secure_mode()) {
 		if (state_trusted_rules(state_secure_rules.path,
-		    state_secure_rules.owner, why, sizeof(why)) == 0) {
+		        state_secure_rules.owner, why, sizeof(why)) == 0) {
 			path = state_secure_rules.path;
 			if (cfg.verbose)
-				state_log(&cfg, "BINDIF_RULES ignored in a "
+				state_log(&cfg,
+				    "BINDIF_RULES ignored in a "
 				    "setuid or capability process; reading %s",
 				    path);
 		} else if (ifname != NULL && ifname[0] != '\0') {
-			state_log(&cfg, "BINDIF_RULES ignored in a setuid or "
+			state_log(&cfg,
+			    "BINDIF_RULES ignored in a setuid or "
 			    "capability process, and %s; only "
-			    "BINDIF_INTERFACE applies", why);
+			    "BINDIF_INTERFACE applies",
+			    why);
 		} else {
 			char msg[600];
 
 			/* Nothing left to say where traffic goes: fail
 			 * closed, as for a bad rules file. */
-			snprintf(msg, sizeof(msg), "BINDIF_RULES ignored in a "
-			    "setuid or capability process, and %s", why);
+			snprintf(msg, sizeof(msg),
+			    "BINDIF_RULES ignored in a "
+			    "setuid or capability process, and %s",
+			    why);
 			fail_closed(&cfg, msg);
 			return;
 		}

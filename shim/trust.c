@@ -27,8 +27,8 @@ struct state_trust state_secure_rules = { "/etc/bindif", 0 };
 /* lstat, never stat: a symlink's target could be anywhere. A parent
  * directory (parent) may be root's as well as owner's. */
 static int
-trusted_node(const char *path, uid_t owner, bool dir, bool parent,
-    char *why, size_t len)
+trusted_node(const char *path, uid_t owner, bool dir, bool parent, char *why,
+    size_t len)
 {
 	struct stat st;
 
@@ -90,7 +90,8 @@ state_trusted_rules(const char *path, uid_t owner, char *why, size_t len)
 			if (strcmp(d->d_name, ".") == 0 ||
 			    strcmp(d->d_name, "..") == 0)
 				continue;
-			snprintf(buf, n + NAME_MAX + 2, "%s/%s", path, d->d_name);
+			snprintf(buf, n + NAME_MAX + 2, "%s/%s", path,
+			    d->d_name);
 			rc = trusted_node(buf, owner, false, false, why, len);
 		}
 		if (dir != NULL)

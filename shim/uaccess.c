@@ -107,7 +107,8 @@ ua_strings(char *const *v)
 		if ((str = v[i]) == NULL)
 			return true;
 		for (;;) {
-			size_t room = UA_PAGE_SIZE - ((uintptr_t)str & (UA_PAGE_SIZE - 1));
+			size_t room = UA_PAGE_SIZE -
+			    ((uintptr_t)str & (UA_PAGE_SIZE - 1));
 
 			if (!seen_range(&s, str, 1))
 				return false;

@@ -38,17 +38,16 @@ dnsresult_numeric(const char *name)
 void
 dnsresult_ntop(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
-	const void *a = ss->ss_family == AF_INET
-	    ? (const void *)&((const struct sockaddr_in *)ss)->sin_addr
-	    : (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+	const void *a = ss->ss_family == AF_INET ?
+	    (const void *)&((const struct sockaddr_in *)ss)->sin_addr :
+	    (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
 
 	inet_ntop(ss->ss_family, a, buf, (socklen_t)len);
 }
 
 /* Families the host can use, for AI_ADDRCONFIG: any non-loopback address. */
 int
-dnsresult_addrconfig(int family, const struct local_addr *local,
-    size_t nlocal)
+dnsresult_addrconfig(int family, const struct local_addr *local, size_t nlocal)
 {
 	bool has4 = false, has6 = false;
 	size_t i;
@@ -105,10 +104,12 @@ dnsresult_hostent(const struct resolve_answer *ans, const char *name, int af,
 
 		if (ss->ss_family != af)
 			continue;
-		memcpy(data, af == AF_INET
-			? (const void *)&((const struct sockaddr_in *)ss)->sin_addr
-			: (const void *)&((const struct sockaddr_in6 *)ss)
-			      ->sin6_addr,
+		memcpy(data,
+		    af == AF_INET ?
+		        (const void *)&((const struct sockaddr_in *)ss)
+		            ->sin_addr :
+		        (const void *)&((const struct sockaddr_in6 *)ss)
+		            ->sin6_addr,
 		    alen);
 		addrs[n++] = data;
 		data += alen;

@@ -18,8 +18,7 @@ struct hostent;
 bool dnsresult_numeric(const char *name);
 
 /* The address of ss (AF_INET or AF_INET6) as text. */
-void dnsresult_ntop(const struct sockaddr_storage *ss, char *buf,
-    size_t len);
+void dnsresult_ntop(const struct sockaddr_storage *ss, char *buf, size_t len);
 
 /* AI_ADDRCONFIG: the family to ask for, given the host's addresses (only
  * one of IPv4/IPv6 configured beyond loopback and link-local narrows

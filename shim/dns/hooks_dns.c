@@ -90,8 +90,8 @@ build_route(void)
 	if (c->broken)
 		goto out; /* already said why, once */
 	explicit = explicit_servers(c, &route.servers);
-	if (!dnsredir_iface_slot(c->policy,
-		explicit ? &route.servers : NULL, &slot)) {
+	if (!dnsredir_iface_slot(c->policy, explicit ? &route.servers : NULL,
+	        &slot)) {
 		route.active = false;
 		goto out;
 	}
@@ -104,7 +104,7 @@ build_route(void)
 	if (explicit)
 		dnsconf_filter(&route.servers, note, sizeof(note));
 	else if (!dnsconf_discover_handed(plat_getenv("BINDIF_IFACE_DNS"),
-	    route.via.ifname, &route.servers, note, sizeof(note)))
+	             route.via.ifname, &route.servers, note, sizeof(note)))
 		dnsconf_discover(route.via.ifname, route.via.ifindex,
 		    &dnsconf_posix_io, &route.servers, note, sizeof(note));
 	/* A note that nothing is usable names the interface itself. */
@@ -114,7 +114,8 @@ build_route(void)
 		state_log(c, "DNS for %s: %s", route.via.ifname, note);
 	if (route.servers.n == 0) {
 		if (explicit)
-			state_log(c, "no usable DNS server for %s; set one with "
+			state_log(c,
+			    "no usable DNS server for %s; set one with "
 			    "--dns ADDR or dns = [...] in a rules file",
 			    route.via.ifname);
 		goto out;
@@ -198,7 +199,8 @@ report_fake(const struct dns_route *r, const char *name,
 {
 	if (!ans->fake || atomic_exchange(&fake_reported, true))
 		return;
-	state_log(state_cfg(), "%s answered %s with %s, a fake-ip address: DNS "
+	state_log(state_cfg(),
+	    "%s answered %s with %s, a fake-ip address: DNS "
 	    "is still hijacked on %s's path; those answers are dropped",
 	    r->servers_text, name, ans->fake_addr, r->via.ifname);
 }
@@ -243,7 +245,8 @@ bindif_getaddrinfo(const char *node, const char *service,
 	if (hints != NULL)
 		h = *hints;
 	family = h.ai_family;
-	if (node == NULL || (h.ai_flags & AI_NUMERICHOST) || dnsresult_numeric(node) ||
+	if (node == NULL || (h.ai_flags & AI_NUMERICHOST) ||
+	    dnsresult_numeric(node) ||
 	    (family != AF_UNSPEC && family != AF_INET && family != AF_INET6) ||
 	    (r = dns_route()) == NULL)
 		return rl->getaddrinfo(node, service, hints, res);
@@ -252,8 +255,9 @@ bindif_getaddrinfo(const char *node, const char *service,
 		    state_cfg()->nlocal);
 	if ((ans = malloc(sizeof(*ans))) == NULL)
 		return EAI_MEMORY;
-	rc = lookup(r, node, family, family == AF_INET6 &&
-	    (h.ai_flags & AI_V4MAPPED), (h.ai_flags & AI_ALL) != 0, ans);
+	rc = lookup(r, node, family,
+	    family == AF_INET6 && (h.ai_flags & AI_V4MAPPED),
+	    (h.ai_flags & AI_ALL) != 0, ans);
 	for (i = 0; rc == 0 && i < ans->n; i++) {
 		char num[INET6_ADDRSTRLEN];
 		struct addrinfo nh = h;
@@ -261,8 +265,10 @@ bindif_getaddrinfo(const char *node, const char *service,
 
 		dnsresult_ntop(&ans->addr[i], num, sizeof(num));
 		nh.ai_family = ans->addr[i].ss_family;
-		nh.ai_flags = (h.ai_flags & ~(AI_CANONNAME | AI_ADDRCONFIG |
-		    AI_V4MAPPED | AI_ALL)) | AI_NUMERICHOST;
+		nh.ai_flags = (h.ai_flags &
+		                  ~(AI_CANONNAME | AI_ADDRCONFIG | AI_V4MAPPED |
+		                      AI_ALL)) |
+		    AI_NUMERICHOST;
 		if ((prc = rl->getaddrinfo(num, service, &nh, &part)) != 0) {
 			if (first_err == 0)
 				first_err = prc;
@@ -303,8 +309,8 @@ bindif_getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host,
 		return rl->getnameinfo(sa, salen, host, hostlen, serv, servlen,
 		    flags);
 	if (serv != NULL && servlen > 0 &&
-	    (rc = rl->getnameinfo(sa, salen, NULL, 0, serv, servlen,
-		 flags)) != 0)
+	    (rc = rl->getnameinfo(sa, salen, NULL, 0, serv, servlen, flags)) !=
+	        0)
 		return rc;
 	if (r->fail)
 		rc = r->fail;
@@ -358,13 +364,14 @@ hostent_r(const struct dns_route *r, const char *name, int af,
 }
 
 int
-bindif_gethostbyname2_r(const char *name, int af, struct hostent *he,
-    char *buf, size_t buflen, struct hostent **result, int *herr)
+bindif_gethostbyname2_r(const char *name, int af, struct hostent *he, char *buf,
+    size_t buflen, struct hostent **result, int *herr)
 {
 	const struct plat_dns_real *rl = dns_real();
 	const struct dns_route *r;
 
-	if (name == NULL || dnsresult_numeric(name) || (r = dns_route()) == NULL) {
+	if (name == NULL || dnsresult_numeric(name) ||
+	    (r = dns_route()) == NULL) {
 		if (rl->gethostbyname2_r == NULL) {
 			*result = NULL;
 			*herr = NO_RECOVERY;
@@ -383,7 +390,8 @@ bindif_gethostbyname_r(const char *name, struct hostent *he, char *buf,
 	const struct plat_dns_real *rl = dns_real();
 	const struct dns_route *r;
 
-	if (name == NULL || dnsresult_numeric(name) || (r = dns_route()) == NULL) {
+	if (name == NULL || dnsresult_numeric(name) ||
+	    (r = dns_route()) == NULL) {
 		if (rl->gethostbyname_r == NULL) {
 			*result = NULL;
 			*herr = NO_RECOVERY;
@@ -408,7 +416,8 @@ bindif_gethostbyname2(const char *name, int af)
 	struct hostent *result;
 	int herr = 0;
 
-	if (name == NULL || dnsresult_numeric(name) || (r = dns_route()) == NULL)
+	if (name == NULL || dnsresult_numeric(name) ||
+	    (r = dns_route()) == NULL)
 		return rl->gethostbyname2(name, af);
 	hostent_r(r, name, af, &last.he, last.buf, sizeof(last.buf), &result,
 	    &herr);
@@ -449,8 +458,8 @@ bindif_res(const char *name, const char *domain, int dnsclass, int type,
 		/* res_querydomain: a trailing dot on name means absolute. */
 		if (n > 0 && name[n - 1] == '.')
 			n--;
-		if ((size_t)snprintf(full, sizeof(full), "%.*s.%s", (int)n, name,
-			domain) >= sizeof(full)) {
+		if ((size_t)snprintf(full, sizeof(full), "%.*s.%s", (int)n,
+		        name, domain) >= sizeof(full)) {
 			*herr = NO_RECOVERY;
 			*rc = -1;
 			return true;
@@ -458,8 +467,8 @@ bindif_res(const char *name, const char *domain, int dnsclass, int type,
 		name = full;
 	}
 	inside++;
-	*rc = resolve_raw(&r->via, name, dnsclass, type, search, answer,
-	    anslen, herr);
+	*rc = resolve_raw(&r->via, name, dnsclass, type, search, answer, anslen,
+	    herr);
 	inside--;
 	return true;
 }

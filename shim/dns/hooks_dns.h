@@ -34,8 +34,8 @@ const struct dns_redirect *dns_redirect(void);
 
 int bindif_getaddrinfo(const char *node, const char *service,
     const struct addrinfo *hints, struct addrinfo **res);
-int bindif_getnameinfo(const struct sockaddr *sa, socklen_t salen,
-    char *host, socklen_t hostlen, char *serv, socklen_t servlen, int flags);
+int bindif_getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host,
+    socklen_t hostlen, char *serv, socklen_t servlen, int flags);
 struct hostent *bindif_gethostbyname(const char *name);
 struct hostent *bindif_gethostbyname2(const char *name, int af);
 int bindif_gethostbyname_r(const char *name, struct hostent *he, char *buf,
@@ -48,8 +48,7 @@ int bindif_gethostbyname2_r(const char *name, int af, struct hostent *he,
  * false when the libc should answer; else *rc is the answer's length or
  * -1 with *herr set.
  */
-bool bindif_res(const char *name, const char *domain, int dnsclass,
-    int type, bool search, unsigned char *answer, int anslen, int *rc,
-    int *herr);
+bool bindif_res(const char *name, const char *domain, int dnsclass, int type,
+    bool search, unsigned char *answer, int anslen, int *rc, int *herr);
 
 #endif

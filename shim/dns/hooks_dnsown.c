@@ -60,8 +60,10 @@ dnsown_report(const struct shim_cfg *c, const struct dns_redirect *r,
 		return;
 	dnsredir_format(orig, a, sizeof(a));
 	if (to == NULL) {
-		state_log(c, "DNS to %s was not sent: no server of its family "
-		    "for %s (%s)", a, r->ifname ? r->ifname : "?",
+		state_log(c,
+		    "DNS to %s was not sent: no server of its family "
+		    "for %s (%s)",
+		    a, r->ifname ? r->ifname : "?",
 		    r->servers->n ? r->servers_text : "none usable");
 		return;
 	}

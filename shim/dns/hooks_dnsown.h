@@ -34,7 +34,6 @@ ssize_t bindif_recvmsg(int fd, struct msghdr *msg, int flags);
 int bindif_getpeername(int fd, struct sockaddr *sa, socklen_t *len);
 /* recvmmsg exists on Linux only: hooks_mmsg.c. The rewrite of one
  * message's source, given the room its buffer had. */
-void dnsown_source(int fd, struct sockaddr *sa, socklen_t room,
-    socklen_t *len);
+void dnsown_source(int fd, struct sockaddr *sa, socklen_t room, socklen_t *len);
 
 #endif

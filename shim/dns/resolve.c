@@ -75,9 +75,8 @@ via_sendv(ares_socket_t fd, const struct iovec *iov, int n, void *arg)
 	return writev(fd, iov, n);
 }
 
-static const struct ares_socket_functions via_functions = {
-	via_socket, via_close, via_connect, via_recvfrom, via_sendv
-};
+static const struct ares_socket_functions via_functions = { via_socket,
+	via_close, via_connect, via_recvfrom, via_sendv };
 
 /* ---- channel ---- */
 
@@ -151,8 +150,8 @@ channel_run(const struct cares *ca, ares_channel ch)
 		if (n == 0)
 			return;
 		tvp = ca->timeout(ch, NULL, &tv);
-		ms = tvp ? (int)(tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000)
-			 : TIMEOUT_MS;
+		ms = tvp ? (int)(tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000) :
+		           TIMEOUT_MS;
 		r = poll(pfd, (nfds_t)n, ms);
 		if (r < 0 && errno != EINTR) {
 			ca->cancel(ch);
@@ -166,8 +165,8 @@ channel_run(const struct cares *ca, ares_channel ch)
 			short re = pfd[i].revents;
 
 			ca->process_fd(ch,
-			    re & (POLLIN | POLLERR | POLLHUP) ? pfd[i].fd
-							      : ARES_SOCKET_BAD,
+			    re & (POLLIN | POLLERR | POLLHUP) ? pfd[i].fd :
+			                                        ARES_SOCKET_BAD,
 			    re & POLLOUT ? pfd[i].fd : ARES_SOCKET_BAD);
 		}
 	}
@@ -214,15 +213,17 @@ is_fake(const struct sockaddr *sa)
 {
 	if (sa->sa_family == AF_INET)
 		return dnsconf_fake_answer(4,
-		    (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr);
+		    (const uint8_t *)&((const struct sockaddr_in *)sa)
+		        ->sin_addr);
 	if (sa->sa_family == AF_INET6) {
 		const uint8_t *a =
 		    ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
 		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
 			0, 0xff, 0xff };
 
-		return memcmp(a, mapped, 12) == 0 ? dnsconf_fake_answer(4, a + 12)
-						  : dnsconf_fake_answer(6, a);
+		return memcmp(a, mapped, 12) == 0 ?
+		    dnsconf_fake_answer(4, a + 12) :
+		    dnsconf_fake_answer(6, a);
 	}
 	return false;
 }
@@ -247,7 +248,9 @@ name_done(void *arg, int status, int timeouts, struct ares_addrinfo *res)
 	for (c = res->cnames; c != NULL; c = c->next)
 		canon = c->name;
 	snprintf(ans->canon, sizeof(ans->canon), "%s",
-	    canon ? canon : res->name ? res->name : "");
+	    canon         ? canon :
+	        res->name ? res->name :
+	                    "");
 	for (n = res->nodes; n != NULL && ans->n < RESOLVE_MAX_ADDRS;
 	     n = n->ai_next) {
 		if (n->ai_addr == NULL || n->ai_addrlen > sizeof(ans->addr[0]))
@@ -256,11 +259,13 @@ name_done(void *arg, int status, int timeouts, struct ares_addrinfo *res)
 		 * in the path: connecting to it would go nowhere. */
 		if (is_fake(n->ai_addr)) {
 			if (!fake) {
-				const void *a = n->ai_family == AF_INET
-				    ? (const void *)&((struct sockaddr_in *)
-						  n->ai_addr)->sin_addr
-				    : (const void *)&((struct sockaddr_in6 *)
-						  n->ai_addr)->sin6_addr;
+				const void *a = n->ai_family == AF_INET ?
+				    (const void *)&(
+				        (struct sockaddr_in *)n->ai_addr)
+				        ->sin_addr :
+				    (const void *)&(
+				        (struct sockaddr_in6 *)n->ai_addr)
+				        ->sin6_addr;
 
 				inet_ntop(n->ai_family, a, ans->fake_addr,
 				    sizeof(ans->fake_addr));
@@ -363,8 +368,8 @@ raw_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 		return;
 	/* Like res_query: a short buffer gets the truncated message and
 	 * the full length, so the caller can retry with more room. */
-	memcpy(job->answer, abuf, (size_t)(alen < job->anslen ? alen
-							      : job->anslen));
+	memcpy(job->answer, abuf,
+	    (size_t)(alen < job->anslen ? alen : job->anslen));
 	job->got = alen;
 }
 

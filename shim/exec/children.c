@@ -23,9 +23,9 @@ const struct child_setting child_settings[] = {
 	{ "BINDIF_VERBOSE", true },
 	{ "BINDIF_FORCE", true },
 	{ "BINDIF_KERNEL", true },
-	{ "BINDIF_RULES", false }, /* a path */
-	{ "BINDIF_LOG", false },   /* a path */
-	{ "BINDIF_DNS", false },   /* servers: secure mode ignores them */
+	{ "BINDIF_RULES", false },     /* a path */
+	{ "BINDIF_LOG", false },       /* a path */
+	{ "BINDIF_DNS", false },       /* servers: secure mode ignores them */
 	{ "BINDIF_IFACE_DNS", false }, /* the interface's, found for us */
 	/* The compiled rules' descriptor: where the child still has it open
 	 * it spares the parse; secure mode ignores it. BINDIF_HANDSHAKE is
@@ -140,7 +140,7 @@ child_capture(struct child_start *s, char *const *env, bool secure,
 		goto nomem;
 	s->prog = eq;
 	if ((s->vars = calloc(sizeof(child_settings) / sizeof(*c),
-		 sizeof(char *))) == NULL)
+	         sizeof(char *))) == NULL)
 		goto nomem;
 	for (c = child_settings; c->name != NULL; c++) {
 		if (secure && !c->secure)
@@ -152,8 +152,8 @@ child_capture(struct child_start *s, char *const *env, bool secure,
 		n++;
 	}
 	value = env_value(env, preload_var);
-	if (value == NULL || (entry = find_shim(value, s->shim_name, s->darwin,
-	    &len)) == NULL)
+	if (value == NULL ||
+	    (entry = find_shim(value, s->shim_name, s->darwin, &len)) == NULL)
 		return 0; /* not preloaded by the variable: left alone */
 	/* Outside secure mode the whole value comes back, as the process
 	 * got it: a runtime that must precede the shim (ASan's) would
@@ -199,8 +199,8 @@ child_forget(struct child_start *s)
 }
 
 void
-child_room(const struct child_start *s, char *const *argv,
-    char *const *envp, struct child_room *r)
+child_room(const struct child_start *s, char *const *argv, char *const *envp,
+    struct child_room *r)
 {
 	const char *pre;
 
@@ -252,8 +252,9 @@ child_env(const struct child_start *s, char *const *envp, char **room,
 		return add_vars || add_pre || fix_pre;
 	for (i = 0; envp[i] != NULL; i++) {
 		room[n] = envp[i];
-		if (fix_pre && !fixed && strncmp(envp[i], s->preload_var,
-		    vlen) == 0 && envp[i][vlen] == '=') {
+		if (fix_pre && !fixed &&
+		    strncmp(envp[i], s->preload_var, vlen) == 0 &&
+		    envp[i][vlen] == '=') {
 			/* Appended, as the launcher does: a sanitizer
 			 * runtime stays first. */
 			len = strlen(envp[i]);
@@ -275,8 +276,7 @@ child_env(const struct child_start *s, char *const *envp, char **room,
 }
 
 bool
-child_env_needed(const struct child_start *s, char *const *envp,
-    bool *bound)
+child_env_needed(const struct child_start *s, char *const *envp, bool *bound)
 {
 	return child_env(s, envp != NULL ? envp : no_strings, NULL, NULL,
 	    bound);
@@ -297,8 +297,8 @@ tool_iface(char *const *env)
 }
 
 bool
-child_plan_env(const struct child_start *s, char *const *envp,
-    char **envp_room, char *bytes, struct child_plan *p)
+child_plan_env(const struct child_start *s, char *const *envp, char **envp_room,
+    char *bytes, struct child_plan *p)
 {
 	bool bound;
 
@@ -306,8 +306,8 @@ child_plan_env(const struct child_start *s, char *const *envp,
 		envp = no_strings;
 	memset(p, 0, sizeof(*p));
 	p->action = CHILD_RUN;
-	p->envp = child_env(s, envp, envp_room, bytes, &bound) ? envp_room
-							       : envp;
+	p->envp =
+	    child_env(s, envp, envp_room, bytes, &bound) ? envp_room : envp;
 	return bound;
 }
 

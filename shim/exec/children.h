@@ -26,18 +26,18 @@ extern const struct child_setting child_settings[]; /* ends at name NULL */
 
 /* What this process started with, captured once (child_capture). */
 struct child_start {
-	const char *prog;	  /* for messages */
-	const char *preload_var;  /* "LD_PRELOAD" */
-	const char *shim_name;	  /* an entry of that base name is the shim */
-	const char *shim_path;	  /* appended to a preload variable without
-				   * the shim; NULL: the shim came another way
-				   * (/etc/ld.so.preload) and is left alone */
+	const char *prog;        /* for messages */
+	const char *preload_var; /* "LD_PRELOAD" */
+	const char *shim_name;   /* an entry of that base name is the shim */
+	const char *shim_path;   /* appended to a preload variable without
+	                          * the shim; NULL: the shim came another way
+	                          * (/etc/ld.so.preload) and is left alone */
 	const char *judge_entry; /* "LD_PRELOAD=..." for an environment
-				    * that has none (NULL with shim_path) */
-	char **vars;		  /* "NAME=value", NULL-terminated */
-	bool darwin;		  /* which tools' options (judge.c) */
-	bool root;		  /* effective uid 0 */
-	bool verbose;		  /* say what was done, once */
+	                          * that has none (NULL with shim_path) */
+	char **vars;             /* "NAME=value", NULL-terminated */
+	bool darwin;             /* which tools' options (judge.c) */
+	bool root;               /* effective uid 0 */
+	bool verbose;            /* say what was done, once */
 };
 
 /*
@@ -62,10 +62,10 @@ void child_room(const struct child_start *s, char *const *argv,
     char *const *envp, struct child_room *r);
 
 enum child_action {
-	CHILD_RUN,	  /* exec argv/envp; *note, when set, for -v */
+	CHILD_RUN,        /* exec argv/envp; *note, when set, for -v */
 	CHILD_TRANSLATED, /* the same, with the tool's own option added */
-	CHILD_FORCED,	  /* run unbound because of --force */
-	CHILD_REFUSE	  /* fail the exec with EPERM; say reason; advice */
+	CHILD_FORCED,     /* run unbound because of --force */
+	CHILD_REFUSE      /* fail the exec with EPERM; say reason; advice */
 };
 
 struct child_plan {

@@ -123,13 +123,17 @@ self_facts(struct elf_facts *self)
 
 /* How the program asked for its child, to make the same call in the end. */
 enum call_kind {
-	CALL_EXECVE, CALL_FEXECVE, CALL_EXECVEAT, CALL_SPAWN, CALL_SPAWNP
+	CALL_EXECVE,
+	CALL_FEXECVE,
+	CALL_EXECVEAT,
+	CALL_SPAWN,
+	CALL_SPAWNP
 };
 struct call {
 	enum call_kind kind;
-	int fd, flags;		/* fexecve, execveat */
-	const char *file;	/* execveat, posix_spawnp: as the program
-				 * named it (judged by another path) */
+	int fd, flags;    /* fexecve, execveat */
+	const char *file; /* execveat, posix_spawnp: as the program
+	                   * named it (judged by another path) */
 	pid_t *pid;
 	const posix_spawn_file_actions_t *fa;
 	const posix_spawnattr_t *attr;
@@ -154,12 +158,14 @@ call_real(const struct call *c, const char *path, char *const *argv,
 		(void)real.execveat(c->fd, c->file, argv, envp, c->flags);
 		return errno;
 	case CALL_SPAWN:
-		return real.posix_spawn == NULL ? ENOSYS
-		    : real.posix_spawn(c->pid, path, c->fa, c->attr, argv, envp);
+		return real.posix_spawn == NULL ?
+		    ENOSYS :
+		    real.posix_spawn(c->pid, path, c->fa, c->attr, argv, envp);
 	case CALL_SPAWNP:
-		return real.posix_spawnp == NULL ? ENOSYS
-		    : real.posix_spawnp(c->pid, c->file, c->fa, c->attr, argv,
-			  envp);
+		return real.posix_spawnp == NULL ?
+		    ENOSYS :
+		    real.posix_spawnp(c->pid, c->file, c->fa, c->attr, argv,
+		        envp);
 	default:
 		if (real.execve == NULL)
 			return ENOSYS;
@@ -198,13 +204,15 @@ tell(const struct child_start *s, const char *judged,
 		say(s, judged, p->reason, tail);
 	} else if (p->action == CHILD_TRANSLATED && s->verbose) {
 		const char *tail[] = { "running it with its own option "
-			"instead: ", p->argv[0], " ", p->opt, " ", p->iface, NULL };
+			               "instead: ",
+			p->argv[0], " ", p->opt, " ", p->iface, NULL };
 
 		say(s, judged, p->reason, tail);
 	} else if (p->action == CHILD_FORCED && s->verbose &&
 	    !atomic_exchange(&forced_said, true)) {
 		const char *tail[] = { "running it anyway (--force): its "
-			"traffic is not bound", NULL };
+			               "traffic is not bound",
+			NULL };
 
 		say(s, judged, p->reason, tail);
 	}
@@ -236,8 +244,8 @@ planned(const struct call *c, const char *path, char *const *argv,
 
 		self_facts(&self);
 		v = judge_program_file(path, &self, judged, sizeof(judged));
-		if (!changes && (v == JUDGE_OK || v == JUDGE_NOT_ELF ||
-		    v == JUDGE_BINDIF))
+		if (!changes &&
+		    (v == JUDGE_OK || v == JUDGE_NOT_ELF || v == JUDGE_BINDIF))
 			return call_real(c, path, argv, envp);
 	}
 	/* Only a child to refuse, or whose environment or argv is rebuilt
@@ -379,8 +387,10 @@ int
 bindif_execveat(int dirfd, const char *path, char *const argv[],
     char *const envp[], int flags)
 {
-	const struct call c = { .kind = CALL_EXECVEAT, .fd = dirfd,
-		.flags = flags, .file = path };
+	const struct call c = { .kind = CALL_EXECVEAT,
+		.fd = dirfd,
+		.flags = flags,
+		.file = path };
 	size_t len;
 
 	if (!ua_string(path, &len) || len > EXEC_ROOM_MAX)
@@ -432,7 +442,9 @@ bindif_posix_spawn(pid_t *pid, const char *path,
     const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr,
     char *const argv[], char *const envp[])
 {
-	const struct call c = { .kind = CALL_SPAWN, .pid = pid, .fa = fa,
+	const struct call c = { .kind = CALL_SPAWN,
+		.pid = pid,
+		.fa = fa,
 		.attr = attr };
 	int saved = errno, err = planned(&c, path, argv, envp);
 
@@ -447,8 +459,11 @@ bindif_posix_spawnp(pid_t *pid, const char *file,
     const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr,
     char *const argv[], char *const envp[])
 {
-	const struct call c = { .kind = CALL_SPAWNP, .file = file, .pid = pid,
-		.fa = fa, .attr = attr };
+	const struct call c = { .kind = CALL_SPAWNP,
+		.file = file,
+		.pid = pid,
+		.fa = fa,
+		.attr = attr };
 	const char *path = getenv("PATH"), *cursor;
 	int saved = errno, err = 0;
 	bool found = false;

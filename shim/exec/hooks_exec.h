@@ -18,22 +18,26 @@ int bindif_execveat(int dirfd, const char *path, char *const argv[],
     char *const envp[], int flags);
 
 /* execl, execle (the environment after the NULL), execlp (PATH). */
-enum bindif_execl { EXECL_PLAIN, EXECL_ENV, EXECL_SEARCH };
+enum bindif_execl {
+	EXECL_PLAIN,
+	EXECL_ENV,
+	EXECL_SEARCH
+};
 int bindif_execl(enum bindif_execl how, const char *path, const char *arg,
     va_list ap);
 
 /* The variadic entry point that unpacks into bindif_execl, for the export
  * file of each OS: HOOK_EXECL(EXPORT int execl, EXECL_PLAIN). */
-#define HOOK_EXECL(decl, how)                                        \
-	decl(const char *path, const char *arg, ...)                     \
-	{                                                                \
-		va_list ap;                                              \
-		int rc;                                                  \
-									 \
-		va_start(ap, arg);                                       \
-		rc = bindif_execl(how, path, arg, ap);                   \
-		va_end(ap);                                              \
-		return rc;                                               \
+#define HOOK_EXECL(decl, how)                          \
+	decl(const char *path, const char *arg, ...)   \
+	{                                              \
+		va_list ap;                            \
+		int rc;                                \
+                                                       \
+		va_start(ap, arg);                     \
+		rc = bindif_execl(how, path, arg, ap); \
+		va_end(ap);                            \
+		return rc;                             \
 	}
 
 int bindif_posix_spawn(pid_t *pid, const char *path,

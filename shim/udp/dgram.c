@@ -230,7 +230,8 @@ stick(int fd, fdt_entry cur, unsigned ifindex)
 	do {
 		if (!(cur & FDT_STICKING))
 			return true; /* closed under us: not ours any more */
-		stuck = (cur & ~(FDT_STICKING | ((fdt_entry)0xffffffffu << 32))) |
+		stuck =
+		    (cur & ~(FDT_STICKING | ((fdt_entry)0xffffffffu << 32))) |
 		    FDT_STUCK | ((fdt_entry)ifindex << 32);
 	} while (!fdt_cas(fd, &cur, stuck));
 	return true;

@@ -16,7 +16,11 @@
  * or dgram_plain and let go by dgram_done after its send: while any is
  * held, no thread changes that egress. */
 struct dgram_hold {
-	enum { DGRAM_FREE, DGRAM_COUNTED, DGRAM_FLIGHT } how;
+	enum {
+		DGRAM_FREE,
+		DGRAM_COUNTED,
+		DGRAM_FLIGHT
+	} how;
 	struct flight_hold flight;
 };
 
@@ -27,8 +31,8 @@ struct dgram_hold {
  * (h), so call dgram_done after the send. A few compares and plain
  * stores: no system call, no locked instruction (flight.h).
  */
-bool dgram_hit(int fd, fdt_entry e, const struct sockaddr *sa,
-    socklen_t len, struct dgram_hold *h);
+bool dgram_hit(int fd, fdt_entry e, const struct sockaddr *sa, socklen_t len,
+    struct dgram_hold *h);
 
 /*
  * After a decision to bind a datagram to sa (our copy, of the socket's own

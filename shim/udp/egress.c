@@ -15,8 +15,8 @@
 static size_t
 pktinfo_len(int family)
 {
-	return family == AF_INET6 ? sizeof(struct in6_pktinfo)
-				  : sizeof(struct in_pktinfo);
+	return family == AF_INET6 ? sizeof(struct in6_pktinfo) :
+	                            sizeof(struct in_pktinfo);
 }
 
 static void
@@ -72,8 +72,8 @@ copy_rewrite(unsigned ifindex, const void *ctl, size_t ctllen, void *out,
 	m.msg_control = out;
 	m.msg_controllen = ctllen;
 	for (c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c)) {
-		size_t room = ctllen - (size_t)((unsigned char *)c -
-		    (unsigned char *)out);
+		size_t room = ctllen -
+		    (size_t)((unsigned char *)c - (unsigned char *)out);
 
 		/* A message claiming more than the buffer holds is the
 		 * kernel's to refuse; we must not write past it. */

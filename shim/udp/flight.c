@@ -121,7 +121,7 @@ flight_held(int fd)
 	for (i = 0; i < n; i++)
 		for (d = 0; d < FLIGHT_DEPTH; d++)
 			if (atomic_load_explicit(&pool[i].fd1[d],
-				memory_order_acquire) == want) {
+			        memory_order_acquire) == want) {
 				int owner = atomic_load(&pool[i].owner);
 
 				/* A thread gone mid-send holds nothing. */

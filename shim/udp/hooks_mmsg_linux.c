@@ -16,8 +16,7 @@
 #include "../state.h"
 #include "../uaccess.h"
 
-int bindif_sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
-    int flags);
+int bindif_sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags);
 
 #define CHUNK 32
 #define SLOT 256 /* control bytes per message rebuilt on the stack */
@@ -46,8 +45,8 @@ send_chunk(int fd, struct mmsghdr *vec, unsigned n, int flags, int *err)
 		copy[i] = vec[i];
 		if (m->msg_name == NULL && m->msg_controllen == 0)
 			continue;
-		plan = hook_prepare(fd, m->msg_name, m->msg_namelen, HOOK_SENDMMSG,
-		    &eg);
+		plan = hook_prepare(fd, m->msg_name, m->msg_namelen,
+		    HOOK_SENDMMSG, &eg);
 		if (eg.tolen > 0) {
 			to[i] = eg.to;
 			copy[i].msg_hdr.msg_name = &to[i];
@@ -66,11 +65,12 @@ send_chunk(int fd, struct mmsghdr *vec, unsigned n, int flags, int *err)
 				n = i;
 				break;
 			}
-			len = eg.append
-			    ? egress_control(eg.family, eg.ifindex,
-				  m->msg_control, m->msg_controllen, ctl[i], SLOT)
-			    : egress_rewrite(eg.ifindex, m->msg_control,
-				  m->msg_controllen, ctl[i], SLOT);
+			len = eg.append ?
+			    egress_control(eg.family, eg.ifindex,
+			        m->msg_control, m->msg_controllen, ctl[i],
+			        SLOT) :
+			    egress_rewrite(eg.ifindex, m->msg_control,
+			        m->msg_controllen, ctl[i], SLOT);
 			if (len == 0)
 				continue;
 			if (len < 0) {
@@ -126,8 +126,8 @@ bindif_sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 	return (int)done;
 }
 
-int bindif_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
-    int flags, struct timespec *timeout);
+int bindif_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
+    struct timespec *timeout);
 
 /* Replies to redirected DNS sockets (hooks_dnsown.c): each message's
  * source, for as many messages as their rooms were noted. */
@@ -149,8 +149,9 @@ bindif_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
 		if (!ua_readable(vec, noted * sizeof(*vec)))
 			noted = 0;
 		for (i = 0; i < noted; i++)
-			room[i] = vec[i].msg_hdr.msg_name != NULL
-			    ? vec[i].msg_hdr.msg_namelen : 0;
+			room[i] = vec[i].msg_hdr.msg_name != NULL ?
+			    vec[i].msg_hdr.msg_namelen :
+			    0;
 	}
 	rc = r->recvmmsg(fd, vec, vlen, flags, timeout);
 	for (i = 0; rc > 0 && i < (unsigned)rc && i < noted; i++)

@@ -82,7 +82,7 @@ same_in_bundle(const struct rules_set *set, const struct rules_policy *p,
 	size_t len, i;
 
 	if (rules_bundle_build(set, prog[2], &named, 1, &bundle, &len, why,
-	    sizeof(why)) < 0)
+	        sizeof(why)) < 0)
 		return;
 	b = rules_bundle_select(bundle, len, NULL, prog[0], prog[1], prog[2],
 	    why, sizeof(why));
@@ -95,7 +95,7 @@ same_in_bundle(const struct rules_set *set, const struct rules_policy *p,
 		if (v.action != w.action || v.reason != w.reason ||
 		    v.line != w.line || v.err != w.err ||
 		    strcmp(rules_policy_iface(p, v.iface),
-			rules_policy_iface(b, w.iface)) != 0)
+		        rules_policy_iface(b, w.iface)) != 0)
 			__builtin_trap();
 	}
 	rules_policy_free(b);

@@ -28,8 +28,8 @@ bad_pointer(int kind)
 
 	if (kind == 0)
 		return (void *)0x10;
-	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-	    -1, 0);
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return (void *)0x10;
 	if (kind == 1)

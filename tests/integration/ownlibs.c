@@ -15,14 +15,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define OWN(name)                                                           \
-	__attribute__((visibility("default"), noreturn)) void name(void);   \
-	void name(void)                                                     \
-	{                                                                   \
-		static const char m[] = "ownlibs: the program's " #name     \
-					" was called\n";                    \
-		(void)write(2, m, sizeof(m) - 1);                           \
-		abort();                                                    \
+#define OWN(name)                                                         \
+	__attribute__((visibility("default"), noreturn)) void name(void); \
+	void name(void)                                                   \
+	{                                                                 \
+		static const char m[] =                                   \
+		    "ownlibs: the program's " #name " was called\n";      \
+		(void)write(2, m, sizeof(m) - 1);                         \
+		abort();                                                  \
 	}
 
 /* What libcares calls of its own through its PLT... */

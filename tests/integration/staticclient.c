@@ -179,7 +179,8 @@ main(int argc, char **argv)
 		raise(atoi(argv[2]));
 		return 1;
 	}
-	fprintf(stderr, "usage: staticclient http|udp-connect|udp-sendto HOST"
+	fprintf(stderr,
+	    "usage: staticclient http|udp-connect|udp-sendto HOST"
 	    " | io_uring | exit N | kill SIG\n");
 	return 2;
 }

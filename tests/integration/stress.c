@@ -36,7 +36,7 @@
 #define IO_TIMEOUT_MS 5000
 
 static struct sockaddr_in srv_tcp, srv_udp; /* SRV:7 and SRV:9 */
-static char want[64];			    /* "peer=PEER" */
+static char want[64];                       /* "peer=PEER" */
 static atomic_int n_ok, n_bad, n_err;
 static atomic_int n_fork, n_exec;
 static char self_exe[4096];
@@ -138,10 +138,10 @@ udp_ask(int fd, bool connected, char *buf, size_t len)
 	if (connected && connect_all(fd, &srv_udp) < 0)
 		return NULL;
 	for (try = 0; try < 2; try++) {
-		n = connected ? send(fd, "hi", 2, 0)
-			      : sendto(fd, "hi", 2, 0,
-				    (const struct sockaddr *)&srv_udp,
-				    sizeof(srv_udp));
+		n = connected ?
+		    send(fd, "hi", 2, 0) :
+		    sendto(fd, "hi", 2, 0, (const struct sockaddr *)&srv_udp,
+		        sizeof(srv_udp));
 		if (n < 0)
 			return NULL;
 		/* A signal ends a recv with a timeout even under SA_RESTART:
@@ -232,7 +232,8 @@ one_op(int id, int i)
 		close(s);
 		if (d < 0)
 			break;
-		count(udp_ask(d, false, buf, sizeof(buf)), "udp dup of connected");
+		count(udp_ask(d, false, buf, sizeof(buf)),
+		    "udp dup of connected");
 		close(d);
 		return;
 	}
@@ -352,7 +353,8 @@ on_signal(int sig)
 	if (sig_budget > 0) {
 		sig_budget--;
 		if (sendto(sig_sock, "sig", 3, 0,
-			(const struct sockaddr *)&srv_udp, sizeof(srv_udp)) == 3)
+		        (const struct sockaddr *)&srv_udp,
+		        sizeof(srv_udp)) == 3)
 			sig_sent++;
 		else
 			sig_failed++;
@@ -395,8 +397,10 @@ drain(int wait_ms, int *ok, int *bad)
 				(*ok)++;
 			else {
 				(*bad)++;
-				fprintf(stderr, "stress: signal datagram: peer "
-				    "said \"%s\"\n", buf);
+				fprintf(stderr,
+				    "stress: signal datagram: peer "
+				    "said \"%s\"\n",
+				    buf);
 			}
 			continue;
 		}
@@ -477,8 +481,8 @@ run_signal(int iter)
 	atomic_store(&kicker_stop, 1);
 	pthread_join(k, NULL);
 	drain(2000, &ok, &bad);
-	printf("signal sent=%d failed=%d answered=%d wrong=%d\n",
-	    (int)sig_sent, (int)sig_failed, ok, bad);
+	printf("signal sent=%d failed=%d answered=%d wrong=%d\n", (int)sig_sent,
+	    (int)sig_failed, ok, bad);
 	return 0;
 }
 
@@ -581,7 +585,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "stress: bad mode or arguments\n");
 		return 2;
 	}
-	printf("ok=%d bad=%d err=%d\n", atomic_load(&n_ok),
-	    atomic_load(&n_bad), atomic_load(&n_err));
+	printf("ok=%d bad=%d err=%d\n", atomic_load(&n_ok), atomic_load(&n_bad),
+	    atomic_load(&n_err));
 	return rc;
 }

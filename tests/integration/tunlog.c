@@ -31,12 +31,12 @@
 /* What one packet says about itself; the transport payload is kept so a
  * later answerer (DNS) can work from the same parse. */
 struct packet {
-	int family;    /* 4 or 6 */
-	int proto;     /* the transport protocol, after IPv6 extension headers */
+	int family; /* 4 or 6 */
+	int proto;  /* the transport protocol, after IPv6 extension headers */
 	uint8_t src[16];
 	uint8_t dst[16];
-	int sport;     /* -1 when the packet carries none */
-	int dport;     /* -1 likewise; ICMP and ICMPv6: the type */
+	int sport; /* -1 when the packet carries none */
+	int dport; /* -1 likewise; ICMP and ICMPv6: the type */
 	unsigned tcp_flags;
 	const uint8_t *payload; /* transport payload, NULL when not reached */
 	size_t payload_len;
@@ -206,8 +206,8 @@ tcp_flags_str(unsigned flags, char *out, size_t len)
 static void
 packet_format(const struct packet *p, char *line, size_t len)
 {
-	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], proto[24],
-	    dport[12], flags[32] = "";
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], proto[24], dport[12],
+	    flags[32] = "";
 	int af = p->family == 4 ? AF_INET : AF_INET6;
 
 	inet_ntop(af, p->src, src, sizeof(src));
@@ -297,9 +297,9 @@ fake_answer(const uint8_t *q, size_t qlen, uint8_t *out, size_t outlen)
 	put16(out + 6, 1);
 	put16(out + end, 0xc00c); /* the question's name */
 	put16(out + end + 2, type);
-	put16(out + end + 4, 1);  /* IN */
+	put16(out + end + 4, 1); /* IN */
 	put16(out + end + 6, 0);
-	put16(out + end + 8, 1);  /* TTL 1 s */
+	put16(out + end + 8, 1); /* TTL 1 s */
 	put16(out + end + 10, type == 1 ? 4 : 16);
 	memcpy(out + end + 12, type == 1 ? a4 : a6, type == 1 ? 4 : 16);
 	return end + 12 + (type == 1 ? 4 : 16);
@@ -386,8 +386,7 @@ log_packet(int logfd, int answerfd, const uint8_t *buf, size_t n)
 		packet_format(&p, line, sizeof(line));
 		if (answerfd >= 0)
 			fake_dns(answerfd, buf, &p);
-	}
-	else
+	} else
 		snprintf(line, sizeof(line), "? unknown - - - len=%zu\n", n);
 	if (write(logfd, line, strlen(line)) < 0) {
 		fprintf(stderr, "tunlog: write: %s\n", strerror(errno));
@@ -439,8 +438,8 @@ main(int argc, char **argv)
 
 	if ((tunfd = tun_open(argv[1])) < 0)
 		return 1;
-	logfd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC | O_APPEND |
-	    O_CLOEXEC, 0644);
+	logfd = open(argv[2],
+	    O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
 	if (logfd < 0) {
 		fprintf(stderr, "tunlog: %s: %s\n", argv[2], strerror(errno));
 		return 1;

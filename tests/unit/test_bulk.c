@@ -50,27 +50,31 @@ static void
 test_what_is_taken(void **state)
 {
 	(void)state;
-	assert_int_equal(taken("exclude = [\"10.0.0.0/8\", \"fd00::/8\"];\n"), 1);
+	assert_int_equal(taken("exclude = [\"10.0.0.0/8\", \"fd00::/8\"];\n"),
+	    1);
 	assert_int_equal(taken("a = [\"x\"]; b = [ \"y\" ,\n\"z\" ];\n"), 2);
 	/* Comments and blanks between elements, libconfig's three kinds. */
 	assert_int_equal(taken("a = [ # one\n \"x\", // two\n /* three\n */ "
-			       "\"y\"\r\f\t];\n"), 1);
+	                       "\"y\"\r\f\t];\n"),
+	    1);
 	/* Inside a rule's group, inside a list. */
-	assert_int_equal(taken("rules = ( { dst = [\"10.0.0.0/8\"]; } );\n"), 1);
+	assert_int_equal(taken("rules = ( { dst = [\"10.0.0.0/8\"]; } );\n"),
+	    1);
 	/* Brackets and comment starts inside strings are text. */
 	assert_int_equal(taken("program = [\"a]b\", \"c#d\", \"e//f\", "
-			       "\"/*g\"];\n"), 1);
+	                       "\"/*g\"];\n"),
+	    1);
 	/* Left to libconfig: what it must read or judge itself. */
-	assert_int_equal(taken("a = [];\n"), 0);		/* empty */
-	assert_int_equal(taken("a = [80, 443];\n"), 0);	/* numbers */
-	assert_int_equal(taken("a = [\"x\", 1];\n"), 0);	/* mixed */
-	assert_int_equal(taken("a = [\"x\",];\n"), 0);	/* trailing comma */
+	assert_int_equal(taken("a = [];\n"), 0);         /* empty */
+	assert_int_equal(taken("a = [80, 443];\n"), 0);  /* numbers */
+	assert_int_equal(taken("a = [\"x\", 1];\n"), 0); /* mixed */
+	assert_int_equal(taken("a = [\"x\",];\n"), 0);   /* trailing comma */
 	assert_int_equal(taken("a = [,\"x\"];\n"), 0);
 	assert_int_equal(taken("a = [\"x\" \"y\"];\n"), 0); /* adjacent */
-	assert_int_equal(taken("a = [\"x\\\"y\"];\n"), 0); /* escape */
-	assert_int_equal(taken("a = [\"x\ny\"];\n"), 0);	/* newline */
-	assert_int_equal(taken("a = [\"x\ty\"];\n"), 0);	/* control */
-	assert_int_equal(taken("a = [\"x\""), 0);		/* unclosed */
+	assert_int_equal(taken("a = [\"x\\\"y\"];\n"), 0);  /* escape */
+	assert_int_equal(taken("a = [\"x\ny\"];\n"), 0);    /* newline */
+	assert_int_equal(taken("a = [\"x\ty\"];\n"), 0);    /* control */
+	assert_int_equal(taken("a = [\"x\""), 0);           /* unclosed */
 	assert_int_equal(taken("a = [\"x\" /* open"), 0);
 	assert_int_equal(taken("a = (\"x\", \"y\");\n"), 0); /* a list */
 	/* Not arrays at all: brackets in strings and comments. */
@@ -94,8 +98,8 @@ static void
 test_long_strings(void **state)
 {
 	static const char spoil[] = { '\\', '\n', '\t', '\r', 1, 0x1f };
-	static const unsigned char fine[] = { ' ', '!', '#', '[', ']', '/',
-		'*', 0x7f, 0x80, 0xa0, 0xdf, 0xe0, 0xff };
+	static const unsigned char fine[] = { ' ', '!', '#', '[', ']', '/', '*',
+		0x7f, 0x80, 0xa0, 0xdf, 0xe0, 0xff };
 	char text[64], body[41];
 	size_t at, i;
 
@@ -135,14 +139,14 @@ test_long_strings(void **state)
 static void
 test_elements_and_lines(void **state)
 {
-	const char *text = "top = 1;\n"	   /* 1 */
-			   "exclude = [\n"  /* 2 */
-			   "  \"a\", \"bb\",\n" /* 3 */
-			   "  # note \"q\"\n"	   /* 4 */
-			   "  \"c\" /* x\n"	   /* 5 */
-			   "  y */ , \"\"\n"	   /* 6 */
-			   "];\n"		   /* 7 */
-			   "after = [\"d\"];\n"; /* 8 */
+	const char *text = "top = 1;\n"          /* 1 */
+	                   "exclude = [\n"       /* 2 */
+	                   "  \"a\", \"bb\",\n"  /* 3 */
+	                   "  # note \"q\"\n"    /* 4 */
+	                   "  \"c\" /* x\n"      /* 5 */
+	                   "  y */ , \"\"\n"     /* 6 */
+	                   "];\n"                /* 7 */
+	                   "after = [\"d\"];\n"; /* 8 */
 	static const char *const want[] = { "a", "bb", "c", "", "d" };
 	static const int want_line[] = { 3, 3, 5, 6, 8 };
 	struct bulk b;
@@ -163,8 +167,9 @@ test_elements_and_lines(void **state)
 	assert_int_equal(text[b.v[0].open], '[');
 	assert_int_equal(text[b.v[0].close], ']');
 	/* What libconfig reads: the marker, the ']' on the next line. */
-	assert_string_equal(b.cfg, "top = 1;\nexclude = [ \"\001bindif:0\" \n];"
-				   "\nafter = [ \"\001bindif:1\" ];\n");
+	assert_string_equal(b.cfg,
+	    "top = 1;\nexclude = [ \"\001bindif:0\" \n];"
+	    "\nafter = [ \"\001bindif:1\" ];\n");
 	/* And its lines, back in the file. */
 	assert_int_equal(bulk_line(&b, 1), 1);
 	assert_int_equal(bulk_line(&b, 2), 2); /* exclude = [ */
@@ -206,16 +211,18 @@ test_elements_and_lines(void **state)
 static void
 test_lines_map_back(void **state)
 {
-	const char *text = "a = [\n\"x\"\n]; b = [\n\"y\",\n\n\"z\"]; c = [\"w\"];\n"
-			   "d = 1;\n";
+	const char *text =
+	    "a = [\n\"x\"\n]; b = [\n\"y\",\n\n\"z\"]; c = [\"w\"];\n"
+	    "d = 1;\n";
 	struct bulk b;
 
 	(void)state;
 	assert_int_equal(bulk_find(text, strlen(text), &b), 0);
 	assert_int_equal(b.n, 3);
-	assert_string_equal(b.cfg, "a = [ \"\001bindif:0\" \n]; b = [ "
-				   "\"\001bindif:1\" \n]; c = [ \"\001bindif:2\" ];\n"
-				   "d = 1;\n");
+	assert_string_equal(b.cfg,
+	    "a = [ \"\001bindif:0\" \n]; b = [ "
+	    "\"\001bindif:1\" \n]; c = [ \"\001bindif:2\" ];\n"
+	    "d = 1;\n");
 	assert_int_equal(bulk_line(&b, 1), 1); /* a = [ */
 	assert_int_equal(bulk_line(&b, 2), 3); /* ]; b = [ */
 	assert_int_equal(bulk_line(&b, 3), 6); /* ]; c = [...]; */

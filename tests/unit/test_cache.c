@@ -44,9 +44,11 @@ setup_dirs(void)
 	snprintf(rulesdir, sizeof(rulesdir), "%s/rules", tmpdir);
 	assert_int_equal(mkdir(rulesdir, 0755), 0);
 	snprintf(path, sizeof(path), "%s/rules/50-general.conf", tmpdir);
-	write_file("rules/50-general.conf", "interface = \"lo\";\n"
+	write_file("rules/50-general.conf",
+	    "interface = \"lo\";\n"
 	    "exclude = [\"10.0.0.0/8\", \"2001:db8::/32\"];\n");
-	write_file("rules/10-curl.conf", "program = \"curl\";\n"
+	write_file("rules/10-curl.conf",
+	    "program = \"curl\";\n"
 	    "rules = ( { dst = \"10.1.0.0/16\"; action = \"reject\"; } );\n");
 }
 
@@ -74,7 +76,8 @@ load(const char *exe, const char *argv0, const char *dir, int *action)
 
 	reported[0] = '\0';
 	assert_int_equal(lrules_load(&r, rulesdir, NULL, dir, report,
-	    &problems), 0);
+	                     &problems),
+	    0);
 	assert_int_equal(problems, 0);
 	p = lrules_policy(&r, exe, argv0, why, sizeof(why));
 	hit = r.from_cache; /* false too when the group made it parse */
@@ -104,7 +107,8 @@ only_cache_file(void)
 	assert_non_null(d);
 	while ((e = readdir(d)) != NULL)
 		if (strncmp(e->d_name, "rules-", 6) == 0) {
-			snprintf(path, sizeof(path), "%s/%s", cachedir, e->d_name);
+			snprintf(path, sizeof(path), "%s/%s", cachedir,
+			    e->d_name);
 			n++;
 		}
 	closedir(d);
@@ -141,14 +145,16 @@ test_hit_and_miss(void **state)
 	assert_true(load("/usr/bin/curl", "curl", cachedir, &action));
 
 	/* A file changed: curl's rule no longer rejects. */
-	write_file("rules/10-curl.conf", "program = \"curl\";\n"
+	write_file("rules/10-curl.conf",
+	    "program = \"curl\";\n"
 	    "rules = ( { dst = \"10.1.0.0/16\"; action = \"pass\"; } );\n");
 	assert_false(load("/usr/bin/curl", "curl", cachedir, &action));
 	assert_int_equal(action, RULES_PASS);
 	assert_true(load("/usr/bin/curl", "curl", cachedir, &action));
 
 	/* A file added to the directory, then removed. */
-	write_file("rules/20-more.conf", "program = \"curl\";\n"
+	write_file("rules/20-more.conf",
+	    "program = \"curl\";\n"
 	    "rules = ( { dst = \"10.1.2.0/24\"; action = \"reject\"; } );\n");
 	assert_false(load("/usr/bin/curl", "curl", cachedir, &action));
 	assert_int_equal(action, RULES_PASS); /* 10-curl.conf comes first */
@@ -174,7 +180,8 @@ test_group_not_cached(void **state)
 
 	(void)state;
 	setup_dirs();
-	write_file("rules/10-ssh.conf", "program = \"ssh\";\n"
+	write_file("rules/10-ssh.conf",
+	    "program = \"ssh\";\n"
 	    "rules = ( { dst = \"10.1.0.0/16\"; action = \"pass\"; } );\n");
 	assert_false(load("/usr/bin/wget", "wget", cachedir, &action));
 	assert_true(load("/usr/bin/ssh", "ssh", cachedir, &action));
@@ -226,9 +233,9 @@ test_damaged_cache(void **state)
 		uint64_t hdr[6]; /* struct cache_head */
 
 		memcpy(hdr, buf, sizeof(hdr));
-		hdr[2] = (uint64_t)0 - sizeof(hdr) - hdr[1];	/* checklen */
-		hdr[3] = 0;					/* bundleoff */
-		hdr[4] = sizeof(hdr);				/* bundlelen */
+		hdr[2] = (uint64_t)0 - sizeof(hdr) - hdr[1]; /* checklen */
+		hdr[3] = 0;                                  /* bundleoff */
+		hdr[4] = sizeof(hdr);                        /* bundlelen */
 		hdr[5] = 0xcbf29ce484222325ull; /* checksum of nothing */
 		fd = open(file, O_WRONLY | O_TRUNC);
 		assert_int_equal(write(fd, hdr, sizeof(hdr)), sizeof(hdr));
@@ -260,7 +267,8 @@ old_format_cache(const char *old)
 	setup_dirs();
 	write_file("rules/50-general.conf",
 	    "exclude = [\"0.0.0.0/0\", \"::/0\"];\n");
-	write_file("rules/10-curl.conf", "program = \"curl\";\n"
+	write_file("rules/10-curl.conf",
+	    "program = \"curl\";\n"
 	    "interface = \"lo\";\n");
 	assert_false(load("/usr/bin/curl", "curl", cachedir, &action));
 	assert_int_equal(action, RULES_BIND);
@@ -325,18 +333,21 @@ test_bad_rules_not_cached(void **state)
 	(void)state;
 	setup_dirs();
 	assert_false(load("/usr/bin/curl", "curl", cachedir, &action));
-	write_file("rules/50-general.conf", "interface = \"lo\";\n"
+	write_file("rules/50-general.conf",
+	    "interface = \"lo\";\n"
 	    "exclude = [\"10.0.0.0/33\"];\n");
 	reported[0] = '\0';
 	assert_int_equal(lrules_load(&r, rulesdir, NULL, cachedir, report,
-	    &problems), -1);
+	                     &problems),
+	    -1);
 	assert_true(problems > 0);
 	assert_non_null(strstr(reported, "50-general.conf:2:"));
 	lrules_free(&r);
 	write_file("rules/50-general.conf", "interface = \"nosuch0\";\n");
 	reported[0] = '\0';
 	assert_int_equal(lrules_load(&r, rulesdir, NULL, cachedir, report,
-	    &problems), -1);
+	                     &problems),
+	    -1);
 	assert_non_null(strstr(reported, "50-general.conf:1:"));
 	lrules_free(&r);
 	rm_rf(tmpdir);
@@ -372,15 +383,16 @@ handed(char **bytes, size_t *len, uint8_t tok[RULES_TOKEN_LEN])
 	bool hit;
 
 	assert_int_equal(lrules_load(&r, rulesdir, NULL, cachedir, report,
-	    &problems), 0);
+	                     &problems),
+	    0);
 	p = lrules_policy(&r, "/usr/bin/curl", "curl", why, sizeof(why));
 	assert_non_null(p);
 	rules_policy_free(p);
 	hit = r.from_cache;
 	assert_int_equal(handoff(&r, env, sizeof(env), why, sizeof(why)), 0);
 	fd = atoi(env);
-	assert_int_equal(fcntl(fd, F_GET_SEALS), F_SEAL_WRITE | F_SEAL_SHRINK |
-	    F_SEAL_GROW | F_SEAL_SEAL);
+	assert_int_equal(fcntl(fd, F_GET_SEALS),
+	    F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
 	assert_int_equal(fstat(fd, &st), 0);
 	assert_int_equal(st.st_size, (off_t)r.bundle_len);
 	*len = r.bundle_len;

@@ -85,7 +85,8 @@ test_singbox(void **state)
 	assert_int_equal(r->ex.nuids, 1);
 	assert_int_equal(r->ex.uids[0], 1000);
 	assert_non_null(strstr(r->ex.dests, "127.0.0.0/8"));
-	assert_string_equal(described(r), "nftables inet sing-box output "
+	assert_string_equal(described(r),
+	    "nftables inet sing-box output "
 	    "(nat, rule 7): redirect tcp to :7892; exempt: mark 0x2024, uid "
 	    "1000, daddr {10.0.0.0/8, 127.0.0.0/8}");
 	/* Root, unmarked: taken; marked 0x2024, or uid 1000: not. */
@@ -188,11 +189,12 @@ test_bad_json(void **state)
 	(void)state;
 	assert_int_equal(capture_parse_json(&s, "{", why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "not JSON"));
-	assert_int_equal(capture_parse_json(&s, "{\"x\": 1}", why,
-	    sizeof(why)), -1);
+	assert_int_equal(capture_parse_json(&s, "{\"x\": 1}", why, sizeof(why)),
+	    -1);
 	assert_non_null(strstr(why, "nftables"));
 	assert_int_equal(capture_parse_json(&s, "{\"nftables\": []}", why,
-	    sizeof(why)), 0);
+	                     sizeof(why)),
+	    0);
 	assert_int_equal(s.n, 0);
 	capture_set_free(&s);
 }
@@ -205,15 +207,17 @@ add_chain(char *buf, size_t len, const char *fam, const char *t,
 {
 	size_t i, used = strlen(buf);
 
-	used += (size_t)snprintf(buf + used, len - used, "%s{\"chain\": "
+	used += (size_t)snprintf(buf + used, len - used,
+	    "%s{\"chain\": "
 	    "{\"family\": \"%s\", \"table\": \"%s\", \"name\": \"o\", "
-	    "\"type\": \"nat\", \"hook\": \"output\"}}", used ? ", " : "",
-	    fam, t);
+	    "\"type\": \"nat\", \"hook\": \"output\"}}",
+	    used ? ", " : "", fam, t);
 	for (i = 0; i < n; i++)
-		used += (size_t)snprintf(buf + used, len - used, ", {\"rule\": "
+		used += (size_t)snprintf(buf + used, len - used,
+		    ", {\"rule\": "
 		    "{\"family\": \"%s\", \"table\": \"%s\", \"chain\": "
-		    "\"o\", \"handle\": %zu, \"expr\": %s}}", fam, t, i + 2,
-		    rules[i]);
+		    "\"o\", \"handle\": %zu, \"expr\": %s}}",
+		    fam, t, i + 2, rules[i]);
 	assert_true(used < len);
 }
 
@@ -228,7 +232,8 @@ parse_chains(struct capture_set *s, const char *chains)
 		fail_msg("%s", why);
 }
 
-#define MARK_IS(op, n) "{\"match\": {\"op\": \"" op "\", \"left\": " \
+#define MARK_IS(op, n)                                \
+	"{\"match\": {\"op\": \"" op "\", \"left\": " \
 	"{\"meta\": {\"key\": \"mark\"}}, \"right\": " #n "}}"
 
 /* Two captures naming different marks: no single one to pick. */
@@ -241,7 +246,7 @@ test_two_marks(void **state)
 	const char *a[] = { "[" MARK_IS("==", 1) ", {\"return\": null}]",
 		"[{\"redirect\": {\"port\": 1}}]" };
 	const char *b[] = { "[" MARK_IS("!=", 2) ", {\"redirect\": "
-		"{\"port\": 2}}]" };
+		                                 "{\"port\": 2}}]" };
 
 	(void)state;
 	add_chain(chains, sizeof(chains), "ip", "a", a, 2);
@@ -262,11 +267,13 @@ test_unsure_mark(void **state)
 	struct capture_set s;
 	char chains[2048] = "";
 	unsigned mark = 0;
-	const char *r[] = { "[{\"match\": {\"op\": \"==\", \"left\": "
+	const char *r[] = {
+		"[{\"match\": {\"op\": \"==\", \"left\": "
 		"{\"fib\": {\"result\": \"type\", \"flags\": [\"daddr\"]}}, "
 		"\"right\": \"local\"}}, {\"return\": null}]",
 		"[" MARK_IS("==", 8228) ", {\"return\": null}]",
-		"[{\"redirect\": {\"port\": 7892}}]" };
+		"[{\"redirect\": {\"port\": 7892}}]"
+	};
 
 	(void)state;
 	add_chain(chains, sizeof(chains), "inet", "t", r, 3);
@@ -298,8 +305,7 @@ test_mark_routing(void **state)
 	r->fwmark = 0xca6c;
 	r->fwmask = 0xffffffffu;
 	r->invert = true; /* wg-quick's "not fwmark": not for the mark */
-	assert_int_equal(capture_mark_routing(&s, 0xca6c, buf, sizeof(buf)),
-	    0);
+	assert_int_equal(capture_mark_routing(&s, 0xca6c, buf, sizeof(buf)), 0);
 	r->invert = false;
 	r->table = 7;
 	rt = uplink_add_route(&s);
@@ -308,19 +314,16 @@ test_mark_routing(void **state)
 	rt->table = 7;
 	rt->type = UPLINK_RT_UNICAST;
 	rt->oif = 3;
-	assert_int_equal(capture_mark_routing(&s, 0xca6c, buf, sizeof(buf)),
-	    0);
+	assert_int_equal(capture_mark_routing(&s, 0xca6c, buf, sizeof(buf)), 0);
 	rt->type = UPLINK_RT_BLACKHOLE;
-	assert_int_equal(capture_mark_routing(&s, 0xca6c, buf, sizeof(buf)),
-	    1);
-	assert_string_equal(buf, "ip rule 100 (fwmark 0xca6c/0xffffffff) "
+	assert_int_equal(capture_mark_routing(&s, 0xca6c, buf, sizeof(buf)), 1);
+	assert_string_equal(buf,
+	    "ip rule 100 (fwmark 0xca6c/0xffffffff) "
 	    "sends sockets with mark 0xca6c to table 7, whose default route "
 	    "is blackhole");
-	assert_int_equal(capture_mark_routing(&s, 0x2024, buf, sizeof(buf)),
-	    0);
+	assert_int_equal(capture_mark_routing(&s, 0x2024, buf, sizeof(buf)), 0);
 	r->action = UPLINK_RULE_PROHIBIT;
-	assert_int_equal(capture_mark_routing(&s, 0xca6c, buf, sizeof(buf)),
-	    1);
+	assert_int_equal(capture_mark_routing(&s, 0xca6c, buf, sizeof(buf)), 1);
 	assert_non_null(strstr(buf, "refuses sockets with mark 0xca6c"));
 	uplink_snapshot_free(&s);
 }

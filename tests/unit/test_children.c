@@ -114,7 +114,8 @@ test_capture(void **state)
 static void
 test_capture_secure(void **state)
 {
-	struct child_start s = started(start_env, true, "/usr/lib/libbindif.so");
+	struct child_start s =
+	    started(start_env, true, "/usr/lib/libbindif.so");
 
 	(void)state;
 	assert_int_equal(has(s.vars, "BINDIF_RULES=", NULL), 0);
@@ -134,8 +135,10 @@ test_capture_secure(void **state)
 static void
 test_capture_no_variable(void **state)
 {
-	char *env[] = { "BINDIF_INTERFACE=phy0", "LD_PRELOAD=/x/libbindif.so.old "
-		"/y/mylibbindif.so", NULL };
+	char *env[] = { "BINDIF_INTERFACE=phy0",
+		"LD_PRELOAD=/x/libbindif.so.old "
+		"/y/mylibbindif.so",
+		NULL };
 	struct child_start s = started(env, false, NULL);
 
 	(void)state;
@@ -292,8 +295,7 @@ test_translate(void **state)
 	p = plan(&s, "/usr/bin/ping", JUDGE_FCAPS, own, env, room);
 	assert_int_equal(p.action, CHILD_RUN);
 	assert_ptr_equal(p.argv, own);
-	p = plan(&s, "/usr/bin/traceroute", JUDGE_SETUID, argv, autoenv,
-	    room);
+	p = plan(&s, "/usr/bin/traceroute", JUDGE_SETUID, argv, autoenv, room);
 	assert_int_equal(p.action, CHILD_TRANSLATED);
 	assert_string_equal(p.argv[1], "-i");
 	assert_string_equal(p.argv[2], "eth3");
@@ -363,10 +365,12 @@ test_at_path(void **state)
 
 	(void)state;
 	assert_int_equal(plat_at_path(AT_FDCWD, "/usr/bin/ping", 0, buf,
-			     sizeof(buf)), 0);
+	                     sizeof(buf)),
+	    0);
 	assert_string_equal(buf, "/usr/bin/ping");
 	assert_int_equal(plat_at_path(AT_FDCWD, "bin/ping", 0, buf,
-			     sizeof(buf)), 0);
+	                     sizeof(buf)),
+	    0);
 	assert_string_equal(buf, "bin/ping");
 	assert_int_equal(plat_at_path(5, "ping", 0, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "/proc/self/fd/5/ping");
@@ -382,13 +386,13 @@ test_line(void **state)
 {
 	const char *tail[] = { "run it as root", ", or not", NULL };
 	const char *want = "bindif[sh:4242]: exec /usr/bin/x: it is setuid; "
-			   "run it as root, or not\n";
+	                   "run it as root, or not\n";
 	size_t need = child_line_len("sh", "/usr/bin/x", "it is setuid", tail);
 	char buf[need];
 
 	(void)state;
 	assert_int_equal(child_line(buf, "sh", 4242, "/usr/bin/x",
-			     "it is setuid", tail),
+	                     "it is setuid", tail),
 	    strlen(want));
 	assert_string_equal(buf, want);
 	assert_true(strlen(want) < need);
@@ -470,7 +474,8 @@ test_hook_refuses_static(void **state)
 	close(fd);
 	fd = open(path, O_RDONLY);
 	assert_true(fd >= 0);
-	assert_int_equal(bindif_execveat(fd, "", argv, envp, AT_EMPTY_PATH), -1);
+	assert_int_equal(bindif_execveat(fd, "", argv, envp, AT_EMPTY_PATH),
+	    -1);
 	assert_int_equal(errno, EPERM);
 	assert_int_equal(bindif_fexecve(fd, argv, envp), -1);
 	assert_int_equal(errno, EPERM);

@@ -36,8 +36,9 @@ hold_to_reference(const char *text, int *quick_yes)
 	char why[200];
 	int got = cidr_parse_quick(text, &q), want = reference(text, &r);
 
-	if (got && (!want || q.family != r.family || q.len != r.len ||
-	    memcmp(q.addr, r.addr, sizeof(q.addr)) != 0)) {
+	if (got &&
+	    (!want || q.family != r.family || q.len != r.len ||
+	        memcmp(q.addr, r.addr, sizeof(q.addr)) != 0)) {
 		print_message("'%s': quick says %d/%d, inet_pton %s\n", text,
 		    q.family, q.len, want ? "differs" : "refuses it");
 		fail();
@@ -53,11 +54,13 @@ hold_to_reference(const char *text, int *quick_yes)
 		if (len + 3 <= sizeof(quoted)) {
 			memcpy(quoted, text, len);
 			memcpy(quoted + len, "\"1", 3);
-			assert_int_equal(cidr_parse_quick_n(quoted, len, &n), got);
+			assert_int_equal(cidr_parse_quick_n(quoted, len, &n),
+			    got);
 			if (got) {
 				assert_int_equal(n.family, q.family);
 				assert_int_equal(n.len, q.len);
-				assert_memory_equal(n.addr, q.addr, sizeof(q.addr));
+				assert_memory_equal(n.addr, q.addr,
+				    sizeof(q.addr));
 			}
 		}
 	}
@@ -109,17 +112,18 @@ test_edges(void **state)
 {
 	/* Every one is judged by the reference; most are refused by it,
 	 * a few are valid forms the quick reading leaves to inet_pton. */
-	static const char *const edge[] = { "", "/", "/24", "1.2.3", "1.2.3.4.5",
-		"1.2.3.256", "01.2.3.4", "1.2.3.04", "1.2.3.4/", "1.2.3.4/33",
-		"1.2.3.4/-1", "1.2.3.4/+8", "1.2.3.4/ 8", "1.2.3.4/8x",
-		"1.2.3.4/08", "1.2.3.0/0024", "1.2.3.4 ", " 1.2.3.4", "1..2.3",
-		"1.2.3.4/32/1", "10.0.0.1/8", "::ffff:1.2.3.4", "::1.2.3.4",
-		"1:2:3:4:5:6:1.2.3.4", ":", ":::", "1:::2", "1::2::3", "::1:",
-		":1::", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7:8::",
-		"1::2:3:4:5:6:7:8", "12345::", "g::", "1:2:3:4:5:6:7",
-		"2001:db8::/129", "2001:db8::1/64", "2001:db8::/-0",
-		"fe80::1%eth0", "2001:db8::/0640", "[::1]", "::/0x",
-		"1.2.3.4/00", "00::", "0000:0000::", "00000::",
+	static const char *const edge[] = { "", "/", "/24", "1.2.3",
+		"1.2.3.4.5", "1.2.3.256", "01.2.3.4", "1.2.3.04", "1.2.3.4/",
+		"1.2.3.4/33", "1.2.3.4/-1", "1.2.3.4/+8", "1.2.3.4/ 8",
+		"1.2.3.4/8x", "1.2.3.4/08", "1.2.3.0/0024", "1.2.3.4 ",
+		" 1.2.3.4", "1..2.3", "1.2.3.4/32/1", "10.0.0.1/8",
+		"::ffff:1.2.3.4", "::1.2.3.4", "1:2:3:4:5:6:1.2.3.4", ":",
+		":::", "1:::2", "1::2::3", "::1:", ":1::", "1:2:3:4:5:6:7:8:9",
+		"1:2:3:4:5:6:7:8::", "1::2:3:4:5:6:7:8",
+		"12345::", "g::", "1:2:3:4:5:6:7", "2001:db8::/129",
+		"2001:db8::1/64", "2001:db8::/-0", "fe80::1%eth0",
+		"2001:db8::/0640", "[::1]", "::/0x", "1.2.3.4/00",
+		"00::", "0000:0000::", "00000::",
 		"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128",
 		"ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127", "8000::/1",
 		"8000::/0", "128.0.0.0/1", "128.0.0.0/0", "1.2.3.4/32",
@@ -131,8 +135,8 @@ test_edges(void **state)
 		"2001:db8::1000:0/100", "11.0.0.0/7", "1.2.3.64/25",
 		"0.0.0.1/31", "1.2.3.0/024", "::/000", "0.0.0.0/00",
 		/* Dots where a quad's first one goes, or past it. */
-		"1.", "1.2", "1.2.", "a.b.c.d", "1:2.3.4", "::1.2", "1234.1.2.3",
-		"1.2.3.4.", "1.2.3.4:", "1.2.3.4/24.0" };
+		"1.", "1.2", "1.2.", "a.b.c.d", "1:2.3.4", "::1.2",
+		"1234.1.2.3", "1.2.3.4.", "1.2.3.4:", "1.2.3.4/24.0" };
 	size_t i;
 	int yes = 0;
 
@@ -164,15 +168,16 @@ test_every_gap(void **state)
 			for (tail = 0; head + tail <= 8; tail++) {
 				len = 0;
 				for (i = 0; i < head; i++)
-					len += (size_t)sprintf(buf + len, "%s%s",
-					    i ? ":" : "", group[i]);
+					len += (size_t)sprintf(buf + len,
+					    "%s%s", i ? ":" : "", group[i]);
 				len += (size_t)sprintf(buf + len, "::");
 				for (i = 0; i < tail; i++)
-					len += (size_t)sprintf(buf + len, "%s%s",
-					    i ? ":" : "", group[7 - i]);
+					len += (size_t)sprintf(buf + len,
+					    "%s%s", i ? ":" : "", group[7 - i]);
 				sprintf(buf + len, "%s", prefix[k]);
 				/* A /0 has no host bits only in "::". */
-				if (head + tail < 8 && (k < 2 || head + tail == 0))
+				if (head + tail < 8 &&
+				    (k < 2 || head + tail == 0))
 					assert_true(cidr_parse_quick(buf, &c));
 				hold_to_reference(buf, &yes);
 			}
@@ -209,8 +214,8 @@ test_random_strings(void **state)
 		len = 0;
 		buf[0] = '\0';
 		for (k = 0, n = 1 + (int)below(12); k < n; k++) {
-			const char *p = piece[below(sizeof(piece) /
-			    sizeof(piece[0]))];
+			const char *p =
+			    piece[below(sizeof(piece) / sizeof(piece[0]))];
 
 			if (len + strlen(p) + 1 > sizeof(buf))
 				break;

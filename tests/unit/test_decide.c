@@ -69,14 +69,14 @@ make(const char *text, const char *iface)
 		assert_non_null(set);
 		assert_int_equal(errs.n, 0);
 	}
-	f->policy = rules_select(set, "/usr/bin/curl", "curl", iface, why,
-	    sizeof(why));
+	f->policy =
+	    rules_select(set, "/usr/bin/curl", "curl", iface, why, sizeof(why));
 	assert_non_null(f->policy);
 	rules_set_free(set);
 	for (i = 0; i < rules_policy_nifaces(f->policy) && i < 8; i++)
-		f->ifindex[i] = rules_policy_iface(f->policy, (unsigned)i)[0]
-		    ? 10 + (unsigned)i
-		    : 0;
+		f->ifindex[i] = rules_policy_iface(f->policy, (unsigned)i)[0] ?
+		    10 + (unsigned)i :
+		    0;
 	f->local[0].family = 4;
 	inet_pton(AF_INET, "192.0.2.1", f->local[0].addr);
 	f->local[1].family = 6;
@@ -102,7 +102,7 @@ test_proto_class(void **state)
 	assert_int_equal(decide_proto_class(AF_INET, SOCK_STREAM, 0),
 	    RULES_PROTO_TCP);
 	assert_int_equal(decide_proto_class(AF_INET6,
-			     SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0),
+	                     SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0),
 	    RULES_PROTO_TCP);
 	assert_int_equal(decide_proto_class(AF_INET, SOCK_DGRAM, 0),
 	    RULES_PROTO_UDP);
@@ -253,14 +253,16 @@ test_inert_passes(void **state)
 static void
 test_rules_reject_pass_bind_with_lines(void **state)
 {
-	struct fixture *f = make("interface = \"phy0\";\n"
-				 "rules = (\n"
-				 "  { dst = \"198.51.100.7\"; action = \"pass\"; },\n"
-				 "  { dst = \"198.51.100.0/24\"; port = [53];\n"
-				 "    proto = \"udp\"; action = \"reject\"; errno = \"EACCES\"; },\n"
-				 "  { dst = \"203.0.113.0/24\"; interface = \"wan1\"; }\n"
-				 ");\n",
-	    NULL);
+	struct fixture *f =
+	    make("interface = \"phy0\";\n"
+	         "rules = (\n"
+	         "  { dst = \"198.51.100.7\"; action = \"pass\"; },\n"
+	         "  { dst = \"198.51.100.0/24\"; port = [53];\n"
+	         "    proto = \"udp\"; action = \"reject\"; errno = "
+	         "\"EACCES\"; },\n"
+	         "  { dst = \"203.0.113.0/24\"; interface = \"wan1\"; }\n"
+	         ");\n",
+	        NULL);
 	struct decision d;
 	socklen_t len;
 	const struct sockaddr *sa;

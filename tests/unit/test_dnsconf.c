@@ -132,21 +132,20 @@ static const char networkd_link[] =
     "DHCP4_ADDRESS=192.168.122.56\n";
 
 /* NetworkManager's internal client (systemd's lease format). */
-static const char nm_lease[] =
-    "# This is private data. Do not parse.\n"
-    "ADDRESS=192.168.88.243\n"
-    "NETMASK=255.255.255.0\n"
-    "ROUTER=192.168.88.1\n"
-    "SERVER_ADDRESS=192.168.88.1\n"
-    "BROADCAST=192.168.88.255\n"
-    "DNS=192.168.88.1 8.8.8.8\n"
-    "NTP=192.168.88.1\n"
-    "DOMAINNAME=lan\n"
-    "HOSTNAME=laptop\n"
-    "LIFETIME=43200\n"
-    "T1=21600\n"
-    "T2=37800\n"
-    "CLIENTID=01a4c3f0851234\n";
+static const char nm_lease[] = "# This is private data. Do not parse.\n"
+                               "ADDRESS=192.168.88.243\n"
+                               "NETMASK=255.255.255.0\n"
+                               "ROUTER=192.168.88.1\n"
+                               "SERVER_ADDRESS=192.168.88.1\n"
+                               "BROADCAST=192.168.88.255\n"
+                               "DNS=192.168.88.1 8.8.8.8\n"
+                               "NTP=192.168.88.1\n"
+                               "DOMAINNAME=lan\n"
+                               "HOSTNAME=laptop\n"
+                               "LIFETIME=43200\n"
+                               "T1=21600\n"
+                               "T2=37800\n"
+                               "CLIENTID=01a4c3f0851234\n";
 
 /* systemd-resolved's stub, and the comment forms of the libc. */
 static const char resolv_conf[] =
@@ -245,9 +244,9 @@ text_of(const struct dns_servers *l, char *buf, size_t len)
 	return buf;
 }
 
-#define assert_servers(l, want)                                            \
-	do {                                                               \
-		char buf_[DNSCONF_TEXT_MAX];                               \
+#define assert_servers(l, want)                                              \
+	do {                                                                 \
+		char buf_[DNSCONF_TEXT_MAX];                                 \
 		assert_string_equal(text_of((l), buf_, sizeof(buf_)), want); \
 	} while (0)
 
@@ -271,9 +270,11 @@ test_parse_list_forms(void **state)
 
 	(void)state;
 	assert_int_equal(dnsconf_parse_list("192.0.2.53, 2001:db8::53 "
-	    "[2001:db8::53]:5353,192.0.2.53:5353\t[2001:db8::54] "
-	    "fe80::1%eth0,,192.0.2.53",
-	    &l, why, sizeof(why)), 0);
+	                                    "[2001:db8::53]:5353,192.0.2.53:"
+	                                    "5353\t[2001:db8::54] "
+	                                    "fe80::1%eth0,,192.0.2.53",
+	                     &l, why, sizeof(why)),
+	    0);
 	assert_string_equal(why, "");
 	assert_int_equal(l.n, 6);
 	assert_int_equal(l.v[0].family, 4);
@@ -282,7 +283,8 @@ test_parse_list_forms(void **state)
 	assert_int_equal(l.v[2].family, 6);
 	assert_int_equal(l.v[2].port, 5353);
 	assert_int_equal(l.v[3].port, 5353);
-	assert_servers(&l, "192.0.2.53,2001:db8::53,[2001:db8::53]:5353,"
+	assert_servers(&l,
+	    "192.0.2.53,2001:db8::53,[2001:db8::53]:5353,"
 	    "192.0.2.53:5353,2001:db8::54,fe80::1");
 
 	/* It replaces, never appends. */
@@ -315,7 +317,8 @@ test_parse_list_errors(void **state)
 	check_bad("192.0.2.1:65536",
 	    "'192.0.2.1:65536' is not a DNS server address");
 	check_bad("192.0.2.1:", "'192.0.2.1:' is not a DNS server address");
-	check_bad("192.0.2.1:+53", "'192.0.2.1:+53' is not a DNS server address");
+	check_bad("192.0.2.1:+53",
+	    "'192.0.2.1:+53' is not a DNS server address");
 	check_bad("[2001:db8::1", "'[2001:db8::1' is not a DNS server address");
 	check_bad("[2001:db8::1]x",
 	    "'[2001:db8::1]x' is not a DNS server address");
@@ -326,19 +329,25 @@ test_parse_list_errors(void **state)
 	check_bad("[]:53", "'[]:53' is not a DNS server address");
 	check_bad("%eth0", "'%eth0' is not a DNS server address");
 	check_bad("1.2.3.4.5", "'1.2.3.4.5' is not a DNS server address");
-	check_bad("a\x01\x7f", "'a?" "?' is not a DNS server address");
+	check_bad("a\x01\x7f",
+	    "'a?"
+	    "?' is not a DNS server address");
 	check_bad("", "no DNS server address in the list");
 	check_bad(" , ,", "no DNS server address in the list");
 	check_bad("192.0.2.1 192.0.2.2 192.0.2.3 192.0.2.4 192.0.2.5 "
-		  "192.0.2.6 192.0.2.7 192.0.2.8 192.0.2.9",
+	          "192.0.2.6 192.0.2.7 192.0.2.8 192.0.2.9",
 	    "too many DNS servers (at most 8)");
 	/* Duplicates do not count against the limit. */
 	{
 		struct dns_servers l = empty();
 
 		assert_int_equal(dnsconf_parse_list("192.0.2.1 192.0.2.2 "
-		    "192.0.2.3 192.0.2.4 192.0.2.5 192.0.2.6 192.0.2.7 "
-		    "192.0.2.8 192.0.2.1", &l, NULL, 0), 0);
+		                                    "192.0.2.3 192.0.2.4 "
+		                                    "192.0.2.5 192.0.2.6 "
+		                                    "192.0.2.7 "
+		                                    "192.0.2.8 192.0.2.1",
+		                     &l, NULL, 0),
+		    0);
 		assert_int_equal(l.n, 8);
 	}
 }
@@ -372,8 +381,10 @@ test_format(void **state)
 
 	(void)state;
 	assert_int_equal(dnsconf_parse_list("192.0.2.53:5353 "
-	    "[2001:db8::53]:5353 2001:db8::53 198.51.100.1",
-	    &l, NULL, 0), 0);
+	                                    "[2001:db8::53]:5353 2001:db8::53 "
+	                                    "198.51.100.1",
+	                     &l, NULL, 0),
+	    0);
 	n = dnsconf_format(&l, buf, sizeof(buf));
 	assert_string_equal(buf,
 	    "192.0.2.53:5353,[2001:db8::53]:5353,2001:db8::53,198.51.100.1");
@@ -444,7 +455,8 @@ test_resolved_link(void **state)
 
 	(void)state;
 	dnsconf_from_resolved_link(resolved_link, &l);
-	assert_servers(&l, "192.168.1.1,fd12:3456:789a::1,9.9.9.9,2001:db8::1,"
+	assert_servers(&l,
+	    "192.168.1.1,fd12:3456:789a::1,9.9.9.9,2001:db8::1,"
 	    "[2001:db8::2]:5353,fe80::1,192.0.2.53:5353");
 	/* The last SERVERS= is the one systemd itself would read. */
 	l.n = 0;
@@ -523,13 +535,15 @@ test_dhclient_odd_files(void **state)
 	/* The last lease without servers: none, not an older lease's. */
 	l.n = 0;
 	dnsconf_from_dhclient_leases("lease { interface \"eth0\"; option "
-	    "domain-name-servers 192.0.2.1; }\n"
-	    "lease { interface \"eth0\"; fixed-address 192.0.2.7; }\n",
+	                             "domain-name-servers 192.0.2.1; }\n"
+	                             "lease { interface \"eth0\"; "
+	                             "fixed-address 192.0.2.7; }\n",
 	    "eth0", &l);
 	assert_int_equal(l.n, 0);
 
 	/* Stray braces, comments, servers outside a lease, junk items. */
-	dnsconf_from_dhclient_leases("}}} option domain-name-servers 192.0.2.8;"
+	dnsconf_from_dhclient_leases(
+	    "}}} option domain-name-servers 192.0.2.8;"
 	    "\n# lease { interface \"eth0\"; }\n"
 	    "lease {\n"
 	    "  interface \"eth0\"; # the wired one\n"
@@ -545,13 +559,15 @@ test_dhclient_odd_files(void **state)
 	/* The interface statement may come after the servers. */
 	assert_servers(&l, "192.0.2.9");
 	l.n = 0;
-	dnsconf_from_dhclient_leases("lease {\n"
+	dnsconf_from_dhclient_leases(
+	    "lease {\n"
 	    "  interface \"eth0\"; # the wired one\n"
 	    "  option domain-name-servers 192.0.2.1, junk,192.0.2.2 ,"
 	    "192.0.2.1;\n"
 	    "  option domain-name \"x\\\"; option domain-name-servers "
 	    "192.0.2.66;\";\n"
-	    "}\n", "eth0", &l);
+	    "}\n",
+	    "eth0", &l);
 	assert_servers(&l, "192.0.2.1,192.0.2.2");
 	l.n = 0;
 	dnsconf_from_dhclient_leases("lease { interface \"eth0", "eth0", &l);
@@ -585,13 +601,15 @@ test_scutil(void **state)
 	dnsconf_from_scutil(scutil_dns, "en", &l);
 	dnsconf_from_scutil(scutil_dns, "", &l);
 	dnsconf_from_scutil("resolver #1\n nameserver[0] : 192.0.2.1\n "
-	    "if_index : 4 (en0", "en0", &l);
+	                    "if_index : 4 (en0",
+	    "en0", &l);
 	dnsconf_from_scutil("nameserver[0] : 192.0.2.1\nif_index : 4 (en0)\n",
 	    "en0", &l); /* outside any resolver block */
 	assert_int_equal(l.n, 0);
 	/* A block ends at the next one, which need not have a blank line. */
 	dnsconf_from_scutil("resolver #1\n nameserver[0] : 192.0.2.1\n"
-	    "resolver #2\n if_index : 4 (en0)\n nameserver[0] : 192.0.2.2",
+	                    "resolver #2\n if_index : 4 (en0)\n nameserver[0] "
+	                    ": 192.0.2.2",
 	    "en0", &l);
 	assert_servers(&l, "192.0.2.2");
 }
@@ -622,16 +640,19 @@ test_ipconfig(void **state)
 
 	l.n = 0;
 	dnsconf_from_ipconfig("domain_name_server (ip_mult): {192.0.2.1}\n"
-	    "  domain_name_server (ip_mult): {192.0.2.2,192.0.2.1, x, "
-	    "192.0.2.3:53}\n", &l);
+	                      "  domain_name_server (ip_mult): "
+	                      "{192.0.2.2,192.0.2.1, x, "
+	                      "192.0.2.3:53}\n",
+	    &l);
 	assert_servers(&l, "192.0.2.1,192.0.2.2");
 	l.n = 0;
 	dnsconf_from_ipconfig("domain_name_server (ip_mult): {192.0.2.1\n"
-	    "domain_name_servers (ip_mult): {192.0.2.2}\n"
-	    "router (ip_mult): {192.0.2.3}\n"
-	    "domain_name_server (ip_mult): 192.0.2.4\n"
-	    "domain_name_server (ip_mult): }192.0.2.5{\n"
-	    "domain_name_server\n", &l);
+	                      "domain_name_servers (ip_mult): {192.0.2.2}\n"
+	                      "router (ip_mult): {192.0.2.3}\n"
+	                      "domain_name_server (ip_mult): 192.0.2.4\n"
+	                      "domain_name_server (ip_mult): }192.0.2.5{\n"
+	                      "domain_name_server\n",
+	    &l);
 	dnsconf_from_ipconfig(NULL, &l);
 	assert_int_equal(l.n, 0);
 }
@@ -652,22 +673,22 @@ test_handed_clashx(void **state)
 	text = fixture("macos/ipconfig-getpacket-en0.txt");
 	dnsconf_from_ipconfig(text, &lists[1]);
 	free(text);
-	assert_int_equal(dnsconf_hand_format("en0", lists, 2, buf,
-			     sizeof(buf)),
+	assert_int_equal(dnsconf_hand_format("en0", lists, 2, buf, sizeof(buf)),
 	    (int)strlen("en0=198.18.0.2;192.168.1.1,192.0.2.53"));
 	assert_string_equal(buf, "en0=198.18.0.2;192.168.1.1,192.0.2.53");
 
 	/* As dnsconf_discover: the first source with a usable server. */
-	assert_true(dnsconf_discover_handed(buf, "en0", &l, note,
-	    sizeof(note)));
+	assert_true(
+	    dnsconf_discover_handed(buf, "en0", &l, note, sizeof(note)));
 	assert_servers(&l, "192.168.1.1,192.0.2.53");
 	assert_string_equal(note, "");
 	assert_true(dnsconf_discover_handed("en0=192.0.2.1,127.0.0.1;"
-	    "192.0.2.2", "en0", &l, note, sizeof(note)));
+	                                    "192.0.2.2",
+	    "en0", &l, note, sizeof(note)));
 	assert_servers(&l, "192.0.2.1");
 	assert_string_equal(note, "skipped 127.0.0.1 (local)");
-	assert_true(dnsconf_discover_handed("en0=[2001:db8::1]:5353", "en0",
-	    &l, note, sizeof(note)));
+	assert_true(dnsconf_discover_handed("en0=[2001:db8::1]:5353", "en0", &l,
+	    note, sizeof(note)));
 	assert_servers(&l, "[2001:db8::1]:5353");
 }
 
@@ -681,13 +702,15 @@ test_handed_nothing_usable(void **state)
 	assert_true(dnsconf_discover_handed("en0=198.18.0.2;127.0.0.1,x;",
 	    "en0", &l, note, sizeof(note)));
 	assert_int_equal(l.n, 0);
-	assert_string_equal(note, "no usable DNS server for en0 (skipped "
+	assert_string_equal(note,
+	    "no usable DNS server for en0 (skipped "
 	    "198.18.0.2 (fake-ip), 127.0.0.1 (local)); set one with --dns "
 	    "ADDR or dns = [...] in a rules file");
-	assert_true(dnsconf_discover_handed("en0=", "en0", &l, note,
-	    sizeof(note)));
+	assert_true(
+	    dnsconf_discover_handed("en0=", "en0", &l, note, sizeof(note)));
 	assert_int_equal(l.n, 0);
-	assert_string_equal(note, "no usable DNS server for en0; set one "
+	assert_string_equal(note,
+	    "no usable DNS server for en0; set one "
 	    "with --dns ADDR or dns = [...] in a rules file");
 	/* Sources past DNSCONF_SOURCES_MAX are not asked. */
 	assert_true(dnsconf_discover_handed("en0=;;;;192.0.2.1", "en0", &l,
@@ -718,19 +741,21 @@ test_handed_not_ours(void **state)
 	assert_false(dnsconf_discover_handed("en0=192.0.2.1", NULL, &l, note,
 	    sizeof(note)));
 	/* Names the value could not carry, and a buffer too small. */
-	assert_int_equal(dnsconf_hand_format("a=b", lists, 1, buf,
-			     sizeof(buf)), -1);
-	assert_int_equal(dnsconf_hand_format("a;b", lists, 1, buf,
-			     sizeof(buf)), -1);
+	assert_int_equal(dnsconf_hand_format("a=b", lists, 1, buf, sizeof(buf)),
+	    -1);
+	assert_int_equal(dnsconf_hand_format("a;b", lists, 1, buf, sizeof(buf)),
+	    -1);
 	assert_int_equal(dnsconf_hand_format("", lists, 1, buf, sizeof(buf)),
 	    -1);
 	assert_int_equal(dnsconf_hand_format("a-name-much-too-long", lists, 1,
-			     buf, sizeof(buf)), -1);
+	                     buf, sizeof(buf)),
+	    -1);
 	assert_int_equal(dnsconf_parse_list("192.0.2.1,192.0.2.2", &lists[0],
-			     NULL, 0), 0);
+	                     NULL, 0),
+	    0);
 	assert_int_equal(dnsconf_hand_format("en0", lists, 1, buf, 8), -1);
-	assert_int_equal(dnsconf_hand_format("en0", lists, 1, buf,
-			     sizeof(buf)), 23);
+	assert_int_equal(dnsconf_hand_format("en0", lists, 1, buf, sizeof(buf)),
+	    23);
 	assert_string_equal(buf, "en0=192.0.2.1,192.0.2.2");
 }
 
@@ -748,7 +773,8 @@ test_dedup_and_cap(void **state)
 		    "nameserver 192.0.2.%d\nnameserver 192.0.2.1\n", i);
 	dnsconf_from_resolv_conf(text, &l);
 	assert_int_equal(l.n, DNSCONF_MAX);
-	assert_servers(&l, "192.0.2.1,192.0.2.2,192.0.2.3,192.0.2.4,"
+	assert_servers(&l,
+	    "192.0.2.1,192.0.2.2,192.0.2.3,192.0.2.4,"
 	    "192.0.2.5,192.0.2.6,192.0.2.7,192.0.2.8");
 	/* Full: every parser leaves it alone. */
 	dnsconf_from_networkmanager(nm_lease, &l);
@@ -760,7 +786,9 @@ test_dedup_and_cap(void **state)
 	/* Same address on another port is another server. */
 	l.n = 0;
 	dnsconf_from_resolved_link("SERVERS=192.0.2.1 192.0.2.1:53 "
-	    "192.0.2.1:5353 192.0.2.1#a ::ffff:192.0.2.1\n", &l);
+	                           "192.0.2.1:5353 192.0.2.1#a "
+	                           "::ffff:192.0.2.1\n",
+	    &l);
 	assert_servers(&l, "192.0.2.1,192.0.2.1:5353,::ffff:192.0.2.1");
 }
 
@@ -842,10 +870,14 @@ test_filter(void **state)
 
 	(void)state;
 	assert_int_equal(dnsconf_parse_list("127.0.0.53 192.0.2.1 "
-	    "198.18.0.2 [fc00::2]:5353 2001:db8::1", &l, NULL, 0), 0);
+	                                    "198.18.0.2 [fc00::2]:5353 "
+	                                    "2001:db8::1",
+	                     &l, NULL, 0),
+	    0);
 	dnsconf_filter(&l, note, sizeof(note));
 	assert_servers(&l, "192.0.2.1,2001:db8::1");
-	assert_string_equal(note, "skipped 127.0.0.53 (local), 198.18.0.2 "
+	assert_string_equal(note,
+	    "skipped 127.0.0.53 (local), 198.18.0.2 "
 	    "(fake-ip), [fc00::2]:5353 (fake-ip)");
 	dnsconf_filter(&l, note, sizeof(note));
 	assert_string_equal(note, "");
@@ -853,13 +885,15 @@ test_filter(void **state)
 
 	/* A small note holds whole items only. */
 	assert_int_equal(dnsconf_parse_list("127.0.0.53 198.18.0.2", &l, NULL,
-	    0), 0);
+	                     0),
+	    0);
 	memset(small, 'Z', sizeof(small));
 	dnsconf_filter(&l, small, sizeof(small));
 	assert_int_equal(l.n, 0);
 	assert_string_equal(small, "");
 	assert_int_equal(dnsconf_parse_list("127.0.0.53 198.18.0.2", &l, NULL,
-	    0), 0);
+	                     0),
+	    0);
 	dnsconf_filter(&l, note, 30);
 	assert_string_equal(note, "skipped 127.0.0.53 (local)");
 	dnsconf_filter(&l, NULL, 0);
@@ -888,8 +922,8 @@ fs_log(struct fake_fs *fs, const char *what, const char *path)
 {
 	size_t n = strlen(fs->log);
 
-	snprintf(fs->log + n, sizeof(fs->log) - n, "%s%s %s",
-	    n > 0 ? "\n" : "", what, path);
+	snprintf(fs->log + n, sizeof(fs->log) - n, "%s%s %s", n > 0 ? "\n" : "",
+	    what, path);
 }
 
 static char *
@@ -1001,8 +1035,8 @@ test_discover_order(void **state)
 
 	/* Without an index, the per-index files are not asked for. */
 	discover(&fs, "eth0", 0, &l, note, sizeof(note));
-	assert_string_equal(fs.log, strchr(strchr(all_sources_read, '\n') + 1,
-	    '\n') + 1);
+	assert_string_equal(fs.log,
+	    strchr(strchr(all_sources_read, '\n') + 1, '\n') + 1);
 }
 
 /* dhclient's per-interface files for both families make one source. */
@@ -1021,7 +1055,8 @@ test_discover_dhclient_v4_and_v6(void **state)
 
 	(void)state;
 	discover(&fs, "eth0", 2, &l, note, sizeof(note));
-	assert_servers(&l, "192.168.1.1,1.1.1.1,2001:db8:1::53,"
+	assert_servers(&l,
+	    "192.168.1.1,1.1.1.1,2001:db8:1::53,"
 	    "2001:db8:1::54");
 	assert_string_equal(note, "");
 }
@@ -1031,8 +1066,9 @@ test_discover_nothing_usable(void **state)
 {
 	struct fake_file files[] = {
 		{ "/run/systemd/resolve/netif/7", "SERVERS=198.18.0.2\n" },
-		{ "/etc/resolv.conf", "nameserver 127.0.0.53\n"
-				      "nameserver 198.18.0.2\n" },
+		{ "/etc/resolv.conf",
+		    "nameserver 127.0.0.53\n"
+		    "nameserver 198.18.0.2\n" },
 		{ NULL, NULL },
 	};
 	struct fake_fs fs = { files, NULL, "", false };
@@ -1042,7 +1078,8 @@ test_discover_nothing_usable(void **state)
 	(void)state;
 	discover(&fs, "phy0", 7, &l, note, sizeof(note));
 	assert_int_equal(l.n, 0);
-	assert_string_equal(note, "no usable DNS server for phy0 (skipped "
+	assert_string_equal(note,
+	    "no usable DNS server for phy0 (skipped "
 	    "198.18.0.2 (fake-ip), 127.0.0.53 (local)); set one with --dns "
 	    "ADDR or dns = [...] in a rules file");
 
@@ -1057,9 +1094,11 @@ test_discover_nothing_usable(void **state)
 	fs.files = NULL;
 	discover(&fs, "phy0", 7, &l, note, sizeof(note));
 	assert_int_equal(l.n, 0);
-	assert_string_equal(note, "no usable DNS server for phy0; set one "
+	assert_string_equal(note,
+	    "no usable DNS server for phy0; set one "
 	    "with --dns ADDR or dns = [...] in a rules file");
-	assert_string_equal(fs.log, "read /run/systemd/resolve/netif/7\n"
+	assert_string_equal(fs.log,
+	    "read /run/systemd/resolve/netif/7\n"
 	    "read /run/systemd/netif/links/7\n"
 	    "list /var/lib/NetworkManager\n"
 	    "read /var/lib/dhcp/dhclient.phy0.leases\n"
@@ -1188,12 +1227,14 @@ test_posix_io(void **state)
 	assert_int_equal(mkdir(path, 0700), 0);
 
 	assert_int_equal(dnsconf_posix_io.list_dir(dnsconf_posix_io.arg, dir,
-	    count_names, seen), 0);
+	                     count_names, seen),
+	    0);
 	assert_int_equal(seen[0], 1);
 	assert_int_equal(seen[1], 1);
 	assert_int_equal(seen[2], 0); /* not the directory */
 	assert_int_equal(dnsconf_posix_io.list_dir(dnsconf_posix_io.arg,
-	    "/nonexistent/dir", count_names, seen), -1);
+	                     "/nonexistent/dir", count_names, seen),
+	    -1);
 
 	snprintf(path, sizeof(path), "%s/a.lease", dir);
 	text = dnsconf_posix_io.read_file(dnsconf_posix_io.arg, path);
@@ -1232,8 +1273,7 @@ feed_all(const char *text)
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		dnsconf_from_dhclient_leases(text, names[i], &l);
 		dnsconf_from_scutil(text, names[i], &l);
-		dnsconf_discover_handed(text, names[i], &l, note,
-		    sizeof(note));
+		dnsconf_discover_handed(text, names[i], &l, note, sizeof(note));
 		assert_true(l.n <= DNSCONF_MAX && strlen(note) < sizeof(note));
 	}
 	dnsconf_from_ipconfig(text, &l);
@@ -1257,10 +1297,10 @@ test_prefixes_and_junk(void **state)
 		dhclient6_leases, resolved_link, networkd_link, nm_lease,
 		resolv_conf, scutil_dns };
 	static const char alphabet[] = "{}\";#%[]:,.\\\n \t0123456789abcdef"
-				       "nameserver lease interface option "
-				       "SERVERS=DNS=resolver #if_index ()\x01"
-				       "domain_name_server en0=;"
-				       "\xff";
+	                               "nameserver lease interface option "
+	                               "SERVERS=DNS=resolver #if_index ()\x01"
+	                               "domain_name_server en0=;"
+	                               "\xff";
 	size_t i, n, len;
 	unsigned seed = 12345;
 	char *buf;
@@ -1282,10 +1322,10 @@ test_prefixes_and_junk(void **state)
 		buf = malloc(len + 1);
 		assert_non_null(buf);
 		for (n = 0; n < len; n++)
-			buf[n] = rand_r(&seed) % 4 == 0
-			    ? (char)(rand_r(&seed) % 255 + 1)
-			    : alphabet[(size_t)rand_r(&seed) %
-				  (sizeof(alphabet) - 1)];
+			buf[n] = rand_r(&seed) % 4 == 0 ?
+			    (char)(rand_r(&seed) % 255 + 1) :
+			    alphabet[(size_t)rand_r(&seed) %
+			        (sizeof(alphabet) - 1)];
 		buf[len] = '\0';
 		feed_all(buf);
 		free(buf);

@@ -66,7 +66,7 @@ test_classify(void **state)
 
 	(void)state;
 	dnsredir_system_parse("# generated\nnameserver 10.0.0.53\n"
-			      "nameserver 2001:db8::35 # v6\noptions ndots:1\n",
+	                      "nameserver 2001:db8::35 # v6\noptions ndots:1\n",
 	    &sys);
 	assert_int_equal(sys.conf.n, 2);
 	assert_int_equal(kind4(&sys, "10.0.0.53", 53), DNSREDIR_CONF);
@@ -176,8 +176,7 @@ test_target(void **state)
 	assert_target(&only4, AF_INET, &o4, sizeof(o4.in), "192.0.2.53:5353");
 	/* An IPv6 socket may reach an IPv4 server, mapped; an IPv4 one
 	 * never reaches an IPv6 server: no target, the query fails. */
-	assert_target(&only4, AF_INET6, &o6, sizeof(o6.in6),
-	    "192.0.2.53:5353");
+	assert_target(&only4, AF_INET6, &o6, sizeof(o6.in6), "192.0.2.53:5353");
 	assert_target(&only6, AF_INET, &o4, sizeof(o4.in), NULL);
 	assert_target(&only6, AF_INET6, &om, sizeof(om.in6),
 	    "[2001:db8::53]:5353");
@@ -256,7 +255,8 @@ test_iface_slot(void **state)
 	assert_int_equal(slot, 0);
 	rules_policy_free(p);
 	/* None: only explicit servers the rules bind make it ours. */
-	p = policy("rules = ( { dst = \"192.0.2.0/24\"; interface = \"eth1\"; } );\n",
+	p = policy("rules = ( { dst = \"192.0.2.0/24\"; interface = \"eth1\"; "
+	           "} );\n",
 	    NULL);
 	assert_false(dnsredir_iface_slot(p, NULL, &slot));
 	assert_true(dnsredir_iface_slot(p, &s, &slot));

@@ -109,7 +109,7 @@ test_hostent_layout(void **state)
 	strcpy(ans.canon, "real.test.example");
 
 	assert_int_equal(dnsresult_hostent(&ans, "test.example", AF_INET, &he,
-			     buf + 1, sizeof(buf) - 1),
+	                     buf + 1, sizeof(buf) - 1),
 	    0);
 	assert_string_equal(he.h_name, "real.test.example");
 	assert_int_equal(he.h_addrtype, AF_INET);
@@ -126,11 +126,11 @@ test_hostent_layout(void **state)
 	assert_string_equal(text, "198.51.100.11");
 	/* Everything lives inside the buffer. */
 	assert_true(he.h_name > buf && he.h_name < buf + sizeof(buf));
-	assert_true(he.h_addr_list[1] > buf &&
-	    he.h_addr_list[1] < buf + sizeof(buf));
+	assert_true(
+	    he.h_addr_list[1] > buf && he.h_addr_list[1] < buf + sizeof(buf));
 
 	assert_int_equal(dnsresult_hostent(&ans, "test.example", AF_INET6, &he,
-			     buf, sizeof(buf)),
+	                     buf, sizeof(buf)),
 	    0);
 	assert_int_equal(he.h_length, 16);
 	inet_ntop(AF_INET6, he.h_addr_list[0], text, sizeof(text));
@@ -140,7 +140,7 @@ test_hostent_layout(void **state)
 	/* No canonical name: the name asked for. */
 	ans.canon[0] = '\0';
 	assert_int_equal(dnsresult_hostent(&ans, "test.example", AF_INET, &he,
-			     buf, sizeof(buf)),
+	                     buf, sizeof(buf)),
 	    0);
 	assert_string_equal(he.h_name, "test.example");
 }
@@ -161,12 +161,12 @@ test_hostent_short_buffer(void **state)
 	for (len = 0; len < sizeof(buf); len++) {
 		memset(buf, 0x5a, sizeof(buf));
 		if (dnsresult_hostent(&ans, "test.example", AF_INET, &he,
-			buf + 8, len) == 0) {
+		        buf + 8, len) == 0) {
 			need = len;
 			break;
 		}
-		assert_int_equal(dnsresult_hostent(&ans, "test.example", AF_INET,
-				     &he, buf + 8, len),
+		assert_int_equal(dnsresult_hostent(&ans, "test.example",
+		                     AF_INET, &he, buf + 8, len),
 		    ERANGE);
 	}
 	assert_true(need > 0);

@@ -70,8 +70,8 @@ nth_cmsg(void *ctl, size_t len, size_t i)
 
 /* Appends one message to a caller's buffer; returns the new length. */
 static size_t
-add_cmsg(
-    union ctl *u, size_t at, int level, int type, const void *data, size_t len)
+add_cmsg(union ctl *u, size_t at, int level, int type, const void *data,
+    size_t len)
 {
 	struct cmsghdr *c = (struct cmsghdr *)(u->b + at);
 
@@ -197,8 +197,8 @@ test_caller_pktinfo_v6_after_tclass_replaced(void **state)
 	pi.ipi6_ifindex = 7;
 	assert_int_equal(inet_pton(AF_INET6, "2001:db8::1", &pi.ipi6_addr), 1);
 	src = pi;
-	len = add_cmsg(
-	    &in, 0, IPPROTO_IPV6, IPV6_TCLASS, &tclass, sizeof(tclass));
+	len = add_cmsg(&in, 0, IPPROTO_IPV6, IPV6_TCLASS, &tclass,
+	    sizeof(tclass));
 	len = add_cmsg(&in, len, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof(pi));
 	saved = in;
 	memset(&out, CANARY, sizeof(out));
@@ -209,8 +209,8 @@ test_caller_pktinfo_v6_after_tclass_replaced(void **state)
 	assert_int_equal(got, tclass);
 	pi = pktinfo6(nth_cmsg(out.b, (size_t)n, 1));
 	assert_int_equal(pi.ipi6_ifindex, 3);
-	assert_memory_equal(
-	    &pi.ipi6_addr, &src.ipi6_addr, sizeof(src.ipi6_addr));
+	assert_memory_equal(&pi.ipi6_addr, &src.ipi6_addr,
+	    sizeof(src.ipi6_addr));
 	assert_memory_equal(in.b, saved.b, len);
 	assert_untouched(&out, (size_t)n);
 }
@@ -237,8 +237,8 @@ test_caller_other_cmsg_kept_ours_appended(void **state)
 	assert_int_equal(c->cmsg_len, CMSG_LEN(sizeof(tos)));
 	memcpy(&got, CMSG_DATA(c), sizeof(got));
 	assert_int_equal(got, tos);
-	assert_int_equal(
-	    pktinfo4(nth_cmsg(out.b, (size_t)n, 1)).ipi_ifindex, 4);
+	assert_int_equal(pktinfo4(nth_cmsg(out.b, (size_t)n, 1)).ipi_ifindex,
+	    4);
 	assert_memory_equal(in.b, saved.b, len);
 	assert_untouched(&out, (size_t)n);
 }
@@ -302,11 +302,11 @@ test_unaligned_caller_length(void **state)
 	len = CMSG_LEN(1);
 	memset(&out, CANARY, sizeof(out));
 	n = egress_control(AF_INET, 4, in.b, len, out.b, sizeof(out.b));
-	assert_int_equal(
-	    n, CMSG_SPACE(1) + CMSG_SPACE(sizeof(struct in_pktinfo)));
+	assert_int_equal(n,
+	    CMSG_SPACE(1) + CMSG_SPACE(sizeof(struct in_pktinfo)));
 	assert_int_equal(count_cmsgs(out.b, (size_t)n), 2);
-	assert_int_equal(
-	    pktinfo4(nth_cmsg(out.b, (size_t)n, 1)).ipi_ifindex, 4);
+	assert_int_equal(pktinfo4(nth_cmsg(out.b, (size_t)n, 1)).ipi_ifindex,
+	    4);
 	assert_untouched(&out, (size_t)n);
 }
 
@@ -320,32 +320,33 @@ test_out_too_small(void **state)
 
 	(void)state;
 	memset(&out, CANARY, sizeof(out));
-	assert_int_equal(
-	    egress_control(AF_INET, 4, NULL, 0, out.b, need - 1), -1);
+	assert_int_equal(egress_control(AF_INET, 4, NULL, 0, out.b, need - 1),
+	    -1);
 	assert_untouched(&out, need - 1);
 	assert_int_equal(egress_control(AF_INET, 4, NULL, 0, out.b, 0), -1);
 	/* Exactly enough is enough. */
-	assert_int_equal(
-	    egress_control(AF_INET, 4, NULL, 0, out.b, need), (ssize_t)need);
+	assert_int_equal(egress_control(AF_INET, 4, NULL, 0, out.b, need),
+	    (ssize_t)need);
 	assert_untouched(&out, need);
 
 	/* Room for the caller's messages but not for ours. */
 	len = add_cmsg(&in, 0, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
 	memset(&out, CANARY, sizeof(out));
-	assert_int_equal(
-	    egress_control(AF_INET, 4, in.b, len, out.b, len + need - 1), -1);
+	assert_int_equal(egress_control(AF_INET, 4, in.b, len, out.b,
+	                     len + need - 1),
+	    -1);
 	assert_untouched(&out, len + need - 1);
 	/* Not even room for the caller's. */
 	memset(&out, CANARY, sizeof(out));
-	assert_int_equal(
-	    egress_control(AF_INET, 4, in.b, len, out.b, len - 1), -1);
+	assert_int_equal(egress_control(AF_INET, 4, in.b, len, out.b, len - 1),
+	    -1);
 	assert_untouched(&out, len - 1);
 
 	/* A caller's pktinfo needs no extra room at all. */
 	len = add_cmsg(&in, 0, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
 	memset(&out, CANARY, sizeof(out));
-	assert_int_equal(
-	    egress_control(AF_INET, 4, in.b, len, out.b, len), (ssize_t)len);
+	assert_int_equal(egress_control(AF_INET, 4, in.b, len, out.b, len),
+	    (ssize_t)len);
 	assert_untouched(&out, len);
 }
 
@@ -413,8 +414,9 @@ open_pair(struct pair *p, int rx_family, const char *addr, int tx_family)
 		return false;
 	}
 	p->tolen = len;
-	assert_int_equal(
-	    getsockname(p->rx, (struct sockaddr *)&p->to, &p->tolen), 0);
+	assert_int_equal(getsockname(p->rx, (struct sockaddr *)&p->to,
+	                     &p->tolen),
+	    0);
 	return true;
 }
 
@@ -486,8 +488,8 @@ check_kernel(int rx_family, const char *addr, int tx_family, int ctl_family)
 	assert_int_equal(send_with(&p, out.b, (size_t)n, "steered"), 0);
 	assert_received(&p, "steered");
 
-	n = egress_control(
-	    ctl_family, NO_SUCH_IFINDEX, NULL, 0, out.b, sizeof(out.b));
+	n = egress_control(ctl_family, NO_SUCH_IFINDEX, NULL, 0, out.b,
+	    sizeof(out.b));
 	assert_true(n > 0);
 	assert_no_device(send_with(&p, out.b, (size_t)n, "lost"));
 
@@ -498,8 +500,8 @@ check_kernel(int rx_family, const char *addr, int tx_family, int ctl_family)
 	else
 		add_cmsg(&in, 0, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos));
 	len = ctl_family == AF_INET ? CMSG_LEN(1) : CMSG_LEN(sizeof(tos));
-	n = egress_control(
-	    ctl_family, NO_SUCH_IFINDEX, in.b, len, out.b, sizeof(out.b));
+	n = egress_control(ctl_family, NO_SUCH_IFINDEX, in.b, len, out.b,
+	    sizeof(out.b));
 	assert_true(n > 0);
 	assert_no_device(send_with(&p, out.b, (size_t)n, "lost"));
 	n = egress_control(ctl_family, lo, in.b, len, out.b, sizeof(out.b));
@@ -517,8 +519,8 @@ check_kernel(int rx_family, const char *addr, int tx_family, int ctl_family)
 		struct in6_pktinfo pi = { 0 };
 
 		pi.ipi6_ifindex = NO_SUCH_IFINDEX;
-		len = add_cmsg(
-		    &in, 0, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof(pi));
+		len = add_cmsg(&in, 0, IPPROTO_IPV6, IPV6_PKTINFO, &pi,
+		    sizeof(pi));
 	}
 	assert_no_device(send_with(&p, in.b, len, "lost"));
 	n = egress_control(ctl_family, lo, in.b, len, out.b, sizeof(out.b));
@@ -562,8 +564,8 @@ test_kernel_v6_socket_to_v4_mapped_peer(void **state)
 	(void)state;
 	if (lo == 0 || !open_pair(&p, AF_INET, "127.0.0.1", AF_INET6))
 		skip();
-	if (setsockopt(p.tx, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off))
-	    < 0) {
+	if (setsockopt(p.tx, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) <
+	    0) {
 		close_pair(&p);
 		skip();
 	}
@@ -572,13 +574,15 @@ test_kernel_v6_socket_to_v4_mapped_peer(void **state)
 	memset(to, 0, sizeof(*to));
 	to->sin6_family = AF_INET6;
 	to->sin6_port = v4.sin_port;
-	assert_int_equal(
-	    inet_pton(AF_INET6, "::ffff:127.0.0.1", &to->sin6_addr), 1);
+	assert_int_equal(inet_pton(AF_INET6, "::ffff:127.0.0.1",
+	                     &to->sin6_addr),
+	    1);
 	p.tolen = sizeof(*to);
 
 	/* The hooks ask for the destination's family: IPv4 here. */
-	assert_int_equal(
-	    decide_egress_family((struct sockaddr *)to, sizeof(*to)), AF_INET);
+	assert_int_equal(decide_egress_family((struct sockaddr *)to,
+	                     sizeof(*to)),
+	    AF_INET);
 	n = egress_control(AF_INET, lo, NULL, 0, out.b, sizeof(out.b));
 	assert_true(n > 0);
 	err = send_with(&p, out.b, (size_t)n, "mapped");

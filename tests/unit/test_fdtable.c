@@ -142,7 +142,7 @@ test_clear(void **state)
 	fdt_clear(200);
 	assert_int_equal(fdt_get(200), 0);
 	assert_int_equal(fdt_get(201), e);
-	fdt_clear(200); /* twice is harmless */
+	fdt_clear(200);           /* twice is harmless */
 	fdt_clear(3 * BLOCK + 1); /* so is a block never installed */
 	assert_int_equal(fdt_get(3 * BLOCK + 1), 0);
 }
@@ -152,9 +152,9 @@ test_clear_range_across_blocks(void **state)
 {
 	/* Blocks 16, 17 and 19 installed, 18 missing; 20 after hi. */
 	const unsigned b = 16 * BLOCK;
-	const unsigned set[]
-	    = { b, b + 5, b + BLOCK - 1, b + BLOCK, b + 2 * BLOCK - 1,
-		      b + 3 * BLOCK, b + 3 * BLOCK + 100, b + 4 * BLOCK + 2 };
+	const unsigned set[] = { b, b + 5, b + BLOCK - 1, b + BLOCK,
+		b + 2 * BLOCK - 1, b + 3 * BLOCK, b + 3 * BLOCK + 100,
+		b + 4 * BLOCK + 2 };
 	fdt_entry e = FDT_MAKE(FDT_BOUND, 1, 2, 9);
 	size_t i;
 
@@ -163,14 +163,14 @@ test_clear_range_across_blocks(void **state)
 		assert_int_equal(fdt_set((int)set[i], e), 0);
 	/* lo in the middle of a block, hi in a later one. */
 	fdt_clear_range(b + 5, b + 3 * BLOCK + 100);
-	assert_int_equal(fdt_get((int)b), e); /* below lo */
+	assert_int_equal(fdt_get((int)b), e);     /* below lo */
 	assert_int_equal(fdt_get((int)b + 5), 0); /* lo itself */
 	assert_int_equal(fdt_get((int)b + BLOCK - 1), 0);
 	assert_int_equal(fdt_get((int)b + BLOCK), 0);
 	assert_int_equal(fdt_get((int)b + 2 * BLOCK - 1), 0);
 	assert_int_equal(fdt_get((int)b + 3 * BLOCK), 0);
 	assert_int_equal(fdt_get((int)b + 3 * BLOCK + 100), 0); /* hi itself */
-	assert_int_equal(fdt_get((int)b + 4 * BLOCK + 2), e); /* above hi */
+	assert_int_equal(fdt_get((int)b + 4 * BLOCK + 2), e);   /* above hi */
 }
 
 /* A range starting in a missing block whose next block is installed:
@@ -237,8 +237,8 @@ worker(void *arg)
 	for (r = 0; r < ROUNDS; r++) {
 		for (i = 0; i < PER_THREAD; i++) {
 			int fd = RACE_BASE + (int)(i * NTHREADS + t);
-			fdt_entry e
-			    = FDT_MAKE(FDT_BOUND, t, 10, r * 65536u + i);
+			fdt_entry e =
+			    FDT_MAKE(FDT_BOUND, t, 10, r * 65536u + i);
 
 			if (fdt_set(fd, e) != 0 || fdt_get(fd) != e)
 				bad++;
@@ -258,8 +258,8 @@ test_threads_disjoint_fds_one_block(void **state)
 	assert_int_equal(fdt_get(RACE_BASE), 0); /* the block is fresh */
 	assert_int_equal(pthread_barrier_init(&start, NULL, NTHREADS), 0);
 	for (t = 0; t < NTHREADS; t++)
-		assert_int_equal(
-		    pthread_create(&th[t], NULL, worker, (void *)(uintptr_t)t),
+		assert_int_equal(pthread_create(&th[t], NULL, worker,
+		                     (void *)(uintptr_t)t),
 		    0);
 	for (t = 0; t < NTHREADS; t++) {
 		assert_int_equal(pthread_join(th[t], &bad), 0);
@@ -269,10 +269,10 @@ test_threads_disjoint_fds_one_block(void **state)
 	/* Every slot holds its thread's last write. */
 	for (t = 0; t < NTHREADS; t++)
 		for (i = 0; i < PER_THREAD; i++)
-			assert_int_equal(
-			    fdt_get(RACE_BASE + (int)(i * NTHREADS + t)),
-			    FDT_MAKE(
-			        FDT_BOUND, t, 10, (ROUNDS - 1) * 65536u + i));
+			assert_int_equal(fdt_get(RACE_BASE +
+			                     (int)(i * NTHREADS + t)),
+			    FDT_MAKE(FDT_BOUND, t, 10,
+			        (ROUNDS - 1) * 65536u + i));
 }
 
 int

@@ -92,7 +92,8 @@ test_nested_levels(void **state)
 		assert_int_equal(h[i].level, (unsigned)i);
 	}
 	/* one too deep: not held (the caller counts in the fd table) */
-	assert_false(flight_enter(fd + FLIGHT_DEPTH, stuck(), &h[FLIGHT_DEPTH]));
+	assert_false(
+	    flight_enter(fd + FLIGHT_DEPTH, stuck(), &h[FLIGHT_DEPTH]));
 	for (i = FLIGHT_DEPTH - 1; i >= 0; i--) {
 		assert_true(flight_held(fd + i));
 		flight_leave(h[i]);
@@ -120,7 +121,8 @@ test_gone_thread_holds_nothing(void **state)
 	(void)state;
 	assert_int_equal(fdt_set(fd, stuck()), 0);
 	assert_int_equal(pthread_create(&t, NULL, hold_and_exit,
-			     (void *)(intptr_t)fd), 0);
+	                     (void *)(intptr_t)fd),
+	    0);
 	assert_int_equal(pthread_join(t, &held), 0);
 	assert_true(held != NULL);
 	assert_false(flight_held(fd));
@@ -152,7 +154,8 @@ test_records_taken_over(void **state)
 		pthread_t t;
 
 		assert_int_equal(pthread_create(&t, NULL, enter_once,
-				     (void *)(intptr_t)fd), 0);
+		                     (void *)(intptr_t)fd),
+		    0);
 		assert_int_equal(pthread_join(t, &ok), 0);
 		if (ok == NULL)
 			break;

@@ -49,15 +49,18 @@ __wrap_getauxval(unsigned long type)
 
 /* What BINDIF_RULES names: 198.51.100.7 passes by "parsed.conf". */
 static const char parsed[] = "interface = \"lo\";\n"
-			     "exclude = [\"198.51.100.7\"];\n";
+                             "exclude = [\"198.51.100.7\"];\n";
 /* What the bundle holds: 198.51.100.7 rejected by "handed.conf", unless
  * this very program's per-app file binds it. */
-static const char handed[] = "interface = \"lo\";\n"
-			     "rules = ({ dst = \"198.51.100.7\"; action = \"reject\"; });\n";
-static const char handed_app[] = "program = \"test_handoff\";\n"
-				 "rules = ({ dst = \"198.51.100.7\"; interface = \"lo\"; });\n";
-static const char other_app[] = "program = \"foo\";\n"
-				"rules = ({ dst = \"198.51.100.7\"; action = \"pass\"; });\n";
+static const char handed[] =
+    "interface = \"lo\";\n"
+    "rules = ({ dst = \"198.51.100.7\"; action = \"reject\"; });\n";
+static const char handed_app[] =
+    "program = \"test_handoff\";\n"
+    "rules = ({ dst = \"198.51.100.7\"; interface = \"lo\"; });\n";
+static const char other_app[] =
+    "program = \"foo\";\n"
+    "rules = ({ dst = \"198.51.100.7\"; action = \"pass\"; });\n";
 
 static uint8_t token[RULES_TOKEN_LEN] = { 0xde, 0xad, 0xbe, 0xef, 1, 2 };
 static char rules_path[128];
@@ -84,7 +87,8 @@ sealed_bundle(bool with_apps, bool seal)
 	assert_non_null(set);
 	assert_int_equal(errs.n, 0);
 	assert_int_equal(rules_bundle_build(set, NULL, NULL, 0, &bundle, &len,
-	    why, sizeof(why)), 0);
+	                     why, sizeof(why)),
+	    0);
 	rules_set_free(set);
 	rules_bundle_set_token(bundle, len, token);
 	if (seal) {
@@ -97,8 +101,10 @@ sealed_bundle(bool with_apps, bool seal)
 	}
 	assert_int_equal(write(fd, bundle, len), (ssize_t)len);
 	if (seal)
-		assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE |
-		    F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL), 0);
+		assert_int_equal(fcntl(fd, F_ADD_SEALS,
+		                     F_SEAL_WRITE | F_SEAL_SHRINK |
+		                         F_SEAL_GROW | F_SEAL_SEAL),
+		    0);
 	free(bundle);
 	return fd;
 }
@@ -360,8 +366,8 @@ test_launcher_handoff_sealed(void **state)
 	fd = atoi(env);
 	assert_true(fd > 2);
 	assert_int_equal(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
-	assert_int_equal(fcntl(fd, F_GET_SEALS), F_SEAL_WRITE | F_SEAL_SHRINK |
-	    F_SEAL_GROW | F_SEAL_SEAL);
+	assert_int_equal(fcntl(fd, F_GET_SEALS),
+	    F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
 	assert_int_equal(write(fd, "x", 1), -1);
 	assert_int_equal(strlen(strchr(env, ':') + 1), 2 * RULES_TOKEN_LEN);
 	for (i = 0; i < RULES_TOKEN_LEN; i++) {
@@ -381,7 +387,8 @@ test_launcher_handoff_sealed(void **state)
 	assert_int_equal(fstat(fd, &st), 0);
 	assert_int_equal(st.st_size, (off_t)r.bundle_len);
 	assert_int_equal(rules_bundle_build(r.set, NULL, progs, 2, &heap,
-	    &heaplen, why, sizeof(why)), 0);
+	                     &heaplen, why, sizeof(why)),
+	    0);
 	rules_bundle_set_token(heap, heaplen, tok);
 	assert_int_equal(heaplen, r.bundle_len);
 	assert_memory_equal(heap, back, heaplen);
@@ -409,7 +416,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_closed_or_reused, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_secure_ignores_it, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_launcher_handoff_sealed,

@@ -55,17 +55,17 @@ auxv_finds_entry_and_secure(void **state)
 
 	(void)state;
 	for (ws = 4; ws <= 8; ws += 4) {
-		off = put(buf, 0, ws, 6, 4096);		/* AT_PAGESZ */
-		off = put(buf, off, ws, 23, 1);		/* AT_SECURE */
-		off = put(buf, off, ws, 9, 0x401020);	/* AT_ENTRY */
-		off = put(buf, off, ws, 0, 0);		/* AT_NULL */
+		off = put(buf, 0, ws, 6, 4096);       /* AT_PAGESZ */
+		off = put(buf, off, ws, 23, 1);       /* AT_SECURE */
+		off = put(buf, off, ws, 9, 0x401020); /* AT_ENTRY */
+		off = put(buf, off, ws, 0, 0);        /* AT_NULL */
 		assert_int_equal(handshake_auxv(buf, off, ws, &entry, &secure),
 		    0);
 		assert_int_equal(entry, 0x401020);
 		assert_true(secure);
 
-		off = put(buf, 0, ws, 9, 0x5555deadbeef & (ws == 4 ? 0xffffffff
-								   : ~0ull));
+		off = put(buf, 0, ws, 9,
+		    0x5555deadbeef & (ws == 4 ? 0xffffffff : ~0ull));
 		off = put(buf, off, ws, 23, 0);
 		off = put(buf, off, ws, 0, 0);
 		assert_int_equal(handshake_auxv(buf, off, ws, &entry, &secure),
@@ -181,8 +181,7 @@ mapped_shim_lets_it_run(void **state)
 	int status = -1;
 
 	(void)state;
-	assert_int_equal(hs(argv, &status, why, sizeof(why)),
-	    HANDSHAKE_RAN);
+	assert_int_equal(hs(argv, &status, why, sizeof(why)), HANDSHAKE_RAN);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 3);
 	assert_int_equal(child_exit_code(status), 3);
@@ -221,8 +220,7 @@ signals_come_back(void **state)
 	int status = -1;
 
 	(void)state;
-	assert_int_equal(hs(argv, &status, why, sizeof(why)),
-	    HANDSHAKE_RAN);
+	assert_int_equal(hs(argv, &status, why, sizeof(why)), HANDSHAKE_RAN);
 	assert_true(WIFSIGNALED(status));
 	assert_int_equal(WTERMSIG(status), SIGUSR1);
 	assert_int_equal(child_exit_code(status), 128 + SIGUSR1);
@@ -260,8 +258,10 @@ the_pipe_does_not_reach_the_program(void **state)
 	assert_int_equal(pipe(probe), 0);
 	close(probe[0]);
 	close(probe[1]);
-	snprintf(cmd, sizeof(cmd), "test -z \"${BINDIF_HANDSHAKE+x}\" && "
-	    "test ! -e /proc/$$/fd/%d", probe[1]);
+	snprintf(cmd, sizeof(cmd),
+	    "test -z \"${BINDIF_HANDSHAKE+x}\" && "
+	    "test ! -e /proc/$$/fd/%d",
+	    probe[1]);
 	assert_int_equal(hs(argv, &status, why, sizeof(why)), HANDSHAKE_RAN);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);

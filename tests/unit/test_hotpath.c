@@ -51,7 +51,7 @@ static struct {
 	unsigned setsockopt, getsockopt, probe, match;
 	unsigned connect, sendto, sendmsg;
 	unsigned pktinfo_ifindex; /* of the last sendmsg, 0: none */
-	unsigned egress;	  /* the socket's own egress at the last send */
+	unsigned egress;          /* the socket's own egress at the last send */
 } n;
 
 /* The kernel's numbers, spelled out: not the code's own constants. */
@@ -63,12 +63,11 @@ static struct {
  * egress (IP_UNICAST_IF / IPV6_UNICAST_IF, in network byte order). */
 static int bound[1024];
 static unsigned egress[1024]; /* atomic builtins: threads read it */
-static int no_egress_option; /* a protocol without IP_UNICAST_IF */
+static int no_egress_option;  /* a protocol without IP_UNICAST_IF */
 
 /* Pretends the bind worked: a unit test has no privilege to bind. */
 int
-__wrap_setsockopt(int fd, int level, int name, const void *val,
-    socklen_t len)
+__wrap_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
 	uint32_t be;
 
@@ -82,8 +81,8 @@ __wrap_setsockopt(int fd, int level, int name, const void *val,
 	if (level == SOL_SOCKET && name == OPT_BINDTOIFINDEX)
 		bound[fd] = *(const int *)val;
 	/* Linux refuses a unicast egress on a socket bound to a device. */
-	if (bound[fd] != 0 && (name == OPT_IP_UNICAST_IF ||
-	    name == OPT_IPV6_UNICAST_IF)) {
+	if (bound[fd] != 0 &&
+	    (name == OPT_IP_UNICAST_IF || name == OPT_IPV6_UNICAST_IF)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -209,8 +208,8 @@ __wrap_plat_bind_real(struct plat_real *r)
 }
 
 /* dst: 192.0.2.1:9, decided "bind to lo"; loop: 127.0.0.1:9, "pass" */
-static struct sockaddr_in dst2;	 /* 203.0.113.77:9, the same decision */
-static struct sockaddr_in passed; /* 198.51.100.7:9, a "pass" rule */
+static struct sockaddr_in dst2;    /* 203.0.113.77:9, the same decision */
+static struct sockaddr_in passed;  /* 198.51.100.7:9, a "pass" rule */
 static struct sockaddr_in refused; /* 203.0.113.9:9, a "reject" rule */
 static struct sockaddr_in6 dst6;   /* [2001:db8::1]:9, "bind to lo" */
 static struct sockaddr_in6 mapped; /* [::ffff:192.0.2.1]:9, "bind to lo" */
@@ -233,7 +232,7 @@ send_rounds(int fd, const struct sockaddr *sa, socklen_t len)
 
 	for (i = 0; i < ROUNDS; i++)
 		assert_int_equal(bindif_sendto(fd, payload, sizeof(payload), 0,
-				     sa, len),
+		                     sa, len),
 		    sizeof(payload));
 }
 
@@ -409,7 +408,8 @@ test_connect_after_sticking(void **state)
 	assert_int_equal(send1(fd, &dst, sizeof(dst)), 1);
 	assert_int_equal(egress[fd], lo_index);
 	assert_int_equal(bindif_connect(fd, (struct sockaddr *)&loop,
-			     sizeof(loop)), 0);
+	                     sizeof(loop)),
+	    0);
 	assert_int_equal(egress[fd], 0);
 	assert_int_equal(bound[fd], 0); /* loopback: passed */
 	bindif_close(fd);
@@ -424,9 +424,10 @@ test_udp_connect_then_send(void **state)
 	(void)state;
 	assert_true(fd >= 0);
 	assert_int_equal(bindif_connect(fd, (struct sockaddr *)&dst,
-			     sizeof(dst)), 0);
+	                     sizeof(dst)),
+	    0);
 	assert_int_equal(n.setsockopt, 1); /* the one bind */
-	assert_true(n.getsockopt <= 1);	   /* "did the program bind it?" */
+	assert_true(n.getsockopt <= 1);    /* "did the program bind it?" */
 	memset(&n, 0, sizeof(n));
 	send_rounds(fd, NULL, 0);
 	/* sendto with an address on the bound socket: still nothing extra. */
@@ -449,7 +450,8 @@ test_tcp_connect_once(void **state)
 	(void)state;
 	assert_true(fd >= 0);
 	assert_int_equal(bindif_connect(fd, (struct sockaddr *)&dst,
-			     sizeof(dst)), 0);
+	                     sizeof(dst)),
+	    0);
 	assert_int_equal(n.setsockopt, 1);
 	/* Made by our socket(): whether the program bound it is known
 	 * without asking the kernel. */
@@ -460,7 +462,8 @@ test_tcp_connect_once(void **state)
 	memset(&n, 0, sizeof(n));
 	for (i = 0; i < ROUNDS; i++)
 		assert_int_equal(bindif_connect(fd, (struct sockaddr *)&dst,
-				     sizeof(dst)), 0);
+		                     sizeof(dst)),
+		    0);
 	assert_int_equal(n.connect, ROUNDS);
 	assert_int_equal(n.setsockopt, 0);
 	assert_true(n.getsockopt <= 4 * ROUNDS);
@@ -488,18 +491,23 @@ test_program_bound_tcp_kept(void **state)
 		assert_true(fd >= 0);
 		if (i == 0)
 			assert_int_equal(bindif_setsockopt(fd, SOL_SOCKET,
-			    SO_BINDTOIFINDEX, &idx, sizeof(idx)), 0);
+			                     SO_BINDTOIFINDEX, &idx,
+			                     sizeof(idx)),
+			    0);
 		else {
 			assert_true((copy = bindif_dup(fd)) >= 0);
 			assert_int_equal(bindif_setsockopt(copy, SOL_SOCKET,
-			    SO_BINDTOIFINDEX, &idx, sizeof(idx)), 0);
+			                     SO_BINDTOIFINDEX, &idx,
+			                     sizeof(idx)),
+			    0);
 			/* One socket: the fake kernel keeps a binding per
 			 * descriptor. */
 			bound[fd] = bound[copy];
 		}
 		memset(&n, 0, sizeof(n));
 		assert_int_equal(bindif_connect(fd, (struct sockaddr *)&dst,
-				     sizeof(dst)), 0);
+		                     sizeof(dst)),
+		    0);
 		assert_int_equal(n.connect, 1);
 		assert_int_equal(n.setsockopt, 0);
 		assert_true(n.getsockopt >= 1);
@@ -555,7 +563,8 @@ test_unseen_socket_egress_cleared(void **state)
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	egress[fd] = 7;
 	assert_int_equal(bindif_connect(fd, (struct sockaddr *)&loop,
-			     sizeof(loop)), 0);
+	                     sizeof(loop)),
+	    0);
 	assert_int_equal(egress[fd], 0);
 	bindif_close(fd); /* the next test's unseen socket gets this number */
 }
@@ -601,7 +610,7 @@ test_program_bound_socket(void **state)
 	(void)state;
 	assert_true(fd >= 0);
 	assert_int_equal(setsockopt(fd, SOL_SOCKET, OPT_BINDTOIFINDEX, &other,
-			     sizeof(other)),
+	                     sizeof(other)),
 	    0);
 	send_rounds(fd, (struct sockaddr *)&dst, sizeof(dst));
 	assert_int_equal(n.sendto, ROUNDS);
@@ -638,8 +647,9 @@ sender(void *arg)
 	for (r = 0; r < SOCKETS; r++) {
 		pthread_barrier_wait(&line);
 		for (k = 0; k < 50; k++) {
-			const void *to = me == 0 && k >= 10 ? (const void *)&loop
-							   : (const void *)&dst;
+			const void *to = me == 0 && k >= 10 ?
+			    (const void *)&loop :
+			    (const void *)&dst;
 			(void)send1(shared_fd, to, sizeof(dst));
 		}
 		pthread_barrier_wait(&line);
@@ -710,16 +720,17 @@ main(void)
 		cmocka_unit_test_setup(test_program_bound_tcp_kept, reset),
 		cmocka_unit_test_setup(test_unseen_socket_classified_once,
 		    reset),
-		cmocka_unit_test_setup(test_unseen_socket_egress_cleared, reset),
+		cmocka_unit_test_setup(test_unseen_socket_egress_cleared,
+		    reset),
 		cmocka_unit_test_setup(test_no_egress_option, reset),
 		cmocka_unit_test_setup(test_program_bound_socket, reset),
 		cmocka_unit_test_setup(test_threads_never_misroute, reset),
 	};
 	char rules[] = "/tmp/bindif-hotpath.XXXXXX";
 	const char *text = "rules = (\n"
-			   "  { dst = \"198.51.100.7\"; action = \"pass\"; },\n"
-			   "  { dst = \"203.0.113.9\"; action = \"reject\";"
-			   " errno = \"EACCES\"; }\n);\n";
+	                   "  { dst = \"198.51.100.7\"; action = \"pass\"; },\n"
+	                   "  { dst = \"203.0.113.9\"; action = \"reject\";"
+	                   " errno = \"EACCES\"; }\n);\n";
 	int fd = mkstemp(rules), rc;
 
 	/* Every other destination goes to "lo" by default; 192.0.2.1 is no

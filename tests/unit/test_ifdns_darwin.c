@@ -28,9 +28,9 @@ tool(char *path, size_t len, const char *name, const char *body)
 {
 	char text[sizeof(fixtures) + sizeof(tmpdir) + 1024];
 
-	assert_true(snprintf(text, sizeof(text),
-			"#!/bin/sh\nF='%s'\nD='%s'\n%s\n", fixtures, tmpdir,
-			body) < (int)sizeof(text));
+	assert_true(
+	    snprintf(text, sizeof(text), "#!/bin/sh\nF='%s'\nD='%s'\n%s\n",
+	        fixtures, tmpdir, body) < (int)sizeof(text));
 	write_file(name, text);
 	snprintf(path, len, "%s/%s", tmpdir, name);
 	assert_int_equal(chmod(path, 0755), 0);
@@ -92,8 +92,8 @@ test_clashx(void **state)
 	assert_int_equal(collect("en0", buf, sizeof(buf)), 0);
 	assert_true(ipconfig_ran());
 	assert_string_equal(buf, "en0=198.18.0.2;192.168.1.1,192.0.2.53");
-	assert_true(dnsconf_discover_handed(buf, "en0", &l, note,
-	    sizeof(note)));
+	assert_true(
+	    dnsconf_discover_handed(buf, "en0", &l, note, sizeof(note)));
 	assert_int_equal(l.n, 2);
 	/* utun4 has no DHCP packet: only the fake-ip server, handed down so
 	 * the shim can say it skipped it. */

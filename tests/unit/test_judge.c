@@ -45,12 +45,13 @@ test_parse(void **state)
 	assert_true(judge_parse(buf, 100, &f));
 	assert_string_equal(f.interp, "");
 
-	assert_true(judge_parse((const unsigned char *)"#!/bin/sh -e\n", 13,
-	    &f));
+	assert_true(
+	    judge_parse((const unsigned char *)"#!/bin/sh -e\n", 13, &f));
 	assert_false(f.elf);
 	assert_string_equal(f.shebang, "/bin/sh");
-	assert_true(judge_parse((const unsigned char *)"#! /usr/bin/env python3",
-	    23, &f));
+	assert_true(
+	    judge_parse((const unsigned char *)"#! /usr/bin/env python3", 23,
+	        &f));
 	assert_string_equal(f.shebang, "/usr/bin/env");
 	assert_false(judge_parse((const unsigned char *)"#!", 2, &f));
 	assert_false(judge_parse((const unsigned char *)"plain text", 10, &f));
@@ -115,8 +116,7 @@ test_judge(void **state)
 	assert_int_equal(judge_program(&f), JUDGE_FOREIGN_ELF);
 
 	f = facts();
-	judge_parse(buf, elf64(buf, 62, "/lib/ld-musl-x86_64.so.1"),
-	    &f.target);
+	judge_parse(buf, elf64(buf, 62, "/lib/ld-musl-x86_64.so.1"), &f.target);
 	assert_int_equal(judge_program(&f), JUDGE_FOREIGN_LOADER);
 
 	f = facts();
@@ -127,10 +127,9 @@ test_judge(void **state)
 	f.target.elf = false; /* Mach-O, or something else */
 	assert_int_equal(judge_program(&f), JUDGE_NOT_ELF);
 
-	assert_non_null(strstr(judge_reason(JUDGE_FCAPS),
-	    "file capabilities"));
-	assert_non_null(strstr(judge_reason(JUDGE_STATIC),
-	    "statically linked"));
+	assert_non_null(strstr(judge_reason(JUDGE_FCAPS), "file capabilities"));
+	assert_non_null(
+	    strstr(judge_reason(JUDGE_STATIC), "statically linked"));
 }
 
 static void
@@ -155,8 +154,8 @@ test_translate(void **state)
 	free(out);
 
 	/* The user's own option stands; never added twice. */
-	assert_null(judge_translate("/usr/bin/ping", own, "phy0", false,
-	    &already));
+	assert_null(
+	    judge_translate("/usr/bin/ping", own, "phy0", false, &already));
 	assert_true(already);
 
 	out = judge_translate("/usr/sbin/traceroute6", tr, "phy0", false,
@@ -174,17 +173,17 @@ test_translate(void **state)
 	assert_non_null(out);
 	assert_string_equal(out[1], "-B");
 	free(out);
-	assert_null(judge_translate("/usr/sbin/traceroute", tr, "en0", true,
-	    &already));
+	assert_null(
+	    judge_translate("/usr/sbin/traceroute", tr, "en0", true, &already));
 	assert_false(already);
 
 	/* Nothing to translate to without an interface, or for others. */
-	assert_null(judge_translate("/usr/bin/ping", argv, "", false,
-	    &already));
-	assert_null(judge_translate("/usr/bin/curl", argv, "phy0", false,
-	    &already));
-	assert_null(judge_translate("/usr/bin/mtr", argv, "phy0", false,
-	    &already));
+	assert_null(
+	    judge_translate("/usr/bin/ping", argv, "", false, &already));
+	assert_null(
+	    judge_translate("/usr/bin/curl", argv, "phy0", false, &already));
+	assert_null(
+	    judge_translate("/usr/bin/mtr", argv, "phy0", false, &already));
 	assert_string_equal(judge_helper("/usr/bin/mtr"), "mtr-packet");
 	assert_null(judge_helper("/usr/bin/ping"));
 }
@@ -198,22 +197,19 @@ test_check_real_files(void **state)
 	(void)state;
 	make_tmpdir("preload");
 	/* This test program: dynamically linked like the launcher. */
-	assert_int_equal(judge_check("/proc/self/exe", judged,
-			     sizeof(judged)),
+	assert_int_equal(judge_check("/proc/self/exe", judged, sizeof(judged)),
 	    JUDGE_OK);
 	/* Our own setuid file changes no identity: still entered. */
 	snprintf(copy, sizeof(copy), "%s/copy", tmpdir);
 	snprintf(cmd, sizeof(cmd), "cp /proc/%d/exe %s", (int)getpid(), copy);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(chmod(copy, 04755), 0);
-	assert_int_equal(judge_check(copy, judged, sizeof(judged)),
-	    JUDGE_OK);
+	assert_int_equal(judge_check(copy, judged, sizeof(judged)), JUDGE_OK);
 	/* A script is judged by its interpreter. */
 	snprintf(script, sizeof(script), "%s/script", tmpdir);
 	snprintf(line, sizeof(line), "#!%s\n", copy);
 	write_file("script", line);
-	assert_int_equal(judge_check(script, judged, sizeof(judged)),
-	    JUDGE_OK);
+	assert_int_equal(judge_check(script, judged, sizeof(judged)), JUDGE_OK);
 	assert_string_equal(judged, copy);
 	remove_tmpdir();
 	assert_int_equal(judge_check("/nonexistent/x", judged, sizeof(judged)),
@@ -268,7 +264,7 @@ static_with_note(unsigned char *buf, const unsigned char *note, size_t n,
 	unsigned char *ph = buf + 64 + 56;
 
 	put(buf + 56, 2, 2); /* two program headers */
-	put(ph, 4, 4);	     /* PT_NOTE */
+	put(ph, 4, 4);       /* PT_NOTE */
 	put(ph + 8, 600, 8);
 	put(ph + 32, n, 8);
 	put(ph + 48, align, 8);
@@ -280,13 +276,13 @@ static void
 test_bindif_mark(void **state)
 {
 	/* A GNU build-id note first, then bindif's. */
-	static const unsigned char two[] = { 4, 0, 0, 0, 4, 0, 0, 0, 3, 0, 0,
-		0, 'G', 'N', 'U', 0, 1, 2, 3, 4, 7, 0, 0, 0, 0, 0, 0, 0, 0x66,
+	static const unsigned char two[] = { 4, 0, 0, 0, 4, 0, 0, 0, 3, 0, 0, 0,
+		'G', 'N', 'U', 0, 1, 2, 3, 4, 7, 0, 0, 0, 0, 0, 0, 0, 0x66,
 		0x69, 0x64, 0x62, 'b', 'i', 'n', 'd', 'i', 'f', 0, 0 };
 	static const unsigned char other_type[] = { 7, 0, 0, 0, 0, 0, 0, 0, 1,
 		0, 0, 0, 'b', 'i', 'n', 'd', 'i', 'f', 0, 0 };
-	static const unsigned char huge_name[] = { 0xff, 0xff, 0xff, 0x7f, 0,
-		0, 0, 0, 0x66, 0x69, 0x64, 0x62, 'b', 'i', 'n', 'd' };
+	static const unsigned char huge_name[] = { 0xff, 0xff, 0xff, 0x7f, 0, 0,
+		0, 0, 0x66, 0x69, 0x64, 0x62, 'b', 'i', 'n', 'd' };
 	unsigned char buf[1024];
 	struct judge_facts f;
 	size_t n;
@@ -330,10 +326,10 @@ test_bindif_mark(void **state)
 static void
 test_go_note(void **state)
 {
-	static const unsigned char go[] = { 3, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0,
+	static const unsigned char go[] = { 3, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0,
+		'G', 'o', 0, 0, 'i', 'd', '/', '1' };
+	static const unsigned char other[] = { 3, 0, 0, 0, 4, 0, 0, 0, 3, 0, 0,
 		0, 'G', 'o', 0, 0, 'i', 'd', '/', '1' };
-	static const unsigned char other[] = { 3, 0, 0, 0, 4, 0, 0, 0, 3, 0,
-		0, 0, 'G', 'o', 0, 0, 'i', 'd', '/', '1' };
 	unsigned char buf[1024];
 	struct judge_facts f;
 	size_t n;
@@ -373,10 +369,9 @@ test_go_note(void **state)
 	assert_false(f.target.go);
 	assert_int_equal(judge_program(&f), JUDGE_STATIC);
 	assert_non_null(strstr(judge_reason(JUDGE_GO), "Go program"));
-	assert_non_null(strstr(judge_advice(JUDGE_GO, false),
-	    "--supervise"));
-	assert_non_null(strstr(judge_advice(JUDGE_FOREIGN_LOADER, false),
-	    "--supervise"));
+	assert_non_null(strstr(judge_advice(JUDGE_GO, false), "--supervise"));
+	assert_non_null(
+	    strstr(judge_advice(JUDGE_FOREIGN_LOADER, false), "--supervise"));
 }
 
 /* A dynamically linked program with section headers at the end of the
@@ -395,10 +390,10 @@ write_with_section(const char *path, const char *name)
 	memcpy(buf + strtab + 1, ".shstrtab", 10);
 	memcpy(buf + strtab + 11, name, nlen);
 	put(buf + 40, shoff, 8); /* e_shoff */
-	put(buf + 58, 64, 2);	 /* e_shentsize */
-	put(buf + 60, 3, 2);	 /* e_shnum */
-	put(buf + 62, 1, 2);	 /* e_shstrndx */
-	sh = buf + shoff + 64;	 /* [1] .shstrtab */
+	put(buf + 58, 64, 2);    /* e_shentsize */
+	put(buf + 60, 3, 2);     /* e_shnum */
+	put(buf + 62, 1, 2);     /* e_shstrndx */
+	sh = buf + shoff + 64;   /* [1] .shstrtab */
 	put(sh, 1, 4);
 	put(sh + 24, strtab, 8);
 	put(sh + 32, 11 + nlen, 8);
@@ -420,14 +415,11 @@ test_go_section(void **state)
 	make_tmpdir("gosect");
 	snprintf(path, sizeof(path), "%s/prog", tmpdir);
 	write_with_section(path, ".go.buildinfo");
-	assert_int_equal(judge_check(path, judged, sizeof(judged)),
-	    JUDGE_GO);
+	assert_int_equal(judge_check(path, judged, sizeof(judged)), JUDGE_GO);
 	write_with_section(path, ".go.buildinfx");
-	assert_int_equal(judge_check(path, judged, sizeof(judged)),
-	    JUDGE_OK);
+	assert_int_equal(judge_check(path, judged, sizeof(judged)), JUDGE_OK);
 	write_with_section(path, ".data");
-	assert_int_equal(judge_check(path, judged, sizeof(judged)),
-	    JUDGE_OK);
+	assert_int_equal(judge_check(path, judged, sizeof(judged)), JUDGE_OK);
 	unlink(path);
 	remove_tmpdir();
 }

@@ -20,8 +20,8 @@
 
 #include "kernel.h"
 
-#define IFX 7		/* the interface kernel mode binds to */
-#define OTHER 3		/* a device the program bound itself */
+#define IFX 7   /* the interface kernel mode binds to */
+#define OTHER 3 /* a device the program bound itself */
 
 static struct bpf_insn prog[8192];
 static struct kernel_locals locals;
@@ -29,7 +29,7 @@ static struct kernel_locals locals;
 /* ---- an interpreter for what kernel_prog emits ---- */
 
 struct call {
-	int n;		/* bpf_setsockopt calls seen */
+	int n; /* bpf_setsockopt calls seen */
 	int level, optname, optlen;
 	uint32_t value;
 };
@@ -78,7 +78,7 @@ run(int n, void *ctx, struct bpf_sock *sk, struct call *c)
 		cls = BPF_CLASS(i->code);
 		op = BPF_OP(i->code);
 		src = BPF_SRC(i->code) == BPF_X ? r[i->src_reg] :
-		    (uint64_t)(int64_t)i->imm;
+		                                  (uint64_t)(int64_t)i->imm;
 		switch (cls) {
 		case BPF_ALU:
 		case BPF_ALU64:
@@ -112,7 +112,8 @@ run(int n, void *ctx, struct bpf_sock *sk, struct call *c)
 			uint32_t v = w32(r[i->src_reg]);
 
 			assert_int_equal(BPF_SIZE(i->code), BPF_W);
-			memcpy((char *)(uintptr_t)r[i->dst_reg] + i->off, &v, 4);
+			memcpy((char *)(uintptr_t)r[i->dst_reg] + i->off, &v,
+			    4);
 			break;
 		}
 		case BPF_JMP:
@@ -131,8 +132,8 @@ run(int n, void *ctx, struct bpf_sock *sk, struct call *c)
 				r[0] = 0;
 				break;
 			}
-			if (op == BPF_JA || cond(op, r[i->dst_reg], src,
-			    cls == BPF_JMP32))
+			if (op == BPF_JA ||
+			    cond(op, r[i->dst_reg], src, cls == BPF_JMP32))
 				pc += i->off;
 			break;
 		default:
@@ -152,13 +153,16 @@ hook(enum kernel_hook h, const char *dest, uint32_t *bound, struct call *c)
 	int n, fam = strchr(dest, ':') ? AF_INET6 : AF_INET;
 	int64_t r0;
 
-	n = kernel_prog(h, IFX, &locals, NULL, prog, sizeof(prog) / sizeof(prog[0]));
+	n = kernel_prog(h, IFX, &locals, NULL, prog,
+	    sizeof(prog) / sizeof(prog[0]));
 	assert_true(n > 0);
 	memset(&ctx, 0, sizeof(ctx));
 	memset(&sk, 0, sizeof(sk));
 	ctx.family = (uint32_t)fam;
-	assert_int_equal(inet_pton(fam, dest, fam == AF_INET ?
-	    (void *)&ctx.user_ip4 : (void *)ctx.user_ip6), 1);
+	assert_int_equal(inet_pton(fam, dest,
+	                     fam == AF_INET ? (void *)&ctx.user_ip4 :
+	                                      (void *)ctx.user_ip6),
+	    1);
 	ctx.sk = &sk;
 	sk.bound_dev_if = *bound;
 	r0 = run(n, &ctx, &sk, c);
@@ -177,12 +181,12 @@ expect(enum kernel_hook h, const char *dest, uint32_t before, int64_t r0,
 
 	if (got != r0 || b != after)
 		fail_msg("hook %d, %s, bound %u: got r0 %lld, bound %u; "
-		    "expected r0 %lld, bound %u", h, dest, before,
-		    (long long)got, b, (long long)r0, after);
+		         "expected r0 %lld, bound %u",
+		    h, dest, before, (long long)got, b, (long long)r0, after);
 	if (before != after) {
 		assert_int_equal(c.n, 1);
 		assert_int_equal(c.level, SOL_SOCKET);
-		assert_int_equal(c.optname, 62);	/* SO_BINDTOIFINDEX */
+		assert_int_equal(c.optname, 62); /* SO_BINDTOIFINDEX */
 		assert_int_equal(c.optlen, 4);
 	}
 }
@@ -307,7 +311,8 @@ static void
 test_shape(void **state)
 {
 	int h, n, i;
-	struct kernel_dns dns = { .on = true, .has_to4 = true,
+	struct kernel_dns dns = { .on = true,
+		.has_to4 = true,
 		.has_orig4 = true };
 
 	(void)state;
@@ -319,7 +324,7 @@ test_shape(void **state)
 		assert_int_equal(prog[n - 1].code, BPF_JMP | BPF_EXIT);
 		for (i = 0; i < n; i++) {
 			uint8_t cls = BPF_CLASS(prog[i].code),
-			    op = BPF_OP(prog[i].code);
+			        op = BPF_OP(prog[i].code);
 
 			if ((cls == BPF_JMP || cls == BPF_JMP32) &&
 			    op != BPF_CALL && op != BPF_EXIT)
@@ -327,21 +332,26 @@ test_shape(void **state)
 				    n - 1);
 		}
 		/* Too little room: refused, not truncated. */
-		assert_int_equal(kernel_prog((enum kernel_hook)h, IFX,
-		    &locals, &dns, prog, (size_t)n - 1), -1);
+		assert_int_equal(kernel_prog((enum kernel_hook)h, IFX, &locals,
+		                     &dns, prog, (size_t)n - 1),
+		    -1);
 	}
 	assert_int_equal(kernel_prog(KERNEL_NHOOKS, IFX, &locals, &dns, prog,
-	    8192), -1);
+	                     8192),
+	    -1);
 	/* Without it, the DNS-only hooks have none; with no server, theirs
 	 * rewrites nothing. */
-	assert_int_equal(kernel_prog(KERNEL_RECVMSG4, IFX, &locals, NULL,
-	    prog, 8192), 0);
+	assert_int_equal(kernel_prog(KERNEL_RECVMSG4, IFX, &locals, NULL, prog,
+	                     8192),
+	    0);
 	dns.has_to4 = false;
-	assert_int_equal(kernel_prog(KERNEL_RECVMSG4, IFX, &locals, &dns,
-	    prog, 8192), 2);
+	assert_int_equal(kernel_prog(KERNEL_RECVMSG4, IFX, &locals, &dns, prog,
+	                     8192),
+	    2);
 	dns.on = false;
 	assert_int_equal(kernel_prog(KERNEL_GETPEERNAME4, IFX, &locals, &dns,
-	    prog, 8192), 0);
+	                     prog, 8192),
+	    0);
 }
 
 /* One run of hook h with DNS redirection d on dest:port, the socket bound
@@ -367,8 +377,8 @@ dns_hook(enum kernel_hook h, const struct kernel_dns *d, char *dest,
 	sk.bound_dev_if = *bound;
 	r0 = run(n, &ctx, &sk, &c);
 	*bound = sk.bound_dev_if;
-	assert_non_null(inet_ntop(AF_INET, &ctx.user_ip4, dest,
-	    (socklen_t)destlen));
+	assert_non_null(
+	    inet_ntop(AF_INET, &ctx.user_ip4, dest, (socklen_t)destlen));
 	*port = ntohs((uint16_t)ctx.user_port);
 	return r0;
 }
@@ -385,8 +395,9 @@ expect_dns(enum kernel_hook h, const struct kernel_dns *d, const char *dest,
 	got = dns_hook(h, d, buf, sizeof(buf), &port, &bound);
 	if (got != r0 || strcmp(buf, want) != 0 || port != want_port)
 		fail_msg("hook %d, %s: got r0 %lld, %s:%u; expected r0 %lld, "
-		    "%s:%u", h, dest, (long long)got, buf, port,
-		    (long long)r0, want, want_port);
+		         "%s:%u",
+		    h, dest, (long long)got, buf, port, (long long)r0, want,
+		    want_port);
 	/* Redirected or not, a remote destination leaves bound. */
 	if (r0 == 1 && strncmp(want, "127.", 4) != 0)
 		assert_int_equal(bound, IFX);
@@ -395,7 +406,9 @@ expect_dns(enum kernel_hook h, const struct kernel_dns *d, const char *dest,
 static void
 test_dns(void **state)
 {
-	struct kernel_dns d = { .on = true, .nsys4 = 1, .has_to4 = true,
+	struct kernel_dns d = { .on = true,
+		.nsys4 = 1,
+		.has_to4 = true,
 		.has_orig4 = true };
 	static const enum kernel_hook out[] = { KERNEL_CONNECT4,
 		KERNEL_SENDMSG4 };
@@ -422,10 +435,9 @@ test_dns(void **state)
 		    "127.0.0.1", 53);
 	}
 	/* Replies from the server look as from the resolver asked. */
-	expect_dns(KERNEL_RECVMSG4, &d, "192.0.2.53", 5353, 1, "10.0.0.53",
+	expect_dns(KERNEL_RECVMSG4, &d, "192.0.2.53", 5353, 1, "10.0.0.53", 53);
+	expect_dns(KERNEL_GETPEERNAME4, &d, "192.0.2.53", 5353, 1, "10.0.0.53",
 	    53);
-	expect_dns(KERNEL_GETPEERNAME4, &d, "192.0.2.53", 5353, 1,
-	    "10.0.0.53", 53);
 	expect_dns(KERNEL_RECVMSG4, &d, "192.0.2.53", 53, 1, "192.0.2.53", 53);
 	expect_dns(KERNEL_RECVMSG4, &d, "192.0.2.54", 5353, 1, "192.0.2.54",
 	    5353);
@@ -446,7 +458,7 @@ test_many_locals(void **state)
 
 	(void)state;
 	for (i = 0; i < KERNEL_MAX_LOCALS; i++) {
-		locals.v4[i] = htonl(0xc0000200u + (uint32_t)i);	/* 192.0.2.x */
+		locals.v4[i] = htonl(0xc0000200u + (uint32_t)i); /* 192.0.2.x */
 		memset(locals.v6[i], 0x20, 16);
 		locals.v6[i][15] = (uint8_t)i;
 	}
@@ -458,7 +470,8 @@ test_many_locals(void **state)
 	assert_int_equal(b, IFX);
 	b = IFX;
 	assert_int_equal(hook(KERNEL_CONNECT6,
-	    "2020:2020:2020:2020:2020:2020:2020:20ff", &b, &c), 1);
+	                     "2020:2020:2020:2020:2020:2020:2020:20ff", &b, &c),
+	    1);
 	assert_int_equal(b, 0);
 	setup(NULL);
 }
@@ -471,22 +484,28 @@ test_mounts(void **state)
 	char out[256];
 
 	(void)state;
-	assert_int_equal(kernel_cgroup2_mount(
-	    "sysfs /sys sysfs rw 0 0\n"
-	    "cgroup /sys/fs/cgroup/cpu cgroup rw,cpu 0 0\n"
-	    "cgroup2 /sys/fs/cgroup/unified cgroup2 rw,relatime 0 0\n",
-	    out, sizeof(out)), 0);
+	assert_int_equal(kernel_cgroup2_mount("sysfs /sys sysfs rw 0 0\n"
+	                                      "cgroup /sys/fs/cgroup/cpu "
+	                                      "cgroup rw,cpu 0 0\n"
+	                                      "cgroup2 /sys/fs/cgroup/unified "
+	                                      "cgroup2 rw,relatime 0 0\n",
+	                     out, sizeof(out)),
+	    0);
 	assert_string_equal(out, "/sys/fs/cgroup/unified");
-	assert_int_equal(kernel_cgroup2_mount(
-	    "none /mnt/my\\040cg\\134x cgroup2 rw 0 0", out, sizeof(out)), 0);
+	assert_int_equal(kernel_cgroup2_mount("none /mnt/my\\040cg\\134x "
+	                                      "cgroup2 rw 0 0",
+	                     out, sizeof(out)),
+	    0);
 	assert_string_equal(out, "/mnt/my cg\\x");
 	/* A source named cgroup2 is not the type. */
-	assert_int_equal(kernel_cgroup2_mount(
-	    "cgroup2 /x tmpfs rw 0 0\ncgroup /y cgroup rw 0 0\n", out,
-	    sizeof(out)), -1);
+	assert_int_equal(kernel_cgroup2_mount("cgroup2 /x tmpfs rw 0 0\ncgroup "
+	                                      "/y cgroup rw 0 0\n",
+	                     out, sizeof(out)),
+	    -1);
 	assert_int_equal(kernel_cgroup2_mount("", out, sizeof(out)), -1);
 	assert_int_equal(kernel_cgroup2_mount(
-	    "cgroup2 /sys/fs/cgroup cgroup2 rw 0 0\n", out, 8), -1);
+	                     "cgroup2 /sys/fs/cgroup cgroup2 rw 0 0\n", out, 8),
+	    -1);
 }
 
 static void
@@ -496,10 +515,13 @@ test_cgroup_paths(void **state)
 
 	(void)state;
 	assert_int_equal(kernel_own_cgroup("12:pids:/a\n0::/user.slice/"
-	    "s.scope\n", out, sizeof(out)), 0);
+	                                   "s.scope\n",
+	                     out, sizeof(out)),
+	    0);
 	assert_string_equal(out, "/user.slice/s.scope");
 	assert_int_equal(kernel_own_cgroup("1:name=systemd:/\n", out,
-	    sizeof(out)), 0);
+	                     sizeof(out)),
+	    0);
 	assert_string_equal(out, "/");
 
 	assert_int_equal(kernel_cgroup_child("/", 42, out, sizeof(out)), 0);
@@ -507,13 +529,16 @@ test_cgroup_paths(void **state)
 	assert_int_equal(kernel_cgroup_child("", 42, out, sizeof(out)), 0);
 	assert_string_equal(out, "bindif-42");
 	assert_int_equal(kernel_cgroup_child("/user.slice/s.scope", 42, out,
-	    sizeof(out)), 0);
+	                     sizeof(out)),
+	    0);
 	assert_string_equal(out, "user.slice/s.scope/bindif-42");
 	assert_int_equal(kernel_cgroup_child("/a/../../b", 42, out,
-	    sizeof(out)), 0);
+	                     sizeof(out)),
+	    0);
 	assert_string_equal(out, "bindif-42");
 	assert_int_equal(kernel_cgroup_child("/gone (deleted)", 42, out,
-	    sizeof(out)), 0);
+	                     sizeof(out)),
+	    0);
 	assert_string_equal(out, "bindif-42");
 	assert_int_equal(kernel_cgroup_child("/user.slice", 42, out, 12), -1);
 }

@@ -30,7 +30,7 @@
 /* ---- opts_parse ---- */
 
 /* argv as main gets it: writable pointers, NULL-terminated. */
-#define ARGV(...) ((char *[]) { "bindif", __VA_ARGS__, NULL })
+#define ARGV(...) ((char *[]){ "bindif", __VA_ARGS__, NULL })
 
 static int
 parse(char **argv, struct opts *o, char *why)
@@ -61,15 +61,16 @@ test_opts_command_keeps_its_options(void **state)
 	char why[WHY];
 
 	(void)state;
-	assert_int_equal(
-	    parse(ARGV("-i", "phy0", "--", "curl", "-v"), &o, why), 0);
+	assert_int_equal(parse(ARGV("-i", "phy0", "--", "curl", "-v"), &o, why),
+	    0);
 	assert_string_equal(o.iface, "phy0");
 	assert_false(o.verbose);
 	assert_command(&o, 2, "curl", "-v");
 
 	/* Without "--": parsing stops at the command all the same. */
-	assert_int_equal(
-	    parse(ARGV("-i", "phy0", "curl", "-v", "-i", "x"), &o, why), 0);
+	assert_int_equal(parse(ARGV("-i", "phy0", "curl", "-v", "-i", "x"), &o,
+	                     why),
+	    0);
 	assert_string_equal(o.iface, "phy0");
 	assert_false(o.verbose);
 	assert_command(&o, 4, "curl", "-v");
@@ -84,7 +85,8 @@ test_opts_mark(void **state)
 
 	(void)state;
 	assert_int_equal(parse(ARGV("--mark", "0x2024", "-i", "phy0", "true"),
-	    &o, why), 0);
+	                     &o, why),
+	    0);
 	assert_int_equal(o.mark, 0x2024);
 	assert_int_equal(parse(ARGV("--mark=8228", "true"), &o, why), 0);
 	assert_int_equal(o.mark, 8228);
@@ -96,7 +98,8 @@ test_opts_mark(void **state)
 	assert_int_equal(parse(ARGV("--mark", "-1", "true"), &o, why), -1);
 	assert_int_equal(parse(ARGV("--mark", "0x100000000", "true"), &o, why),
 	    -1);
-	assert_string_equal(why, "--mark: '0x100000000' is not a mark (1 to "
+	assert_string_equal(why,
+	    "--mark: '0x100000000' is not a mark (1 to "
 	    "0xffffffff)");
 }
 
@@ -116,8 +119,9 @@ test_opts_forms(void **state)
 	assert_string_equal(o.iface, "x");
 	assert_null(o.rules);
 
-	assert_int_equal(
-	    parse(ARGV("--interface", "y", "--config=d/", "sh"), &o, why), 0);
+	assert_int_equal(parse(ARGV("--interface", "y", "--config=d/", "sh"),
+	                     &o, why),
+	    0);
 	assert_string_equal(o.iface, "y");
 	assert_string_equal(o.rules, "d/");
 	assert_command(&o, 1, "sh", NULL);
@@ -130,8 +134,8 @@ test_opts_forms(void **state)
 	assert_true(o.verbose);
 	assert_string_equal(o.iface, "phy0");
 
-	assert_int_equal(
-	    parse(ARGV("--verbose", "-iphy1", "curl"), &o, why), 0);
+	assert_int_equal(parse(ARGV("--verbose", "-iphy1", "curl"), &o, why),
+	    0);
 	assert_true(o.verbose);
 	assert_string_equal(o.iface, "phy1");
 
@@ -273,8 +277,8 @@ test_preload_already_present(void **state)
 	check_preload("/a.so:/l/shim.so", "/l/shim.so", "/a.so:/l/shim.so");
 	check_preload("/l/shim.so:/a.so", "/l/shim.so", "/l/shim.so:/a.so");
 	check_preload("/a.so /l/shim.so", "/l/shim.so", "/a.so /l/shim.so");
-	check_preload(
-	    "/a.so /l/shim.so /b.so", "/l/shim.so", "/a.so /l/shim.so /b.so");
+	check_preload("/a.so /l/shim.so /b.so", "/l/shim.so",
+	    "/a.so /l/shim.so /b.so");
 	/* A near miss first, the real entry after it. */
 	check_preload("/l/shim.so.bak:/l/shim.so", "/l/shim.so",
 	    "/l/shim.so.bak:/l/shim.so");
@@ -285,8 +289,8 @@ static void
 test_preload_substring_traps(void **state)
 {
 	(void)state;
-	check_preload(
-	    "/l/shim.so.bak", "/l/shim.so", "/l/shim.so.bak:/l/shim.so");
+	check_preload("/l/shim.so.bak", "/l/shim.so",
+	    "/l/shim.so.bak:/l/shim.so");
 	check_preload("/x/l/shim.so", "/l/shim.so", "/x/l/shim.so:/l/shim.so");
 	check_preload("/a.so:/x/l/shim.so.1 /b.so", "/l/shim.so",
 	    "/a.so:/x/l/shim.so.1 /b.so:/l/shim.so");
@@ -301,8 +305,8 @@ make_tmp(void **state)
 {
 	(void)state;
 	snprintf(tmp, sizeof(tmp), "%s/bindif-test-XXXXXX",
-	    getenv("TMPDIR") && getenv("TMPDIR")[0] ? getenv("TMPDIR")
-	                                            : "/tmp");
+	    getenv("TMPDIR") && getenv("TMPDIR")[0] ? getenv("TMPDIR") :
+	                                              "/tmp");
 	return mkdtemp(tmp) == NULL ? -1 : 0;
 }
 
@@ -362,8 +366,8 @@ assert_why(const char *why, const char *object, int err)
 {
 	size_t n = strlen(object);
 
-	if (strncmp(why, object, n) != 0 || strncmp(why + n, ": ", 2) != 0
-	    || strcmp(why + n + 2, strerror(err)) != 0)
+	if (strncmp(why, object, n) != 0 || strncmp(why + n, ": ", 2) != 0 ||
+	    strcmp(why + n + 2, strerror(err)) != 0)
 		fail_msg("why is \"%s\", not \"%s: %s\"", why, object,
 		    strerror(err));
 }
@@ -416,8 +420,9 @@ test_target_bare_name_missing(void **state)
 
 	(void)state;
 	make_dir("empty");
-	assert_int_equal(
-	    resolve("bindif-no-such-cmd", at(p, "empty"), out, why), 127);
+	assert_int_equal(resolve("bindif-no-such-cmd", at(p, "empty"), out,
+	                     why),
+	    127);
 	assert_string_equal(why, "bindif-no-such-cmd: command not found");
 	assert_int_equal(resolve("", at(p, "empty"), out, why), 127);
 }
@@ -559,8 +564,8 @@ test_rules_path_xdg(void **state)
 	at(xdg, "xdg");
 	at(home, "home");
 
-	assert_string_equal(
-	    rules_path(&o, xdg, home, buf, why), at(want, "xdg/bindif"));
+	assert_string_equal(rules_path(&o, xdg, home, buf, why),
+	    at(want, "xdg/bindif"));
 	/* Without XDG_CONFIG_HOME, or with a relative or empty one (the XDG
 	 * spec says to ignore those): HOME/.config. */
 	assert_string_equal(rules_path(&o, NULL, home, buf, why),
@@ -642,8 +647,8 @@ test_opts_modes_without_command(void **state)
 	assert_true(o.check);
 	assert_string_equal(o.rules, "d/");
 	assert_int_equal(parse(ARGV("-i", "phy0", "--explain",
-			     "198.51.100.7:443/tcp", "--program", "curl"),
-			     &o, why),
+	                           "198.51.100.7:443/tcp", "--program", "curl"),
+	                     &o, why),
 	    0);
 	assert_string_equal(o.explain, "198.51.100.7:443/tcp");
 	assert_string_equal(o.program, "curl");
@@ -667,7 +672,8 @@ test_opts_dns(void **state)
 
 	(void)state;
 	assert_int_equal(parse(ARGV("--dns", "192.0.2.53", "--dns=2001:db8::53",
-			     "curl"), &o, why),
+	                           "curl"),
+	                     &o, why),
 	    0);
 	assert_string_equal(o.dns, "192.0.2.53,2001:db8::53");
 	assert_int_equal(parse(ARGV("curl"), &o, why), 0);
@@ -685,52 +691,52 @@ test_explain_parse(void **state)
 	char why[WHY];
 
 	(void)state;
-	assert_int_equal(explain_parse("198.51.100.7:443/udp", &ss, &len, &proto,
-			     why, WHY),
+	assert_int_equal(explain_parse("198.51.100.7:443/udp", &ss, &len,
+	                     &proto, why, WHY),
 	    0);
 	assert_int_equal(ss.ss_family, AF_INET);
 	assert_int_equal(ntohs(s4->sin_port), 443);
 	assert_int_equal(proto, RULES_PROTO_UDP);
 	assert_int_equal(explain_parse("198.51.100.7", &ss, &len, &proto, why,
-			     WHY),
+	                     WHY),
 	    0);
 	assert_int_equal(s4->sin_port, 0);
 	assert_int_equal(proto, RULES_PROTO_TCP);
 	assert_int_equal(explain_parse("[2001:db8::1]:53/udp", &ss, &len,
-			     &proto, why, WHY),
+	                     &proto, why, WHY),
 	    0);
 	assert_int_equal(ss.ss_family, AF_INET6);
 	assert_int_equal(ntohs(s6->sin6_port), 53);
 	assert_int_equal(explain_parse("2001:db8::1/icmp", &ss, &len, &proto,
-			     why, WHY),
+	                     why, WHY),
 	    0);
 	assert_int_equal(proto, RULES_PROTO_ICMP);
 	assert_int_equal(explain_parse("[2001:db8::1]", &ss, &len, &proto, why,
-			     WHY),
+	                     WHY),
 	    0);
 
 	assert_int_equal(explain_parse("example.com:443", &ss, &len, &proto,
-			     why, WHY),
+	                     why, WHY),
 	    -1);
 	assert_non_null(strstr(why, "'example.com:443' is not an address"));
-	assert_int_equal(explain_parse("198.51.100.7:0", &ss, &len, &proto,
-			     why, WHY),
+	assert_int_equal(explain_parse("198.51.100.7:0", &ss, &len, &proto, why,
+	                     WHY),
 	    -1);
 	assert_int_equal(explain_parse("198.51.100.7:65536", &ss, &len, &proto,
-			     why, WHY),
+	                     why, WHY),
 	    -1);
 	assert_int_equal(explain_parse("198.51.100.7:80/sctp", &ss, &len,
-			     &proto, why, WHY),
+	                     &proto, why, WHY),
 	    -1);
 	assert_non_null(strstr(why, "unknown protocol 'sctp'"));
 	assert_int_equal(explain_parse("198.51.100.7:80/icmp", &ss, &len,
-			     &proto, why, WHY),
+	                     &proto, why, WHY),
 	    -1);
 	assert_int_equal(explain_parse("[198.51.100.7]:80", &ss, &len, &proto,
-			     why, WHY),
+	                     why, WHY),
 	    -1);
 	assert_int_equal(explain_parse("[2001:db8::1:80", &ss, &len, &proto,
-			     why, WHY),
+	                     why, WHY),
 	    -1);
 }
 
@@ -753,26 +759,26 @@ main(void)
 		cmocka_unit_test(test_preload_appended),
 		cmocka_unit_test(test_preload_already_present),
 		cmocka_unit_test(test_preload_substring_traps),
-		cmocka_unit_test_setup_teardown(
-		    test_target_absolute, make_tmp, remove_tmp),
-		cmocka_unit_test_setup_teardown(
-		    test_target_not_executable, make_tmp, remove_tmp),
-		cmocka_unit_test_setup_teardown(
-		    test_target_bare_name_missing, make_tmp, remove_tmp),
-		cmocka_unit_test_setup_teardown(
-		    test_target_path_order, make_tmp, remove_tmp),
-		cmocka_unit_test_setup_teardown(
-		    test_target_skips_unusable, make_tmp, remove_tmp),
+		cmocka_unit_test_setup_teardown(test_target_absolute, make_tmp,
+		    remove_tmp),
+		cmocka_unit_test_setup_teardown(test_target_not_executable,
+		    make_tmp, remove_tmp),
+		cmocka_unit_test_setup_teardown(test_target_bare_name_missing,
+		    make_tmp, remove_tmp),
+		cmocka_unit_test_setup_teardown(test_target_path_order,
+		    make_tmp, remove_tmp),
+		cmocka_unit_test_setup_teardown(test_target_skips_unusable,
+		    make_tmp, remove_tmp),
 		cmocka_unit_test(test_target_default_path),
-		cmocka_unit_test_setup_teardown(
-		    test_target_empty_path_element, make_tmp, remove_tmp),
+		cmocka_unit_test_setup_teardown(test_target_empty_path_element,
+		    make_tmp, remove_tmp),
 		cmocka_unit_test(test_rules_path_given),
-		cmocka_unit_test_setup_teardown(
-		    test_rules_path_xdg, make_tmp, remove_tmp),
-		cmocka_unit_test_setup_teardown(
-		    test_rules_path_nothing, make_tmp, remove_tmp),
-		cmocka_unit_test_setup_teardown(
-		    test_rules_path_not_truncated, make_tmp, remove_tmp),
+		cmocka_unit_test_setup_teardown(test_rules_path_xdg, make_tmp,
+		    remove_tmp),
+		cmocka_unit_test_setup_teardown(test_rules_path_nothing,
+		    make_tmp, remove_tmp),
+		cmocka_unit_test_setup_teardown(test_rules_path_not_truncated,
+		    make_tmp, remove_tmp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -79,10 +79,15 @@ test_config_table(void **state)
 	assert_true(ok);
 	assert_int_equal(l->length(l->get_elem(config_root_setting(&cfg), 0)),
 	    2);
-	assert_string_equal(l->get_string(l->get_elem(l->get_elem(
-	    config_root_setting(&cfg), 0), 1)), "y");
-	assert_int_equal(l->get_int64(l->get_elem(config_root_setting(&cfg),
-	    1)), 7);
+	assert_string_equal(l->get_string(
+	                        l->get_elem(l->get_elem(config_root_setting(
+	                                                    &cfg),
+	                                        0),
+	                            1)),
+	    "y");
+	assert_int_equal(l->get_int64(
+	                     l->get_elem(config_root_setting(&cfg), 1)),
+	    7);
 	l->set_include_dir(&cfg, "/");
 	l->destroy(&cfg);
 }

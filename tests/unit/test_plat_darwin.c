@@ -184,10 +184,10 @@ test_other_families_refused(void **state)
 	unsigned got = 0;
 
 	(void)state;
-	assert_int_equal(
-	    plat_bind_ifindex(5, AF_UNIX, 7, "en0"), -EAFNOSUPPORT);
-	assert_int_equal(
-	    plat_bind_ifindex(5, AF_UNSPEC, 7, "en0"), -EAFNOSUPPORT);
+	assert_int_equal(plat_bind_ifindex(5, AF_UNIX, 7, "en0"),
+	    -EAFNOSUPPORT);
+	assert_int_equal(plat_bind_ifindex(5, AF_UNSPEC, 7, "en0"),
+	    -EAFNOSUPPORT);
 	assert_int_equal(plat_bound_ifindex(5, AF_UNIX, &got), -EAFNOSUPPORT);
 }
 
@@ -365,8 +365,8 @@ main(void)
 		cmocka_unit_test(test_program_path_too_long),
 		cmocka_unit_test(test_pktinfo_opt),
 		cmocka_unit_test(test_bind_real_is_libc),
-		cmocka_unit_test_teardown(
-		    test_sockinfo_real_sockets, mocked_again),
+		cmocka_unit_test_teardown(test_sockinfo_real_sockets,
+		    mocked_again),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

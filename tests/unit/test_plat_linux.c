@@ -169,8 +169,8 @@ test_bind_falls_back_to_name_on_enoprotoopt(void **state)
 	int idx = 7;
 
 	(void)state;
-	expect_set(
-	    5, SOL_SOCKET, OPT_BINDTOIFINDEX, &idx, sizeof(int), -ENOPROTOOPT);
+	expect_set(5, SOL_SOCKET, OPT_BINDTOIFINDEX, &idx, sizeof(int),
+	    -ENOPROTOOPT);
 	/* The name's length counts its NUL. */
 	expect_set(5, SOL_SOCKET, SO_BINDTODEVICE, "phy0", 5, 0);
 	assert_int_equal(plat_bind_ifindex(5, AF_INET, 7, "phy0"), 0);
@@ -182,8 +182,8 @@ test_bind_fallback_error_is_returned(void **state)
 	int idx = 7;
 
 	(void)state;
-	expect_set(
-	    5, SOL_SOCKET, OPT_BINDTOIFINDEX, &idx, sizeof(int), -ENOPROTOOPT);
+	expect_set(5, SOL_SOCKET, OPT_BINDTOIFINDEX, &idx, sizeof(int),
+	    -ENOPROTOOPT);
 	expect_set(5, SOL_SOCKET, SO_BINDTODEVICE, "phy0", 5, -EPERM);
 	assert_int_equal(plat_bind_ifindex(5, AF_INET, 7, "phy0"), -EPERM);
 }
@@ -194,8 +194,8 @@ test_bind_unbind_fallback_sends_empty_name(void **state)
 	int idx = 0;
 
 	(void)state;
-	expect_set(
-	    5, SOL_SOCKET, OPT_BINDTOIFINDEX, &idx, sizeof(int), -ENOPROTOOPT);
+	expect_set(5, SOL_SOCKET, OPT_BINDTOIFINDEX, &idx, sizeof(int),
+	    -ENOPROTOOPT);
 	expect_set(5, SOL_SOCKET, SO_BINDTODEVICE, NULL, 0, 0);
 	assert_int_equal(plat_bind_ifindex(5, AF_INET, 0, NULL), 0);
 }
@@ -210,8 +210,8 @@ test_bind_other_errors_no_fallback(void **state)
 	(void)state;
 	expect_set(5, SOL_SOCKET, OPT_BINDTOIFINDEX, &idx, sizeof(int), -EPERM);
 	assert_int_equal(plat_bind_ifindex(5, AF_INET, 7, "phy0"), -EPERM);
-	expect_set(
-	    5, SOL_SOCKET, OPT_BINDTOIFINDEX, &idx, sizeof(int), -ENODEV);
+	expect_set(5, SOL_SOCKET, OPT_BINDTOIFINDEX, &idx, sizeof(int),
+	    -ENODEV);
 	assert_int_equal(plat_bind_ifindex(5, AF_INET, 7, "phy0"), -ENODEV);
 	expect_set(5, SOL_SOCKET, OPT_BINDTOIFINDEX, &idx, sizeof(int), -EBADF);
 	assert_int_equal(plat_bind_ifindex(5, AF_INET6, 7, "phy0"), -EBADF);
@@ -470,8 +470,8 @@ test_program(void **state)
 	assert_int_equal(stat(exe, &st), 0);
 	/* Started by a path (make, by hand): that is the file. Not compared
 	 * with stat("/proc/self/exe"), which under valgrind is the tool. */
-	if (strchr(program_invocation_name, '/') != NULL
-	    && (want = realpath(program_invocation_name, NULL)) != NULL) {
+	if (strchr(program_invocation_name, '/') != NULL &&
+	    (want = realpath(program_invocation_name, NULL)) != NULL) {
 		assert_string_equal(exe, want);
 		free(want);
 	}
@@ -507,8 +507,9 @@ keys_of_getifaddrs(unsigned char (*k)[17], size_t max)
 			    &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
 		} else if (i->ifa_addr->sa_family == AF_INET6) {
 			k[n][0] = 6;
-			memcpy(k[n++] + 1, &((struct sockaddr_in6 *)
-			    i->ifa_addr)->sin6_addr, 16);
+			memcpy(k[n++] + 1,
+			    &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr,
+			    16);
 		}
 	}
 	freeifaddrs(all);
@@ -556,20 +557,20 @@ main(void)
 		cmocka_unit_test_setup(test_bind_marks, mocked),
 		cmocka_unit_test_setup(
 		    test_bind_falls_back_to_name_on_enoprotoopt, mocked),
-		cmocka_unit_test_setup(
-		    test_bind_fallback_error_is_returned, mocked),
+		cmocka_unit_test_setup(test_bind_fallback_error_is_returned,
+		    mocked),
 		cmocka_unit_test_setup(
 		    test_bind_unbind_fallback_sends_empty_name, mocked),
-		cmocka_unit_test_setup(
-		    test_bind_other_errors_no_fallback, mocked),
+		cmocka_unit_test_setup(test_bind_other_errors_no_fallback,
+		    mocked),
 		cmocka_unit_test_setup(test_set_egress_uses_unicast_if, mocked),
 		cmocka_unit_test_setup(test_set_egress_on_kernel, real),
 		cmocka_unit_test_setup(test_bound_reads_bindtoifindex, mocked),
 		cmocka_unit_test_setup(test_bound_falls_back_to_name, mocked),
-		cmocka_unit_test_setup(
-		    test_bound_other_errors_no_fallback, mocked),
-		cmocka_unit_test_setup(
-		    test_sockinfo_protocol_unknown_is_zero, mocked),
+		cmocka_unit_test_setup(test_bound_other_errors_no_fallback,
+		    mocked),
+		cmocka_unit_test_setup(test_sockinfo_protocol_unknown_is_zero,
+		    mocked),
 		cmocka_unit_test(test_pktinfo_opt),
 		cmocka_unit_test_setup(test_sockinfo_real_sockets, real),
 		cmocka_unit_test_setup(test_bind_round_trip_on_kernel, real),

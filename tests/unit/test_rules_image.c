@@ -28,9 +28,12 @@ static const char general[] =
     "dns = [\"192.0.2.53\"];\n"
     "mark = 0x2024;\n"
     "rules = (\n"
-    "  { dst = \"198.51.100.0/24\"; port = (443, \"8000-8100\"); proto = \"tcp\"; interface = \"wg0\"; },\n"
-    "  { dst = [\"2001:db8:5::/48\", \"2001:db8:6::1\"]; action = \"pass\"; },\n"
-    "  { dst = \"0.0.0.0/0\"; proto = \"udp\"; port = 53; action = \"reject\"; errno = \"EACCES\"; },\n"
+    "  { dst = \"198.51.100.0/24\"; port = (443, \"8000-8100\"); proto = "
+    "\"tcp\"; interface = \"wg0\"; },\n"
+    "  { dst = [\"2001:db8:5::/48\", \"2001:db8:6::1\"]; action = \"pass\"; "
+    "},\n"
+    "  { dst = \"0.0.0.0/0\"; proto = \"udp\"; port = 53; action = \"reject\"; "
+    "errno = \"EACCES\"; },\n"
     "  { proto = \"icmp\"; action = \"pass\"; }\n"
     ");\n"
     "exclude = [\"10.0.0.0/8\", \"10.1.0.0/16\", \"2001:db8:1::/64\",\n"
@@ -94,8 +97,8 @@ random_query(struct rules_query *q)
 {
 	static const char *const near[] = { "198.51.100.7", "2001:db8:5::9",
 		"2001:db8:6::1", "10.1.2.3", "10.2.0.1", "2001:db8:1::5",
-		"2001:db8:2:0:ffff::1", "192.168.1.1", "8.8.8.8", "::ffff:10.1.0.1",
-		"2001:db8:3::1" };
+		"2001:db8:2:0:ffff::1", "192.168.1.1", "8.8.8.8",
+		"::ffff:10.1.0.1", "2001:db8:3::1" };
 	static const unsigned protos[] = { RULES_PROTO_TCP, RULES_PROTO_UDP,
 		RULES_PROTO_ICMP, RULES_PROTO_RAW };
 	const char *a = near[next() % (sizeof(near) / sizeof(near[0]))];
@@ -103,7 +106,8 @@ random_query(struct rules_query *q)
 	memset(q, 0, sizeof(*q));
 	q->family = strchr(a, ':') ? 6 : 4;
 	assert_int_equal(inet_pton(q->family == 6 ? AF_INET6 : AF_INET, a,
-	    q->addr), 1);
+	                     q->addr),
+	    1);
 	if (next() % 4 == 0)
 		q->addr[q->family == 6 ? 15 : 3] ^= (uint8_t)next();
 	if (next() % 8 == 0)
@@ -196,8 +200,8 @@ test_image_reopens(void **state)
 	rules_policy_free(q);
 	/* Misaligned: refused, not read. */
 	memmove((char *)copy + 1, img, len - 1);
-	assert_null(rules_image_open((char *)copy + 1, len - 1, why,
-	    sizeof(why)));
+	assert_null(
+	    rules_image_open((char *)copy + 1, len - 1, why, sizeof(why)));
 	free(copy);
 	rules_policy_free(p);
 }
@@ -244,7 +248,8 @@ test_image_corrupted(void **state)
 	(void)state;
 	for (i = 0; i < len; i++) {
 		for (k = 0; k < 3; k++) {
-			static const unsigned char flips[] = { 0xff, 0x80, 0x01 };
+			static const unsigned char flips[] = { 0xff, 0x80,
+				0x01 };
 
 			copy[i] ^= flips[k];
 			q = rules_image_open(copy, len, why, sizeof(why));
@@ -288,12 +293,13 @@ bundle_set(void)
 	const char *texts[] = { general,
 		"program = \"ssh\";\ninterface = \"ssh0\";\n"
 		"exclude = [\"203.0.113.0/24\"];\n",
-		"program = \"/usr/bin/git\";\nrules = ( { dst = \"8.8.8.0/24\"; "
+		"program = \"/usr/bin/git\";\nrules = ( { dst = "
+		"\"8.8.8.0/24\"; "
 		"action = \"pass\"; } );\n",
 		"program = [\"curl\", \"wget\"];\nrules = ( { dst = "
 		"\"2001:db8:3::/48\"; interface = \"dl0\"; } );\n" };
-	const char *names[] = { "50-general.conf", "10-ssh.conf",
-		"20-git.conf", "30-dl.conf" };
+	const char *names[] = { "50-general.conf", "10-ssh.conf", "20-git.conf",
+		"30-dl.conf" };
 
 	return load_texts(texts, names, 4);
 }
@@ -318,7 +324,8 @@ check_program(const void *bundle, size_t len, const struct rules_set *set,
 		random_query(&q);
 		if (i % 5 == 0)
 			inet_pton(AF_INET, i % 2 ? "203.0.113.9" : "8.8.8.8",
-			    q.addr), q.family = 4;
+			    q.addr),
+			    q.family = 4;
 		same_verdict(want, got, &q);
 	}
 	assert_string_equal(rules_policy_iface(got, 0),
@@ -339,7 +346,8 @@ test_bundle_groups(void **state)
 
 	(void)state;
 	assert_int_equal(rules_bundle_build(set, NULL, progs, 1, &bundle, &len,
-	    why, sizeof(why)), 0);
+	                     why, sizeof(why)),
+	    0);
 	/* Groups a name selects, and the one the launcher named. */
 	check_program(bundle, len, set, "/usr/bin/ssh", "ssh", NULL);
 	check_program(bundle, len, set, "/usr/bin/git", "git", NULL);
@@ -370,8 +378,9 @@ test_bundle_groups(void **state)
 	}
 	free(bundle);
 	/* With -i: compiled for it, and asked with it. */
-	assert_int_equal(rules_bundle_build(set, "eth7", NULL, 0, &bundle,
-	    &len, why, sizeof(why)), 0);
+	assert_int_equal(rules_bundle_build(set, "eth7", NULL, 0, &bundle, &len,
+	                     why, sizeof(why)),
+	    0);
 	check_program(bundle, len, set, "/usr/bin/ssh", "ssh", "eth7");
 	assert_null(rules_bundle_select(bundle, len, NULL, "/usr/bin/ssh",
 	    "ssh", NULL, why, sizeof(why)));
@@ -379,7 +388,8 @@ test_bundle_groups(void **state)
 	rules_set_free(set);
 	/* No files at all (-i alone): one general policy. */
 	assert_int_equal(rules_bundle_build(NULL, "eth7", NULL, 0, &bundle,
-	    &len, why, sizeof(why)), 0);
+	                     &len, why, sizeof(why)),
+	    0);
 	{
 		struct rules_policy *p = rules_bundle_select(bundle, len, NULL,
 		    "/bin/sh", "sh", "eth7", why, sizeof(why));
@@ -399,7 +409,8 @@ bundle_of(const struct rules_set *set, size_t *len)
 	void *b;
 
 	assert_int_equal(rules_bundle_build(set, NULL, NULL, 0, &b, len, why,
-	    sizeof(why)), 0);
+	                     sizeof(why)),
+	    0);
 	return b;
 }
 
@@ -520,8 +531,9 @@ test_bundle_bounded(void **state)
 	assert_non_null(big);
 	off += (size_t)sprintf(big, "exclude = [\n");
 	for (i = 0; i < 100000; i++)
-		off += (size_t)sprintf(big + off, " \"2001:db8:%zx:%zx::/64\",\n",
-		    0x1000 + i / 32768, 2 * (i % 32768));
+		off +=
+		    (size_t)sprintf(big + off, " \"2001:db8:%zx:%zx::/64\",\n",
+		        0x1000 + i / 32768, 2 * (i % 32768));
 	sprintf(big + off - 2, "\n];\n");
 	texts[0] = big;
 	names[0] = "50-general.conf";
@@ -534,7 +546,8 @@ test_bundle_bounded(void **state)
 	}
 	set = load_texts(texts, names, 13);
 	assert_int_equal(rules_bundle_build(set, NULL, &prog, 1, &bundle, &len,
-	    why, sizeof(why)), 0);
+	                     why, sizeof(why)),
+	    0);
 	print_message("bundle of 13 files: %zu bytes\n", len);
 	assert_true(len < RULES_BUNDLE_BYTES + (4u << 20));
 	for (i = 0; i < 12; i++) {
@@ -542,8 +555,8 @@ test_bundle_bounded(void **state)
 
 		snprintf(argv0, sizeof(argv0), "app%zu", i);
 		snprintf(exe, sizeof(exe), "/usr/bin/%s", argv0);
-		p = rules_bundle_select(bundle, len, NULL, exe, argv0, NULL, why,
-		    sizeof(why));
+		p = rules_bundle_select(bundle, len, NULL, exe, argv0, NULL,
+		    why, sizeof(why));
 		missing += p == NULL;
 		rules_policy_free(p);
 	}

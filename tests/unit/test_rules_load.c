@@ -1,8 +1,8 @@
 /*
  * test_rules_load.c - config/load.c, parse.c and values.c: rules files into
- * a rules_set, and every way a file can be wrong. The error cases are files under fixtures/bad,
- * each starting with "# expect: LINE: SUBSTRING" lines (one per error, in
- * order), so adding a file adds a test.
+ * a rules_set, and every way a file can be wrong. The error cases are files
+ * under fixtures/bad, each starting with "# expect: LINE: SUBSTRING" lines (one
+ * per error, in order), so adding a file adds a test.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -176,8 +176,8 @@ test_bad_fixtures(void **state)
 		snprintf(path, sizeof(path), "%s/%s", BAD_DIR, names[i]);
 		nex = read_expects(path, ex, 8);
 		if (nex == 0) {
-			print_message("%s: no '# expect: LINE: TEXT' first line\n",
-			    path);
+			print_message(
+			    "%s: no '# expect: LINE: TEXT' first line\n", path);
 			failed++;
 			continue;
 		}
@@ -190,7 +190,8 @@ test_bad_fixtures(void **state)
 			    errs.v[j].file != NULL &&
 			    strcmp(errs.v[j].file, path) == 0;
 		if (!ok) {
-			print_message("%s: expected %zu error(s):\n", path, nex);
+			print_message("%s: expected %zu error(s):\n", path,
+			    nex);
 			for (j = 0; j < nex; j++)
 				print_message("    line %d: %s\n", ex[j].line,
 				    ex[j].what);
@@ -210,14 +211,17 @@ static void
 test_bad_from_string(void **state)
 {
 	(void)state;
-	bad("rulez = ();\n", 1, "unknown setting 'rulez' (did you mean "
+	bad("rulez = ();\n", 1,
+	    "unknown setting 'rulez' (did you mean "
 	    "'rules'?)");
 	bad("\n\nrules = ( { dst = \"198.51.100.1/24\"; } );\n", 3,
 	    "dst: '198.51.100.1/24' has host bits set (did you mean "
 	    "'198.51.100.0/24'?)");
 	bad("rules = ( { dst = \"10.0.0.0/8\";\n port = [443, \"8000-8100\"]; "
-	    "} );\n", 2, "list ( )");
-	bad("rules = ( { proto = \"any\"; port = 1; action = \"teleport\"; } );\n",
+	    "} );\n",
+	    2, "list ( )");
+	bad("rules = ( { proto = \"any\"; port = 1; action = \"teleport\"; } "
+	    ");\n",
 	    1, "unknown action 'teleport'");
 	bad("program = \"usr/bin/curl\";\n", 1, "neither a program name");
 	bad("rules = ( { acton = \"pass\"; } );\n", 1,
@@ -241,7 +245,8 @@ test_bad_from_string(void **state)
 	bad("rules = ( { port = \"-80\"; action = \"pass\"; } );\n", 1,
 	    "is not a port or range");
 	bad("rules = ( { port = \"99999999999999999999\"; action = \"pass\"; } "
-	    ");\n", 1, "is not a port or range");
+	    ");\n",
+	    1, "is not a port or range");
 	bad("rules = ( { port = true; action = \"pass\"; } );\n", 1,
 	    "port: expected a number");
 	bad("rules = ( { port = 80; proto = \"raw\"; } );\n", 1,
@@ -254,13 +259,13 @@ test_bad_from_string(void **state)
 static void
 test_all_errors_collected(void **state)
 {
-	const char *text = "rules = (\n"		/* 1 */
-			   "  { dst = \"10.0.0.1/8\"; },\n" /* 2 */
-			   "  { port = 0; }\n"		/* 3 */
-			   ");\n"			/* 4 */
-			   "interface = \"a/b\";\n"	/* 5 */
-			   "exclude = [ \"1.2.3.4/33\" ];\n" /* 6 */
-			   "program = \"x/y\";\n";	/* 7 */
+	const char *text = "rules = (\n"                     /* 1 */
+	                   "  { dst = \"10.0.0.1/8\"; },\n"  /* 2 */
+	                   "  { port = 0; }\n"               /* 3 */
+	                   ");\n"                            /* 4 */
+	                   "interface = \"a/b\";\n"          /* 5 */
+	                   "exclude = [ \"1.2.3.4/33\" ];\n" /* 6 */
+	                   "program = \"x/y\";\n";           /* 7 */
 	struct rules_errors errs = { 0 };
 	struct rules_set *set;
 	static const int lines[] = { 2, 3, 5, 6, 7 };
@@ -316,7 +321,7 @@ assert_cidr(const struct rules_cidr *c, const char *addr, int len, int line)
 	int family = strchr(addr, ':') ? 6 : 4;
 
 	assert_int_equal(inet_pton(family == 4 ? AF_INET : AF_INET6, addr,
-			     want),
+	                     want),
 	    1);
 	assert_int_equal(c->family, family);
 	assert_int_equal(c->len, len);
@@ -328,21 +333,21 @@ static void
 test_parse_everything(void **state)
 {
 	const char *text =
-	    "program = [\"curl\", \"/usr/bin/wget\"];\n"	    /* 1 */
-	    "interface = \"eth0\";\n"			    /* 2 */
+	    "program = [\"curl\", \"/usr/bin/wget\"];\n" /* 1 */
+	    "interface = \"eth0\";\n"                    /* 2 */
 	    "dns = [\"192.0.2.53\", \"2001:db8::53\"]; mark = 0x2024;\n"
-	    "exclude = \"192.168.0.0/16\";\n"		    /* 4 */
-	    "rules = (\n"					    /* 5 */
+	    "exclude = \"192.168.0.0/16\";\n"                     /* 4 */
+	    "rules = (\n"                                         /* 5 */
 	    "  { dst = \"198.51.100.7\"; action = \"pass\"; },\n" /* 6 */
 	    "  { dst = [\"2001:db8::/32\", \"2001:db8::1\",\n"    /* 7 */
-	    "           \"0.0.0.0/0\", \"::/0\"];\n"	    /* 8 */
+	    "           \"0.0.0.0/0\", \"::/0\"];\n"              /* 8 */
 	    "    port = (443, \"8000-8100\", \"53\", 65535, \"1-65535\");\n"
-	    "    proto = [\"tcp\", \"udp\"];\n"		    /* 10 */
-	    "    interface = \"wg-home_1.5\"; },\n"		    /* 11 */
-	    "  { proto = \"icmp\"; action = \"reject\"; },\n"	    /* 12 */
+	    "    proto = [\"tcp\", \"udp\"];\n"               /* 10 */
+	    "    interface = \"wg-home_1.5\"; },\n"           /* 11 */
+	    "  { proto = \"icmp\"; action = \"reject\"; },\n" /* 12 */
 	    "  { port = [22, 23]; action = \"reject\"; errno = \"EACCES\";\n"
-	    "    proto = \"any\"; },\n"			    /* 14 */
-	    "  { }\n"					    /* 15 */
+	    "    proto = \"any\"; },\n" /* 14 */
+	    "  { }\n"                   /* 15 */
 	    ");\n";
 	struct rules_set *set;
 	const struct rules_file *f;
@@ -431,15 +436,15 @@ test_parse_everything(void **state)
 static void
 test_exclude_element_lines(void **state)
 {
-	const char *text = "interface = \"eth0\";\n"	 /* 1 */
-			   "exclude = (\n"		 /* 2 */
-			   "  \"10.0.0.0/8\", \"172.16.0.0/12\",\n" /* 3 */
-			   "  \"192.168.0.0/16\"  # private\n" /* 4 */
-			   "  ,\n"			 /* 5 */
-			   "  \"fd00::/8\"\n"		 /* 6 */
-			   "\n"				 /* 7 */
-			   "  # the end\n"		 /* 8 */
-			   ");\n";			 /* 9 */
+	const char *text = "interface = \"eth0\";\n"                /* 1 */
+	                   "exclude = (\n"                          /* 2 */
+	                   "  \"10.0.0.0/8\", \"172.16.0.0/12\",\n" /* 3 */
+	                   "  \"192.168.0.0/16\"  # private\n"      /* 4 */
+	                   "  ,\n"                                  /* 5 */
+	                   "  \"fd00::/8\"\n"                       /* 6 */
+	                   "\n"                                     /* 7 */
+	                   "  # the end\n"                          /* 8 */
+	                   ");\n";                                  /* 9 */
 	struct rules_set *set;
 	const struct rules_entry *e;
 
@@ -490,38 +495,39 @@ test_order_notes(void **state)
 {
 	(void)state;
 	/* Apart only in the last eight bytes. */
-	order_notes("\"2001:db8::1/128\", \"2001:db8::2/128\"", true, true,
-	    0, 2);
-	order_notes("\"2001:db8::2/128\", \"2001:db8::1/128\"", true, false,
-	    0, 2);
+	order_notes("\"2001:db8::1/128\", \"2001:db8::2/128\"", true, true, 0,
+	    2);
+	order_notes("\"2001:db8::2/128\", \"2001:db8::1/128\"", true, false, 0,
+	    2);
 	/* Apart only in the first eight. */
-	order_notes("\"2001:db8:0:2::/64\", \"2001:db8:0:1::/64\"", true,
-	    false, 0, 2);
+	order_notes("\"2001:db8:0:2::/64\", \"2001:db8:0:1::/64\"", true, false,
+	    0, 2);
 	/* The same address: the shorter prefix first. */
 	order_notes("\"10.0.0.0/8\", \"10.0.0.0/16\"", true, true, 2, 0);
 	order_notes("\"10.0.0.0/16\", \"10.0.0.0/8\"", false, true, 2, 0);
 	/* Each family on its own, whatever lies between. */
 	order_notes("\"10.0.0.0/8\", \"2001:db8::/32\", \"9.0.0.0/8\", "
-		    "\"2001:db9::/32\"",
+	            "\"2001:db9::/32\"",
 	    false, true, 2, 2);
 }
 
 static void
 test_bracket_arrays(void **state)
 {
-	const char *text = "exclude = [\n"			 /* 1 */
-			   "  \"10.0.0.0/8\", \"172.16.0.0/12\",\n" /* 2 */
-			   "  /* a comment\n"			 /* 3 */
-			   "     \"192.0.2.0/24\" */\n"	 /* 4 */
-			   "  \"192.168.0.0/16\"  # private\n"	 /* 5 */
-			   "  ,\n"				 /* 6 */
-			   "  \"fd00::/8\"\n"			 /* 7 */
-			   "];\n"				 /* 8 */
-			   "program = [\"a]b\", \"c#d\"];\n"	 /* 9 */
-			   "rules = ( { dst = [\"198.51.100.0/24\",\n" /* 10 */
-			   "  \"2001:db8::/32\"]; port = [\"80\", \"8000-8100\"]; "
-			   "proto = [\"tcp\", \"udp\"]; } );\n"	 /* 11 */
-			   "interface = \"eth0\";\n";		 /* 12 */
+	const char *text =
+	    "exclude = [\n"                             /* 1 */
+	    "  \"10.0.0.0/8\", \"172.16.0.0/12\",\n"    /* 2 */
+	    "  /* a comment\n"                          /* 3 */
+	    "     \"192.0.2.0/24\" */\n"                /* 4 */
+	    "  \"192.168.0.0/16\"  # private\n"         /* 5 */
+	    "  ,\n"                                     /* 6 */
+	    "  \"fd00::/8\"\n"                          /* 7 */
+	    "];\n"                                      /* 8 */
+	    "program = [\"a]b\", \"c#d\"];\n"           /* 9 */
+	    "rules = ( { dst = [\"198.51.100.0/24\",\n" /* 10 */
+	    "  \"2001:db8::/32\"]; port = [\"80\", \"8000-8100\"]; "
+	    "proto = [\"tcp\", \"udp\"]; } );\n" /* 11 */
+	    "interface = \"eth0\";\n";           /* 12 */
 	struct rules_set *set;
 	const struct rules_file *f;
 	const struct rules_entry *e;
@@ -553,26 +559,29 @@ test_bracket_arrays(void **state)
 	/* Mistakes inside and after them, on their own lines. */
 	bad("exclude = [\n\"10.0.0.0/8\",\n\n\"10.0.0.1/8\"];\n", 4,
 	    "host bits");
-	bad("exclude = [\n\"10.0.0.0/8\",\n\"10.0.0.0/8\"];\nexclud = 1;\n",
-	    4, "unknown setting 'exclud'");
+	bad("exclude = [\n\"10.0.0.0/8\",\n\"10.0.0.0/8\"];\nexclud = 1;\n", 4,
+	    "unknown setting 'exclud'");
 	bad("exclude = [\n\"10.0.0.0/8\",\n\"fd00::/8\"];\nx = ;\n", 4,
 	    "syntax error");
 	bad("rules = ( { dst = [\"10.0.0.0/8\",\n\"10.0.0.0/8\"]; port = "
-	    "[\"0\"]; } );\n", 2, "port:");
+	    "[\"0\"]; } );\n",
+	    2, "port:");
 	bad("program = [\"a\",\n\"rel/x\"];\n", 2, "neither");
 	bad("dns = [\"192.0.2.53\",\n\"nope\"];\n", 2, "dns: 'nope'");
 	bad("rules = ( { proto = [\"tcp\",\n\"sctp\"]; } );\n", 2,
 	    "unknown protocol 'sctp'");
 	/* After two arrays read by bulk.c, libconfig's own lines. */
 	bad("program = [\n\"a\"\n];\nexclude = [\n\"10.0.0.0/8\",\n\n"
-	    "\"fd00::/8\"]; x = ;\n", 7, "syntax error");
+	    "\"fd00::/8\"]; x = ;\n",
+	    7, "syntax error");
 	bad("program = [\n\"a\"\n]; exclude = [\n\"10.0.0.0/8\",\n\n"
-	    "\"fd00::/8\"\n];\nrules = 1;\n", 8, "rules: expected a list");
+	    "\"fd00::/8\"\n];\nrules = 1;\n",
+	    8, "rules: expected a list");
 	/* A trailing comma is libconfig's to refuse, on its line. */
 	bad("exclude = [\n\"10.0.0.0/8\",\n];\n", 3, "syntax error");
 	/* A string made to look like the marker stays a string. */
 	set = good("program = [\"\\x01bindif:0\"];\n"
-		   "exclude = [\"10.0.0.0/8\"];\n");
+	           "exclude = [\"10.0.0.0/8\"];\n");
 	assert_int_equal(set->files[0].nprograms, 1);
 	assert_string_equal(set->files[0].programs[0], "\001bindif:0");
 	assert_int_equal(set->files[0].entries[0].ndst, 1);
@@ -607,7 +616,7 @@ test_exclude_forms(void **state)
 	rules_set_free(set);
 	/* libconfig's other separators and the colon. */
 	set = good("interface: \"eth0\"\nrules: ( { dst: \"10.0.0.0/8\", "
-		   "action: \"pass\" } )\n");
+	           "action: \"pass\" } )\n");
 	assert_int_equal(set->files[0].nentries, 1);
 	rules_set_free(set);
 }
@@ -630,8 +639,10 @@ test_every_errno(void **state)
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		struct rules_set *set;
 
-		snprintf(text, sizeof(text), "rules = ( { action = \"reject\"; "
-		    "errno = \"%s\"; } );\n", v[i].name);
+		snprintf(text, sizeof(text),
+		    "rules = ( { action = \"reject\"; "
+		    "errno = \"%s\"; } );\n",
+		    v[i].name);
 		set = good(text);
 		assert_int_equal(set->files[0].entries[0].err, v[i].value);
 		rules_set_free(set);
@@ -645,8 +656,8 @@ test_interface_names(void **state)
 {
 	static const char *const ok[] = { "e", "eth0", "abcdefghijklmno",
 		"eth0.100", "wg-home_1", "br@x", "..." };
-	static const char *const no[] = { "", "abcdefghijklmnop", "a/b",
-		"a:b", "a b", ".", "..", "\\t" };
+	static const char *const no[] = { "", "abcdefghijklmnop", "a/b", "a:b",
+		"a b", ".", "..", "\\t" };
 	char text[200];
 	size_t i;
 
@@ -658,8 +669,10 @@ test_interface_names(void **state)
 		set = good(text);
 		assert_string_equal(set->files[0].iface, ok[i]);
 		rules_set_free(set);
-		snprintf(text, sizeof(text), "rules = ( { interface = \"%s\"; "
-		    "} );\n", ok[i]);
+		snprintf(text, sizeof(text),
+		    "rules = ( { interface = \"%s\"; "
+		    "} );\n",
+		    ok[i]);
 		set = good(text);
 		assert_string_equal(set->files[0].entries[0].iface, ok[i]);
 		rules_set_free(set);
@@ -667,8 +680,10 @@ test_interface_names(void **state)
 	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
 		snprintf(text, sizeof(text), "interface = \"%s\";\n", no[i]);
 		bad(text, 1, "is not a valid interface name");
-		snprintf(text, sizeof(text), "rules = (\n { interface = \"%s\"; "
-		    "} );\n", no[i]);
+		snprintf(text, sizeof(text),
+		    "rules = (\n { interface = \"%s\"; "
+		    "} );\n",
+		    no[i]);
 		bad(text, 2, "is not a valid interface name");
 	}
 }
@@ -683,8 +698,9 @@ test_program_forms(void **state)
 	assert_int_equal(set->files[0].nprograms, 1);
 	assert_string_equal(set->files[0].programs[0], "curl");
 	rules_set_free(set);
-	set = good("program = (\"/usr/bin/ssh\", \"scp\", \"git-remote-https\");"
-		   "\n");
+	set =
+	    good("program = (\"/usr/bin/ssh\", \"scp\", \"git-remote-https\");"
+	         "\n");
 	assert_int_equal(set->files[0].nprograms, 3);
 	assert_string_equal(set->files[0].programs[0], "/usr/bin/ssh");
 	rules_set_free(set);
@@ -707,7 +723,7 @@ test_port_forms(void **state)
 	assert_int_equal(set->files[0].entries[0].nports, 2);
 	rules_set_free(set);
 	set = good("rules = ( { port = [80, 443]; proto = [\"icmp\", \"tcp\"]; "
-		   "} );\n");
+	           "} );\n");
 	assert_int_equal(set->files[0].entries[0].nports, 2);
 	rules_set_free(set);
 	set = good("rules = ( { port = \"1-1\"; proto = \"udp\"; } );\n");
@@ -852,8 +868,9 @@ test_directory_without_conf(void **state)
 	/* Errors of several files: file by file in name order, each in line
 	 * order, each naming its file. */
 	write_file("b.conf", "\nrulez = ();\n");
-	write_file("a.conf", "interface = \"x/y\";\nrules = ( { port = 0; } );\n"
-			     "\nexclude = \"1.2.3.4/1\";\n");
+	write_file("a.conf",
+	    "interface = \"x/y\";\nrules = ( { port = 0; } );\n"
+	    "\nexclude = \"1.2.3.4/1\";\n");
 	write_file("c.conf", "interface = \"eth0\";\n");
 	set = rules_load(tmpdir, &errs);
 	assert_non_null(set);
@@ -887,7 +904,8 @@ test_examples(void **state)
 	(void)state;
 	n = list_dir(EXAMPLES_DIR, ".conf", &names);
 	if (n == 0)
-		print_message("no " EXAMPLES_DIR "/*.conf yet: nothing to check\n");
+		print_message(
+		    "no " EXAMPLES_DIR "/*.conf yet: nothing to check\n");
 	for (i = 0; i < n; i++) {
 		struct rules_errors errs = { 0 };
 		struct rules_set *set;

@@ -109,13 +109,15 @@ check_at(int srcline, const struct rules_policy *p, const char *addr,
 	if (ok && action != RULES_BIND)
 		ok = v.iface == 0;
 	if (ok && file != NULL)
-		ok = file[0] == '\0' ? v.file == NULL
-				     : v.file != NULL && strcmp(v.file, file) == 0;
+		ok = file[0] == '\0' ?
+		    v.file == NULL :
+		    v.file != NULL && strcmp(v.file, file) == 0;
 	if (ok && reason == RULES_BY_LOOPBACK)
 		ok = v.file == NULL && v.line == 0;
 	if (!ok)
-		print_message("line %d: %s port %u proto %s: want %s/%s line %d "
-			      "%s, got %s/%s line %d iface '%s' file %s\n",
+		print_message("line %d: %s port %u proto %s: want %s/%s line "
+		              "%d "
+		              "%s, got %s/%s line %d iface '%s' file %s\n",
 		    srcline, addr, port, rules_proto_name(proto),
 		    rules_action_name(action), rules_reason_name(reason), line,
 		    ifname ? ifname : "", rules_action_name(v.action),
@@ -124,12 +126,12 @@ check_at(int srcline, const struct rules_policy *p, const char *addr,
 	assert_true(ok);
 }
 
-#define check(p, addr, port, proto, action, reason, line, ifname) \
-	check_at(__LINE__, p, addr, port, proto, action, reason, line, \
-	    ifname, NULL)
-#define check_file(p, addr, port, proto, action, reason, line, ifname, file) \
-	check_at(__LINE__, p, addr, port, proto, action, reason, line, \
-	    ifname, file)
+#define check(p, addr, port, proto, action, reason, line, ifname)              \
+	check_at(__LINE__, p, addr, port, proto, action, reason, line, ifname, \
+	    NULL)
+#define check_file(p, addr, port, proto, action, reason, line, ifname, file)   \
+	check_at(__LINE__, p, addr, port, proto, action, reason, line, ifname, \
+	    file)
 #define BIND RULES_BIND
 #define PASS RULES_PASS
 #define REJECT RULES_REJECT
@@ -146,20 +148,21 @@ static void
 test_loopback_always_passes(void **state)
 {
 	static const char *const addrs[] = { "127.0.0.1", "127.0.0.0",
-		"127.255.255.255", "127.1.2.3", "0.0.0.0", "::1", "::",
-		"::ffff:127.0.0.1", "::ffff:0.0.0.0" };
+		"127.255.255.255", "127.1.2.3", "0.0.0.0", "::1",
+		"::", "::ffff:127.0.0.1", "::ffff:0.0.0.0" };
 	struct rules_policy *p;
 	size_t i;
 
 	(void)state;
-	p = policy("interface = \"eth0\";\n"
-		   "exclude = [\"127.0.0.0/8\", \"::1\"];\n"
-		   "rules = (\n"
-		   "  { dst = [\"127.0.0.0/8\", \"0.0.0.0/32\", \"::1\", \"::\"]; "
-		   "action = \"reject\"; },\n"
-		   "  { dst = [\"0.0.0.0/0\", \"::/0\"]; interface = \"wg0\"; },\n"
-		   "  { action = \"reject\"; }\n"
-		   ");\n",
+	p = policy(
+	    "interface = \"eth0\";\n"
+	    "exclude = [\"127.0.0.0/8\", \"::1\"];\n"
+	    "rules = (\n"
+	    "  { dst = [\"127.0.0.0/8\", \"0.0.0.0/32\", \"::1\", \"::\"]; "
+	    "action = \"reject\"; },\n"
+	    "  { dst = [\"0.0.0.0/0\", \"::/0\"]; interface = \"wg0\"; },\n"
+	    "  { action = \"reject\"; }\n"
+	    ");\n",
 	    NULL);
 	for (i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
 		check(p, addrs[i], 80, TCP, PASS, BY_LOOPBACK, 0, NULL);
@@ -186,10 +189,11 @@ test_special_addresses(void **state)
 {
 	static const char *const special[] = { "169.254.0.0", "169.254.1.1",
 		"169.254.255.255", "224.0.0.1", "224.0.0.0", "239.255.255.255",
-		"230.1.2.3", "255.255.255.255", "fe80::1", "fe80::",
-		"febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "ff02::1", "ff00::",
-		"ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe", "::ffff:169.254.9.9",
-		"::ffff:224.0.0.251", "::ffff:255.255.255.255" };
+		"230.1.2.3", "255.255.255.255", "fe80::1",
+		"fe80::", "febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "ff02::1",
+		"ff00::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe",
+		"::ffff:169.254.9.9", "::ffff:224.0.0.251",
+		"::ffff:255.255.255.255" };
 	static const char *const ordinary[] = { "169.253.255.255",
 		"169.255.0.0", "223.255.255.255", "240.0.0.0",
 		"255.255.255.254", "fe7f:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
@@ -200,11 +204,11 @@ test_special_addresses(void **state)
 	(void)state;
 	/* A default, a /0 rule and a dst-less rule: none of them apply. */
 	p = policy("interface = \"eth0\";\n"
-		   "rules = (\n"
-		   "  { dst = [\"0.0.0.0/0\", \"::/0\"]; proto = \"udp\"; "
-		   "interface = \"wg0\"; },\n"
-		   "  { proto = \"icmp\"; action = \"reject\"; }\n"
-		   ");\n",
+	           "rules = (\n"
+	           "  { dst = [\"0.0.0.0/0\", \"::/0\"]; proto = \"udp\"; "
+	           "interface = \"wg0\"; },\n"
+	           "  { proto = \"icmp\"; action = \"reject\"; }\n"
+	           ");\n",
 	    NULL);
 	for (i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
 		check(p, special[i], 80, TCP, PASS, BY_SPECIAL, 0, NULL);
@@ -220,16 +224,16 @@ test_special_addresses(void **state)
 
 	/* A rule or exclude naming them (non-/0) does apply. */
 	p = policy("exclude = [\"169.254.0.0/16\",\n"
-		   "  \"ff02::fb\"];\n"
-		   "rules = (\n"
-		   "  { dst = [\"0.0.0.0/0\", \"239.0.0.0/8\"]; interface = "
-		   "\"wg0\"; },\n"
-		   "  { dst = \"224.0.0.0/4\"; port = 5353; proto = \"udp\"; "
-		   "interface = \"wlan0\"; },\n"
-		   "  { dst = [\"255.255.255.255\", \"fe80::/10\"]; action = "
-		   "\"reject\"; errno = \"EPERM\"; },\n"
-		   "  { dst = \"::/0\"; action = \"reject\"; }\n"
-		   ");\n",
+	           "  \"ff02::fb\"];\n"
+	           "rules = (\n"
+	           "  { dst = [\"0.0.0.0/0\", \"239.0.0.0/8\"]; interface = "
+	           "\"wg0\"; },\n"
+	           "  { dst = \"224.0.0.0/4\"; port = 5353; proto = \"udp\"; "
+	           "interface = \"wlan0\"; },\n"
+	           "  { dst = [\"255.255.255.255\", \"fe80::/10\"]; action = "
+	           "\"reject\"; errno = \"EPERM\"; },\n"
+	           "  { dst = \"::/0\"; action = \"reject\"; }\n"
+	           ");\n",
 	    "eth0");
 	check(p, "239.1.1.1", 80, TCP, BIND, BY_RULE, 4, "wg0");
 	check(p, "224.0.0.251", 5353, UDP, BIND, BY_RULE, 5, "wlan0");
@@ -253,10 +257,10 @@ test_v4_mapped(void **state)
 
 	(void)state;
 	p = policy("rules = (\n"
-		   "  { dst = \"10.0.0.0/8\"; interface = \"wg0\"; },\n"
-		   "  { dst = \"0.0.0.0/0\"; action = \"pass\"; },\n"
-		   "  { dst = \"::/0\"; action = \"reject\"; }\n"
-		   ");\n",
+	           "  { dst = \"10.0.0.0/8\"; interface = \"wg0\"; },\n"
+	           "  { dst = \"0.0.0.0/0\"; action = \"pass\"; },\n"
+	           "  { dst = \"::/0\"; action = \"reject\"; }\n"
+	           ");\n",
 	    NULL);
 	check(p, "::ffff:10.1.2.3", 443, TCP, BIND, BY_RULE, 2, "wg0");
 	check(p, "::ffff:11.1.2.3", 443, TCP, PASS, BY_RULE, 3, NULL);
@@ -276,22 +280,23 @@ test_cidr_edges(void **state)
 	struct rules_policy *p;
 
 	(void)state;
-	p = policy("rules = (\n"					/* 1 */
-		   "  { dst = \"198.51.100.0/24\"; interface = \"a\"; },\n" /* 2 */
-		   "  { dst = \"192.0.2.7\"; interface = \"b\"; },\n"	/* 3 */
-		   "  { dst = \"2001:db8::/64\"; interface = \"c\"; },\n" /* 4 */
-		   "  { dst = \"2001:db8:1::5\"; interface = \"d\"; },\n" /* 5 */
-		   "  { dst = \"255.255.255.254/31\"; interface = \"e\"; },\n"
-		   "  { dst = \"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128\"; "
-		   "interface = \"f\"; },\n"				/* 7 */
-		   "  { dst = \"2001:db8:2::/63\"; interface = \"g\"; },\n" /* 8 */
-		   "  { dst = \"2001:db8:3::/65\"; interface = \"h\"; },\n" /* 9 */
-		   "  { dst = \"128.0.0.0/1\"; interface = \"i\"; },\n" /* 10 */
-		   "  { dst = \"8000::/1\"; interface = \"j\"; },\n"	/* 11 */
-		   "  { dst = \"2001:db8:4::/127\"; interface = \"k\"; },\n"
-		   "  { dst = \"0.0.0.0/0\"; action = \"reject\"; },\n" /* 13 */
-		   "  { dst = \"::/0\"; action = \"pass\"; }\n"	/* 14 */
-		   ");\n",
+	p = policy(
+	    "rules = (\n"                                            /* 1 */
+	    "  { dst = \"198.51.100.0/24\"; interface = \"a\"; },\n" /* 2 */
+	    "  { dst = \"192.0.2.7\"; interface = \"b\"; },\n"       /* 3 */
+	    "  { dst = \"2001:db8::/64\"; interface = \"c\"; },\n"   /* 4 */
+	    "  { dst = \"2001:db8:1::5\"; interface = \"d\"; },\n"   /* 5 */
+	    "  { dst = \"255.255.255.254/31\"; interface = \"e\"; },\n"
+	    "  { dst = \"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128\"; "
+	    "interface = \"f\"; },\n"                                /* 7 */
+	    "  { dst = \"2001:db8:2::/63\"; interface = \"g\"; },\n" /* 8 */
+	    "  { dst = \"2001:db8:3::/65\"; interface = \"h\"; },\n" /* 9 */
+	    "  { dst = \"128.0.0.0/1\"; interface = \"i\"; },\n"     /* 10 */
+	    "  { dst = \"8000::/1\"; interface = \"j\"; },\n"        /* 11 */
+	    "  { dst = \"2001:db8:4::/127\"; interface = \"k\"; },\n"
+	    "  { dst = \"0.0.0.0/0\"; action = \"reject\"; },\n" /* 13 */
+	    "  { dst = \"::/0\"; action = \"pass\"; }\n"         /* 14 */
+	    ");\n",
 	    NULL);
 	check(p, "198.51.100.0", 1, TCP, BIND, BY_RULE, 2, "a");
 	check(p, "198.51.100.255", 1, TCP, BIND, BY_RULE, 2, "a");
@@ -350,14 +355,14 @@ test_first_match_wins(void **state)
 
 	(void)state;
 	p = policy("rules = (\n"
-		   "  { dst = \"10.1.2.0/24\"; action = \"pass\"; },\n"
-		   "  { dst = \"10.0.0.0/8\"; interface = \"wg0\"; },\n"
-		   "  { dst = \"10.1.2.3\"; action = \"reject\"; },\n"
-		   "  { dst = [\"172.16.0.0/12\", \"172.16.5.0/24\", "
-		   "\"172.16.5.0/24\", \"172.16.0.0/16\"];\n"
-		   "    interface = \"wg1\"; },\n"
-		   "  { dst = \"172.16.5.5\"; action = \"reject\"; }\n"
-		   ");\n",
+	           "  { dst = \"10.1.2.0/24\"; action = \"pass\"; },\n"
+	           "  { dst = \"10.0.0.0/8\"; interface = \"wg0\"; },\n"
+	           "  { dst = \"10.1.2.3\"; action = \"reject\"; },\n"
+	           "  { dst = [\"172.16.0.0/12\", \"172.16.5.0/24\", "
+	           "\"172.16.5.0/24\", \"172.16.0.0/16\"];\n"
+	           "    interface = \"wg1\"; },\n"
+	           "  { dst = \"172.16.5.5\"; action = \"reject\"; }\n"
+	           ");\n",
 	    NULL);
 	check(p, "10.1.2.3", 1, TCP, PASS, BY_RULE, 2, NULL);
 	check(p, "10.1.2.0", 1, TCP, PASS, BY_RULE, 2, NULL);
@@ -377,23 +382,23 @@ test_first_match_wins(void **state)
 
 	/* A /8 first shadows the /24 after it. */
 	p = policy("rules = (\n"
-		   "  { dst = \"10.0.0.0/8\"; interface = \"wg0\"; },\n"
-		   "  { dst = \"10.1.2.0/24\"; action = \"pass\"; }\n"
-		   ");\n",
+	           "  { dst = \"10.0.0.0/8\"; interface = \"wg0\"; },\n"
+	           "  { dst = \"10.1.2.0/24\"; action = \"pass\"; }\n"
+	           ");\n",
 	    NULL);
 	check(p, "10.1.2.3", 1, TCP, BIND, BY_RULE, 2, "wg0");
 	rules_policy_free(p);
 
 	/* A protocol-limited rule lets later ones through for the others. */
 	p = policy("rules = (\n"
-		   "  { dst = \"10.0.0.0/8\"; proto = \"udp\"; action = "
-		   "\"pass\"; },\n"
-		   "  { dst = \"10.0.0.0/16\"; port = \"1-100\"; action = "
-		   "\"reject\"; },\n"
-		   "  { proto = [\"tcp\", \"icmp\"]; interface = \"wg0\"; },\n"
-		   "  { dst = \"10.0.0.0/24\"; action = \"reject\"; errno = "
-		   "\"ETIMEDOUT\"; }\n"
-		   ");\n",
+	           "  { dst = \"10.0.0.0/8\"; proto = \"udp\"; action = "
+	           "\"pass\"; },\n"
+	           "  { dst = \"10.0.0.0/16\"; port = \"1-100\"; action = "
+	           "\"reject\"; },\n"
+	           "  { proto = [\"tcp\", \"icmp\"]; interface = \"wg0\"; },\n"
+	           "  { dst = \"10.0.0.0/24\"; action = \"reject\"; errno = "
+	           "\"ETIMEDOUT\"; }\n"
+	           ");\n",
 	    "eth0");
 	check(p, "10.0.0.1", 53, UDP, PASS, BY_RULE, 2, NULL);
 	check(p, "10.0.0.1", 53, TCP, REJECT, BY_RULE, 3, NULL);
@@ -413,13 +418,13 @@ test_ports_and_protocols(void **state)
 
 	(void)state;
 	p = policy("rules = (\n"
-		   "  { port = 443; proto = \"tcp\"; interface = \"a\"; },\n"
-		   "  { port = (53, \"8000-8100\"); interface = \"b\"; },\n"
-		   "  { proto = \"icmp\"; interface = \"c\"; },\n"
-		   "  { port = \"1-65535\"; action = \"reject\"; errno = "
-		   "\"EHOSTUNREACH\"; },\n"
-		   "  { proto = \"raw\"; action = \"pass\"; }\n"
-		   ");\n",
+	           "  { port = 443; proto = \"tcp\"; interface = \"a\"; },\n"
+	           "  { port = (53, \"8000-8100\"); interface = \"b\"; },\n"
+	           "  { proto = \"icmp\"; interface = \"c\"; },\n"
+	           "  { port = \"1-65535\"; action = \"reject\"; errno = "
+	           "\"EHOSTUNREACH\"; },\n"
+	           "  { proto = \"raw\"; action = \"pass\"; }\n"
+	           ");\n",
 	    NULL);
 	check(p, "192.0.2.1", 443, TCP, BIND, BY_RULE, 2, "a");
 	check(p, "192.0.2.1", 443, UDP, REJECT, BY_RULE, 5, NULL);
@@ -465,15 +470,15 @@ test_exclude(void **state)
 	(void)state;
 	/* Exclude written first still comes after the file's rules; each
 	 * match names the line of its CIDR. */
-	p = policy("interface = \"eth0\";\n"		  /* 1 */
-		   "exclude = [\n"			  /* 2 */
-		   "  \"10.0.0.0/8\", \"192.168.0.0/16\",\n" /* 3 */
-		   "  \"fd00::/8\",\n"			  /* 4 */
-		   "  \"10.1.0.0/16\"\n"		  /* 5 */
-		   "];\n"				  /* 6 */
-		   "rules = (\n"			  /* 7 */
-		   "  { dst = \"10.9.0.0/16\"; interface = \"wg0\"; }\n" /* 8 */
-		   ");\n",
+	p = policy("interface = \"eth0\";\n"                             /* 1 */
+	           "exclude = [\n"                                       /* 2 */
+	           "  \"10.0.0.0/8\", \"192.168.0.0/16\",\n"             /* 3 */
+	           "  \"fd00::/8\",\n"                                   /* 4 */
+	           "  \"10.1.0.0/16\"\n"                                 /* 5 */
+	           "];\n"                                                /* 6 */
+	           "rules = (\n"                                         /* 7 */
+	           "  { dst = \"10.9.0.0/16\"; interface = \"wg0\"; }\n" /* 8 */
+	           ");\n",
 	    NULL);
 	check(p, "10.9.1.1", 1, TCP, BIND, BY_RULE, 8, "wg0");
 	check(p, "10.8.1.1", 1, TCP, PASS, BY_EXCLUDE, 3, NULL);
@@ -485,10 +490,10 @@ test_exclude(void **state)
 	rules_policy_free(p);
 
 	p = policy("exclude = [\n"
-		   "  \"10.1.0.0/16\",\n"
-		   "  \"10.0.0.0/8\"\n"
-		   "\n"
-		   "];\n",
+	           "  \"10.1.0.0/16\",\n"
+	           "  \"10.0.0.0/8\"\n"
+	           "\n"
+	           "];\n",
 	    "eth0");
 	check_file(p, "10.1.0.1", 1, TCP, PASS, BY_EXCLUDE, 2, NULL, "t.conf");
 	check_file(p, "10.2.0.1", 1, TCP, PASS, BY_EXCLUDE, 3, NULL, "t.conf");
@@ -508,20 +513,21 @@ test_sorted_list_apart_then_not(void **state)
 	struct rules_policy *p;
 
 	(void)state;
-	p = policy("interface = \"eth0\";\n"		/* 1 */
-		   "exclude = [\n"			/* 2 */
-		   "  \"10.0.0.0/24\",\n"		/* 3 */
-		   "  \"10.0.2.0/24\",\n"		/* 4 */
-		   "  \"10.0.4.0/23\",\n"		/* 5: holds 6 */
-		   "  \"10.0.5.0/24\",\n"		/* 6 */
-		   "  \"10.0.6.0/24\",\n"		/* 7: touches 8 */
-		   "  \"10.0.7.0/24\",\n"		/* 8 */
-		   "  \"10.0.9.0/24\",\n"		/* 9 */
-		   "  \"255.255.255.255/32\",\n"	/* 10 */
-		   "  \"2001:db8::/64\",\n"		/* 11 */
-		   "  \"2001:db8:0:2::/64\",\n"	/* 12 */
-		   "  \"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128\"\n" /* 13 */
-		   "];\n",
+	p = policy("interface = \"eth0\";\n"     /* 1 */
+	           "exclude = [\n"               /* 2 */
+	           "  \"10.0.0.0/24\",\n"        /* 3 */
+	           "  \"10.0.2.0/24\",\n"        /* 4 */
+	           "  \"10.0.4.0/23\",\n"        /* 5: holds 6 */
+	           "  \"10.0.5.0/24\",\n"        /* 6 */
+	           "  \"10.0.6.0/24\",\n"        /* 7: touches 8 */
+	           "  \"10.0.7.0/24\",\n"        /* 8 */
+	           "  \"10.0.9.0/24\",\n"        /* 9 */
+	           "  \"255.255.255.255/32\",\n" /* 10 */
+	           "  \"2001:db8::/64\",\n"      /* 11 */
+	           "  \"2001:db8:0:2::/64\",\n"  /* 12 */
+	           "  \"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128\"\n" /* 13
+	                                                                  */
+	           "];\n",
 	    NULL);
 	check(p, "10.0.0.0", 1, TCP, PASS, BY_EXCLUDE, 3, NULL);
 	check(p, "10.0.0.255", 1, TCP, PASS, BY_EXCLUDE, 3, NULL);
@@ -559,10 +565,11 @@ test_default_interface(void **state)
 	(void)state;
 	/* From the file. */
 	p = policy("\n\ninterface = \"eth0\";\n"
-		   "rules = ( { dst = \"10.0.0.0/8\"; interface = \"eth0\"; },\n"
-		   "  { dst = \"10.1.0.0/16\"; interface = \"wg0\"; },\n"
-		   "  { dst = \"10.2.0.0/16\"; interface = \"wlan0\"; },\n"
-		   "  { dst = \"10.3.0.0/16\"; interface = \"wg0\"; } );\n",
+	           "rules = ( { dst = \"10.0.0.0/8\"; interface = \"eth0\"; "
+	           "},\n"
+	           "  { dst = \"10.1.0.0/16\"; interface = \"wg0\"; },\n"
+	           "  { dst = \"10.2.0.0/16\"; interface = \"wlan0\"; },\n"
+	           "  { dst = \"10.3.0.0/16\"; interface = \"wg0\"; } );\n",
 	    NULL);
 	assert_int_equal(rules_policy_nifaces(p), 3);
 	assert_string_equal(rules_policy_iface(p, 0), "eth0");
@@ -582,8 +589,8 @@ test_default_interface(void **state)
 	/* -i overrides it; the verdict has no file. A rule naming the same
 	 * interface shares slot 0. */
 	p = policy("interface = \"eth0\";\n"
-		   "rules = ( { dst = \"10.0.0.0/8\"; interface = \"wg9\"; },\n"
-		   "  { dst = \"10.1.0.0/16\"; interface = \"eth0\"; } );\n",
+	           "rules = ( { dst = \"10.0.0.0/8\"; interface = \"wg9\"; },\n"
+	           "  { dst = \"10.1.0.0/16\"; interface = \"eth0\"; } );\n",
 	    "wg9");
 	assert_int_equal(rules_policy_nifaces(p), 2);
 	assert_string_equal(rules_policy_iface(p, 0), "wg9");
@@ -606,7 +613,7 @@ test_default_interface(void **state)
 
 	/* No default: pass, by nothing; slot 0 is "". */
 	p = policy("rules = ( { dst = \"10.0.0.0/8\"; interface = \"wg0\"; } "
-		   ");\n",
+	           ");\n",
 	    NULL);
 	assert_int_equal(rules_policy_nifaces(p), 2);
 	assert_string_equal(rules_policy_iface(p, 0), "");
@@ -630,14 +637,15 @@ test_default_interface(void **state)
 static void
 test_unbound_bind(void **state)
 {
-	const char *text = "exclude = \"10.0.0.0/8\";\n"		/* 1 */
-			   "rules = (\n"				/* 2 */
-			   "  { dst = \"10.1.0.0/16\"; interface = \"wg0\"; },\n"
-			   "  { dst = \"10.2.0.0/16\"; action = \"pass\"; },\n"
-			   "  { dst = \"10.3.0.0/16\"; action = \"reject\"; },\n"
-			   "  { dst = \"10.4.0.0/16\"; },\n"		/* 6 */
-			   "  { dst = \"10.5.0.0/16\"; action = \"bind\"; }\n"
-			   ");\n";
+	const char *text =
+	    "exclude = \"10.0.0.0/8\";\n" /* 1 */
+	    "rules = (\n"                 /* 2 */
+	    "  { dst = \"10.1.0.0/16\"; interface = \"wg0\"; },\n"
+	    "  { dst = \"10.2.0.0/16\"; action = \"pass\"; },\n"
+	    "  { dst = \"10.3.0.0/16\"; action = \"reject\"; },\n"
+	    "  { dst = \"10.4.0.0/16\"; },\n" /* 6 */
+	    "  { dst = \"10.5.0.0/16\"; action = \"bind\"; }\n"
+	    ");\n";
 	struct rules_policy *p;
 	const char *file = NULL;
 	int line = 0;
@@ -654,12 +662,12 @@ test_unbound_bind(void **state)
 	assert_false(rules_policy_unbound_bind(p, &file, &line));
 	rules_policy_free(p);
 	p = policy("interface = \"eth1\";\n"
-		   "rules = ( { dst = \"10.4.0.0/16\"; } );\n",
+	           "rules = ( { dst = \"10.4.0.0/16\"; } );\n",
 	    NULL);
 	assert_false(rules_policy_unbound_bind(p, &file, &line));
 	rules_policy_free(p);
 	p = policy("rules = ( { dst = \"10.4.0.0/16\"; action = \"pass\"; },\n"
-		   "{ action = \"reject\"; } );\nexclude = \"::/0\";\n",
+	           "{ action = \"reject\"; } );\nexclude = \"::/0\";\n",
 	    NULL);
 	assert_false(rules_policy_unbound_bind(p, &file, &line));
 	rules_policy_free(p);
@@ -687,8 +695,8 @@ select_for(const struct rules_set *set, const char *exe, const char *argv0,
     const char *dflt)
 {
 	char why[128];
-	struct rules_policy *p = rules_select(set, exe, argv0, dflt, why,
-	    sizeof(why));
+	struct rules_policy *p =
+	    rules_select(set, exe, argv0, dflt, why, sizeof(why));
 
 	assert_non_null(p);
 	return p;
@@ -707,16 +715,14 @@ test_select_good_dir(void **state)
 	p = select_for(set, "/usr/bin/curl", "curl", NULL);
 	rules_set_free(set); /* the policy keeps what it needs */
 	check_file(p, "192.0.2.1", 80, TCP, PASS, BY_RULE, 6, NULL, curl);
-	check_file(p, "198.51.100.1", 443, TCP, BIND, BY_RULE, 7, "tun7",
-	    curl);
+	check_file(p, "198.51.100.1", 443, TCP, BIND, BY_RULE, 7, "tun7", curl);
 	check_file(p, "198.51.100.1", 8100, UDP, BIND, BY_RULE, 7, "tun7",
 	    curl);
 	/* The rest: curl's file's interface =, before anything the
 	 * general file says (its rules, its exclude list). */
 	check_file(p, "198.51.100.1", 80, TCP, BIND, BY_DEFAULT, 3, "wg0",
 	    curl);
-	check_file(p, "2001:db8::1", 80, TCP, BIND, BY_DEFAULT, 3, "wg0",
-	    curl);
+	check_file(p, "2001:db8::1", 80, TCP, BIND, BY_DEFAULT, 3, "wg0", curl);
 	check_file(p, "10.1.1.1", 80, TCP, BIND, BY_DEFAULT, 3, "wg0", curl);
 	check_file(p, "fd00::1", 80, TCP, BIND, BY_DEFAULT, 3, "wg0", curl);
 	check_file(p, "8.8.8.8", 53, UDP, BIND, BY_DEFAULT, 3, "wg0", curl);
@@ -788,21 +794,25 @@ test_select_precedence(void **state)
 	snprintf(b, sizeof(b), "%s/b.conf", tmpdir);
 	snprintf(y, sizeof(y), "%s/y.conf", tmpdir);
 	snprintf(z, sizeof(z), "%s/z.conf", tmpdir);
-	write_file("a.conf", "exclude = \"10.0.0.0/8\";\n"
-			     "rules = ( { dst = \"192.0.2.0/24\"; action = "
-			     "\"pass\"; } );\n");
-	write_file("b.conf", "interface = \"b0\";\n"
-			     "dns = \"192.0.2.53\";\n"
-			     "rules = ( { dst = \"10.0.0.0/8\"; interface = "
-			     "\"b1\"; } );\n");
-	write_file("y.conf", "program = \"ssh\";\ninterface = \"y0\";\n"
-			     "mark = 0x2024;\n");
-	write_file("z.conf", "program = [\"curl\", \"ssh\"];\n"
-			     "dns = [\"2001:db8::53\", \"192.0.2.54\"];\n"
-			     "rules = ( { dst = \"192.0.2.0/24\"; interface = "
-			     "\"z1\"; },\n"
-			     "  { dst = \"10.1.0.0/16\"; action = \"reject\"; } "
-			     ");\n");
+	write_file("a.conf",
+	    "exclude = \"10.0.0.0/8\";\n"
+	    "rules = ( { dst = \"192.0.2.0/24\"; action = "
+	    "\"pass\"; } );\n");
+	write_file("b.conf",
+	    "interface = \"b0\";\n"
+	    "dns = \"192.0.2.53\";\n"
+	    "rules = ( { dst = \"10.0.0.0/8\"; interface = "
+	    "\"b1\"; } );\n");
+	write_file("y.conf",
+	    "program = \"ssh\";\ninterface = \"y0\";\n"
+	    "mark = 0x2024;\n");
+	write_file("z.conf",
+	    "program = [\"curl\", \"ssh\"];\n"
+	    "dns = [\"2001:db8::53\", \"192.0.2.54\"];\n"
+	    "rules = ( { dst = \"192.0.2.0/24\"; interface = "
+	    "\"z1\"; },\n"
+	    "  { dst = \"10.1.0.0/16\"; action = \"reject\"; } "
+	    ");\n");
 	set = load_path(tmpdir);
 
 	/* curl: z first (per-app), then a, b (general, name order). The
@@ -872,10 +882,10 @@ test_names(void **state)
 /* ---- property test: the compiled index against a linear scan ---- */
 
 static uint64_t rng;
-static bool few_wide; /* big runs: no /0, few short prefixes */
-static bool wide_excl; /* exclude lists may start with the two /0s */
+static bool few_wide;    /* big runs: no /0, few short prefixes */
+static bool wide_excl;   /* exclude lists may start with the two /0s */
 static bool sorted_excl; /* exclude lists written in address order */
-static bool narrow6;  /* no IPv6 prefix longer than /64: 64-bit keys */
+static bool narrow6;     /* no IPv6 prefix longer than /64: 64-bit keys */
 
 static uint64_t
 next(void)
@@ -918,7 +928,7 @@ struct rentry {
 struct rfile {
 	const char *name;    /* as the verdict names it */
 	const char *program; /* program = (NULL: a general file) */
-	bool applies;	     /* it names the program asked about */
+	bool applies;        /* it names the program asked about */
 	const char *iface;   /* interface =, or NULL */
 	int iface_line;
 };
@@ -930,7 +940,7 @@ struct model {
 	size_t ne;
 	struct rfile files[MODEL_FILES]; /* in name order */
 	size_t nfiles;
-	const char *cli; /* -i, or NULL */
+	const char *cli;   /* -i, or NULL */
 	struct rcidr *all; /* every CIDR, for picking queries */
 	size_t nall;
 };
@@ -948,7 +958,7 @@ mask(struct rcidr *c)
 	int max = c->family == 4 ? 32 : 128, i;
 
 	for (i = c->len; i < max; i++)
-		c->addr[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+		c->addr[i / 8] &= (uint8_t) ~(0x80 >> (i % 8));
 	if (c->family == 4)
 		memset(c->addr + 4, 0, 12);
 }
@@ -974,8 +984,8 @@ random_cidr(struct rcidr *c)
 			c->addr[1] = c->addr[2] = 255;
 		else if (c->addr[0] == 10 && below(2))
 			c->addr[1] = (uint8_t)below(4);
-		c->len = below(few_wide ? 400 : 40) == 0 ? (int)below(8)
-							      : 8 + (int)below(25);
+		c->len = below(few_wide ? 400 : 40) == 0 ? (int)below(8) :
+		                                           8 + (int)below(25);
 		if (below(400) == 0)
 			c->len = few_wide ? 8 : 0;
 	} else {
@@ -999,8 +1009,8 @@ random_cidr(struct rcidr *c)
 			memset(c->addr, 0, 10);
 			c->addr[10] = c->addr[11] = 0xff;
 		}
-		c->len = below(few_wide ? 400 : 40) == 0 ? (int)below(32)
-							      : 32 + (int)below(97);
+		c->len = below(few_wide ? 400 : 40) == 0 ? (int)below(32) :
+		                                           32 + (int)below(97);
 		if (below(400) == 0)
 			c->len = few_wide ? 32 : 0;
 		if (narrow6 && c->len > 64)
@@ -1137,8 +1147,8 @@ generate(struct text *t, struct model *m, struct rfile *f, size_t nrules,
 				pick[j] = below(9) == 0 ? 4 : below(4);
 				e->proto |= masks[pick[j]];
 			}
-			if (below(10) < 3 || (e->ndst == 0 && (np == 0 ||
-							   few_wide))) {
+			if (below(10) < 3 ||
+			    (e->ndst == 0 && (np == 0 || few_wide))) {
 				e->nports = 1 + below(3);
 				put(t, " port = (");
 				for (j = 0; j < e->nports; j++) {
@@ -1152,10 +1162,11 @@ generate(struct text *t, struct model *m, struct rfile *f, size_t nrules,
 					e->ports[j].lo = (uint16_t)lo;
 					e->ports[j].hi = (uint16_t)hi;
 					if (lo == hi && below(2))
-						put(t, "%s%u", j ? ", " : "", lo);
-					else if (lo == hi)
-						put(t, "%s\"%u\"", j ? ", " : "",
+						put(t, "%s%u", j ? ", " : "",
 						    lo);
+					else if (lo == hi)
+						put(t, "%s\"%u\"",
+						    j ? ", " : "", lo);
 					else
 						put(t, "%s\"%u-%u\"",
 						    j ? ", " : "", lo, hi);
@@ -1227,7 +1238,9 @@ generate(struct text *t, struct model *m, struct rfile *f, size_t nrules,
 			cidr_text(&e->dst[j], buf, sizeof(buf));
 			/* Several to a line, or one; the last alone. */
 			put(t, "\"%s\"%s", buf,
-			    j + 1 == nexcl ? "\n" : below(3) ? ",\n" : ", ");
+			    j + 1 == nexcl ? "\n" :
+			        below(3)   ? ",\n" :
+			                     ", ");
 		}
 		put(t, "];\n");
 	}
@@ -1278,9 +1291,9 @@ ref_file(const struct model *m, size_t f, const struct rules_query *q0,
 		for (k = 0; k < e->ndst && line < 0; k++)
 			if (covers(&e->dst[k], family, a) &&
 			    !(special && e->dst[k].len == 0))
-				line = e->reason == RULES_BY_EXCLUDE
-				    ? e->dst[k].line
-				    : e->line;
+				line = e->reason == RULES_BY_EXCLUDE ?
+				    e->dst[k].line :
+				    e->line;
 		if (line < 0)
 			continue;
 		v->action = e->action;
@@ -1318,18 +1331,18 @@ ref_iface_file(const struct model *m, bool app)
  * (may be NULL) says whether a per-app file decided.
  */
 static void
-reference_of(const struct model *m, const struct rules_query *q0,
-    bool with_app, struct rules_verdict *v, const char **ifname, bool *app)
+reference_of(const struct model *m, const struct rules_query *q0, bool with_app,
+    struct rules_verdict *v, const char **ifname, bool *app)
 {
 	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
 		0xff };
 	static const uint8_t zero[16];
 	const struct rfile *app_if = with_app ? ref_iface_file(m, true) : NULL,
-			   *gen_if = ref_iface_file(m, false);
-	const char *dflt = m->cli ? m->cli
-	    : app_if	      ? app_if->iface
-	    : gen_if	      ? gen_if->iface
-			      : NULL;
+	                   *gen_if = ref_iface_file(m, false);
+	const char *dflt = m->cli ? m->cli :
+	    app_if                ? app_if->iface :
+	    gen_if                ? gen_if->iface :
+	                            NULL;
 	uint8_t a[16] = { 0 };
 	int family = q0->family, pass;
 	bool special, unused;
@@ -1351,17 +1364,17 @@ reference_of(const struct model *m, const struct rules_query *q0,
 		v->reason = RULES_BY_LOOPBACK;
 		return;
 	}
-	special = family == 4
-	    ? (a[0] == 169 && a[1] == 254) || (a[0] >= 224 && a[0] <= 239) ||
-		(a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255)
-	    : (a[0] == 0xfe && a[1] >= 0x80 && a[1] <= 0xbf) || a[0] == 0xff;
+	special = family == 4 ?
+	    (a[0] == 169 && a[1] == 254) || (a[0] >= 224 && a[0] <= 239) ||
+	        (a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255) :
+	    (a[0] == 0xfe && a[1] >= 0x80 && a[1] <= 0xbf) || a[0] == 0xff;
 	for (pass = with_app ? 0 : 1; pass < 2; pass++) {
 		*app = pass == 0;
 		for (f = 0; f < m->nfiles; f++)
 			if (m->files[f].applies &&
 			    (m->files[f].program != NULL) == (pass == 0) &&
 			    ref_file(m, f, q0, family, a, special, dflt, v,
-				ifname))
+			        ifname))
 				return;
 		/* The per-app interface = takes all but what belongs to a
 		 * link. */
@@ -1400,8 +1413,8 @@ pick_address(const struct model *m, struct rules_query *q)
 {
 	static const struct rcidr any[2] = { { 4, 0, 0, { 0 } },
 		{ 6, 0, 0, { 0 } } };
-	const struct rcidr *c = m->nall > 0 ? &m->all[below((unsigned)m->nall)]
-					    : &any[below(2)];
+	const struct rcidr *c =
+	    m->nall > 0 ? &m->all[below((unsigned)m->nall)] : &any[below(2)];
 	int max = c->family == 4 ? 32 : 128, nbytes = max / 8, i;
 	unsigned r = m->nall > 0 ? below(10) : 8; /* none: anywhere */
 
@@ -1447,8 +1460,8 @@ static void
 pick_port(const struct model *m, struct rules_query *q)
 {
 	static const unsigned protos[] = { TCP, UDP, ICMP, RAW, TCP, UDP };
-	const struct rentry *e = m->ne > 0 ? &m->e[below((unsigned)m->ne)]
-					   : NULL;
+	const struct rentry *e =
+	    m->ne > 0 ? &m->e[below((unsigned)m->ne)] : NULL;
 
 	q->proto = protos[below(6)];
 	if (q->proto == ICMP || q->proto == RAW) {
@@ -1460,7 +1473,9 @@ pick_port(const struct model *m, struct rules_query *q)
 		int d = (int)below(3) - 1; /* -1, 0, +1 */
 		long port = below(2) ? (long)p->lo + d : (long)p->hi + d;
 
-		q->port = (uint16_t)(port < 0 ? 0 : port > 65535 ? 65535 : port);
+		q->port = (uint16_t)(port < 0 ? 0 :
+		        port > 65535          ? 65535 :
+		                                port);
 		return;
 	}
 	q->port = (uint16_t)below(65536);
@@ -1484,8 +1499,8 @@ free_model(struct model *m)
  * each counted in *failed.
  */
 static bool
-agrees(const struct rules_policy *p, const char *what, uint64_t seed,
-    size_t qi, const struct rules_query *q, const struct rules_verdict *want,
+agrees(const struct rules_policy *p, const char *what, uint64_t seed, size_t qi,
+    const struct rules_query *q, const struct rules_verdict *want,
     const char *wantif, size_t *failed)
 {
 	struct rules_verdict got;
@@ -1493,26 +1508,28 @@ agrees(const struct rules_policy *p, const char *what, uint64_t seed,
 	char a[INET6_ADDRSTRLEN];
 
 	rules_match(p, q, &got);
-	gotif = got.action == RULES_BIND ? rules_policy_iface(p, got.iface) : "";
+	gotif =
+	    got.action == RULES_BIND ? rules_policy_iface(p, got.iface) : "";
 	if (got.action == want->action && got.reason == want->reason &&
 	    got.line == want->line && strcmp(gotif, wantif) == 0 &&
 	    got.err == want->err &&
 	    (got.action == RULES_BIND || got.iface == 0) &&
-	    (got.file == NULL || want->file == NULL
-		    ? got.file == want->file
-		    : strcmp(got.file, want->file) == 0))
+	    (got.file == NULL || want->file == NULL ?
+	            got.file == want->file :
+	            strcmp(got.file, want->file) == 0))
 		return true;
 	inet_ntop(q->family == 4 ? AF_INET : AF_INET6, q->addr, a, sizeof(a));
 	if ((*failed)++ < 10)
 		print_message("seed %llu query %zu (%s): %s port %u %s: want "
-			      "%s/%s line %d '%s' err %d file %s, got %s/%s "
-			      "line %d '%s' err %d file %s\n",
+		              "%s/%s line %d '%s' err %d file %s, got %s/%s "
+		              "line %d '%s' err %d file %s\n",
 		    (unsigned long long)seed, qi, what, a, q->port,
 		    rules_proto_name(q->proto), rules_action_name(want->action),
 		    rules_reason_name(want->reason), want->line, wantif,
 		    want->err, want->file ? want->file : "(none)",
-		    rules_action_name(got.action), rules_reason_name(got.reason),
-		    got.line, gotif, got.err, got.file ? got.file : "(none)");
+		    rules_action_name(got.action),
+		    rules_reason_name(got.reason), got.line, gotif, got.err,
+		    got.file ? got.file : "(none)");
 	return false;
 }
 
@@ -1595,7 +1612,8 @@ property_run(uint64_t seed, size_t nrules, size_t nexcl, size_t nq, int mode)
 		pick_port(&m, &q);
 		reference(&m, &q, &want, &wantif);
 		seen[want.reason]++;
-		(void)agrees(p, "compiled", seed, i, &q, &want, wantif, &failed);
+		(void)agrees(p, "compiled", seed, i, &q, &want, wantif,
+		    &failed);
 		(void)agrees(opened, "opened image", seed, i, &q, &want, wantif,
 		    &failed);
 	}
@@ -1603,8 +1621,8 @@ property_run(uint64_t seed, size_t nrules, size_t nexcl, size_t nq, int mode)
 		print_message("%zu of %zu queries differ\n", failed, nq);
 	if (nq >= 10000)
 		print_message("seed %llx: %zu queries: %zu rule, %zu exclude, "
-			      "%zu default, %zu nothing, %zu loopback, "
-			      "%zu special\n",
+		              "%zu default, %zu nothing, %zu loopback, "
+		              "%zu special\n",
 		    (unsigned long long)seed, nq, seen[RULES_BY_RULE],
 		    seen[RULES_BY_EXCLUDE], seen[RULES_BY_DEFAULT],
 		    seen[RULES_BY_NOTHING], seen[RULES_BY_LOOPBACK],
@@ -1741,10 +1759,13 @@ order_run(uint64_t seed, unsigned combo, bool cli, size_t nq,
 		unsigned kind = order[i], bit;
 		size_t nrules, nexcl;
 		static const char *const app_if[] = { "app0", "app1" },
-					 *const gen_if[] = { "gen0", "gen1" };
+		                         *const gen_if[] = { "gen0", "gen1" };
 
 		snprintf(names[i], sizeof(names[i]), "%s/%02zu-%s.conf", tmpdir,
-		    10 * (i + 1), kind == 0 ? "app" : kind == 1 ? "gen" : "other");
+		    10 * (i + 1),
+		    kind == 0     ? "app" :
+		        kind == 1 ? "gen" :
+		                    "other");
 		f->name = names[i];
 		if (kind == 2) {
 			f->program = "y";
@@ -1757,7 +1778,8 @@ order_run(uint64_t seed, unsigned combo, bool cli, size_t nq,
 				f->program = below(2) ? "x" : "/usr/bin/x";
 			f->applies = true;
 			if (parts[kind][2] & bit)
-				f->iface = (kind == 0 ? app_if : gen_if)[at[kind] - 1];
+				f->iface =
+				    (kind == 0 ? app_if : gen_if)[at[kind] - 1];
 			nrules = parts[kind][0] & bit ? 1 + below(6) : 0;
 			nexcl = parts[kind][1] & bit ? 1 + below(12) : 0;
 		}
@@ -1776,7 +1798,8 @@ order_run(uint64_t seed, unsigned combo, bool cli, size_t nq,
 	assert_non_null(p);
 	opened = open_copy(p, &copy);
 	assert_int_equal(rules_bundle_build(set, m.cli, &prog, 1, &bundle,
-	    &blen, why, sizeof(why)), 0);
+	                     &blen, why, sizeof(why)),
+	    0);
 	bundled = rules_bundle_select(bundle, blen, NULL, prog.exe, prog.argv0,
 	    m.cli, why, sizeof(why));
 	if (bundled == NULL)
@@ -1802,7 +1825,8 @@ order_run(uint64_t seed, unsigned combo, bool cli, size_t nq,
 		seen->app_excl_over_gen_iface += app &&
 		    want.reason == RULES_BY_EXCLUDE &&
 		    alone.reason == RULES_BY_DEFAULT && alone.file != NULL;
-		(void)agrees(p, "compiled", seed, i, &q, &want, wantif, &failed);
+		(void)agrees(p, "compiled", seed, i, &q, &want, wantif,
+		    &failed);
 		(void)agrees(opened, "opened image", seed, i, &q, &want, wantif,
 		    &failed);
 		(void)agrees(bundled, "bundle", seed, i, &q, &want, wantif,
@@ -1810,7 +1834,7 @@ order_run(uint64_t seed, unsigned combo, bool cli, size_t nq,
 	}
 	if (failed)
 		print_message("combination %#x%s: %zu answers differ in %zu "
-		    "queries\n",
+		              "queries\n",
 		    combo, cli ? " with -i" : "", failed, nq);
 	rules_policy_free(bundled);
 	free(bundle);
@@ -1839,10 +1863,11 @@ test_order_across_files(void **state)
 			order_run((combo * 8 + s + 1) * 0x9e3779b97f4a7c15ull,
 			    combo, s % 2, 300, &seen);
 	print_message("per-app: %zu rule, %zu exclude, %zu interface =; "
-		      "general: %zu rule, %zu exclude, %zu default, %zu nothing, "
-		      "%zu special; per-app interface = over a general "
-		      "exclude: %zu, per-app exclude over a general "
-		      "interface =: %zu\n",
+	              "general: %zu rule, %zu exclude, %zu default, %zu "
+	              "nothing, "
+	              "%zu special; per-app interface = over a general "
+	              "exclude: %zu, per-app exclude over a general "
+	              "interface =: %zu\n",
 	    seen.app[RULES_BY_RULE], seen.app[RULES_BY_EXCLUDE],
 	    seen.app[RULES_BY_DEFAULT], seen.gen[RULES_BY_RULE],
 	    seen.gen[RULES_BY_EXCLUDE], seen.gen[RULES_BY_DEFAULT],
@@ -1916,7 +1941,8 @@ test_scale(void **state)
 			put(&t, "  { dst = \"%s\"; interface = \"wg%zu\"; },\n",
 			    buf, i % 7);
 		else if (i % 3 == 1)
-			put(&t, "  { dst = \"%s\"; action = \"pass\"; },\n", buf);
+			put(&t, "  { dst = \"%s\"; action = \"pass\"; },\n",
+			    buf);
 		else
 			put(&t, "  { dst = \"%s\"; action = \"reject\"; },\n",
 			    buf);
@@ -2037,7 +2063,7 @@ test_examples_compile(void **state)
 		/* An example must not bind with nowhere to bind to. */
 		if (rules_policy_unbound_bind(p, &file, &line))
 			print_message("note: %s:%d binds with no interface "
-				      "unless -i is given\n",
+			              "unless -i is given\n",
 			    file, line);
 		check(p, "127.0.0.1", 22, TCP, PASS, BY_LOOPBACK, 0, NULL);
 		rules_policy_free(p);

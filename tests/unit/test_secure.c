@@ -44,7 +44,7 @@ __wrap_getauxval(unsigned long type)
 	return __real_getauxval(type);
 }
 
-static char top[64];	   /* scratch: top/etc/bindif, top/user.conf... */
+static char top[64];       /* scratch: top/etc/bindif, top/user.conf... */
 static char sysdir[192];   /* top/etc/bindif, the "administrator's" rules */
 static char userconf[192]; /* top/user.conf, what BINDIF_RULES names */
 static char logfile[192];  /* top/log, what BINDIF_LOG names */
@@ -85,15 +85,17 @@ setup(void **state)
 	snprintf(logfile, sizeof(logfile), "%s/log", top);
 	/* The user's file rejects everything: if it were read, every
 	 * decision below would be a reject with EACCES. */
-	put(userconf, "rules = ({ action = \"reject\"; errno = \"EACCES\"; });\n",
-	    0644);
+	put(userconf,
+	    "rules = ({ action = \"reject\"; errno = \"EACCES\"; });\n", 0644);
 	/* The administrator's passes 198.51.100.7 and binds the rest to lo. */
 	{
 		char p[256];
 
 		snprintf(p, sizeof(p), "%s/10-admin.conf", sysdir);
-		put(p, "interface = \"lo\";\n"
-		       "rules = ({ dst = \"198.51.100.7\"; action = \"pass\"; });\n",
+		put(p,
+		    "interface = \"lo\";\n"
+		    "rules = ({ dst = \"198.51.100.7\"; action = \"pass\"; "
+		    "});\n",
 		    0644);
 	}
 	state_secure_rules.path = sysdir;
@@ -128,8 +130,9 @@ decide_for(const struct shim_cfg *c, const char *ip, int *action,
 
 	inet_pton(AF_INET, ip, &a.sin_addr);
 	memset(&d, 0, sizeof(d));
-	if (c->inert || !decide(c, (struct sockaddr *)&a, sizeof(a),
-	    decide_proto_class(AF_INET, SOCK_STREAM, 0), &d)) {
+	if (c->inert ||
+	    !decide(c, (struct sockaddr *)&a, sizeof(a),
+	        decide_proto_class(AF_INET, SOCK_STREAM, 0), &d)) {
 		*action = -1;
 		return;
 	}
@@ -173,10 +176,10 @@ run_child(int sec, const char *iface, const char *rules, const char *log)
 		memset(&r, 0, sizeof(r));
 		dup2(err[1], STDERR_FILENO);
 		secure = sec;
-		iface ? setenv("BINDIF_INTERFACE", iface, 1)
-		      : unsetenv("BINDIF_INTERFACE");
-		rules ? setenv("BINDIF_RULES", rules, 1)
-		      : unsetenv("BINDIF_RULES");
+		iface ? setenv("BINDIF_INTERFACE", iface, 1) :
+		        unsetenv("BINDIF_INTERFACE");
+		rules ? setenv("BINDIF_RULES", rules, 1) :
+		        unsetenv("BINDIF_RULES");
 		log ? setenv("BINDIF_LOG", log, 1) : unsetenv("BINDIF_LOG");
 		unsetenv("BINDIF_VERBOSE");
 		c = state_cfg();
@@ -204,7 +207,7 @@ run_child(int sec, const char *iface, const char *rules, const char *log)
 	got = 0;
 	while (got < sizeof(s.stderr_text) - 1 &&
 	    (n = read(err[0], s.stderr_text + got,
-		 sizeof(s.stderr_text) - 1 - got)) > 0)
+	         sizeof(s.stderr_text) - 1 - got)) > 0)
 		got += (size_t)n;
 	s.stderr_text[got] = '\0';
 	close(out[0]);
@@ -388,7 +391,8 @@ test_trusted_rules_checks(void **state)
 	/* The real default, for information: present or not. */
 	if (access("/etc/bindif", F_OK) == 0 &&
 	    state_trusted_rules("/etc/bindif", 0, why, sizeof(why)) < 0)
-		print_message("note: /etc/bindif here is not trusted: %s\n", why);
+		print_message("note: /etc/bindif here is not trusted: %s\n",
+		    why);
 }
 
 int

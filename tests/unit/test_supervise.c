@@ -99,8 +99,8 @@ run_bpf(const struct supervise_insn *p, size_t n, const struct data *d)
 		case 0x16: /* ret a */
 			return a;
 		default:
-			fail_msg("BPF opcode 0x%x at %zu not interpreted", i->code,
-			    pc - 1);
+			fail_msg("BPF opcode 0x%x at %zu not interpreted",
+			    i->code, pc - 1);
 		}
 	}
 	fail_msg("BPF program ran off its end");
@@ -128,8 +128,8 @@ test_filter(void **state)
 		{ "sendto with an address", ARCH_X86_64, 44, 3, 0x1000,
 		    RET_NOTIFY },
 		{ "sendto without (send)", ARCH_X86_64, 44, 3, 0, RET_ALLOW },
-		{ "sendto, upper half only", ARCH_X86_64, 44, 3,
-		    0x100000000ull, RET_NOTIFY },
+		{ "sendto, upper half only", ARCH_X86_64, 44, 3, 0x100000000ull,
+		    RET_NOTIFY },
 		{ "sendmsg", ARCH_X86_64, 46, 3, 0, RET_NOTIFY },
 		{ "sendmmsg", ARCH_X86_64, 307, 3, 0, RET_NOTIFY },
 		{ "io_uring_setup", ARCH_X86_64, 425, 0, 0,
@@ -156,7 +156,8 @@ test_filter(void **state)
 		{ "i386 socketcall connect", ARCH_I386, 102, 3, 0, RET_NOTIFY },
 		{ "i386 socketcall sendto, a4 0", ARCH_I386, 102, 11, 0,
 		    RET_NOTIFY },
-		{ "i386 socketcall sendmsg", ARCH_I386, 102, 16, 0, RET_NOTIFY },
+		{ "i386 socketcall sendmsg", ARCH_I386, 102, 16, 0,
+		    RET_NOTIFY },
 		{ "i386 socketcall sendmmsg", ARCH_I386, 102, 20, 0,
 		    RET_NOTIFY },
 		{ "i386 socketcall socket", ARCH_I386, 102, 1, 0, RET_ALLOW },

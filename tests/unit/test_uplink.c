@@ -48,8 +48,9 @@ addr(struct uplink_snapshot *s, unsigned index, const char *text,
 	assert_non_null(a);
 	a->index = index;
 	a->family = strchr(text, ':') ? 6 : 4;
-	assert_int_equal(
-	    inet_pton(a->family == 4 ? AF_INET : AF_INET6, text, a->addr), 1);
+	assert_int_equal(inet_pton(a->family == 4 ? AF_INET : AF_INET6, text,
+	                     a->addr),
+	    1);
 	a->prefix = prefix;
 }
 
@@ -67,8 +68,9 @@ route(struct uplink_snapshot *s, unsigned table, const char *dst, unsigned oif,
 	assert_non_null(slash);
 	*slash = '\0';
 	r->family = strchr(buf, ':') ? 6 : 4;
-	assert_int_equal(
-	    inet_pton(r->family == 4 ? AF_INET : AF_INET6, buf, r->dst), 1);
+	assert_int_equal(inet_pton(r->family == 4 ? AF_INET : AF_INET6, buf,
+	                     r->dst),
+	    1);
 	r->prefix = (unsigned)atoi(slash + 1);
 	r->table = table;
 	r->oif = oif;
@@ -220,16 +222,16 @@ line_of(const char *text, const char *prefix, char *buf, size_t len)
 	return NULL;
 }
 
-#define assert_has(text, needle)                                               \
-	do {                                                                   \
-		if (strstr((text), (needle)) == NULL)                          \
-			fail_msg("expected '%s' in:\n%s", (needle), (text));   \
+#define assert_has(text, needle)                                             \
+	do {                                                                 \
+		if (strstr((text), (needle)) == NULL)                        \
+			fail_msg("expected '%s' in:\n%s", (needle), (text)); \
 	} while (0)
-#define assert_lacks(text, needle)                                             \
-	do {                                                                   \
-		if (strstr((text), (needle)) != NULL)                          \
-			fail_msg(                                              \
-			    "did not expect '%s' in:\n%s", (needle), (text));  \
+#define assert_lacks(text, needle)                                        \
+	do {                                                              \
+		if (strstr((text), (needle)) != NULL)                     \
+			fail_msg("did not expect '%s' in:\n%s", (needle), \
+			    (text));                                      \
 	} while (0)
 
 /* ---------------------------------------------------- capture styles */
@@ -430,8 +432,9 @@ test_nothing_qualifies(void **state)
 	s.ifs[1].flags = 0; /* phy0 down */
 	uni(&s, "0.0.0.0/0", 3, false, 0);
 	uplink_classify(&s);
-	assert_int_equal(
-	    uplink_choose(&s, 4, name, sizeof(name), why, sizeof(why)), -1);
+	assert_int_equal(uplink_choose(&s, 4, name, sizeof(name), why,
+	                     sizeof(why)),
+	    -1);
 	assert_string_equal(name, "");
 	assert_string_equal(why,
 	    "-i auto: no physical interface carries an "
@@ -447,8 +450,9 @@ test_nothing_qualifies(void **state)
 	s.nroutes = 0;
 	s.ifs[1].has_device = true; /* a veth without routes is virtual */
 	uplink_classify(&s);
-	assert_int_equal(
-	    uplink_choose(&s, 6, name, sizeof(name), why, sizeof(why)), -1);
+	assert_int_equal(uplink_choose(&s, 6, name, sizeof(name), why,
+	                     sizeof(why)),
+	    -1);
 	assert_string_equal(why,
 	    "-i auto: no physical interface carries an "
 	    "IPv6 route (candidates: phy0 (physical, no route), tun0 "
@@ -459,8 +463,9 @@ test_nothing_qualifies(void **state)
 	lab_base(&s);
 	s.nroutes = 0;
 	uplink_classify(&s);
-	assert_int_equal(
-	    uplink_choose(&s, 4, name, sizeof(name), why, sizeof(why)), -1);
+	assert_int_equal(uplink_choose(&s, 4, name, sizeof(name), why,
+	                     sizeof(why)),
+	    -1);
 	assert_string_equal(why,
 	    "-i auto: no physical interface carries an "
 	    "IPv4 route (candidates: phy0 (virtual, no route beyond its "
@@ -472,8 +477,9 @@ test_nothing_qualifies(void **state)
 	iface(&s, "lo", 1, UP | UPLINK_F_LOOPBACK, UPLINK_LINK_LOOPBACK, "",
 	    false);
 	uplink_classify(&s);
-	assert_int_equal(
-	    uplink_choose(&s, 4, name, sizeof(name), why, sizeof(why)), -1);
+	assert_int_equal(uplink_choose(&s, 4, name, sizeof(name), why,
+	                     sizeof(why)),
+	    -1);
 	assert_non_null(strstr(why, "(candidates: none)"));
 	uplink_snapshot_free(&s);
 }

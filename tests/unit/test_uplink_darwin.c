@@ -29,10 +29,10 @@ sysctl(int *name, unsigned namelen, void *old, size_t *oldlen, void *new,
 	(void)new;
 	(void)newlen;
 	assert_int_equal(namelen, 6);
-	assert_int_equal(name[0], 4); /* CTL_NET */
+	assert_int_equal(name[0], 4);  /* CTL_NET */
 	assert_int_equal(name[1], 17); /* PF_ROUTE */
-	assert_int_equal(name[4], 1); /* NET_RT_DUMP */
-	if (name[3] != 2) { /* no IPv6 routes in this recording */
+	assert_int_equal(name[4], 1);  /* NET_RT_DUMP */
+	if (name[3] != 2) {            /* no IPv6 routes in this recording */
 		*oldlen = 0;
 		return 0;
 	}
@@ -146,11 +146,11 @@ test_clashx_on_macos(void **state)
 
 	(void)state;
 	dumplen = 0;
-	rtmsg("0.0.0.0", 0, 4, 0x2); /* default via en0 */
+	rtmsg("0.0.0.0", 0, 4, 0x2);       /* default via en0 */
 	rtmsg("0.0.0.0", 0, 9, 0x1000000); /* scoped, utun3 */
 	for (i = 0; i < 8; i++)
 		rtmsg(clashx[i], (unsigned)(8 - i), 9, 0);
-	rtmsg("192.0.2.0", 24, 4, 0); /* en0's subnet */
+	rtmsg("192.0.2.0", 24, 4, 0);            /* en0's subnet */
 	rtmsg("198.51.100.9", 32, 4, 0x2 | 0x4); /* host via gateway */
 
 	/* Listed backwards: each entry() goes first. */
@@ -196,8 +196,7 @@ test_clashx_on_macos(void **state)
 	fclose(f);
 	if (strstr(text,
 	        "capture: IPv4 split routes to utun3 (8 routes "
-	        "covering 0.0.0.0/0)")
-	    == NULL)
+	        "covering 0.0.0.0/0)") == NULL)
 		fail_msg("%s", text);
 	free(text);
 	uplink_snapshot_free(&s);

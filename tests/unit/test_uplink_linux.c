@@ -50,15 +50,15 @@ done_msg(void)
 static struct rtattr *
 attr(unsigned short type, const void *data, size_t len)
 {
-	struct rtattr *a
-	    = (struct rtattr *)((char *)cur + NLMSG_ALIGN(cur->nlmsg_len));
+	struct rtattr *a =
+	    (struct rtattr *)((char *)cur + NLMSG_ALIGN(cur->nlmsg_len));
 
 	a->rta_type = type;
 	a->rta_len = (unsigned short)RTA_LENGTH(len);
 	if (len)
 		memcpy(RTA_DATA(a), data, len);
-	cur->nlmsg_len
-	    = (uint32_t)(NLMSG_ALIGN(cur->nlmsg_len) + RTA_ALIGN(a->rta_len));
+	cur->nlmsg_len =
+	    (uint32_t)(NLMSG_ALIGN(cur->nlmsg_len) + RTA_ALIGN(a->rta_len));
 	return a;
 }
 
@@ -100,15 +100,15 @@ link_msg(int index, const char *name, unsigned short arphrd, unsigned flags,
 		struct rtattr *li = attr(IFLA_LINKINFO, NULL, 0);
 
 		attr_s(IFLA_INFO_KIND, kind);
-		li->rta_len = (unsigned short)((char *)cur + cur->nlmsg_len
-		    - (char *)li);
+		li->rta_len =
+		    (unsigned short)((char *)cur + cur->nlmsg_len - (char *)li);
 	}
 	done_msg();
 }
 
 static struct rtmsg *
-route_msg(
-    int family, unsigned char dst_len, unsigned char table8, unsigned char type)
+route_msg(int family, unsigned char dst_len, unsigned char table8,
+    unsigned char type)
 {
 	struct rtmsg *r = msg(RTM_NEWROUTE, sizeof(*r));
 
@@ -152,8 +152,8 @@ test_links(void **state)
 	assert_int_equal(s.nifs, 6);
 	assert_string_equal(s.ifs[0].name, "lo");
 	assert_int_equal(s.ifs[0].link, UPLINK_LINK_LOOPBACK);
-	assert_int_equal(
-	    s.ifs[0].flags, UPLINK_F_UP | UPLINK_F_LOOPBACK | UPLINK_F_RUNNING);
+	assert_int_equal(s.ifs[0].flags,
+	    UPLINK_F_UP | UPLINK_F_LOOPBACK | UPLINK_F_RUNNING);
 	assert_string_equal(s.ifs[0].driver, "");
 	assert_string_equal(s.ifs[1].name, "phy0");
 	assert_int_equal(s.ifs[1].index, 2);
