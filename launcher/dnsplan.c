@@ -10,25 +10,27 @@
 #include "dnsplan.h"
 #include "launcher.h"
 
-bool
-dnsplan_make(const struct rules_policy *p, const unsigned *idx,
-    const char *text, struct dnsplan *d, char *note, size_t notelen)
+/* The servers text names (--dns, dns =), parsed; none when it is NULL or
+ * empty, when the interface's own are read. */
+static void
+parse_named(const char *text, struct dnsplan *d)
 {
-	char *conf, bad[200], real[RULES_IFNAMSIZ];
-	unsigned slot;
+	char bad[200];
 
-	memset(d, 0, sizeof(*d));
-	note[0] = '\0';
 	if (text != NULL && text[0] != '\0') {
 		d->explicit = true;
 		if (dnsconf_parse_list(text, &d->servers, bad, sizeof(bad)) < 0)
 			d->servers.n = 0;
 	}
-	if (!dnsredir_iface_slot(p, d->explicit ? &d->servers : NULL, &slot))
-		return false;
-	snprintf(d->ifname, sizeof(d->ifname), "%s",
-	    iface_real_name(rules_policy_iface(p, slot), real, sizeof(real)));
-	d->ifindex = idx[slot];
+}
+
+/* The rest, once the interface is known: the servers named, filtered, or
+ * the interface's own; then resolv.conf's resolvers. */
+static void
+complete(struct dnsplan *d, char *note, size_t notelen)
+{
+	char *conf;
+
 	if (d->explicit)
 		dnsconf_filter(&d->servers, note, notelen);
 	else
@@ -38,5 +40,35 @@ dnsplan_make(const struct rules_policy *p, const unsigned *idx,
 	    "/etc/resolv.conf");
 	dnsredir_system_parse(conf, &d->sys);
 	free(conf);
+}
+
+bool
+dnsplan_make(const struct rules_policy *p, const unsigned *idx,
+    const char *text, struct dnsplan *d, char *note, size_t notelen)
+{
+	char real[RULES_IFNAMSIZ];
+	unsigned slot;
+
+	memset(d, 0, sizeof(*d));
+	note[0] = '\0';
+	parse_named(text, d);
+	if (!dnsredir_iface_slot(p, d->explicit ? &d->servers : NULL, &slot))
+		return false;
+	snprintf(d->ifname, sizeof(d->ifname), "%s",
+	    iface_real_name(rules_policy_iface(p, slot), real, sizeof(real)));
+	d->ifindex = idx[slot];
+	complete(d, note, notelen);
 	return true;
+}
+
+void
+dnsplan_iface(const char *text, const char *ifname, unsigned ifindex,
+    struct dnsplan *d, char *note, size_t notelen)
+{
+	memset(d, 0, sizeof(*d));
+	note[0] = '\0';
+	parse_named(text, d);
+	snprintf(d->ifname, sizeof(d->ifname), "%s", ifname);
+	d->ifindex = ifindex;
+	complete(d, note, notelen);
 }

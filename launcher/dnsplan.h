@@ -1,8 +1,8 @@
 /*
  * dnsplan.h - where a command's own DNS queries to the system's resolvers
  * go instead, as the shim would send them (shim/dns/hooks_dns.c): for
- * --explain and for supervisor mode, which see a program's connect
- * without the shim in it.
+ * --explain, supervisor mode and kernel mode, which see a program's
+ * connect without the shim in it.
  */
 #ifndef BINDIF_DNSPLAN_H
 #define BINDIF_DNSPLAN_H
@@ -30,5 +30,9 @@ struct dnsplan {
  */
 bool dnsplan_make(const struct rules_policy *p, const unsigned *idx,
     const char *text, struct dnsplan *d, char *note, size_t notelen);
+
+/* The same for an interface already chosen (kernel mode's default). */
+void dnsplan_iface(const char *text, const char *ifname, unsigned ifindex,
+    struct dnsplan *d, char *note, size_t notelen);
 
 #endif

@@ -1,43 +1,31 @@
 /*
  * kernel_dns.c - what kernel mode's programs need to redirect a command's
  * own DNS queries: the system's resolvers and the server that answers
- * instead, chosen by the shim's own code (dnsconf.c, dnsredirect.c) so
- * both modes send a query to the same place.
+ * instead, chosen as the shim chooses them (dnsplan.c) so both modes send
+ * a query to the same place.
  */
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnsplan.h"
 #include "kernel.h"
-#include "../common/dnsredirect.h"
 
 void
 kernel_dns_plan(const char *dns, const char *ifname, unsigned ifindex,
     struct kernel_dns *d, char *note, size_t notelen)
 {
-	struct dnsredir_system sys;
-	struct dns_servers servers = { .n = 0 };
+	struct dnsplan plan;
 	union dnsredir_addr orig, to;
-	char why[200], *conf, a[64];
+	char a[64];
 	size_t i;
 
 	memset(d, 0, sizeof(*d));
-	note[0] = '\0';
 	d->on = true;
-	if (dns != NULL && dns[0] != '\0') {
-		if (dnsconf_parse_list(dns, &servers, why, sizeof(why)) < 0)
-			servers.n = 0;
-		dnsconf_filter(&servers, note, notelen);
-	} else
-		dnsconf_discover(ifname, ifindex, &dnsconf_posix_io, &servers,
-		    note, notelen);
-	conf = dnsconf_posix_io.read_file(dnsconf_posix_io.arg,
-	    "/etc/resolv.conf");
-	dnsredir_system_parse(conf, &sys);
-	free(conf);
-	for (i = 0; i < sys.conf.n; i++) {
-		const struct dns_server *s = &sys.conf.v[i];
+	dnsplan_iface(dns, ifname, ifindex, &plan, note, notelen);
+	for (i = 0; i < plan.sys.conf.n; i++) {
+		const struct dns_server *s = &plan.sys.conf.v[i];
 
 		if (s->family != 4 || d->nsys4 >= KERNEL_DNS_MAX)
 			continue;
@@ -52,8 +40,8 @@ kernel_dns_plan(const char *dns, const char *ifname, unsigned ifindex,
 	memset(&orig, 0, sizeof(orig));
 	orig.in.sin_family = AF_INET;
 	orig.in.sin_port = htons(53);
-	if (dnsredir_target(&servers, AF_INET, &orig.sa, sizeof(orig.in), &to) >
-	    0) {
+	if (dnsredir_target(&plan.servers, AF_INET, &orig.sa, sizeof(orig.in),
+	        &to) > 0) {
 		d->has_to4 = true;
 		d->to4 = to.in.sin_addr.s_addr;
 		d->port4 = to.in.sin_port;
